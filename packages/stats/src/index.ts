@@ -1,1 +1,12 @@
-export const PACKAGE = '@adagen/stats';
+export type { Rng } from './rng.js';
+export { createRng } from './rng.js';
+export {
+  exponential,
+  gamma,
+  interArrivalMs,
+  lognormal,
+  lognormalFromMedianP90,
+  standardNormal,
+} from './distributions.js';
+export type { Summary } from './summary.js';
+export { ecdf, nearestRankSorted, quantileSorted, summarize } from './summary.js';
