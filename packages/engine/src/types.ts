@@ -1,0 +1,148 @@
+/**
+ * The engine's public contract: what goes into a simulated instance, what comes out, and the
+ * snapshot it reports. Everything is in virtual time (milliseconds) and token counts; nothing
+ * here knows about NATS or the wall clock.
+ *
+ * This file is the agreement between `engine`, `estimator`, `sim` and the `agent` service:
+ * change it deliberately.
+ */
+
+/** Batch features the latency model needs for one iteration (see the calibration README). */
+export interface BatchFeatures {
+  /** Prefill tokens processed in the iteration (sum of chunk sizes). */
+  prefillTokens: number;
+  /** Σ pᵢ·(kᵢ + pᵢ/2): prefill attention work; kᵢ tokens already cached before chunk i. */
+  prefillAttnWork: number;
+  /** Decode requests in the iteration (one token each). */
+  decodeRequests: number;
+  /** Σ context (KV tokens) of the decode requests. */
+  decodeContextTokens: number;
+  /** Sequences in the batch (prefilling + decoding); used by the optional CPU-overhead term. */
+  numSeqs: number;
+}
+
+/**
+ * What part of a request an instance executes.
+ * - `full`: prefill then decode to completion on this instance.
+ * - `prefill`: prefill only; the iteration that completes it emits the first token, then the
+ *   KV cache is handed to a decode instance (`onPrefillDone`); blocks are held until `release`.
+ * - `decode`: decode only; the KV of `promptTokens + generatedTokens` arrives with it.
+ * - `segment`: one contiguous prefill segment [startToken, endToken) of a split prefill; it
+ *   attends to the KV of [0, startToken) computed by peers. Emits `onPrefillDone` when done.
+ */
+export type WorkItem =
+  | {
+      kind: 'full';
+      id: string;
+      promptTokens: number;
+      /** Tokens this request will generate (the truth; the sim knows it, estimators predict it). */
+      outputTokens: number;
+      meta?: RequestMeta;
+    }
+  | { kind: 'prefill'; id: string; promptTokens: number; meta?: RequestMeta }
+  | {
+      kind: 'decode';
+      id: string;
+      promptTokens: number;
+      outputTokens: number;
+      /** Tokens already generated elsewhere (≥ 1: the prefill instance emits the first). */
+      generatedTokens: number;
+      meta?: RequestMeta;
+    }
+  | {
+      kind: 'segment';
+      id: string;
+      /** Length of the whole prompt (for reporting). */
+      promptTokens: number;
+      startToken: number;
+      endToken: number;
+      meta?: RequestMeta;
+    };
+
+export type WorkKind = WorkItem['kind'];
+
+/** Scheduler-visible annotations carried into snapshots (never used to cheat). */
+export interface RequestMeta {
+  /** The client's cap on output tokens. */
+  maxTokens?: number;
+  /** The placing policy's prediction of the output length. */
+  predictedOutputTokens?: number;
+  /** When the request first entered the system (for TTFT), if earlier than its arrival here. */
+  originArrivalMs?: number;
+}
+
+/** What one iteration contained and how long it took. */
+export interface IterationReport extends BatchFeatures {
+  instanceId: string;
+  index: number;
+  startMs: number;
+  durationMs: number;
+  /** Requests admitted (from waiting to running) when this iteration was formed. */
+  admitted: number;
+  /** Requests preempted (recompute) while forming this iteration. */
+  preempted: number;
+  /** KV blocks in use after forming the batch. */
+  kvUsedBlocks: number;
+  /** Per-request work, only when the instance was created with `recordChunks: true`. */
+  chunks?: ReadonlyArray<{ id: string; prefillTokens: number; decode: boolean }>;
+}
+
+/**
+ * Callbacks an instance invokes as virtual time advances. All optional; hot-path friendly
+ * (no event objects are allocated per token).
+ */
+export interface InstanceObserver {
+  onIteration?(report: IterationReport): void;
+  onAdmitted?(id: string, atMs: number): void;
+  /** A token of request `id` became available at `atMs`; `index` 0 is the first token. */
+  onToken?(id: string, index: number, atMs: number): void;
+  /** Prefill finished for a `prefill` or `segment` item (the KV is ready to hand over). */
+  onPrefillDone?(id: string, atMs: number, kvTokens: number): void;
+  onFinished?(id: string, atMs: number): void;
+  onPreempted?(id: string, atMs: number): void;
+}
+
+/** Progress of one request on an instance, as reported in a snapshot. */
+export interface RequestProgress {
+  id: string;
+  kind: WorkKind;
+  promptTokens: number;
+  /** Prompt tokens whose KV is computed (for `segment`: counts from startToken). */
+  prefilledTokens: number;
+  /** Output tokens produced so far. */
+  generatedTokens: number;
+  /** Arrival at this instance (virtual ms). */
+  arrivalMs: number;
+  startToken?: number;
+  endToken?: number;
+  maxTokens?: number;
+  predictedOutputTokens?: number;
+  originArrivalMs?: number;
+}
+
+/** What an instance reports about itself (the balancer's and estimator's input). */
+export interface InstanceSnapshot {
+  instanceId: string;
+  atMs: number;
+  profile: string;
+  config: {
+    maxNumBatchedTokens: number;
+    maxNumSeqs: number;
+    enableChunkedPrefill: boolean;
+    blockSize: number;
+  };
+  kv: { totalBlocks: number; usedBlocks: number };
+  /** Running requests in admission order. */
+  running: RequestProgress[];
+  /** Waiting requests in queue (FCFS) order. */
+  waiting: RequestProgress[];
+  /** End of the iteration in progress, if any. */
+  busyUntilMs?: number;
+  /** Most recent iterations, newest last. */
+  recentIterations: Array<{
+    startMs: number;
+    durationMs: number;
+    prefillTokens: number;
+    decodeRequests: number;
+  }>;
+}
