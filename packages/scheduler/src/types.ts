@@ -1,0 +1,140 @@
+/**
+ * The scheduling contract shared by the AdaGen policy, every baseline, the offline cluster
+ * simulator and the live services. A decision runs in three steps, each its own role so the live
+ * fleet can run each as a separate service:
+ *
+ *   classify (Classifier) → balance (Balancer) → distribute (Planner)
+ *
+ * Baselines are Balancers used with the default classifier and the single-instance planner.
+ * Everything is pure: time comes from the view (`nowMs`), randomness from an injected Rng.
+ */
+import type { InstanceSnapshot, WorkKind } from '@adagen/engine';
+
+/** What the scheduler knows about a request when it arrives. */
+export interface RequestInfo {
+  id: string;
+  /** When the request entered the system (ms, same clock as the view). */
+  arrivalMs: number;
+  /** Prompt length in tokens (from the tokenizer, or given). */
+  promptTokens: number;
+  /** The client's cap on generated tokens, when given. */
+  maxTokens?: number;
+  tenant?: string;
+  model?: string;
+}
+
+export const PrefillClass = { short: 'short', long: 'long' } as const;
+export type PrefillClass = (typeof PrefillClass)[keyof typeof PrefillClass];
+export const DecodeClass = { short: 'short', long: 'long' } as const;
+export type DecodeClass = (typeof DecodeClass)[keyof typeof DecodeClass];
+
+/** Output of the classify step. */
+export interface Classification {
+  request: RequestInfo;
+  predictedOutputTokens: number;
+  prefill: PrefillClass;
+  decode: DecodeClass;
+  /** Thresholds in force when this request was classified. */
+  thresholds: { prefillTokens: number; outputTokens: number };
+}
+
+/** A placement made but possibly not yet visible in the instance's snapshot. */
+export interface PendingPlacement {
+  requestId: string;
+  atMs: number;
+  role: WorkKind;
+  promptTokens: number;
+  predictedOutputTokens: number;
+  maxTokens?: number;
+  startToken?: number;
+  endToken?: number;
+}
+
+/** One instance as the scheduler sees it: a (stale) snapshot plus placements made since. */
+export interface InstanceView {
+  id: string;
+  /** Latency profile name (for the estimator). */
+  profile: string;
+  status: 'ready' | 'draining';
+  snapshot: InstanceSnapshot;
+  /** Placements decided after `snapshot.atMs` (the view's own and its peers'). */
+  pending: readonly PendingPlacement[];
+}
+
+export interface ClusterView {
+  nowMs: number;
+  instances: readonly InstanceView[];
+}
+
+export interface Segment {
+  instanceId: string;
+  startToken: number;
+  endToken: number;
+}
+
+/** How a request runs: where, and whether it is distributed. */
+export type Plan =
+  | { kind: 'single'; instanceId: string }
+  | { kind: 'pd-split'; prefillInstanceId: string; decodeInstanceId: string }
+  | { kind: 'split-prefill'; segments: Segment[]; decodeInstanceId: string };
+
+export type PlanKind = Plan['kind'];
+
+/** Predicted latencies for the placed request, when the policy computed them. */
+export interface Prediction {
+  ttftMs: number;
+  tpotMs: number;
+  /** Requests already on the instance(s) predicted to miss their SLO because of this one. */
+  newlyViolated?: number;
+}
+
+/** Output of the balance step. */
+export interface Placement {
+  classification: Classification;
+  instanceId: string;
+  prediction?: Prediction;
+  /** Instances considered (after pre-filtering). */
+  candidates: number;
+}
+
+/** Output of the distribute step: the final decision. */
+export interface Decision {
+  placement: Placement;
+  plan: Plan;
+  prediction?: Prediction;
+}
+
+/** A finished request, fed back to online learners (the length predictor). */
+export interface CompletionObservation {
+  requestId: string;
+  promptTokens: number;
+  outputTokens: number;
+  maxTokens?: number;
+  tenant?: string;
+  model?: string;
+  finishedAtMs: number;
+}
+
+export interface Classifier {
+  readonly name: string;
+  classify(request: RequestInfo, nowMs: number): Classification;
+  observe?(completion: CompletionObservation): void;
+}
+
+export interface Balancer {
+  readonly name: string;
+  place(classification: Classification, view: ClusterView): Placement;
+}
+
+export interface Planner {
+  readonly name: string;
+  plan(placement: Placement, view: ClusterView): Decision;
+}
+
+/** A complete policy: the three steps, named. */
+export interface Policy {
+  readonly name: string;
+  readonly classifier: Classifier;
+  readonly balancer: Balancer;
+  readonly planner: Planner;
+}
