@@ -1,1 +1,130 @@
-export const PACKAGE = '@adagen/protocol';
+// Public API of @adagen/protocol: subjects, message schemas and types, codec, error codes.
+export { LIMITS, DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
+export type { Result } from './result.js';
+export { ok, err } from './result.js';
+export { ID_PATTERN, MAX_ID_LENGTH, idSchema, isValidId, idProblem } from './ids.js';
+export type { ErrorCode, ErrorSpec, OpenAiErrorType, AdagenErrorOptions } from './errors.js';
+export {
+  ERROR_CODES,
+  ERROR_TABLE,
+  HTTP_STATUS_BY_CODE,
+  OPENAI_ERROR_TYPES,
+  AdagenError,
+  errorCodeForStatus,
+  errorCodeSchema,
+  isErrorCode,
+  normalizeError,
+} from './errors.js';
+export type { FieldIssue } from './issues.js';
+export { ProtocolError, formatPath, issuesFromZod } from './issues.js';
+export type { Codec, CodecOptions } from './codec.js';
+export { createCodec } from './codec.js';
+export type { AgentVerb, ParsedSubject, ServiceEndpoint } from './subjects.js';
+export {
+  AGENT_VERBS,
+  SERVICE_ENDPOINTS,
+  SUBJECT_PREFIX,
+  TOKEN_POSITIONS,
+  parseSubject,
+  subjects,
+  wildcards,
+} from './subjects.js';
+export type {
+  EngineKind,
+  FinishReason,
+  LatencyPrediction,
+  LengthClass,
+  RequestRole,
+  TokenRange,
+} from './messages/primitives.js';
+export {
+  PROTOCOL_VERSION,
+  engineKind,
+  finishReason,
+  latencyPrediction,
+  lengthClass,
+  requestRole,
+  tokenRange,
+} from './messages/primitives.js';
+export type {
+  Classification,
+  InferenceRequest,
+  Placement,
+  PlacementCandidate,
+  PlacementNotice,
+  SamplingParams,
+} from './messages/request.js';
+export {
+  classificationSchema,
+  inferenceRequestSchema,
+  placementCandidateSchema,
+  placementNoticeSchema,
+  placementSchema,
+  samplingParams,
+} from './messages/request.js';
+export type { ExecutionPlan, PlanKind, PlanResult, PlanSegment } from './messages/plan.js';
+export {
+  PLAN_KINDS,
+  executionPlanSchema,
+  planInstanceIds,
+  planResultSchema,
+  planSegmentSchema,
+} from './messages/plan.js';
+export type {
+  AgentDispatch,
+  DispatchAck,
+  DispatchRequest,
+  KvHandoffNotice,
+} from './messages/dispatch.js';
+export {
+  agentDispatchSchema,
+  dispatchAckSchema,
+  dispatchRequestSchema,
+  kvHandoffNoticeSchema,
+} from './messages/dispatch.js';
+export type {
+  Outcome,
+  OutcomeDone,
+  OutcomeError,
+  StreamMessage,
+  TokenChunk,
+} from './messages/stream.js';
+export {
+  outcomeDoneSchema,
+  outcomeErrorSchema,
+  outcomeSchema,
+  streamMessageSchema,
+  tokenChunkSchema,
+} from './messages/stream.js';
+export type {
+  AgentAnnounce,
+  EngineConfig,
+  InstanceState,
+  IterationSample,
+  RequestProgress,
+} from './messages/state.js';
+export {
+  agentAnnounceSchema,
+  engineConfigSchema,
+  instanceStateSchema,
+  iterationSampleSchema,
+  requestProgressSchema,
+} from './messages/state.js';
+export type { CompletionRecord } from './messages/completion.js';
+export { completionRecordSchema } from './messages/completion.js';
+export type {
+  AffectedRequest,
+  EstimateAddition,
+  EstimateRequest,
+  EstimateResponse,
+  InstanceEstimate,
+} from './messages/estimate.js';
+export {
+  affectedRequestSchema,
+  estimateAdditionSchema,
+  estimateRequestSchema,
+  estimateResponseSchema,
+  instanceEstimateSchema,
+} from './messages/estimate.js';
+export type { MessageName } from './messages.js';
+export { MESSAGE_SCHEMAS } from './messages.js';

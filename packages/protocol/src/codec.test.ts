@@ -1,0 +1,96 @@
+import { pack, unpack } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { createCodec } from './codec.js';
+import { MESSAGE_SCHEMAS } from './messages.js';
+import type { MessageName } from './messages.js';
+import { inferenceRequestSchema } from './messages/request.js';
+import { VALID_MESSAGES, sample } from './testing/fixtures.js';
+
+const names = Object.keys(MESSAGE_SCHEMAS) as MessageName[];
+
+describe('codec round trip', () => {
+  it.each(names)('%s: encode → decode gives the same value', (name) => {
+    const codec = createCodec<unknown>(MESSAGE_SCHEMAS[name]);
+    const value = VALID_MESSAGES[name];
+    const decoded = codec.decode(codec.encode(value));
+    expect(decoded).toEqual({ ok: true, value });
+  });
+
+  it('writes plain msgpack maps that any msgpack reader can read', () => {
+    const codec = createCodec(inferenceRequestSchema);
+    const value = sample<Record<string, unknown>>('inferenceRequest');
+    expect(unpack(Buffer.from(codec.encode(value as never)))).toEqual(value);
+  });
+
+  it('omits undefined optional fields instead of sending nil', () => {
+    const codec = createCodec(inferenceRequestSchema);
+    const value = { ...sample<Record<string, unknown>>('inferenceRequest'), tenant: undefined };
+    const raw = unpack(Buffer.from(codec.encode(value as never))) as Record<string, unknown>;
+    expect('tenant' in raw).toBe(false);
+    expect(codec.decode(codec.encode(value as never)).ok).toBe(true);
+  });
+
+  it('drops unknown fields (tolerant reader)', () => {
+    const codec = createCodec(inferenceRequestSchema);
+    const decoded = codec.decode(pack({ ...sample('inferenceRequest'), extra: 1 }));
+    expect(decoded.ok && 'extra' in decoded.value).toBe(false);
+    expect(decoded.ok).toBe(true);
+  });
+});
+
+describe('codec rejects bad bytes without throwing', () => {
+  const codec = createCodec(inferenceRequestSchema, { maxBytes: 4096 });
+
+  it('random bytes', () => {
+    const result = codec.decode(new Uint8Array([0xc1, 0x02, 0x03, 0xff, 0x10]));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('invalid_message');
+      expect(result.error.issues[0]?.path).toBe('(payload)');
+    }
+  });
+
+  it('text that is not msgpack', () => {
+    const result = codec.decode(new TextEncoder().encode('{"hello": "json"}'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/^\(payload\): expected msgpack/);
+  });
+
+  it('an empty payload', () => {
+    const result = codec.decode(new Uint8Array(0));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain('0 bytes');
+  });
+
+  it('a valid msgpack value of the wrong shape', () => {
+    const result = codec.decode(pack(42));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/^\(root\): .*expected object/);
+  });
+
+  it('a payload over maxBytes', () => {
+    const result = codec.decode(new Uint8Array(4097));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('payload_too_large');
+      expect(result.error.message).toContain('expected at most 4096 bytes, got 4097');
+    }
+  });
+
+  it('encode refuses an oversized message', () => {
+    const big = { ...sample('inferenceRequest'), prompt: 'x'.repeat(5000) };
+    expect(() => codec.encode(big as never)).toThrow(/payload_too_large|at most 4096 bytes/);
+  });
+
+  it('encode refuses an invalid message and names the field', () => {
+    const bad = { ...sample('inferenceRequest'), maxTokens: -1 };
+    expect(() => codec.encode(bad as never)).toThrow(/^maxTokens: /);
+  });
+
+  it('encode can skip validation when asked', () => {
+    const loose = createCodec(inferenceRequestSchema, { validateOnEncode: false });
+    const bad = { ...sample('inferenceRequest'), maxTokens: -1 };
+    const result = loose.decode(loose.encode(bad as never));
+    expect(result.ok).toBe(false);
+  });
+});

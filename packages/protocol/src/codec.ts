@@ -1,0 +1,92 @@
+import { Packr } from 'msgpackr';
+import type { Options as PackrOptions } from 'msgpackr';
+import type { z } from 'zod';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
+import { ProtocolError, issuesFromZod } from './issues.js';
+import type { Result } from './result.js';
+import { err, ok } from './result.js';
+
+export interface CodecOptions {
+  /**
+   * Largest encoded message accepted by `decode` and produced by `encode`.
+   * @default 1048576 (nats-server's default max_payload)
+   */
+  readonly maxBytes?: number;
+  /**
+   * Validate values before encoding, so a bug in the sender fails there and not in every receiver.
+   * @default true
+   */
+  readonly validateOnEncode?: boolean;
+}
+
+/** A msgpack wire codec for one message schema. */
+export interface Codec<T> {
+  readonly schema: z.ZodType<T>;
+  readonly maxBytes: number;
+  /** Encodes a message. Throws {@link ProtocolError} (`invalid_message`, `payload_too_large`). */
+  encode(value: T): Uint8Array;
+  /** Decodes and validates a message. Never throws. */
+  decode(bytes: Uint8Array): Result<T, ProtocolError>;
+}
+
+// Plain msgpack maps (no msgpackr records), so any msgpack library can read AdaGen messages.
+// `skipValues` drops undefined-valued keys (optional fields); it is missing from msgpackr's types.
+const packrOptions: PackrOptions & { skipValues: unknown[] } = {
+  useRecords: false,
+  mapsAsObjects: true,
+  skipValues: [undefined],
+};
+const packr = new Packr(packrOptions);
+
+const PAYLOAD = '(payload)';
+
+/** Builds a codec from a zod schema. */
+export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {}): Codec<T> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const validateOnEncode = options.validateOnEncode ?? true;
+  const tooLarge = (size: number) =>
+    new ProtocolError('payload_too_large', [
+      { path: PAYLOAD, message: `expected at most ${maxBytes} bytes, got ${size}` },
+    ]);
+
+  return {
+    schema,
+    maxBytes,
+    encode(value: T): Uint8Array {
+      if (validateOnEncode) {
+        const parsed = schema.safeParse(value);
+        if (!parsed.success)
+          throw new ProtocolError('invalid_message', issuesFromZod(parsed.error));
+      }
+      const bytes: Uint8Array = packr.pack(value);
+      if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
+      return bytes;
+    },
+    decode(bytes: Uint8Array): Result<T, ProtocolError> {
+      if (bytes.byteLength > maxBytes) return err(tooLarge(bytes.byteLength));
+      if (bytes.byteLength === 0)
+        return err(
+          new ProtocolError('invalid_message', [
+            { path: PAYLOAD, message: 'expected a msgpack message, got 0 bytes' },
+          ]),
+        );
+      let raw: unknown;
+      try {
+        raw = packr.unpack(bytes);
+      } catch (cause) {
+        const why = cause instanceof Error ? cause.message : String(cause);
+        return err(
+          new ProtocolError(
+            'invalid_message',
+            [{ path: PAYLOAD, message: `expected msgpack, could not decode: ${why}` }],
+            { cause },
+          ),
+        );
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success)
+        return err(new ProtocolError('invalid_message', issuesFromZod(parsed.error)));
+      return ok(parsed.data);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** A catalogue of every message schema, by name, for tools and tests that iterate over them. */
+import { completionRecordSchema } from './messages/completion.js';
+import {
+  agentDispatchSchema,
+  dispatchAckSchema,
+  kvHandoffNoticeSchema,
+} from './messages/dispatch.js';
+import { estimateRequestSchema, estimateResponseSchema } from './messages/estimate.js';
+import { executionPlanSchema, planResultSchema } from './messages/plan.js';
+import {
+  classificationSchema,
+  inferenceRequestSchema,
+  placementNoticeSchema,
+  placementSchema,
+} from './messages/request.js';
+import { agentAnnounceSchema, instanceStateSchema } from './messages/state.js';
+import { outcomeSchema, streamMessageSchema, tokenChunkSchema } from './messages/stream.js';
+
+export const MESSAGE_SCHEMAS = {
+  inferenceRequest: inferenceRequestSchema,
+  classification: classificationSchema,
+  placement: placementSchema,
+  placementNotice: placementNoticeSchema,
+  executionPlan: executionPlanSchema,
+  planResult: planResultSchema,
+  agentDispatch: agentDispatchSchema,
+  dispatchAck: dispatchAckSchema,
+  kvHandoffNotice: kvHandoffNoticeSchema,
+  tokenChunk: tokenChunkSchema,
+  outcome: outcomeSchema,
+  streamMessage: streamMessageSchema,
+  instanceState: instanceStateSchema,
+  agentAnnounce: agentAnnounceSchema,
+  completionRecord: completionRecordSchema,
+  estimateRequest: estimateRequestSchema,
+  estimateResponse: estimateResponseSchema,
+} as const;
+
+export type MessageName = keyof typeof MESSAGE_SCHEMAS;

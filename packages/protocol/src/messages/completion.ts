@@ -1,0 +1,52 @@
+/** agent → classifier, metrics (`adagen.v1.agent.<instanceId>.completion`). */
+import { z } from 'zod';
+import { LIMITS } from '../limits.js';
+import { PLAN_KINDS } from './plan.js';
+import {
+  durationMs,
+  finishReason,
+  idSchema,
+  nameString,
+  timestampMs,
+  tokenCount,
+  versionField,
+} from './primitives.js';
+
+/** One finished request, for the output-length predictor and the metrics pipeline. */
+export const completionRecordSchema = z
+  .object({
+    v: versionField,
+    type: z.literal('completion_record'),
+    requestId: idSchema,
+    /** Instances that ran it (one for a single plan, all of them for split plans). */
+    instanceIds: z
+      .array(idSchema)
+      .min(1)
+      .max(LIMITS.maxSegments + 1),
+    model: nameString,
+    tenant: nameString.optional(),
+    promptTokens: tokenCount,
+    outputTokens: tokenCount,
+    maxTokens: tokenCount,
+    predictedOutputTokens: tokenCount.optional(),
+    planKind: z.enum(PLAN_KINDS),
+    arrivalMs: timestampMs,
+    firstTokenAtMs: timestampMs,
+    finishedAtMs: timestampMs,
+    ttftMs: durationMs,
+    tpotMs: durationMs,
+    finishReason,
+  })
+  .superRefine((r, ctx) => {
+    if (r.firstTokenAtMs < r.arrivalMs)
+      ctx.addIssue({ code: 'custom', path: ['firstTokenAtMs'], message: 'expected >= arrivalMs' });
+    if (r.finishedAtMs < r.firstTokenAtMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['finishedAtMs'],
+        message: 'expected >= firstTokenAtMs',
+      });
+    if (r.outputTokens > r.maxTokens)
+      ctx.addIssue({ code: 'custom', path: ['outputTokens'], message: 'expected <= maxTokens' });
+  });
+export type CompletionRecord = z.infer<typeof completionRecordSchema>;

@@ -1,0 +1,183 @@
+/** planner → agent dispatch, the agent's acknowledgement, and agent ↔ agent KV hand-off. */
+import { z } from 'zod';
+import { errorCodeSchema } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { parseSubject } from '../subjects.js';
+import { executionPlanSchema } from './plan.js';
+import type { ExecutionPlan } from './plan.js';
+import {
+  attempt,
+  boundedInt,
+  idSchema,
+  messageString,
+  nameString,
+  requestRole,
+  timestampMs,
+  tokenCount,
+  tokenRange,
+  versionField,
+} from './primitives.js';
+
+const streamSubject = z
+  .string()
+  .max(200)
+  .refine(
+    (s) => {
+      const parsed = parseSubject(s);
+      return parsed.ok && parsed.value.kind === 'stream';
+    },
+    { error: 'expected adagen.v1.stream.<gatewayId>.<requestId>' },
+  );
+
+/** What an agent needs to run its part of a request. */
+export const dispatchRequestSchema = z.object({
+  model: nameString,
+  prompt: z.string().max(LIMITS.promptChars).optional(),
+  promptTokens: tokenCount,
+  maxTokens: boundedInt(LIMITS.tokens).min(1),
+  predictedOutputTokens: tokenCount,
+  targetOutputTokens: tokenCount.optional(),
+  /** Where tokens and the terminal outcome go. */
+  streamSubject,
+  deadlineAtMs: timestampMs,
+  arrivalMs: timestampMs,
+  tenant: nameString.optional(),
+});
+export type DispatchRequest = z.infer<typeof dispatchRequestSchema>;
+
+/** planner → agent (`adagen.v1.agent.<instanceId>.dispatch`, request/reply). */
+export const agentDispatchSchema = z
+  .object({
+    v: versionField,
+    type: z.literal('agent_dispatch'),
+    requestId: idSchema,
+    attempt,
+    /** The agent this dispatch is for. */
+    instanceId: idSchema,
+    plan: executionPlanSchema,
+    role: requestRole,
+    /** Bounds of this instance's prefill segment; required when role is `segment`. */
+    segment: tokenRange.optional(),
+    request: dispatchRequestSchema,
+    /** The instance to hand KV to; required for roles `prefill` and `segment`. */
+    kvPeerInstanceId: idSchema.optional(),
+  })
+  .superRefine((d, ctx) => {
+    for (const problem of dispatchProblems(d.plan, d.role, d)) {
+      ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    }
+  });
+export type AgentDispatch = z.infer<typeof agentDispatchSchema>;
+
+type DispatchShape = Pick<AgentDispatch, 'instanceId' | 'segment' | 'kvPeerInstanceId' | 'request'>;
+
+interface DispatchProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/** Checks that role, segment bounds, KV peer and prompt length agree with the plan. */
+function dispatchProblems(
+  plan: ExecutionPlan,
+  role: AgentDispatch['role'],
+  d: DispatchShape,
+): DispatchProblem[] {
+  const problems: DispatchProblem[] = [];
+  const needsPeer = role === 'prefill' || role === 'segment';
+  if (needsPeer && d.kvPeerInstanceId === undefined)
+    problems.push({ path: ['kvPeerInstanceId'], message: `required for role "${role}"` });
+  if (role === 'segment' && d.segment === undefined)
+    problems.push({ path: ['segment'], message: 'required for role "segment"' });
+  const allowed: Record<ExecutionPlan['kind'], readonly string[]> = {
+    single: ['full'],
+    'pd-split': ['prefill', 'decode'],
+    'split-prefill': ['segment', 'decode'],
+  };
+  if (!allowed[plan.kind].includes(role))
+    problems.push({
+      path: ['role'],
+      message: `expected ${allowed[plan.kind].join(' or ')} for a ${plan.kind} plan, got "${role}"`,
+    });
+  if (plan.kind === 'split-prefill') {
+    const lastIndex = plan.segments.length - 1;
+    const last = plan.segments[lastIndex];
+    if (last !== undefined && last.endToken !== d.request.promptTokens)
+      problems.push({
+        path: ['plan', 'segments', lastIndex, 'endToken'],
+        message: `expected ${d.request.promptTokens} (segments must cover [0, promptTokens)), got ${last.endToken}`,
+      });
+    if (role === 'segment' && d.segment !== undefined) {
+      const { startToken, endToken } = d.segment;
+      const mine = plan.segments.find(
+        (s) =>
+          s.instanceId === d.instanceId && s.startToken === startToken && s.endToken === endToken,
+      );
+      if (mine === undefined)
+        problems.push({
+          path: ['segment'],
+          message: `no segment of the plan is [${startToken}, ${endToken}) on ${d.instanceId}`,
+        });
+    }
+  }
+  return problems;
+}
+
+/** agent → planner: reply to a dispatch. `duplicate` means the agent already runs that id. */
+export const dispatchAckSchema = z.discriminatedUnion('status', [
+  z.object({
+    v: versionField,
+    type: z.literal('dispatch_ack'),
+    status: z.literal('accepted'),
+    requestId: idSchema,
+    attempt,
+    instanceId: idSchema,
+  }),
+  z.object({
+    v: versionField,
+    type: z.literal('dispatch_ack'),
+    status: z.literal('duplicate'),
+    requestId: idSchema,
+    attempt,
+    instanceId: idSchema,
+  }),
+  z.object({
+    v: versionField,
+    type: z.literal('dispatch_ack'),
+    status: z.literal('rejected'),
+    requestId: idSchema,
+    attempt,
+    instanceId: idSchema,
+    error: z.object({ code: errorCodeSchema, message: messageString }),
+  }),
+]);
+export type DispatchAck = z.infer<typeof dispatchAckSchema>;
+
+/**
+ * agent → agent (`adagen.v1.agent.<toInstanceId>.kv`): KV for a token range of a split plan is
+ * ready to pull (`kv_ready`), or will not come (`kv_aborted`).
+ */
+export const kvHandoffNoticeSchema = z.discriminatedUnion('type', [
+  z.object({
+    v: versionField,
+    type: z.literal('kv_ready'),
+    requestId: idSchema,
+    attempt,
+    fromInstanceId: idSchema,
+    toInstanceId: idSchema,
+    range: tokenRange,
+    kvBlocks: boundedInt(LIMITS.kvBlocks),
+    atMs: timestampMs,
+  }),
+  z.object({
+    v: versionField,
+    type: z.literal('kv_aborted'),
+    requestId: idSchema,
+    attempt,
+    fromInstanceId: idSchema,
+    toInstanceId: idSchema,
+    code: errorCodeSchema,
+    message: messageString,
+    atMs: timestampMs,
+  }),
+]);
+export type KvHandoffNotice = z.infer<typeof kvHandoffNoticeSchema>;

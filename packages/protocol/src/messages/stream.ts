@@ -1,0 +1,68 @@
+/** agent → gateway (`adagen.v1.stream.<gatewayId>.<requestId>`): token chunks, then one outcome. */
+import { z } from 'zod';
+import { errorCodeSchema } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import {
+  attempt,
+  boundedInt,
+  durationMs,
+  finishReason,
+  idSchema,
+  messageString,
+  seqNumber,
+  timestampMs,
+  tokenCount,
+  versionField,
+} from './primitives.js';
+
+/** A chunk of generated text; `seq` counts chunks from 0 so the gateway can spot gaps. */
+export const tokenChunkSchema = z.object({
+  v: versionField,
+  type: z.literal('token'),
+  requestId: idSchema,
+  attempt,
+  instanceId: idSchema,
+  seq: seqNumber,
+  text: z.string().max(LIMITS.chunkChars),
+  tokenCount: boundedInt(LIMITS.chunkChars).min(1),
+  atMs: timestampMs,
+});
+export type TokenChunk = z.infer<typeof tokenChunkSchema>;
+
+export const outcomeDoneSchema = z.object({
+  v: versionField,
+  type: z.literal('done'),
+  requestId: idSchema,
+  attempt,
+  instanceId: idSchema,
+  finishReason,
+  usage: z.object({ promptTokens: tokenCount, completionTokens: tokenCount }),
+  timings: z.object({ ttftMs: durationMs, e2eMs: durationMs }),
+  atMs: timestampMs,
+});
+export type OutcomeDone = z.infer<typeof outcomeDoneSchema>;
+
+export const outcomeErrorSchema = z.object({
+  v: versionField,
+  type: z.literal('error'),
+  requestId: idSchema,
+  attempt,
+  instanceId: idSchema.optional(),
+  code: errorCodeSchema,
+  message: messageString,
+  retryable: z.boolean(),
+  atMs: timestampMs,
+});
+export type OutcomeError = z.infer<typeof outcomeErrorSchema>;
+
+/** The terminal outcome of one attempt. */
+export const outcomeSchema = z.discriminatedUnion('type', [outcomeDoneSchema, outcomeErrorSchema]);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+/** Everything a stream subject carries. */
+export const streamMessageSchema = z.discriminatedUnion('type', [
+  tokenChunkSchema,
+  outcomeDoneSchema,
+  outcomeErrorSchema,
+]);
+export type StreamMessage = z.infer<typeof streamMessageSchema>;

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { AdagenError } from './errors.js';
+import { AGENT_VERBS, SERVICE_ENDPOINTS, parseSubject, subjects, wildcards } from './subjects.js';
+
+describe('subject builders', () => {
+  it('build the documented subjects', () => {
+    expect(subjects.classify).toBe('adagen.v1.svc.classify');
+    expect(subjects.service('estimate')).toBe('adagen.v1.svc.estimate');
+    expect(subjects.dispatch('gpu-1')).toBe('adagen.v1.agent.gpu-1.dispatch');
+    expect(subjects.state('gpu-1')).toBe('adagen.v1.agent.gpu-1.state');
+    expect(subjects.kv('gpu_2')).toBe('adagen.v1.agent.gpu_2.kv');
+    expect(subjects.stream('gw-a', 'req-1')).toBe('adagen.v1.stream.gw-a.req-1');
+    expect(subjects.placements('bal-1')).toBe('adagen.v1.placements.bal-1');
+    expect(wildcards.agentState).toBe('adagen.v1.agent.*.state');
+    expect(wildcards.gatewayStreams('gw-a')).toBe('adagen.v1.stream.gw-a.*');
+  });
+
+  it.each(['gpu.1', 'gpu*', '>', '', 'a b', 'é', 'x'.repeat(65)])('reject the id %j', (id) => {
+    expect(() => subjects.state(id)).toThrow(AdagenError);
+    expect(() => subjects.stream('gw', id)).toThrow(/requestId: expected 1-64 characters/);
+  });
+
+  it('accept a 64-character id', () => {
+    const id = 'A'.repeat(64);
+    expect(subjects.state(id)).toBe(`adagen.v1.agent.${id}.state`);
+  });
+});
+
+describe('parseSubject', () => {
+  it('round-trips every builder', () => {
+    for (const endpoint of SERVICE_ENDPOINTS) {
+      expect(parseSubject(subjects.service(endpoint))).toEqual({
+        ok: true,
+        value: { kind: 'service', endpoint },
+      });
+    }
+    for (const verb of AGENT_VERBS) {
+      expect(parseSubject(subjects.agent('gpu-7', verb))).toEqual({
+        ok: true,
+        value: { kind: 'agent', instanceId: 'gpu-7', verb },
+      });
+    }
+    expect(parseSubject(subjects.stream('gw', 'r-1'))).toEqual({
+      ok: true,
+      value: { kind: 'stream', gatewayId: 'gw', requestId: 'r-1' },
+    });
+    expect(parseSubject(subjects.placements('b'))).toEqual({
+      ok: true,
+      value: { kind: 'placements', balancerId: 'b' },
+    });
+  });
+
+  it.each([
+    ['adagen.v2.svc.classify', /prefix adagen\.v1/],
+    ['adagen.v1.svc.unknown', /svc\.<classify/],
+    ['adagen.v1.agent.gpu-1.bogus', /agent\.<instanceId>/],
+    ['adagen.v1.agent.*.state', /agent\.<instanceId>/],
+    ['adagen.v1.stream.gw', /stream\.<gatewayId>\.<requestId>/],
+    ['adagen.v1.stream.gw.r.extra', /stream\.<gatewayId>\.<requestId>/],
+    ['adagen.v1.placements.>', /placements\.<balancerId>/],
+    ['adagen.v1.other.x', /expected family/],
+    ['', /prefix/],
+  ])('rejects %j with unknown_subject', (subject, why) => {
+    const result = parseSubject(subject);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('unknown_subject');
+      expect(result.error.message).toMatch(why);
+    }
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The AdaGen subject hierarchy. Every subject starts with the versioned prefix `adagen.v1`, and
+ * each token has a fixed position, so wildcards such as `adagen.v1.agent.*.state` select one kind
+ * of message from every agent. Ids in subjects are 1-64 characters of `A-Z a-z 0-9 _ -`; builders
+ * throw {@link AdagenError} `bad_request` for anything else (an id with `.`, `*` or `>` would
+ * change the subject's meaning). Payloads are msgpack (see `codec.ts`).
+ *
+ * | Subject | Publisher → subscriber | Payload |
+ * |---|---|---|
+ * | `adagen.v1.svc.classify` | gateway → classifier (request/reply, queue group) | `InferenceRequest` → `Classification` |
+ * | `adagen.v1.svc.balance` | gateway/classifier → balancer (request/reply, queue group) | `Classification` → `Placement` |
+ * | `adagen.v1.svc.plan` | gateway/balancer → planner (request/reply, queue group) | `Placement` → `PlanResult` |
+ * | `adagen.v1.svc.estimate` | balancer, planner → estimator (request/reply, queue group) | `EstimateRequest` → `EstimateResponse` |
+ * | `adagen.v1.agent.<instanceId>.dispatch` | planner → that agent (request/reply) | `AgentDispatch` → `DispatchAck` |
+ * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |
+ * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
+ * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator | `AgentAnnounce` |
+ * | `adagen.v1.agent.<instanceId>.kv` | agent → agent (KV hand-off of split plans) | `KvHandoffNotice` |
+ * | `adagen.v1.stream.<gatewayId>.<requestId>` | agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
+ * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
+ *
+ * Service endpoints are served through the NATS Service API; replicas share a subject through
+ * the service's queue group. The `.kv` subject is addressed to the receiving agent's id.
+ */
+import { AdagenError } from './errors.js';
+import { idProblem } from './ids.js';
+import type { Result } from './result.js';
+import { err, ok } from './result.js';
+
+/** Versioned root of every AdaGen subject. */
+export const SUBJECT_PREFIX = 'adagen.v1';
+
+/** Service endpoints (request/reply through the Service API). */
+export const SERVICE_ENDPOINTS = ['classify', 'balance', 'plan', 'estimate'] as const;
+export type ServiceEndpoint = (typeof SERVICE_ENDPOINTS)[number];
+
+/** Per-agent subjects: `adagen.v1.agent.<instanceId>.<verb>`. */
+export const AGENT_VERBS = ['dispatch', 'state', 'completion', 'announce', 'kv'] as const;
+export type AgentVerb = (typeof AGENT_VERBS)[number];
+
+/** Token positions (0-based) of the variable parts. */
+export const TOKEN_POSITIONS = {
+  family: 2,
+  serviceEndpoint: 3,
+  agentInstanceId: 3,
+  agentVerb: 4,
+  streamGatewayId: 3,
+  streamRequestId: 4,
+  placementsBalancerId: 3,
+} as const;
+
+function checkedId(field: string, value: string): string {
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new AdagenError('bad_request', `${field}: ${problem}`);
+  return value;
+}
+
+export const subjects = {
+  /** `adagen.v1.svc.<endpoint>` */
+  service(endpoint: ServiceEndpoint): string {
+    return `${SUBJECT_PREFIX}.svc.${endpoint}`;
+  },
+  classify: `${SUBJECT_PREFIX}.svc.classify`,
+  balance: `${SUBJECT_PREFIX}.svc.balance`,
+  plan: `${SUBJECT_PREFIX}.svc.plan`,
+  estimate: `${SUBJECT_PREFIX}.svc.estimate`,
+  /** `adagen.v1.agent.<instanceId>.<verb>` */
+  agent(instanceId: string, verb: AgentVerb): string {
+    return `${SUBJECT_PREFIX}.agent.${checkedId('instanceId', instanceId)}.${verb}`;
+  },
+  dispatch: (instanceId: string): string => subjects.agent(instanceId, 'dispatch'),
+  state: (instanceId: string): string => subjects.agent(instanceId, 'state'),
+  completion: (instanceId: string): string => subjects.agent(instanceId, 'completion'),
+  announce: (instanceId: string): string => subjects.agent(instanceId, 'announce'),
+  kv: (instanceId: string): string => subjects.agent(instanceId, 'kv'),
+  /** `adagen.v1.stream.<gatewayId>.<requestId>` */
+  stream(gatewayId: string, requestId: string): string {
+    return `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.${checkedId('requestId', requestId)}`;
+  },
+  /** `adagen.v1.placements.<balancerId>` */
+  placements(balancerId: string): string {
+    return `${SUBJECT_PREFIX}.placements.${checkedId('balancerId', balancerId)}`;
+  },
+} as const;
+
+/** Wildcards for subscribers that listen to every publisher of a kind. */
+export const wildcards = {
+  /** Every agent subject. */
+  allAgents: `${SUBJECT_PREFIX}.agent.>`,
+  agentState: `${SUBJECT_PREFIX}.agent.*.state`,
+  agentCompletion: `${SUBJECT_PREFIX}.agent.*.completion`,
+  agentAnnounce: `${SUBJECT_PREFIX}.agent.*.announce`,
+  /** Every stream addressed to one gateway. */
+  gatewayStreams: (gatewayId: string): string =>
+    `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*`,
+  /** Every balancer's placement notices. */
+  placements: `${SUBJECT_PREFIX}.placements.*`,
+} as const;
+
+/** A concrete subject, parsed into its kind and ids. */
+export type ParsedSubject =
+  | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
+  | { readonly kind: 'agent'; readonly instanceId: string; readonly verb: AgentVerb }
+  | { readonly kind: 'stream'; readonly gatewayId: string; readonly requestId: string }
+  | { readonly kind: 'placements'; readonly balancerId: string };
+
+function includes<T extends string>(list: readonly T[], value: string | undefined): value is T {
+  return value !== undefined && (list as readonly string[]).includes(value);
+}
+
+/** Parses a concrete subject. Never throws: unknown shapes and bad ids give `unknown_subject`. */
+export function parseSubject(subject: string): Result<ParsedSubject, AdagenError> {
+  const fail = (why: string) =>
+    err(new AdagenError('unknown_subject', `${JSON.stringify(subject.slice(0, 300))}: ${why}`));
+  const tokens = subject.split('.');
+  if (tokens[0] !== 'adagen' || tokens[1] !== 'v1')
+    return fail(`expected prefix ${SUBJECT_PREFIX}`);
+  const [family, a, b] = [tokens[2], tokens[3], tokens[4]];
+  const idsOk = (...ids: (string | undefined)[]) =>
+    ids.every((id) => id !== undefined && idProblem(id) === undefined);
+  switch (family) {
+    case 'svc':
+      if (tokens.length === 4 && includes(SERVICE_ENDPOINTS, a))
+        return ok({ kind: 'service', endpoint: a });
+      return fail(`expected ${SUBJECT_PREFIX}.svc.<${SERVICE_ENDPOINTS.join('|')}>`);
+    case 'agent':
+      if (tokens.length === 5 && a !== undefined && idsOk(a) && includes(AGENT_VERBS, b))
+        return ok({ kind: 'agent', instanceId: a, verb: b });
+      return fail(`expected ${SUBJECT_PREFIX}.agent.<instanceId>.<${AGENT_VERBS.join('|')}>`);
+    case 'stream':
+      if (tokens.length === 5 && a !== undefined && b !== undefined && idsOk(a, b))
+        return ok({ kind: 'stream', gatewayId: a, requestId: b });
+      return fail(`expected ${SUBJECT_PREFIX}.stream.<gatewayId>.<requestId>`);
+    case 'placements':
+      if (tokens.length === 4 && a !== undefined && idsOk(a))
+        return ok({ kind: 'placements', balancerId: a });
+      return fail(`expected ${SUBJECT_PREFIX}.placements.<balancerId>`);
+    case undefined:
+    default:
+      return fail('expected family svc, agent, stream or placements');
+  }
+}
