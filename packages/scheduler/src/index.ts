@@ -1,1 +1,50 @@
-export const PACKAGE = '@adagen/scheduler';
+export type {
+  Balancer,
+  Classification,
+  Classifier,
+  ClusterView,
+  CompletionObservation,
+  Decision,
+  InstanceView,
+  PendingPlacement,
+  Placement,
+  Plan,
+  PlanKind,
+  Planner,
+  Policy,
+  Prediction,
+  RequestInfo,
+  Segment,
+} from './types.js';
+export { DecodeClass, PrefillClass } from './types.js';
+export type { DefaultClassifierOptions } from './classifier.js';
+export { DefaultClassifier } from './classifier.js';
+export { SinglePlanner } from './planner.js';
+export { composePolicy, decide } from './policy.js';
+export {
+  blocksFor,
+  kvTokensNeeded,
+  NoReadyInstanceError,
+  outstandingRequests,
+  pendingKvBlocks,
+  queuedPrefillTokens,
+  readyIndices,
+  uncomputedPrefillTokens,
+  waitingKvBlocks,
+} from './baselines/signals.js';
+export { PowerOfTwoBalancer, RandomBalancer, RoundRobinBalancer } from './baselines/simple.js';
+export {
+  LeastKvBalancer,
+  LeastRequestsBalancer,
+  LlumnixBalancer,
+  LMetricBalancer,
+} from './baselines/load.js';
+export type { BaselinePolicyName, PolicyOptions } from './baselines/registry.js';
+export {
+  baselinePolicies,
+  baselinePolicyNames,
+  createPolicy,
+  isBaselinePolicyName,
+} from './baselines/registry.js';
+export type { ChunkingConfig, IterationLatency, ResolvedSlo, SloSpec, SloTarget } from './slo.js';
+export { defaultSloSpec, idleTpotMs, idleTtftMs, parseSloTarget, resolveSlo } from './slo.js';
