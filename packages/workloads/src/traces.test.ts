@@ -88,7 +88,7 @@ describe.skipIf(!dir)('shared traces match the README summary', () => {
     }
   });
 
-  it('spreads Mooncake arrivals within ticks: same span, Poisson-like CV, 1 s resolution', async () => {
+  it('spreads Mooncake arrivals within ticks: same span, Poisson-like CV', async () => {
     const raw = await load('mooncake-conv');
     const spread = await load('mooncake-conv', true);
     const s = workloadStats(spread);
