@@ -1,0 +1,68 @@
+import { AdagenError, DEFAULT_MAX_MESSAGE_BYTES, err, normalizeError } from '@adagen/protocol';
+import type { Result } from '@adagen/protocol';
+import { NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import type { z } from 'zod';
+import { codecFor } from './codecs.js';
+import { errorFromReply } from './service-errors.js';
+
+export interface RequestOptions {
+  /** How long to wait for the reply. */
+  readonly timeoutMs: number;
+  /** @default 1048576 */
+  readonly maxBytes?: number;
+  readonly headers?: MsgHdrs;
+}
+
+/** Maps a failed `nc.request` to an AdagenError. */
+function transportError(thrown: unknown, subject: string, timeoutMs: number): AdagenError {
+  if (
+    thrown instanceof NoRespondersError ||
+    (thrown instanceof RequestError && thrown.isNoResponders())
+  )
+    return new AdagenError('unavailable', `no service is listening on ${subject}`, {
+      cause: thrown,
+    });
+  if (thrown instanceof TimeoutError)
+    // A hop timed out, not the request's own deadline: the caller may retry.
+    return new AdagenError('deadline_exceeded', `no reply on ${subject} within ${timeoutMs} ms`, {
+      cause: thrown,
+      retryable: true,
+    });
+  return normalizeError(thrown, 'unavailable');
+}
+
+/**
+ * Sends a typed request and decodes the typed reply. Never throws: encoding problems, transport
+ * failures (no responders, timeout, closed connection), service errors (decoded from the
+ * `Nats-Service-Error*` headers back into an AdagenError with its code) and invalid replies all
+ * come back as `{ ok: false, error }`.
+ */
+export async function request<Req, Res>(
+  nc: NatsConnection,
+  subject: string,
+  requestSchema: z.ZodType<Req>,
+  responseSchema: z.ZodType<Res>,
+  value: Req,
+  options: RequestOptions,
+): Promise<Result<Res, AdagenError>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  let payload: Uint8Array;
+  try {
+    payload = codecFor(requestSchema, maxBytes).encode(value);
+  } catch (thrown) {
+    return err(normalizeError(thrown, 'invalid_message'));
+  }
+  let reply: Msg;
+  try {
+    reply = await nc.request(subject, payload, {
+      timeout: options.timeoutMs,
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+    });
+  } catch (thrown) {
+    return err(transportError(thrown, subject, options.timeoutMs));
+  }
+  const serviceError = errorFromReply(reply);
+  if (serviceError !== undefined) return err(serviceError);
+  return codecFor(responseSchema, maxBytes).decode(reply.data);
+}

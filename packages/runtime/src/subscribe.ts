@@ -1,0 +1,89 @@
+import { DEFAULT_MAX_MESSAGE_BYTES } from '@adagen/protocol';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { codecFor } from './codecs.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import { createMetricsRegistry, runtimeMetrics } from './metrics.js';
+
+export interface MessageContext {
+  /** The concrete subject (the subscription may use wildcards). */
+  readonly subject: string;
+  readonly logger: Logger;
+}
+
+export interface SubscribeOptions<T> {
+  readonly schema: z.ZodType<T>;
+  /** Awaited before the next message is handled, so messages are processed in order. */
+  readonly handler: (value: T, context: MessageContext) => Promise<void>;
+  /** Queue group, when replicas should share the messages. */
+  readonly queue?: string;
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  /** When given, the subscription is drained on stop. */
+  readonly lifecycle?: Lifecycle;
+  /** @default 1048576 */
+  readonly maxBytes?: number;
+}
+
+export interface TypedSubscription {
+  readonly subscription: Subscription;
+  /** Resolves when the subscription has ended and its last message has been handled. */
+  readonly done: Promise<void>;
+  /** Stops receiving, handles what was already delivered, then resolves. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Subscribes to a non-service subject (state snapshots, completion records, stream chunks).
+ * Each message is decoded and validated; invalid ones are dropped with a log line and a counter
+ * (`adagen_subscription_messages_total{outcome="invalid"}`), never crashing the service. The
+ * handler is awaited; a throwing handler is logged and counted, and the next message proceeds.
+ */
+export function subscribe<T>(
+  nc: NatsConnection,
+  subject: string,
+  options: SubscribeOptions<T>,
+): TypedSubscription {
+  const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
+  const metrics = runtimeMetrics(
+    options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
+  );
+  const codec = codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const subscription = nc.subscribe(
+    subject,
+    options.queue === undefined ? {} : { queue: options.queue },
+  );
+  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
+    metrics.subscriptionMessages.inc({ subject, outcome });
+
+  const done = (async () => {
+    for await (const msg of subscription) {
+      const decoded = codec.decode(msg.data);
+      if (!decoded.ok) {
+        count('invalid');
+        logger.warn(
+          { subject: msg.subject, error: decoded.error.message },
+          'dropped invalid message',
+        );
+        continue;
+      }
+      try {
+        await options.handler(decoded.value, { subject: msg.subject, logger });
+        count('ok');
+      } catch (error) {
+        count('handler_error');
+        logger.error({ err: error, subject: msg.subject }, 'message handler failed');
+      }
+    }
+  })();
+
+  const drain = async () => {
+    if (!subscription.isClosed() && !nc.isClosed()) await subscription.drain();
+    await done;
+  };
+  options.lifecycle?.onStop(`subscription ${subject}`, drain);
+  return { subscription, done, drain };
+}
