@@ -1,1 +1,42 @@
-export const PACKAGE = '@adagen/engine';
+// @adagen/engine — the physics of one GPU instance. Public API (named exports only).
+export type {
+  BatchFeatures,
+  InstanceObserver,
+  InstanceSnapshot,
+  IterationReport,
+  RejectReason,
+  RequestMeta,
+  RequestPhase,
+  RequestProgress,
+  WorkItem,
+  WorkKind,
+} from './types.js';
+export { RejectReasons, RequestPhases } from './types.js';
+
+export type {
+  FitError,
+  FitErrorReport,
+  LatencyProfile,
+  LatencyProfileInput,
+  PiecewiseCoefficients,
+} from './latency/profile.js';
+export { LatencyProfileSchema, loadProfile, ProfileError } from './latency/profile.js';
+export { builtinProfiles, ProfileRegistry } from './latency/builtin.js';
+export { LatencyModel } from './latency/model.js';
+export type { IterationSample, PiecewiseFit } from './latency/fit.js';
+export { DEFAULT_KNOTS, fitErrors, fitPiecewise, predictPiecewise } from './latency/fit.js';
+
+export type { KvCapacity, KvCapacityOptions } from './kv/capacity.js';
+export {
+  blocksForTokens,
+  DEFAULT_ACTIVATION_RESERVE_BYTES,
+  kvBytesPerToken,
+  kvCapacity,
+} from './kv/capacity.js';
+
+export type { EngineConfig, EngineConfigInput } from './scheduler/config.js';
+export { EngineConfigError, EngineConfigSchema, resolveEngineConfig } from './scheduler/config.js';
+
+export type { SimInstanceOptions } from './instance/types.js';
+export type { FromSnapshotOptions } from './instance/from-snapshot.js';
+export { SimInstance } from './instance/sim-instance.js';

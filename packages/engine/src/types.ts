@@ -100,17 +100,55 @@ export interface InstanceObserver {
   onPrefillDone?(id: string, atMs: number, kvTokens: number): void;
   onFinished?(id: string, atMs: number): void;
   onPreempted?(id: string, atMs: number): void;
+  /**
+   * The item can never run on this instance (its prefill exceeds `maxModelLen`, or it needs
+   * more KV blocks than the cache can ever give it) and was dropped, as vLLM ignores such
+   * requests. No further events follow for it.
+   */
+  onRejected?(id: string, atMs: number, reason: RejectReason): void;
 }
+
+/** Why an instance dropped an item it can never run. */
+export const RejectReasons = {
+  promptTooLong: 'prompt-too-long',
+  kvCapacity: 'kv-capacity',
+} as const;
+export type RejectReason = (typeof RejectReasons)[keyof typeof RejectReasons];
+
+/**
+ * Where a request is on an instance.
+ * - `waiting`: queued; the next admission prefills `promptTokens + generatedTokens` (for a
+ *   `segment`: `endToken − startToken`), or, for a `decode` item never preempted here, starts
+ *   decoding at once with its transferred KV.
+ * - `prefilling`: admitted, part of its prefill pass computed (`prefilledTokens`).
+ * - `decoding`: one token per iteration until `outputTokens`.
+ * - `held`: a finished `prefill` or `segment` item holding its KV blocks until `release`.
+ */
+export const RequestPhases = {
+  waiting: 'waiting',
+  prefilling: 'prefilling',
+  decoding: 'decoding',
+  held: 'held',
+} as const;
+export type RequestPhase = (typeof RequestPhases)[keyof typeof RequestPhases];
 
 /** Progress of one request on an instance, as reported in a snapshot. */
 export interface RequestProgress {
   id: string;
   kind: WorkKind;
   promptTokens: number;
-  /** Prompt tokens whose KV is computed (for `segment`: counts from startToken). */
+  phase: RequestPhase;
+  /**
+   * Tokens of the current prefill pass whose KV is computed. The pass covers the prompt
+   * (`promptTokens + generatedTokens` when recomputing after a preemption; for `segment`:
+   * `endToken − startToken`, counted from startToken). 0 while waiting; the whole pass once
+   * decoding or held.
+   */
   prefilledTokens: number;
   /** Output tokens produced so far. */
   generatedTokens: number;
+  /** Times this request was preempted on this instance (default 0). */
+  preemptions?: number;
   /** Arrival at this instance (virtual ms). */
   arrivalMs: number;
   startToken?: number;
@@ -130,14 +168,20 @@ export interface InstanceSnapshot {
     maxNumSeqs: number;
     enableChunkedPrefill: boolean;
     blockSize: number;
+    /** Admission watermark (share of blocks kept free); default 0.01 when absent. */
+    watermark?: number;
+    /** Longest prefill pass admitted; the profile's model default when absent. */
+    maxModelLen?: number;
   };
   kv: { totalBlocks: number; usedBlocks: number };
-  /** Running requests in admission order. */
+  /** Admitted requests: running ones in admission order, then `held` ones (they keep KV). */
   running: RequestProgress[];
   /** Waiting requests in queue (FCFS) order. */
   waiting: RequestProgress[];
   /** End of the iteration in progress, if any. */
   busyUntilMs?: number;
+  /** Start of the iteration in progress, if any (the snapshot's state is from before it). */
+  busySinceMs?: number;
   /** Most recent iterations, newest last. */
   recentIterations: Array<{
     startMs: number;

@@ -1,0 +1,78 @@
+import type { InstanceObserver } from '../types.js';
+import type { EngineConfig } from './config.js';
+import type { Req } from './request.js';
+import type { EngineState } from './state.js';
+
+export const Admit = { ok: 0, later: 1, rejected: 2 } as const;
+export type AdmitResult = (typeof Admit)[keyof typeof Admit];
+
+/**
+ * Tries to admit the head of the waiting queue (`r`). Blocks for the whole prefill pass (or,
+ * for a `decode` item, its whole context) are allocated at once, keeping `watermarkBlocks`
+ * free (vLLM's can_allocate). An item that can never fit is dropped (`onRejected`).
+ * `passBudget` is the token budget a whole-prompt (non-chunked) pass must fit in.
+ */
+export function admitHead(
+  s: EngineState,
+  cfg: EngineConfig,
+  r: Req,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+  passBudget: number,
+): AdmitResult {
+  if (r.arrivalMs > nowMs) return Admit.later; // not here yet (FCFS: nothing behind it either)
+  const tokens = r.directDecode ? r.promptTokens + r.generated : r.passTokens;
+  if (!r.directDecode && r.startToken + r.passTokens > cfg.maxModelLen) {
+    reject(s, r, nowMs, obs, 'prompt-too-long');
+    return Admit.rejected;
+  }
+  const need = Math.ceil(tokens / cfg.blockSize);
+  if (cfg.numGpuBlocks - need < cfg.watermarkBlocks) {
+    reject(s, r, nowMs, obs, 'kv-capacity');
+    return Admit.rejected;
+  }
+  if (cfg.numGpuBlocks - s.usedBlocks - need < cfg.watermarkBlocks) return Admit.later;
+  if (!r.directDecode && r.passTokens > passBudget) return Admit.later;
+  s.waitingShift();
+  s.usedBlocks += need;
+  r.blocks = need;
+  r.prefilled = 0;
+  r.phase = r.directDecode ? 'decoding' : 'prefilling';
+  s.running.push(r);
+  s.admitted++;
+  obs?.onAdmitted?.(r.id, nowMs);
+  return Admit.ok;
+}
+
+function reject(
+  s: EngineState,
+  r: Req,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+  reason: 'prompt-too-long' | 'kv-capacity',
+): void {
+  s.waitingShift();
+  s.byId.delete(r.id);
+  r.phase = 'done';
+  obs?.onRejected?.(r.id, nowMs, reason);
+}
+
+/**
+ * Preempts the most recently admitted running request by recompute (vLLM's RECOMPUTE mode):
+ * frees its blocks, forgets its computed KV and puts it at the head of the waiting queue; on
+ * re-admission it prefills prompt + generated tokens again.
+ */
+export function preemptLast(s: EngineState, nowMs: number, obs: InstanceObserver | undefined): Req {
+  const r = s.running.pop()!;
+  s.usedBlocks -= r.blocks;
+  r.blocks = 0;
+  r.phase = 'waiting';
+  r.prefilled = 0;
+  r.directDecode = false;
+  r.passTokens = r.kind === 'segment' ? r.endToken - r.startToken : r.promptTokens + r.generated;
+  r.preemptions++;
+  s.waitingUnshift(r);
+  s.preempted++;
+  obs?.onPreempted?.(r.id, nowMs);
+  return r;
+}

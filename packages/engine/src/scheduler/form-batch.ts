@@ -1,0 +1,143 @@
+import type { InstanceObserver } from '../types.js';
+import { Admit, admitHead, preemptLast } from './admission.js';
+import type { EngineConfig } from './config.js';
+import type { Req } from './request.js';
+import type { EngineState } from './state.js';
+
+function scheduleChunk(s: EngineState, r: Req, tokens: number): void {
+  r.schedTokens = tokens;
+  s.batch[s.batchLen++] = r;
+  s.prefillTokens += tokens;
+  s.prefillAttnWork += tokens * (r.startToken + r.prefilled + tokens / 2);
+}
+
+function scheduleDecode(s: EngineState, r: Req): void {
+  r.schedDecode = true;
+  s.batch[s.batchLen++] = r;
+  s.decodeRequests++;
+  s.decodeContextTokens += r.promptTokens + r.generated;
+}
+
+/**
+ * One decode token for every decoding running request, in admission order. A request whose
+ * next token needs a new block when none is free preempts the most recently admitted running
+ * request (possibly itself). Returns the decodes scheduled.
+ */
+function scheduleDecodes(
+  s: EngineState,
+  cfg: EngineConfig,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+): number {
+  const running = s.running;
+  const bs = cfg.blockSize;
+  const total = cfg.numGpuBlocks;
+  let n = 0;
+  for (let i = 0; i < running.length; i++) {
+    const r = running[i]!;
+    if (r.phase !== 'decoding') continue;
+    const need = Math.ceil((r.promptTokens + r.generated) / bs) - r.blocks;
+    if (need > 0) {
+      while (total - s.usedBlocks < need) {
+        if (preemptLast(s, nowMs, obs) === r) break;
+      }
+      if (r.phase !== 'decoding') break; // r preempted itself: it was the last running
+      r.blocks += need;
+      s.usedBlocks += need;
+    }
+    scheduleDecode(s, r);
+    n++;
+  }
+  return n;
+}
+
+/** vLLM V0 chunked-prefill step: decodes, then running prefill chunks, then FCFS admissions. */
+function formChunked(
+  s: EngineState,
+  cfg: EngineConfig,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+): void {
+  let budget = cfg.maxNumBatchedTokens - scheduleDecodes(s, cfg, nowMs, obs);
+  const running = s.running;
+  for (let i = 0; i < running.length && budget > 0; i++) {
+    const r = running[i]!;
+    if (r.phase !== 'prefilling') continue;
+    const t = Math.min(r.passTokens - r.prefilled, budget);
+    scheduleChunk(s, r, t);
+    budget -= t;
+  }
+  // As vLLM: no new prefills in a step that preempted (unless the step would be empty).
+  if (s.preempted > 0 && s.batchLen > 0) return;
+  while (budget > 0 && running.length < cfg.maxNumSeqs) {
+    const r = s.waitingPeek();
+    if (r === undefined) break;
+    const res = admitHead(s, cfg, r, nowMs, obs, Infinity);
+    if (res === Admit.later) break; // FCFS: never skip the head
+    if (res === Admit.rejected) continue;
+    if (r.phase === 'decoding') {
+      scheduleDecode(s, r);
+      budget -= 1;
+    } else {
+      const t = Math.min(r.passTokens, budget);
+      scheduleChunk(s, r, t);
+      budget -= t;
+    }
+  }
+}
+
+/**
+ * vLLM V0 default (non-chunked) step: a batch of whole prompts admitted FCFS within the token
+ * budget and maxNumSeqs, prioritised over decodes; if there is none, one decode for every
+ * running request.
+ */
+function formWholePrompts(
+  s: EngineState,
+  cfg: EngineConfig,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+): void {
+  admitWholePrompts(s, cfg, nowMs, obs);
+  if (s.batchLen > 0) return;
+  scheduleDecodes(s, cfg, nowMs, obs);
+  if (s.batchLen === 0 && s.preempted > 0) admitWholePrompts(s, cfg, nowMs, obs);
+}
+
+function admitWholePrompts(
+  s: EngineState,
+  cfg: EngineConfig,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+): void {
+  let budget = cfg.maxNumBatchedTokens;
+  const running = s.running;
+  // Partial prefills only exist after a rebuild from a chunked snapshot: finish them first.
+  for (let i = 0; i < running.length; i++) {
+    const r = running[i]!;
+    const t = r.passTokens - r.prefilled;
+    if (r.phase !== 'prefilling' || t > budget) continue;
+    scheduleChunk(s, r, t);
+    budget -= t;
+  }
+  while (running.length < cfg.maxNumSeqs) {
+    const r = s.waitingPeek();
+    if (r === undefined) break;
+    const res = admitHead(s, cfg, r, nowMs, obs, budget);
+    if (res === Admit.later) break;
+    if (res === Admit.rejected || r.phase === 'decoding') continue;
+    scheduleChunk(s, r, r.passTokens);
+    budget -= r.passTokens;
+  }
+}
+
+/** Forms the next iteration's batch into `s` (batch, features, admitted/preempted counts). */
+export function formBatch(
+  s: EngineState,
+  cfg: EngineConfig,
+  nowMs: number,
+  obs: InstanceObserver | undefined,
+): void {
+  s.resetBatch();
+  if (cfg.enableChunkedPrefill) formChunked(s, cfg, nowMs, obs);
+  else formWholePrompts(s, cfg, nowMs, obs);
+}
