@@ -1,0 +1,133 @@
+import { startContainerNats } from './container.js';
+import { findNatsServerBinary } from './binary.js';
+import { decideMode } from './mode.js';
+import type { NatsMode } from './mode.js';
+import { freePorts } from './ports.js';
+import { NatsProcess } from './process.js';
+import { noticeOnce } from './report.js';
+import { WorkDir } from './workdir.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface NatsServerOptions {
+  /** Enable JetStream, stored in the temp dir. @default false */
+  readonly jetstream?: boolean;
+  /** Extra nats-server configuration text, appended to the generated config. */
+  readonly config?: string;
+  /** Extra command-line arguments. */
+  readonly args?: readonly string[];
+  /** @default 20000 */
+  readonly startTimeoutMs?: number;
+}
+
+export interface NatsServer extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  readonly monitorUrl: string;
+  readonly mode: NatsMode;
+  /** Where the server's log is written (kept on failure or with KEEP_NATS_LOGS=1). */
+  readonly logFile: string;
+  /** Stops the server and removes its temp dir unless logs are kept. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const MAX_PORT_ATTEMPTS = 3;
+
+/**
+ * Starts a real nats-server on free loopback ports (or in a container, see `decideMode`),
+ * waits until it is healthy, and returns a handle for `await using`.
+ */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const decision = await decideMode();
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const jetstream = options.jetstream ?? false;
+  const dir = await WorkDir.create('nats');
+  try {
+    if (decision.mode === 'container') {
+      noticeOnce('mode', `nats mode: container (${process.env.ADAGEN_NATS_IMAGE ?? 'nats:2.9'})`);
+      const c = await startContainerNats(dir, { jetstream, startTimeoutMs, ...options });
+      return handle('container', c.url, c.port, c.monitorUrl, c.logFile, c.stop, dir);
+    }
+    const bin = findNatsServerBinary();
+    const why = decision.fallbackReason === undefined ? '' : ` — ${decision.fallbackReason}`;
+    noticeOnce('mode', `nats mode: binary (${bin})${why}`);
+    const server = await startBinary(bin, dir, { ...options, jetstream, startTimeoutMs });
+    const stop = async () => {
+      await server.stop();
+      if (server.crashed) dir.keep('nats-server crashed');
+    };
+    return handle(
+      'binary',
+      server.url,
+      server.spec.clientPort,
+      server.monitorUrl,
+      server.logFile,
+      stop,
+      dir,
+    );
+  } catch (error) {
+    dir.keep('nats-server failed to start');
+    await dir.dispose();
+    throw error;
+  }
+}
+
+async function startBinary(
+  bin: string,
+  dir: WorkDir,
+  options: NatsServerOptions & { jetstream: boolean; startTimeoutMs: number },
+): Promise<NatsProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    const [clientPort = 0, monitorPort = 0] = await freePorts(2);
+    const server = new NatsProcess({
+      bin,
+      dir: dir.path,
+      name: `n${attempt}`,
+      clientPort,
+      monitorPort,
+      jetstream: options.jetstream,
+      ...(options.config === undefined ? {} : { extraConfig: options.config }),
+      ...(options.args === undefined ? {} : { args: options.args }),
+    });
+    try {
+      await server.start(options.startTimeoutMs);
+      await waitHealthy(server, options.startTimeoutMs);
+      return server;
+    } catch (error) {
+      await server.stop();
+      const portTaken = (await server.logTail()).includes('address already in use');
+      if (!portTaken || attempt >= MAX_PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Waits until `/healthz` answers 200 (JetStream ready too, when enabled). */
+export async function waitHealthy(server: NatsProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await server.fetchOk('/healthz')) return;
+    await sleep(50);
+  }
+  throw new Error(
+    `nats-server ${server.spec.name} not healthy after ${timeoutMs} ms:\n${await server.logTail()}`,
+  );
+}
+
+function handle(
+  mode: NatsMode,
+  url: string,
+  port: number,
+  monitorUrl: string,
+  logFile: string,
+  stopServer: () => Promise<void>,
+  dir: WorkDir,
+): NatsServer {
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await stopServer();
+      await dir.dispose();
+    })();
+    return stopping;
+  };
+  return { url, port, monitorUrl, mode, logFile, stop, [Symbol.asyncDispose]: stop };
+}
