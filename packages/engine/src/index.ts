@@ -40,3 +40,15 @@ export { EngineConfigError, EngineConfigSchema, resolveEngineConfig } from './sc
 export type { SimInstanceOptions } from './instance/types.js';
 export type { FromSnapshotOptions } from './instance/from-snapshot.js';
 export { SimInstance } from './instance/sim-instance.js';
+
+export type { Link, LinkPresetName } from './distributed/links.js';
+export { kvTransferMs, LinkPresets } from './distributed/links.js';
+export type { PdPlan } from './distributed/pd-split.js';
+export { planPdSplit } from './distributed/pd-split.js';
+export type {
+  PlanSegmentsOptions,
+  Segment,
+  SplitPrefillOptions,
+  SplitPrefillTiming,
+} from './distributed/split-prefill.js';
+export { planSegments, splitPrefillTiming } from './distributed/split-prefill.js';
