@@ -88,9 +88,13 @@ describe('lmetric', () => {
   it('multiplies new prefill tokens by batch size', () => {
     const view = clusterView([
       // 1900 uncomputed + 100 new = 2000 tokens × (1 running + 1) = 4000.
-      { running: [{ promptTokens: 2000, prefilledTokens: 100 }] },
-      // 100 new × (5 running + 1) = 600.
-      { running: busy(5) },
+      {
+        running: [
+          { promptTokens: 2000, prefilledTokens: 100, generatedTokens: 0, phase: 'prefilling' },
+        ],
+      },
+      // 100 new × (5 running + 1) = 600; a held prefill neither computes nor counts.
+      { running: [...busy(5), { kind: 'prefill', phase: 'held' }] },
       // (300 pending + 100) × (1 pending + 1) = 800.
       { pending: [{ promptTokens: 300 }] },
     ]);

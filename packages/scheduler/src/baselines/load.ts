@@ -2,6 +2,7 @@
 import type { Balancer, Classification, ClusterView, Placement } from '../types.js';
 import { argminReady, placementOn } from './argmin.js';
 import {
+  activeRunning,
   outstandingRequests,
   pendingKvBlocks,
   queuedPrefillTokens,
@@ -56,8 +57,8 @@ export class LlumnixBalancer implements Balancer {
 /**
  * LMetric (2026), PEERS.md: score = new prefill tokens on the instance × its batch size, minimum
  * wins, no tuning constants. "New prefill tokens" are the uncomputed prompt tokens queued there
- * (running, waiting and pending) plus this request's prompt; batch size is running + pending
- * requests plus this one. Counting the arriving request in both factors keeps the product from
+ * (running, waiting and pending) plus this request's prompt; batch size is the running requests
+ * that still compute (not `held` prefill KV) + pending placements, plus this one. Counting the arriving request in both factors keeps the product from
  * collapsing to 0 on every instance that has no prefill queued (which would send all such
  * traffic to the lowest index). Ties → fewer queued prefill tokens → lower index.
  */
@@ -68,7 +69,7 @@ export class LMetricBalancer implements Balancer {
     const prompt = classification.request.promptTokens;
     const { index, candidates } = argminReady(view, (v) => {
       const queued = queuedPrefillTokens(v);
-      const batch = v.snapshot.running.length + v.pending.length + 1;
+      const batch = activeRunning(v) + v.pending.length + 1;
       return [(queued + prompt) * batch, queued];
     });
     return placementOn(classification, view, index, candidates);

@@ -7,16 +7,28 @@
 import type { RequestProgress, WorkKind } from '@adagen/engine';
 import type { InstanceView, PendingPlacement } from '../types.js';
 
-/** Requests the instance holds or is about to hold: running + waiting + pending. */
-export function outstandingRequests(view: InstanceView): number {
-  return view.snapshot.running.length + view.snapshot.waiting.length + view.pending.length;
+/** Admitted requests that still compute (running minus `held` prefill KV awaiting hand-off). */
+export function activeRunning(view: InstanceView): number {
+  let n = 0;
+  for (const r of view.snapshot.running) if (r.phase !== 'held') n++;
+  return n;
 }
 
-/** Tokens of KV a piece of work needs resident before it can run (its prompt, as the kind sees it). */
+/** Requests the instance works on or is about to: active running + waiting + pending. */
+export function outstandingRequests(view: InstanceView): number {
+  return activeRunning(view) + view.snapshot.waiting.length + view.pending.length;
+}
+
+/**
+ * Tokens of KV a piece of work allocates when admitted, as the engine sizes it: the prefill
+ * pass (prompt + tokens generated before a preemption), a segment's own span, or a decode
+ * item's whole transferred context.
+ */
 export function kvTokensNeeded(work: {
   kind: WorkKind;
   promptTokens: number;
   generatedTokens?: number;
+  startToken?: number;
   endToken?: number;
 }): number {
   switch (work.kind) {
@@ -24,11 +36,9 @@ export function kvTokensNeeded(work: {
     case 'prefill':
       return work.promptTokens + (work.generatedTokens ?? 0);
     case 'decode':
-      // The KV of the prompt and the tokens generated elsewhere arrives with the item (≥ 1).
       return work.promptTokens + Math.max(1, work.generatedTokens ?? 0);
     case 'segment':
-      // A segment attends to the peers' KV of [0, startToken) and keeps its own up to endToken.
-      return work.endToken ?? work.promptTokens;
+      return (work.endToken ?? work.promptTokens) - (work.startToken ?? 0);
   }
 }
 
@@ -37,7 +47,12 @@ export function blocksFor(tokens: number, blockSize: number): number {
 }
 
 function pendingAsWork(p: PendingPlacement): Parameters<typeof kvTokensNeeded>[0] {
-  return { kind: p.role, promptTokens: p.promptTokens, endToken: p.endToken };
+  return {
+    kind: p.role,
+    promptTokens: p.promptTokens,
+    startToken: p.startToken,
+    endToken: p.endToken,
+  };
 }
 
 /** KV blocks the pending placements will take once they are admitted. */
@@ -48,7 +63,7 @@ export function pendingKvBlocks(view: InstanceView): number {
   return blocks;
 }
 
-/** KV blocks the waiting requests will need for their prompts (they hold none while waiting). */
+/** KV blocks the waiting requests will need (they hold none while waiting). */
 export function waitingKvBlocks(view: InstanceView): number {
   const bs = view.snapshot.config.blockSize;
   let blocks = 0;
@@ -56,16 +71,20 @@ export function waitingKvBlocks(view: InstanceView): number {
   return blocks;
 }
 
-/** Prefill tokens not yet computed for one request on the instance (0 for decode items). */
+/** Prefill tokens not yet computed for one request on the instance (0 once decoding/held). */
 export function uncomputedPrefillTokens(r: RequestProgress): number {
+  if (r.phase === 'decoding' || r.phase === 'held') return 0;
   switch (r.kind) {
     case 'full':
     case 'prefill':
-      return Math.max(0, r.promptTokens - r.prefilledTokens);
+      return Math.max(0, r.promptTokens + r.generatedTokens - r.prefilledTokens);
     case 'segment':
       return Math.max(0, (r.endToken ?? r.promptTokens) - (r.startToken ?? 0) - r.prefilledTokens);
     case 'decode':
-      return 0;
+      // A transferred decode starts decoding at once unless it was preempted here (recompute).
+      return (r.preemptions ?? 0) > 0
+        ? Math.max(0, r.promptTokens + r.generatedTokens - r.prefilledTokens)
+        : 0;
   }
 }
 

@@ -13,8 +13,13 @@ export interface FakeInstance {
   status?: 'ready' | 'draining';
 }
 
-function progress(p: Partial<RequestProgress>, i: number): RequestProgress {
+function progress(
+  p: Partial<RequestProgress>,
+  i: number,
+  phase: RequestProgress['phase'],
+): RequestProgress {
   return {
+    phase,
     id: `r${i}`,
     kind: 'full',
     promptTokens: 100,
@@ -48,8 +53,8 @@ export function instanceView(id: string, f: FakeInstance = {}): InstanceView {
       blockSize: 16,
     },
     kv: { totalBlocks: f.totalBlocks ?? 1000, usedBlocks: f.usedBlocks ?? 0 },
-    running: (f.running ?? []).map(progress),
-    waiting: (f.waiting ?? []).map(progress),
+    running: (f.running ?? []).map((p, i) => progress(p, i, 'decoding')),
+    waiting: (f.waiting ?? []).map((p, i) => progress(p, i, 'waiting')),
     recentIterations: [],
   };
   return {
