@@ -1,0 +1,125 @@
+/**
+ * The simulator's configuration: validated once with zod (errors name the field), defaults
+ * filled, frozen. Objects that cannot be described as data (a workload, a policy factory, a
+ * latency profile object) are checked for shape and passed through.
+ */
+import type { EngineConfigInput, LatencyProfile } from '@adagen/engine';
+import type { Policy, SloSpec } from '@adagen/scheduler';
+import { defaultSloSpec } from '@adagen/scheduler';
+import type { Workload } from '@adagen/workloads';
+import { z } from 'zod';
+
+/** What a policy factory gets: enough to build estimators against the same physics. */
+export interface PolicyContext {
+  seed: number;
+  slo: SloSpec;
+  instances: ReadonlyArray<{ id: string; profile: LatencyProfile; engine: EngineConfigInput }>;
+}
+
+export type PolicyFactory = (context: PolicyContext) => Policy;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+const profileRef = z.union([
+  z.string().min(1),
+  z.custom<LatencyProfile>((v) => isObject(v) && typeof v.name === 'string', {
+    message: 'expected a profile name or a validated latency profile',
+  }),
+]);
+
+const engineKnobs = z.record(z.string(), z.unknown()) as z.ZodType<EngineConfigInput>;
+
+const instanceSpec = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'ids may hold A-Z a-z 0-9 - _ only')
+      .optional(),
+    profile: profileRef,
+    engine: engineKnobs.optional(),
+  })
+  .strict();
+
+const sloTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('absolute'), ms: z.number().positive() }).strict(),
+  z
+    .object({
+      kind: z.literal('scale'),
+      factor: z.number().positive(),
+      floorMs: z.number().nonnegative(),
+    })
+    .strict(),
+]);
+
+export const SimConfigSchema = z
+  .object({
+    /** `count` identical instances, or an explicit list. */
+    instances: z.union([
+      z
+        .object({
+          count: z.number().int().min(1).max(100_000),
+          profile: profileRef,
+          engine: engineKnobs.optional(),
+        })
+        .strict(),
+      z.array(instanceSpec).min(1),
+    ]),
+    /** A baseline policy name (`createPolicy`) or a factory. */
+    policy: z.union([
+      z.string().min(1),
+      z.custom<PolicyFactory>((v) => typeof v === 'function', {
+        message: 'expected a policy name or a factory function',
+      }),
+    ]),
+    workload: z.custom<Workload>(
+      (v) => isObject(v) && typeof v.name === 'string' && Array.isArray(v.requests),
+      { message: 'expected a workload { name, requests[], notes[] }' },
+    ),
+    /** Period Δ of each instance's state snapshot (staggered across instances). @default 100 */
+    snapshotIntervalMs: z.number().positive().default(100),
+    /** Decision + dispatch delay between arrival and reaching the instance(s). @default 2 */
+    controlDelayMs: z.number().nonnegative().default(2),
+    /** KV link preset for distributed plans (the engine's presets). @default 'rdma-200g' */
+    kvLink: z.string().min(1).default('rdma-200g'),
+    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms) */
+    slo: z.object({ ttft: sloTarget, tpot: sloTarget }).strict().default(defaultSloSpec),
+    /** @default 0 */
+    seed: z.number().int().default(0),
+    /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */
+    jitterSigma: z.number().nonnegative().default(0),
+    /** Stop at this virtual time (unfinished requests miss their SLO); default: run to drain. */
+    horizonMs: z.number().positive().optional(),
+  })
+  .strict();
+
+export type SimConfigInput = z.input<typeof SimConfigSchema>;
+export type SimConfig = z.output<typeof SimConfigSchema>;
+
+export class SimConfigError extends Error {
+  override readonly name = 'SimConfigError';
+  readonly code = 'invalid-sim-config' as const;
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Validates and fills defaults. @throws SimConfigError naming the first bad field. */
+export function parseSimConfig(input: SimConfigInput): SimConfig {
+  const parsed = SimConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  const field =
+    issue?.code === 'unrecognized_keys'
+      ? `${path === '(root)' ? '' : path + '.'}${issue.keys.join(', ')}`
+      : path;
+  throw new SimConfigError(
+    field,
+    `invalid simulation config: ${field}: ${issue?.message ?? 'invalid'}`,
+    { cause: parsed.error },
+  );
+}

@@ -1,0 +1,73 @@
+/** The simulator's entry point and its result object. */
+import type { SloSpec } from '@adagen/scheduler';
+import type { Summary } from '@adagen/stats';
+import type { SimConfigInput } from './config.js';
+import { parseSimConfig } from './config.js';
+import { instanceSpecs } from './instances.js';
+import type { RunOptions } from './simulation.js';
+import { Simulation } from './simulation.js';
+import type { SimSummary } from './summary.js';
+import { sortedTtftMs, summarizeRun, summarizeSorted } from './summary.js';
+
+export interface SimResult {
+  policy: string;
+  workload: { name: string; requests: number; notes: string[] };
+  instances: Array<{ id: string; profile: string }>;
+  settings: {
+    snapshotIntervalMs: number;
+    controlDelayMs: number;
+    kvLink: string;
+    seed: number;
+    jitterSigma: number;
+    horizonMs: number | null;
+    slo: SloSpec;
+  };
+  metrics: SimSummary;
+  /** Wall time per scheduling decision (µs); present only when a clock was injected. */
+  decisionTimeUs?: Summary;
+  /** Empirical CDFs, at most 200 points each: [value, cumulative share]. */
+  cdf: { ttftMs: Array<[number, number]>; tbtMs: Array<[number, number]> };
+}
+
+/** Runs one simulation to drain (or to `horizonMs`). Deterministic for a config. */
+export function runSimulation(input: SimConfigInput, options: RunOptions = {}): SimResult {
+  const config = parseSimConfig(input);
+  const specs = instanceSpecs(config);
+  const sim = new Simulation(config, specs, options);
+  sim.run();
+  const ttft = sortedTtftMs(sim.metrics);
+  const gaps = sim.metrics.gapsMs.sorted();
+  const result: SimResult = {
+    policy: sim.policy.name,
+    workload: {
+      name: config.workload.name,
+      requests: config.workload.requests.length,
+      notes: [...config.workload.notes],
+    },
+    instances: specs.map((s) => ({ id: s.id, profile: s.profile.name })),
+    settings: {
+      snapshotIntervalMs: config.snapshotIntervalMs,
+      controlDelayMs: config.controlDelayMs,
+      kvLink: config.kvLink,
+      seed: config.seed,
+      jitterSigma: config.jitterSigma,
+      horizonMs: config.horizonMs ?? null,
+      slo: config.slo,
+    },
+    metrics: summarizeRun(sim.metrics),
+    cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
+  };
+  if (options.now) result.decisionTimeUs = summarizeSorted(sim.decisionTimesUs.sorted());
+  return result;
+}
+
+/** CDF points of an ascending array, thinned to about `maxPoints` (always ends at 1). */
+export function ecdfSorted(sorted: ArrayLike<number>, maxPoints = 200): Array<[number, number]> {
+  const n = sorted.length;
+  if (n === 0) return [];
+  const step = Math.max(1, Math.ceil(n / maxPoints));
+  const out: Array<[number, number]> = [];
+  for (let i = step - 1; i < n; i += step) out.push([sorted[i]!, (i + 1) / n]);
+  if (out[out.length - 1]![1] !== 1) out.push([sorted[n - 1]!, 1]);
+  return out;
+}

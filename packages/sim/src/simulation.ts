@@ -1,0 +1,210 @@
+/**
+ * The discrete-event cluster simulator. Events (arrival, delivery after the control-plane delay,
+ * iteration end, KV hand-off) are processed in time order, ties by insertion order; instances
+ * advance one iteration per event; the policy decides at each arrival on a stale view.
+ */
+import type { InstanceObserver } from '@adagen/engine';
+import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
+import { createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import type { TraceRequest } from '@adagen/workloads';
+import type { SimConfig } from './config.js';
+import { EventQueue } from './event-queue.js';
+import { FloatBuffer } from './float-buffer.js';
+import type { InstanceSlot, InstanceSpec } from './instances.js';
+import { buildSlots } from './instances.js';
+import { RequestMetrics } from './metrics.js';
+import { PlanExecutor } from './plans.js';
+import { StaleView } from './staleness.js';
+
+export type SimEvent =
+  | { type: 'arrival'; req: number }
+  | { type: 'deliver'; req: number }
+  | { type: 'iteration'; slot: number }
+  | { type: 'handoff'; req: number }
+  | { type: 'reject'; req: number };
+
+export interface RunOptions {
+  /** Wall clock (ms) for per-decision timing, e.g. `performance.now`; never read otherwise. */
+  now?: () => number;
+  /** Called every `progressEvery` arrivals and at the end. */
+  onProgress?: (arrived: number, total: number) => void;
+  /** @default 1000 */
+  progressEvery?: number;
+}
+
+export class Simulation {
+  readonly queue = new EventQueue<SimEvent>();
+  readonly metrics: RequestMetrics;
+  readonly slots: InstanceSlot[];
+  readonly views: StaleView[];
+  readonly slotById = new Map<string, number>();
+  readonly decisionTimesUs = new FloatBuffer(1024);
+  readonly policy: Policy;
+  readonly requests: readonly TraceRequest[];
+  private readonly reqIndex = new Map<string, number>();
+  private readonly plans: PlanExecutor;
+  private readonly busy: Uint8Array;
+  private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
+  /** Arrival time of the next request not yet decided (Infinity after the last). */
+  nextArrivalMs = Number.POSITIVE_INFINITY;
+  nowMs = 0;
+
+  constructor(
+    readonly config: SimConfig,
+    specs: readonly InstanceSpec[],
+    private readonly options: RunOptions = {},
+  ) {
+    this.requests = config.workload.requests;
+    this.requests.forEach((r, i) => this.reqIndex.set(r.id, i));
+    if (this.reqIndex.size !== this.requests.length) {
+      throw new RangeError(`workload "${config.workload.name}" has duplicate request ids`);
+    }
+    this.metrics = new RequestMetrics(this.requests);
+    this.slots = buildSlots(specs, config, (i) => this.observer(i));
+    this.slots.forEach((s) => this.slotById.set(s.id, s.index));
+    this.busy = new Uint8Array(this.slots.length);
+    this.views = this.slots.map(
+      (s) =>
+        new StaleView(
+          s.id,
+          s.profile.name,
+          s.instance,
+          config.snapshotIntervalMs,
+          s.index,
+          this.slots.length,
+        ),
+    );
+    this.clusterView = { nowMs: 0, instances: this.views.map((v) => v.view) };
+    this.policy =
+      typeof config.policy === 'string'
+        ? createPolicy(config.policy, { seed: config.seed })
+        : config.policy({
+            seed: config.seed,
+            slo: config.slo,
+            instances: specs.map((s) => ({ id: s.id, profile: s.profile, engine: s.engine })),
+          });
+    this.plans = new PlanExecutor(this);
+  }
+
+  requestIndex(id: string): number {
+    const i = this.reqIndex.get(id);
+    if (i === undefined) throw new Error(`engine reported unknown request id "${id}"`);
+    return i;
+  }
+
+  private observer(slot: number): InstanceObserver {
+    return {
+      onToken: (id, index, atMs) => {
+        const r = this.requestIndex(id);
+        if (index === 0 && this.plans.ownsFirstToken(r)) return;
+        if (this.metrics.token(r, index, atMs)) this.completed(r, atMs);
+      },
+      onRejected: (id) => {
+        const r = this.requestIndex(id);
+        // Called while the instance forms a batch: clean up the rest of the plan afterwards.
+        if (this.metrics.reject(r)) this.queue.push(this.nowMs, { type: 'reject', req: r });
+      },
+      onAdmitted: (id, atMs) => this.metrics.admitted(this.requestIndex(id), atMs),
+      onPreempted: (id) => this.metrics.preempted(this.requestIndex(id)),
+      onPrefillDone: (id, atMs, kvTokens) =>
+        this.plans.prefillDone(slot, this.requestIndex(id), atMs, kvTokens),
+    };
+  }
+
+  /** Record the first token of a distributed request (emitted by the simulator, not an engine). */
+  emitToken(r: number, index: number, atMs: number): void {
+    if (this.metrics.token(r, index, atMs)) this.completed(r, atMs);
+  }
+
+  private completed(r: number, atMs: number): void {
+    const req = this.requests[r]!;
+    this.policy.classifier.observe?.({
+      requestId: req.id,
+      promptTokens: req.promptTokens,
+      outputTokens: req.outputTokens,
+      ...(req.tenant !== undefined ? { tenant: req.tenant } : {}),
+      finishedAtMs: atMs,
+    });
+    this.plans.completed(r);
+  }
+
+  /** Bring slot `s`'s published snapshot up to date before touching its state. */
+  touch(s: number): void {
+    this.views[s]!.sync(this.nowMs, this.nextArrivalMs);
+  }
+
+  /** Start an iteration on slot `s` if it is idle and has work. */
+  kick(s: number): void {
+    if (this.busy[s] === 1) return;
+    const inst = this.slots[s]!.instance;
+    if (!inst.hasWork()) return;
+    this.touch(s);
+    const endMs = inst.startIteration(this.nowMs);
+    if (endMs === undefined) return;
+    this.busy[s] = 1;
+    this.queue.push(endMs, { type: 'iteration', slot: s });
+  }
+
+  run(): void {
+    const n = this.requests.length;
+    if (n > 0) {
+      this.nextArrivalMs = this.requests[0]!.arrivalMs;
+      this.queue.push(this.nextArrivalMs, { type: 'arrival', req: 0 });
+    }
+    const horizon = this.config.horizonMs ?? Number.POSITIVE_INFINITY;
+    for (let ev = this.queue.pop(); ev !== undefined; ev = this.queue.pop()) {
+      if (ev.atMs > horizon) break;
+      this.nowMs = ev.atMs;
+      const e = ev.payload;
+      switch (e.type) {
+        case 'arrival':
+          this.arrive(e.req);
+          break;
+        case 'deliver':
+          this.plans.deliver(e.req);
+          break;
+        case 'iteration':
+          this.touch(e.slot);
+          this.slots[e.slot]!.instance.finishIteration();
+          this.busy[e.slot] = 0;
+          this.kick(e.slot);
+          break;
+        case 'handoff':
+          this.plans.handoff(e.req);
+          break;
+        case 'reject':
+          this.plans.rejected(e.req);
+          break;
+      }
+    }
+    this.options.onProgress?.(n, n);
+  }
+
+  private arrive(r: number): void {
+    const req = this.requests[r]!;
+    const n = this.requests.length;
+    const next = this.requests[r + 1];
+    const every = this.options.progressEvery ?? 1000;
+    if (r % every === 0 && r > 0) this.options.onProgress?.(r, n);
+    for (const v of this.views) v.sync(this.nowMs, this.nowMs);
+    this.nextArrivalMs = next === undefined ? Number.POSITIVE_INFINITY : next.arrivalMs;
+    if (next !== undefined) this.queue.push(next.arrivalMs, { type: 'arrival', req: r + 1 });
+
+    const ref = this.slots[0]!;
+    const slo = resolveSlo(this.config.slo, req, ref.model, ref.chunking);
+    this.metrics.setSlo(r, slo.ttftMs, slo.tpotMs);
+    const info: RequestInfo = {
+      id: req.id,
+      arrivalMs: req.arrivalMs,
+      promptTokens: req.promptTokens,
+    };
+    if (req.tenant !== undefined) info.tenant = req.tenant;
+    this.clusterView.nowMs = this.nowMs;
+    const clock = this.options.now;
+    const t0 = clock?.();
+    const decision: Decision = decide(this.policy, info, this.clusterView);
+    if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
+    this.plans.decided(r, decision);
+    this.queue.push(this.nowMs + this.config.controlDelayMs, { type: 'deliver', req: r });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The balancer's realistically stale view of one instance. Each instance publishes a snapshot
+ * every Δ ms at its own phase (instance i of N at i·Δ/N, k·Δ later), and the view holds the
+ * latest published snapshot plus the placements made since it (`pending`).
+ *
+ * Snapshots are captured lazily but exactly: the instance's state changes only when the
+ * simulator touches it, so before every touch (and before every view) the slot checks whether a
+ * publication time T passed since its last capture and, if so, captures the current state — which
+ * is the state at T, since nothing changed in between — stamped `atMs = T`. A publication is
+ * skipped when no arrival will read it (the next arrival comes after the following publication),
+ * so an idle or post-arrival phase costs nothing. A snapshot at T reflects every event before T.
+ */
+import type { InstanceSnapshot } from '@adagen/engine';
+import type { InstanceView, PendingPlacement } from '@adagen/scheduler';
+
+export interface SnapshotSource {
+  snapshot(): InstanceSnapshot;
+}
+
+export class StaleView {
+  /** The object handed to the policy (its fields are replaced, never mutated). */
+  readonly view: InstanceView;
+  private readonly phaseMs: number;
+  private capturedTickMs = Number.NEGATIVE_INFINITY;
+  private readonly pending: PendingPlacement[] = [];
+  /** Time each pending placement reached the instance (Infinity until it does). */
+  private readonly deliveredMs: number[] = [];
+
+  constructor(
+    id: string,
+    profile: string,
+    private readonly source: SnapshotSource,
+    private readonly intervalMs: number,
+    index: number,
+    count: number,
+  ) {
+    this.phaseMs = (index / count) * intervalMs;
+    this.view = {
+      id,
+      profile,
+      status: 'ready',
+      snapshot: stamp(source.snapshot(), 0),
+      pending: [],
+    };
+  }
+
+  /** The latest publication time ≤ `nowMs` (−∞ before the first). */
+  tickAtOrBefore(nowMs: number): number {
+    if (nowMs < this.phaseMs) return Number.NEGATIVE_INFINITY;
+    return this.phaseMs + Math.floor((nowMs - this.phaseMs) / this.intervalMs) * this.intervalMs;
+  }
+
+  /**
+   * Call before the instance's state changes at `nowMs` and before a view is read at `nowMs`.
+   * `nextArrivalMs` is the earliest time a policy may read the view again.
+   */
+  sync(nowMs: number, nextArrivalMs: number): void {
+    const tick = this.tickAtOrBefore(nowMs);
+    if (tick <= this.capturedTickMs) return;
+    this.capturedTickMs = tick;
+    // Nobody reads this publication if the next arrival is at or after the following one.
+    if (nextArrivalMs >= tick + this.intervalMs) return;
+    this.view.snapshot = stamp(this.source.snapshot(), tick);
+    this.prune(tick);
+  }
+
+  /** A placement decided now; it stays pending until a snapshot taken after its delivery. */
+  addPending(p: PendingPlacement): void {
+    this.pending.push(p);
+    this.deliveredMs.push(Number.POSITIVE_INFINITY);
+    this.view.pending = this.pending.slice();
+  }
+
+  /** The placement's work reached the instance at `atMs`. */
+  delivered(requestId: string, atMs: number): void {
+    for (let k = 0; k < this.pending.length; k++) {
+      if (this.pending[k]!.requestId === requestId && this.deliveredMs[k] === Infinity) {
+        this.deliveredMs[k] = atMs;
+        return;
+      }
+    }
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private prune(tickMs: number): void {
+    let w = 0;
+    for (let r = 0; r < this.pending.length; r++) {
+      // Delivered strictly before the publication: the snapshot already includes it.
+      if (this.deliveredMs[r]! < tickMs) continue;
+      this.pending[w] = this.pending[r]!;
+      this.deliveredMs[w] = this.deliveredMs[r]!;
+      w++;
+    }
+    if (w === this.pending.length) return;
+    this.pending.length = w;
+    this.deliveredMs.length = w;
+    this.view.pending = this.pending.slice();
+  }
+}
+
+function stamp(s: InstanceSnapshot, atMs: number): InstanceSnapshot {
+  return s.atMs === atMs ? s : { ...s, atMs };
+}

@@ -1,0 +1,131 @@
+/** Reducing per-request metrics to the run summary (the `metrics` object of the JSON result). */
+import { quantileSorted } from '@adagen/stats';
+import type { Summary } from '@adagen/stats';
+import type { RequestMetrics } from './metrics.js';
+import { planKinds } from './metrics.js';
+
+export interface SloAttainment {
+  /** Share of all requests that met both TTFT and TPOT (unfinished requests count as misses). */
+  attainment: number;
+  ttftAttainment: number;
+  tpotAttainment: number;
+  met: number;
+}
+
+export interface SimSummary {
+  requests: {
+    total: number;
+    finished: number;
+    /** Not finished at the end (includes `rejected`). */
+    unfinished: number;
+    /** Dropped by an instance that could never run them (too long for maxModelLen or KV). */
+    rejected: number;
+    preemptions: number;
+  };
+  ttftMs: Summary;
+  tpotMs: Summary;
+  tbtMs: Summary;
+  e2eMs: Summary;
+  queueingMs: Summary;
+  slo: SloAttainment;
+  throughput: { requestsPerS: number; outputTokensPerS: number };
+  plans: Record<(typeof planKinds)[number], number>;
+  /** From the first arrival to the last token (virtual ms). */
+  simulatedSpanMs: number;
+}
+
+/** Summary statistics of an ascending array (exact percentiles, linear interpolation). */
+export function summarizeSorted(sorted: ArrayLike<number>): Summary {
+  const n = sorted.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  return {
+    count: n,
+    mean: n === 0 ? Number.NaN : sum / n,
+    min: n === 0 ? Number.NaN : sorted[0]!,
+    p50: quantileSorted(sorted, 0.5),
+    p90: quantileSorted(sorted, 0.9),
+    p95: quantileSorted(sorted, 0.95),
+    p99: quantileSorted(sorted, 0.99),
+    max: n === 0 ? Number.NaN : sorted[n - 1]!,
+  };
+}
+
+function collect(m: RequestMetrics, value: (i: number) => number, include: (i: number) => boolean) {
+  const out = new Float64Array(m.count);
+  let k = 0;
+  for (let i = 0; i < m.count; i++) if (include(i)) out[k++] = value(i);
+  return out.subarray(0, k).sort();
+}
+
+/** The per-request TTFT values (ms) of requests that produced a first token, ascending. */
+export function sortedTtftMs(m: RequestMetrics): Float64Array {
+  return collect(
+    m,
+    (i) => m.ttftMs(i),
+    (i) => m.tokens[i]! > 0,
+  );
+}
+
+export function summarizeRun(m: RequestMetrics): SimSummary {
+  const finished = (i: number) => m.isFinished(i);
+  let met = 0;
+  let ttftMet = 0;
+  let tpotMet = 0;
+  let preemptions = 0;
+  let outputTokens = 0;
+  let firstArrival = Number.POSITIVE_INFINITY;
+  let lastToken = Number.NEGATIVE_INFINITY;
+  const plans = { single: 0, 'pd-split': 0, 'split-prefill': 0 };
+  for (let i = 0; i < m.count; i++) {
+    preemptions += m.preemptions[i]!;
+    outputTokens += m.tokens[i]!;
+    firstArrival = Math.min(firstArrival, m.arrivalMs[i]!);
+    if (m.tokens[i]! > 0) lastToken = Math.max(lastToken, m.lastTokenMs[i]!);
+    const code = m.plan[i]!;
+    if (code >= 0) plans[planKinds[code]!] += 1;
+    const okTtft = m.tokens[i]! > 0 && m.ttftMs(i) <= m.ttftSloMs[i]!;
+    const okTpot = finished(i) && m.tpotMs(i) <= m.tpotSloMs[i]!;
+    if (okTtft) ttftMet += 1;
+    if (okTpot) tpotMet += 1;
+    if (okTtft && okTpot) met += 1;
+  }
+  const n = m.count;
+  const spanMs = lastToken > firstArrival ? lastToken - firstArrival : 0;
+  const perS = (x: number) => (spanMs > 0 ? (x * 1000) / spanMs : 0);
+  return {
+    requests: {
+      total: n,
+      finished: m.finished,
+      unfinished: n - m.finished,
+      rejected: m.rejectedCount,
+      preemptions,
+    },
+    ttftMs: summarizeSorted(sortedTtftMs(m)),
+    tpotMs: summarizeSorted(
+      collect(
+        m,
+        (i) => m.tpotMs(i),
+        (i) => finished(i) && m.tokens[i]! > 1,
+      ),
+    ),
+    tbtMs: summarizeSorted(m.gapsMs.sorted()),
+    e2eMs: summarizeSorted(collect(m, (i) => m.lastTokenMs[i]! - m.arrivalMs[i]!, finished)),
+    queueingMs: summarizeSorted(
+      collect(
+        m,
+        (i) => m.firstAdmitMs[i]! - m.arrivalMs[i]!,
+        (i) => !Number.isNaN(m.firstAdmitMs[i]!),
+      ),
+    ),
+    slo: {
+      attainment: n === 0 ? Number.NaN : met / n,
+      ttftAttainment: n === 0 ? Number.NaN : ttftMet / n,
+      tpotAttainment: n === 0 ? Number.NaN : tpotMet / n,
+      met,
+    },
+    throughput: { requestsPerS: perS(m.finished), outputTokensPerS: perS(outputTokens) },
+    plans,
+    simulatedSpanMs: spanMs,
+  };
+}
