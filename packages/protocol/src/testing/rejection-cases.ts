@@ -1,0 +1,384 @@
+/** Malformed messages for the rejection tests: each breaks one field of a valid sample. */
+import type { MessageName } from '../messages.js';
+import { sample } from './fixtures.js';
+
+export type Path = readonly (string | number)[];
+export const DELETE = Symbol('delete');
+
+/** Sets (or deletes) the value at `path` inside a sample message. */
+export function breakAt(
+  name: MessageName,
+  path: Path,
+  value: unknown,
+  alsoDelete?: string,
+): unknown {
+  const root = sample(name);
+  if (alsoDelete !== undefined) delete root[alsoDelete];
+  let node: Record<string | number, unknown> = root;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1] as string | number;
+  if (value === DELETE) delete node[last];
+  else node[last] = value;
+  return root;
+}
+
+export interface Case {
+  readonly what: string;
+  readonly name: MessageName;
+  readonly path: Path;
+  readonly value: unknown;
+  /** The path the error must name (defaults to `path`). */
+  readonly expectPath?: string;
+  readonly expectMessage: RegExp;
+  /** A top-level field to delete as well. */
+  readonly alsoDelete?: string;
+}
+
+const longId = 'a'.repeat(65);
+const seg = (instanceId: string, startToken: number, endToken: number) => ({
+  instanceId,
+  startToken,
+  endToken,
+});
+
+export const CASES: Case[] = [
+  {
+    what: 'missing field',
+    name: 'inferenceRequest',
+    path: ['requestId'],
+    value: DELETE,
+    expectMessage: /expected string, received undefined/,
+  },
+  {
+    what: 'id with a dot',
+    name: 'inferenceRequest',
+    path: ['requestId'],
+    value: 'a.b',
+    expectMessage: /A-Z a-z 0-9 _ -, got "a\.b"/,
+  },
+  {
+    what: 'id with a wildcard',
+    name: 'placementNotice',
+    path: ['balancerId'],
+    value: 'bal*',
+    expectMessage: /got "bal\*"/,
+  },
+  {
+    what: 'id too long',
+    name: 'inferenceRequest',
+    path: ['gatewayId'],
+    value: longId,
+    expectMessage: /1-64 characters/,
+  },
+  {
+    what: 'empty id',
+    name: 'tokenChunk',
+    path: ['instanceId'],
+    value: '',
+    expectMessage: /empty string/,
+  },
+  {
+    what: 'wrong type',
+    name: 'inferenceRequest',
+    path: ['maxTokens'],
+    value: '256',
+    expectMessage: /expected number, received string/,
+  },
+  {
+    what: 'fractional token count',
+    name: 'inferenceRequest',
+    path: ['promptTokens'],
+    value: 1.5,
+    expectMessage: /expected int/,
+  },
+  {
+    what: 'absurd token count',
+    name: 'inferenceRequest',
+    path: ['promptTokens'],
+    value: 1e12,
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'wrong protocol version',
+    name: 'inferenceRequest',
+    path: ['v'],
+    value: 2,
+    expectMessage: /expected 1/,
+  },
+  {
+    what: 'prompt and promptTokens both missing',
+    name: 'inferenceRequest',
+    path: ['promptTokens'],
+    value: DELETE,
+    alsoDelete: 'prompt',
+    expectPath: 'prompt',
+    expectMessage: /expected prompt text or promptTokens/,
+  },
+  {
+    what: 'too many stop sequences',
+    name: 'inferenceRequest',
+    path: ['sampling', 'stop'],
+    value: ['a', 'b', 'c', 'd', 'e'],
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'temperature out of range',
+    name: 'inferenceRequest',
+    path: ['sampling', 'temperature'],
+    value: 9,
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'oversized prompt',
+    name: 'inferenceRequest',
+    path: ['prompt'],
+    value: 'x'.repeat(1_000_001),
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'deadline before arrival',
+    name: 'inferenceRequest',
+    path: ['deadlineAtMs'],
+    value: 1,
+    expectMessage: /deadlineAtMs >= receivedAtMs/,
+  },
+  {
+    what: 'nested bad field',
+    name: 'classification',
+    path: ['request', 'model'],
+    value: '',
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'bad class',
+    name: 'classification',
+    path: ['class', 'decode'],
+    value: 'medium',
+    expectMessage: /short|long/,
+  },
+  {
+    what: 'bad candidate id',
+    name: 'placement',
+    path: ['candidates', 1, 'instanceId'],
+    value: 'gpu 2',
+    expectMessage: /got "gpu 2"/,
+  },
+  {
+    what: 'unknown plan kind',
+    name: 'executionPlan',
+    path: ['kind'],
+    value: 'triple',
+    expectMessage: /single|discriminator/,
+  },
+  {
+    what: 'pd-split on one instance',
+    name: 'executionPlan',
+    path: ['decodeInstanceId'],
+    value: 'gpu-1',
+    expectMessage: /differ/,
+  },
+  {
+    what: 'non-contiguous segments',
+    name: 'agentDispatch',
+    path: ['plan', 'segments', 1, 'startToken'],
+    value: 5100,
+    expectMessage: /expected 5000 .*contiguous.*got 5100/,
+  },
+  {
+    what: 'first segment not at 0',
+    name: 'agentDispatch',
+    path: ['plan', 'segments', 0, 'startToken'],
+    value: 10,
+    expectMessage: /expected 0/,
+  },
+  {
+    what: 'segments not covering the prompt',
+    name: 'agentDispatch',
+    path: ['plan', 'segments', 1, 'endToken'],
+    value: 11000,
+    expectMessage: /expected 12000 .*cover/,
+  },
+  {
+    what: 'empty segment',
+    name: 'agentDispatch',
+    path: ['plan', 'segments', 1, 'endToken'],
+    value: 5000,
+    expectMessage: /expected > startToken 5000/,
+  },
+  {
+    what: 'one segment only',
+    name: 'agentDispatch',
+    path: ['plan', 'segments'],
+    value: [seg('gpu-1', 0, 12000)],
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'five segments',
+    name: 'agentDispatch',
+    path: ['plan', 'segments'],
+    value: [0, 1, 2, 3, 4].map((i) => seg(`g${i}`, i * 10, i * 10 + 10)),
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'repeated segment instance',
+    name: 'agentDispatch',
+    path: ['plan', 'segments', 1, 'instanceId'],
+    value: 'gpu-1',
+    expectMessage: /distinct/,
+  },
+  {
+    what: 'role that does not fit the plan',
+    name: 'agentDispatch',
+    path: ['role'],
+    value: 'full',
+    expectMessage: /expected segment or decode/,
+  },
+  {
+    what: 'segment without KV peer',
+    name: 'agentDispatch',
+    path: ['kvPeerInstanceId'],
+    value: DELETE,
+    expectMessage: /required for role "segment"/,
+  },
+  {
+    what: 'segment not in the plan',
+    name: 'agentDispatch',
+    path: ['segment', 'endToken'],
+    value: 11000,
+    expectPath: 'segment',
+    expectMessage: /no segment of the plan/,
+  },
+  {
+    what: 'bad stream subject',
+    name: 'agentDispatch',
+    path: ['request', 'streamSubject'],
+    value: 'adagen.v1.stream.gw.*',
+    expectMessage: /adagen\.v1\.stream/,
+  },
+  {
+    what: 'plan result with a bad plan',
+    name: 'planResult',
+    path: ['plan', 'instanceId'],
+    value: DELETE,
+    expectMessage: /expected string/,
+  },
+  {
+    what: 'rejected ack without error',
+    name: 'dispatchAck',
+    path: ['error'],
+    value: DELETE,
+    expectMessage: /expected object/,
+  },
+  {
+    what: 'unknown ack status',
+    name: 'dispatchAck',
+    path: ['status'],
+    value: 'maybe',
+    expectMessage: /accepted/,
+  },
+  {
+    what: 'bad KV range',
+    name: 'kvHandoffNotice',
+    path: ['range', 'endToken'],
+    value: 0,
+    expectMessage: /endToken > startToken/,
+  },
+  {
+    what: 'negative seq',
+    name: 'tokenChunk',
+    path: ['seq'],
+    value: -1,
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'oversized chunk text',
+    name: 'tokenChunk',
+    path: ['text'],
+    value: 'y'.repeat(70_000),
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'unknown error code',
+    name: 'streamMessage',
+    path: ['code'],
+    value: 'oops',
+    expectMessage: /bad_request/,
+  },
+  {
+    what: 'unknown stream message type',
+    name: 'streamMessage',
+    path: ['type'],
+    value: 'bogus',
+    expectMessage: /token/,
+  },
+  {
+    what: 'NaN duration',
+    name: 'outcome',
+    path: ['timings', 'ttftMs'],
+    value: Number.NaN,
+    expectMessage: /NaN/,
+  },
+  {
+    what: 'KV used above total',
+    name: 'instanceState',
+    path: ['kv', 'usedBlocks'],
+    value: 20_000,
+    expectMessage: /usedBlocks <= totalBlocks/,
+  },
+  {
+    what: 'prefilled above prompt',
+    name: 'instanceState',
+    path: ['running', 0, 'prefilledTokens'],
+    value: 901,
+    expectMessage: /prefilledTokens <= promptTokens/,
+  },
+  {
+    what: 'too many waiting requests',
+    name: 'instanceState',
+    path: ['waiting'],
+    value: new Array(4097).fill(null),
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'bad engine',
+    name: 'agentAnnounce',
+    path: ['engine'],
+    value: 'gpu',
+    expectMessage: /sim|http/,
+  },
+  {
+    what: 'finish before first token',
+    name: 'completionRecord',
+    path: ['finishedAtMs'],
+    value: 1_700_000_000_010,
+    expectMessage: /firstTokenAtMs/,
+  },
+  {
+    what: 'no instances',
+    name: 'completionRecord',
+    path: ['instanceIds'],
+    value: [],
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'no additions',
+    name: 'estimateRequest',
+    path: ['additions'],
+    value: [],
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'zero horizon',
+    name: 'estimateRequest',
+    path: ['horizonMs'],
+    value: 0,
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'bad affected id',
+    name: 'estimateResponse',
+    path: ['perInstance', 0, 'affected', 0, 'requestId'],
+    value: 'r/1',
+    expectMessage: /got "r\/1"/,
+  },
+];
