@@ -147,6 +147,8 @@ export interface RequestProgress {
   prefilledTokens: number;
   /** Output tokens produced so far. */
   generatedTokens: number;
+  /** When its first token was emitted (on this instance), if it was. */
+  firstTokenAtMs?: number;
   /** Times this request was preempted on this instance (default 0). */
   preemptions?: number;
   /** Arrival at this instance (virtual ms). */

@@ -13,6 +13,7 @@ export function toProgress(r: Req): RequestProgress {
     arrivalMs: r.arrivalMs,
   };
   if (r.preemptions > 0) p.preemptions = r.preemptions;
+  if (!Number.isNaN(r.firstTokenAtMs)) p.firstTokenAtMs = r.firstTokenAtMs;
   if (r.kind === 'segment') {
     p.startToken = r.startToken;
     p.endToken = r.endToken;
@@ -72,6 +73,7 @@ export function fromProgress(p: RequestProgress, outputTokens: number, blockSize
     passTokens,
     prefilled: phase === 'waiting' ? 0 : p.prefilledTokens,
     generated: g,
+    firstTokenAtMs: p.firstTokenAtMs ?? Number.NaN,
     blocks,
     preemptions: p.preemptions ?? 0,
     directDecode,

@@ -59,8 +59,8 @@ function reject(
 
 /**
  * Preempts the most recently admitted running request by recompute (vLLM's RECOMPUTE mode):
- * frees its blocks, forgets its computed KV and puts it at the head of the waiting queue; on
- * re-admission it prefills prompt + generated tokens again.
+ * frees its blocks and forgets its computed KV; on re-admission it prefills prompt + generated
+ * tokens again. It rejoins the waiting queue at the head once the step is formed (`requeue`).
  */
 export function preemptLast(s: EngineState, nowMs: number, obs: InstanceObserver | undefined): Req {
   const r = s.running.pop()!;
@@ -71,8 +71,18 @@ export function preemptLast(s: EngineState, nowMs: number, obs: InstanceObserver
   r.directDecode = false;
   r.passTokens = r.kind === 'segment' ? r.endToken - r.startToken : r.promptTokens + r.generated;
   r.preemptions++;
-  s.waitingUnshift(r);
+  s.preemptedNow.push(r);
   s.preempted++;
   obs?.onPreempted?.(r.id, nowMs);
   return r;
+}
+
+/**
+ * Puts the requests preempted while forming this step back at the head of the waiting queue,
+ * in admission order (vLLM: `waiting.extendleft(preempted)` after the step's admissions).
+ */
+export function requeuePreempted(s: EngineState): void {
+  const list = s.preemptedNow;
+  for (let i = 0; i < list.length; i++) s.waitingUnshift(list[i]!);
+  list.length = 0;
 }

@@ -18,13 +18,17 @@ function completePass(
   obs: InstanceObserver | undefined,
 ): void {
   if (r.kind === 'full' || r.kind === 'decode') {
+    if (Number.isNaN(r.firstTokenAtMs)) r.firstTokenAtMs = atMs;
     obs?.onToken?.(r.id, r.generated++, atMs);
     r.phase = 'decoding';
     if (r.generated >= r.outputTokens) finish(s, r, atMs, obs);
     return;
   }
   // `prefill` and the last `segment` emit the first token; both then hold their KV.
-  if (r.outputTokens > 0 && r.generated === 0) obs?.onToken?.(r.id, r.generated++, atMs);
+  if (r.outputTokens > 0 && r.generated === 0) {
+    r.firstTokenAtMs = atMs;
+    obs?.onToken?.(r.id, r.generated++, atMs);
+  }
   r.phase = 'held';
   s.held.push(r);
   obs?.onPrefillDone?.(r.id, atMs, r.passTokens);
@@ -46,6 +50,7 @@ export function applyBatch(s: EngineState, atMs: number, obs: InstanceObserver |
     }
     if (r.schedDecode) {
       r.schedDecode = false;
+      if (Number.isNaN(r.firstTokenAtMs)) r.firstTokenAtMs = atMs;
       obs?.onToken?.(r.id, r.generated++, atMs);
       if (r.generated >= r.outputTokens) {
         finish(s, r, atMs, obs);

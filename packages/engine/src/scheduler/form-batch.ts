@@ -1,5 +1,5 @@
 import type { InstanceObserver } from '../types.js';
-import { Admit, admitHead, preemptLast } from './admission.js';
+import { Admit, admitHead, preemptLast, requeuePreempted } from './admission.js';
 import type { EngineConfig } from './config.js';
 import type { Req } from './request.js';
 import type { EngineState } from './state.js';
@@ -67,8 +67,8 @@ function formChunked(
     scheduleChunk(s, r, t);
     budget -= t;
   }
-  // As vLLM: no new prefills in a step that preempted (unless the step would be empty).
-  if (s.preempted > 0 && s.batchLen > 0) return;
+  // As vLLM V0: new prefills are admitted even in a step that preempted; the preempted
+  // requests are not in the waiting queue until the step is formed.
   while (budget > 0 && running.length < cfg.maxNumSeqs) {
     const r = s.waitingPeek();
     if (r === undefined) break;
@@ -98,9 +98,7 @@ function formWholePrompts(
   obs: InstanceObserver | undefined,
 ): void {
   admitWholePrompts(s, cfg, nowMs, obs);
-  if (s.batchLen > 0) return;
-  scheduleDecodes(s, cfg, nowMs, obs);
-  if (s.batchLen === 0 && s.preempted > 0) admitWholePrompts(s, cfg, nowMs, obs);
+  if (s.batchLen === 0) scheduleDecodes(s, cfg, nowMs, obs);
 }
 
 function admitWholePrompts(
@@ -138,6 +136,11 @@ export function formBatch(
   obs: InstanceObserver | undefined,
 ): void {
   s.resetBatch();
-  if (cfg.enableChunkedPrefill) formChunked(s, cfg, nowMs, obs);
-  else formWholePrompts(s, cfg, nowMs, obs);
+  const form = cfg.enableChunkedPrefill ? formChunked : formWholePrompts;
+  form(s, cfg, nowMs, obs);
+  if (s.preemptedNow.length === 0) return;
+  requeuePreempted(s);
+  // Everything running was preempted: vLLM would run an empty step and admit next time; we
+  // form that next step at once (an empty step takes no time here).
+  if (s.batchLen === 0) form(s, cfg, nowMs, obs);
 }

@@ -24,6 +24,8 @@ export interface Req {
   /** Tokens of the pass already computed. */
   prefilled: number;
   generated: number;
+  /** Time of the first token emitted here (NaN until then). */
+  firstTokenAtMs: number;
   blocks: number;
   preemptions: number;
   /** A `decode` item whose KV arrived with it: admission starts decoding at once. */
@@ -115,6 +117,7 @@ export function newReq(item: WorkItem, arrivalMs: number): Req {
     passTokens,
     prefilled: 0,
     generated,
+    firstTokenAtMs: Number.NaN,
     blocks: 0,
     preemptions: 0,
     directDecode: item.kind === 'decode',
@@ -138,6 +141,7 @@ export function copyReq(r: Req): Req {
     passTokens: r.passTokens,
     prefilled: r.prefilled,
     generated: r.generated,
+    firstTokenAtMs: r.firstTokenAtMs,
     blocks: r.blocks,
     preemptions: r.preemptions,
     directDecode: r.directDecode,

@@ -26,6 +26,8 @@ export class EngineState {
   decodeContextTokens = 0;
   admitted = 0;
   preempted = 0;
+  /** Preempted while forming this step, latest admitted first (requeued after the step). */
+  preemptedNow: Req[] = [];
 
   waitingCount(): number {
     return this.waiting.length - this.waitingHead;
