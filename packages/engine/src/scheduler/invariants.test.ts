@@ -120,9 +120,41 @@ describe('preemption', () => {
     expect(rec.iterations.some((i) => i.preempted > 0)).toBe(true);
   });
 
-  it('preempts the most recently admitted and requeues it at the head', () => {
+  it('preempts the most recently admitted and requeues victims at the head in admission order', () => {
     const rec = new Recorder();
-    // 3 blocks of 16 tokens, watermark 0: a, b, c take one block each at admission.
+    // 4 blocks of 16 tokens, watermark 0: a, b, c, d take one block each at admission.
+    const inst = new SimInstance({
+      id: 'i',
+      profile,
+      config: { numGpuBlocks: 4, watermark: 0, blockSize: 16 },
+      observer: rec,
+    });
+    inst.enqueue({ kind: 'full', id: 'a', promptTokens: 16, outputTokens: 20 }, 0);
+    inst.enqueue({ kind: 'full', id: 'b', promptTokens: 16, outputTokens: 20 }, 0);
+    inst.enqueue({ kind: 'full', id: 'c', promptTokens: 8, outputTokens: 20 }, 0);
+    inst.enqueue({ kind: 'full', id: 'd', promptTokens: 8, outputTokens: 20 }, 0);
+    inst.startIteration(0);
+    inst.finishIteration();
+    // a's and b's first decodes each need a 2nd block: d (latest) goes, then c.
+    inst.startIteration(0);
+    expect(rec.preempted).toEqual(['d', 'c']);
+    const snap = inst.snapshot();
+    expect(snap.waiting.map((p) => [p.id, p.generatedTokens, p.preemptions])).toEqual([
+      ['c', 1, 1],
+      ['d', 1, 1],
+    ]);
+    expect(snap.running.map((p) => p.id)).toEqual(['a', 'b']);
+    expect(snap.kv.usedBlocks).toBe(4);
+    inst.finishIteration();
+    inst.runToCompletion();
+    expect(rec.preempted).not.toContain('a');
+    for (const id of ['a', 'b', 'c', 'd']) {
+      expect(rec.tokens.get(id)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    }
+  });
+
+  it('like vLLM V0, a step that preempts still admits waiting requests (victims requeue after)', () => {
+    const rec = new Recorder();
     const inst = new SimInstance({
       id: 'i',
       profile,
@@ -133,11 +165,10 @@ describe('preemption', () => {
     inst.enqueue({ kind: 'full', id: 'b', promptTokens: 8, outputTokens: 40 }, 0);
     inst.enqueue({ kind: 'full', id: 'c', promptTokens: 8, outputTokens: 40 }, 0);
     inst.runToCompletion();
-    // a's first decode needs a 2nd block: c (latest) goes; later b needs one and preempts itself.
+    // c goes first (a grows); later b must grow, preempts itself, and c (waiting) is admitted
+    // in that same step, ahead of b.
     expect(rec.preempted.slice(0, 2)).toEqual(['c', 'b']);
-    expect(rec.preempted).not.toContain('a');
-    // Requeued at the head in admission order: b is re-admitted before c.
-    expect(rec.admitted.slice(0, 5)).toEqual(['a', 'b', 'c', 'b', 'c']);
+    expect(rec.admitted.slice(0, 4)).toEqual(['a', 'b', 'c', 'c']);
     for (const [id, n] of [
       ['a', 30],
       ['b', 40],
