@@ -19,3 +19,13 @@ describe('first-token time in snapshots', () => {
     expect(rebuilt.snapshot().running[0]!.firstTokenAtMs).toBe(firstEnd);
   });
 });
+
+describe('without an observer', () => {
+  it('still counts tokens and finishes requests', () => {
+    const inst = new SimInstance({ id: 'i0', profile });
+    inst.enqueue({ kind: 'full', id: 'a', promptTokens: 100, outputTokens: 5 }, 0);
+    inst.runToCompletion();
+    expect(inst.hasWork()).toBe(false);
+    expect(inst.snapshot().kv.usedBlocks).toBe(0);
+  });
+});

@@ -2,6 +2,16 @@ import type { InstanceObserver } from '../types.js';
 import type { Req } from './request.js';
 import type { EngineState } from './state.js';
 
+/**
+ * Emits the next token of `r`. The counter moves outside the optional call: `obs?.f(x++)`
+ * would skip the increment when there is no observer.
+ */
+function emitToken(r: Req, atMs: number, obs: InstanceObserver | undefined): void {
+  const index = r.generated;
+  r.generated = index + 1;
+  obs?.onToken?.(r.id, index, atMs);
+}
+
 function finish(s: EngineState, r: Req, atMs: number, obs: InstanceObserver | undefined): void {
   s.usedBlocks -= r.blocks;
   r.blocks = 0;
@@ -19,7 +29,7 @@ function completePass(
 ): void {
   if (r.kind === 'full' || r.kind === 'decode') {
     if (Number.isNaN(r.firstTokenAtMs)) r.firstTokenAtMs = atMs;
-    obs?.onToken?.(r.id, r.generated++, atMs);
+    emitToken(r, atMs, obs);
     r.phase = 'decoding';
     if (r.generated >= r.outputTokens) finish(s, r, atMs, obs);
     return;
@@ -27,7 +37,7 @@ function completePass(
   // `prefill` and the last `segment` emit the first token; both then hold their KV.
   if (r.outputTokens > 0 && r.generated === 0) {
     r.firstTokenAtMs = atMs;
-    obs?.onToken?.(r.id, r.generated++, atMs);
+    emitToken(r, atMs, obs);
   }
   r.phase = 'held';
   s.held.push(r);
@@ -51,7 +61,7 @@ export function applyBatch(s: EngineState, atMs: number, obs: InstanceObserver |
     if (r.schedDecode) {
       r.schedDecode = false;
       if (Number.isNaN(r.firstTokenAtMs)) r.firstTokenAtMs = atMs;
-      obs?.onToken?.(r.id, r.generated++, atMs);
+      emitToken(r, atMs, obs);
       if (r.generated >= r.outputTokens) {
         finish(s, r, atMs, obs);
         leftRunning = true;
