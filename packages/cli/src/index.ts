@@ -1,1 +1,15 @@
-export const PACKAGE = '@adagen/cli';
+export type { CliIo } from './io.js';
+export { main, VERSION } from './main.js';
+export { knownPolicyNames, registerPolicy } from './args/policies.js';
+export { ExitCode, UsageError } from './args/usage-error.js';
+export { RESULT_SCHEMA } from './report/result-json.js';
+export { traceSearchDirs } from './args/workload.js';
+export type { AttainmentPlotOptions, AttainmentSeries } from './plots/attainment.js';
+export { plotAttainmentVsRate } from './plots/attainment.js';
+export type { BarPlotOptions, BarRow } from './plots/bars.js';
+export { plotBars } from './plots/bars.js';
+export type { CdfPlotOptions, CdfSeries } from './plots/cdf.js';
+export { plotCdf } from './plots/cdf.js';
+export type { Plot, RenderOptions } from './plots/render.js';
+export { renderVegaLite, svgToPng } from './plots/render.js';
+export { writePlot } from './plots/write.js';

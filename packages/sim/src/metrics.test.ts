@@ -45,7 +45,13 @@ describe('request metrics and the run summary (hand-computed)', () => {
 
   it('summarises TTFT, TPOT, TBT, E2E, queueing, SLO and throughput', () => {
     const s = summarizeRun(m);
-    expect(s.requests).toEqual({ total: 3, finished: 2, unfinished: 1, rejected: 0, preemptions: 1 });
+    expect(s.requests).toEqual({
+      total: 3,
+      finished: 2,
+      unfinished: 1,
+      rejected: 0,
+      preemptions: 1,
+    });
     expect(s.ttftMs.count).toBe(3); // 100, 200, 300
     expect(s.ttftMs.p50).toBe(200);
     expect(s.tpotMs.count).toBe(1);

@@ -197,7 +197,11 @@ describe('rejections', () => {
       [0, 9000, 10],
       [1, 100, 10],
     ]);
-    const r = runSimulation({ instances: { count: 1, profile: a100 }, policy: 'round-robin', workload: w });
+    const r = runSimulation({
+      instances: { count: 1, profile: a100 },
+      policy: 'round-robin',
+      workload: w,
+    });
     expect(r.metrics.requests).toMatchObject({ finished: 1, unfinished: 1, rejected: 1 });
     expect(r.metrics.slo.attainment).toBeLessThanOrEqual(0.5);
     const ok = runSimulation({

@@ -1,0 +1,254 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from './io.js';
+import { main } from './main.js';
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(argv: string[], cwd?: string): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  let t = 0;
+  const io: CliIo = {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    stderrIsTTY: false,
+    cwd: cwd ?? (await mkdtemp(join(tmpdir(), 'adagen-cli-'))),
+    env: { ADAGEN_SHARED_DIR: '/nonexistent-adagen-shared' },
+    traceFallbackDirs: [],
+    now: () => (t += 0.001),
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const small = ['--trace', 'synthetic:azure-conv', '--requests', '150', '--instances', '2'];
+
+describe('adagen simulate', () => {
+  it('prints the table and writes the adagen-result/v1 JSON and CDF plots', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-sim-'));
+    const r = await run(
+      ['simulate', ...small, '--rate', '4', '--policy', 'least-requests', '--out', 'out'],
+      dir,
+    );
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/policy least-requests/);
+    expect(r.stdout).toMatch(/TTFT\s+[\d.]+/);
+    expect(r.stdout).toMatch(/SLO attainment [\d.]+%/);
+    const json = JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')) as {
+      schema: string;
+      command: string;
+      runs: Array<Record<string, unknown> & { metrics: Record<string, unknown> }>;
+    };
+    expect(json.schema).toBe('adagen-result/v1');
+    expect(json.command).toBe('simulate');
+    expect(json.runs).toHaveLength(1);
+    const run0 = json.runs[0]!;
+    expect(run0).toMatchObject({
+      trace: 'synthetic:azure-conv',
+      policy: 'least-requests',
+      ratePerS: 4,
+      instances: 2,
+    });
+    expect(Object.keys(run0.metrics)).toEqual([
+      'requests',
+      'ttftMs',
+      'tpotMs',
+      'tbtMs',
+      'e2eMs',
+      'queueingMs',
+      'slo',
+      'throughput',
+      'plans',
+      'simulatedSpanMs',
+    ]);
+    expect(run0).not.toHaveProperty('decisionTimeUs');
+    for (const f of ['ttft-cdf.svg', 'ttft-cdf.png', 'tbt-cdf.svg', 'tbt-cdf.png']) {
+      expect((await stat(join(dir, 'out', f))).size).toBeGreaterThan(100);
+    }
+  }, 30_000);
+
+  it('writes byte-identical JSON for the same seed, different JSON for another', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-det-'));
+    const args = ['simulate', ...small, '--rate', '6', '--policy', 'random', '--json'];
+    const a = await run([...args, '--seed', '3'], dir);
+    const b = await run([...args, '--seed', '3'], dir);
+    const c = await run([...args, '--seed', '4'], dir);
+    expect(a.code).toBe(0);
+    expect(a.stdout.length).toBeGreaterThan(1000);
+    expect(b.stdout).toBe(a.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+  }, 30_000);
+
+  it('answers bad flags with one line naming the flag and exit code 2', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['simulate', ...small, '--policy', 'fastest'],
+        /^adagen: --policy: unknown policy "fastest" \(expected one of: round-robin,/,
+      ],
+      [
+        ['simulate', ...small, '--rate', '-3'],
+        /^adagen: --rate: expected a positive number, got "-3"/,
+      ],
+      [
+        ['simulate', ...small, '--profile', 'tpu-v9'],
+        /^adagen: --profile: unknown profile "tpu-v9"/,
+      ],
+      [
+        ['simulate', ...small, '--profile', 'missing.json'],
+        /^adagen: --profile: cannot read profile file .*missing\.json/,
+      ],
+      [
+        ['simulate', '--trace', 'azure-conv'],
+        /^adagen: --trace: .*trace not found; tried .*azure2023_AzureLLMInferenceTrace_conv\.csv.*synthetic:azure-conv/,
+      ],
+      [['simulate', '--trace', 'nope.csv'], /^adagen: --trace: .*nope\.csv.*tried/],
+      [
+        ['simulate', '--trace', 'synthetic:wat'],
+        /^adagen: --trace: unknown synthetic preset "wat"/,
+      ],
+      [
+        ['simulate', ...small, '--instances', '0'],
+        /^adagen: --instances: expected a positive integer, got "0"/,
+      ],
+      [['simulate', ...small, '--slo-ttft', 'soon'], /^adagen: --slo-ttft: expected/],
+      [['simulate', ...small, '--bogus'], /^adagen: unknown option '--bogus'/],
+      [['simulate'], /^adagen: required option '--trace <name\|path>' not specified/],
+      [
+        ['sweep', '--traces', 'synthetic:azure-conv', '--rates', '1,x', '--out', 'o'],
+        /^adagen: --rates: expected a positive number, got "x"/,
+      ],
+      [
+        [
+          'sweep',
+          '--traces',
+          'synthetic:azure-conv',
+          '--rates',
+          '1',
+          '--out',
+          'o',
+          '--policies',
+          'rr',
+        ],
+        /^adagen: --policies: unknown policy "rr"/,
+      ],
+      [
+        ['sweep', '--traces', 'synthetic:azure-conv', '--rates', '1'],
+        /^adagen: --out: sweep needs an output directory/,
+      ],
+      [['frobnicate'], /^adagen: unknown command 'frobnicate'/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(message);
+      expect(r.stderr.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\s+at\s.*\(/); // no stack trace
+    }
+  });
+
+  it('prints help for every command with exit code 0', async () => {
+    for (const argv of [
+      ['--help'],
+      ['simulate', '--help'],
+      ['sweep', '--help'],
+      ['help', 'sweep'],
+    ]) {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: adagen/);
+    }
+  });
+});
+
+describe('adagen sweep', () => {
+  it('runs policies × rates, prints the tables and writes JSON, summary and plots', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-sweep-'));
+    const r = await run(
+      [
+        'sweep',
+        '--traces',
+        'synthetic:azure-code',
+        '--policies',
+        'round-robin,lmetric',
+        '--rates',
+        '2,8',
+        '--requests',
+        '120',
+        '--instances',
+        '2',
+        '--jobs',
+        '1',
+        '--out',
+        'o',
+      ],
+      dir,
+    );
+    expect(r.stderr).toMatch(/\[4\/4\] synthetic:azure-code lmetric 8 req\/s/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/synthetic:azure-code — SLO attainment/);
+    expect(r.stdout).toMatch(/round-robin\s+[\d.]+%\s+[\d.]+%/);
+    const json = JSON.parse(await readFile(join(dir, 'o', 'result.json'), 'utf8')) as {
+      command: string;
+      runs: Array<{ policy: string; ratePerS: number }>;
+    };
+    expect(json.command).toBe('sweep');
+    expect(json.runs.map((x) => `${x.policy}@${x.ratePerS}`)).toEqual([
+      'round-robin@2',
+      'round-robin@8',
+      'lmetric@2',
+      'lmetric@8',
+    ]);
+    expect(await readFile(join(dir, 'o', 'summary.md'), 'utf8')).toMatch(/\| round-robin/);
+    expect(
+      (await stat(join(dir, 'o', 'attainment-synthetic_azure-code.png'))).size,
+    ).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('searches goodput and instances needed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-search-'));
+    const r = await run(
+      [
+        'sweep',
+        '--traces',
+        'synthetic:azure-conv',
+        '--policies',
+        'least-requests',
+        '--rates',
+        '1,4',
+        '--requests',
+        '100',
+        '--instances',
+        '1',
+        '--goodput',
+        '--instances-needed',
+        '--rate',
+        '6',
+        '--max-instances',
+        '4',
+        '--jobs',
+        '1',
+        '--out',
+        'o',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(join(dir, 'o', 'result.json'), 'utf8')) as {
+      goodput: Array<{ goodputRatePerS: number | null; probes: unknown[] }>;
+      instancesNeeded: Array<{ instances: number | null; probes: unknown[] }>;
+    };
+    expect(json.goodput).toHaveLength(1);
+    expect(json.goodput[0]!.probes.length).toBeGreaterThan(2);
+    expect(json.instancesNeeded).toHaveLength(1);
+    expect(r.stdout).toMatch(/goodput/);
+    expect(r.stdout).toMatch(/instances needed/);
+  }, 60_000);
+});

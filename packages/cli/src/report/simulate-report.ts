@@ -1,0 +1,47 @@
+/** The terminal report of one simulation. */
+import { describeTarget } from '../args/common.js';
+import type { CellResult } from '../sweep/cell.js';
+import { formatTable, ms, num, pct } from './table.js';
+
+export function formatSimulateReport(cell: CellResult): string {
+  const { spec, result } = cell;
+  const m = result.metrics;
+  const rate = spec.workload.ratePerS !== undefined ? ` @ ${spec.workload.ratePerS} req/s` : '';
+  const spanS = m.simulatedSpanMs / 1000;
+  const lines = [
+    `adagen simulate — ${spec.workload.trace}${rate}, ${spec.instances} × ${result.instances[0]?.profile ?? spec.profile}, policy ${result.policy}, seed ${spec.seed}`,
+    `requests ${m.requests.total} (finished ${m.requests.finished}, unfinished ${m.requests.unfinished}), simulated span ${num(spanS, 1)} s, wall ${num(cell.wallMs / 1000, 2)} s (${num(cell.wallMs > 0 ? (spanS * 1000) / cell.wallMs : 0, 0)}× real time)`,
+    '',
+  ];
+  const row = (name: string, s: typeof m.ttftMs) => [
+    name,
+    ms(s.p50),
+    ms(s.p90),
+    ms(s.p99),
+    ms(s.mean),
+    ms(s.max),
+    String(s.count),
+  ];
+  lines.push(
+    formatTable(
+      ['latency (ms)', 'p50', 'p90', 'p99', 'mean', 'max', 'count'],
+      [
+        row('TTFT', m.ttftMs),
+        row('TPOT', m.tpotMs),
+        row('TBT (all gaps)', m.tbtMs),
+        row('E2E', m.e2eMs),
+        row('queueing', m.queueingMs),
+      ],
+    ),
+    '',
+    `SLO attainment ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}`,
+    `throughput ${num(m.throughput.requestsPerS, 2)} req/s, ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
+  );
+  const d = result.decisionTimeUs;
+  if (d && d.count > 0)
+    lines.push(
+      `decision time p50 ${num(d.p50, 1)} µs, p99 ${num(d.p99, 1)} µs (${d.count} decisions)`,
+    );
+  for (const note of cell.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
