@@ -1,1 +1,15 @@
-export const PACKAGE = '@adagen/estimator';
+export type {
+  Addition,
+  Estimate,
+  InstanceInput,
+  PendingWork,
+  RequestWindow,
+  SloTargets,
+} from './types.js';
+export type { EstimatorOptions } from './estimator.js';
+export { LayoutEstimator } from './estimator.js';
+export type { Arrival, ForwardLimits } from './forward.js';
+export { runForward } from './forward.js';
+export type { KnownRequest } from './baseline.js';
+export type { RequestOutlook } from './predict.js';
+export { outlook } from './predict.js';
