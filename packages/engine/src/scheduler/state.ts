@@ -76,11 +76,10 @@ export class EngineState {
   /** A deep copy (records copied, the batch mapped onto the copies). */
   copy(): EngineState {
     const c = new EngineState();
-    const map = new Map<Req, Req>();
+    const byId = c.byId;
     const dup = (r: Req): Req => {
       const n = copyReq(r);
-      map.set(r, n);
-      c.byId.set(n.id, n);
+      byId.set(n.id, n);
       return n;
     };
     c.running = this.running.map(dup);
@@ -90,7 +89,8 @@ export class EngineState {
     c.batchLen = this.batchLen;
     for (let i = 0; i < this.batchLen; i++) {
       const r = this.batch[i]!;
-      c.batch.push(map.get(r) ?? copyReq(r)); // a cancelled request may sit only in the batch
+      // A request cancelled mid-iteration sits only in the batch (phase `done`).
+      c.batch.push(r.phase === 'done' ? copyReq(r) : byId.get(r.id)!);
     }
     c.prefillTokens = this.prefillTokens;
     c.prefillAttnWork = this.prefillAttnWork;
