@@ -104,6 +104,16 @@ describe('SimInstance basics', () => {
     expect(small.config.watermarkBlocks).toBe(1);
   });
 
+  it('never lets time stand still, even with a profile predicting negative times', () => {
+    const bad = { ...profile, latency: { ...profile.latency, b0: -100 } };
+    const rec = new Recorder();
+    const inst = new SimInstance({ id: 'i0', profile: bad, observer: rec });
+    inst.enqueue({ kind: 'full', id: 'a', promptTokens: 10, outputTokens: 3 }, 0);
+    inst.runToCompletion();
+    expect(rec.iterations.map((i) => i.durationMs)).toEqual([1e-3, 1e-3, 1e-3]);
+    expect(inst.clockMs).toBeCloseTo(3e-3, 12);
+  });
+
   it('many random requests all finish with exactly their output tokens', () => {
     const rec = new Recorder();
     const inst = new SimInstance({ id: 'i0', profile, observer: rec, recordChunks: true });

@@ -15,6 +15,9 @@ import { toProgress } from './progress.js';
 import { RecentIterations } from './recent.js';
 import type { SimInstanceInternals, SimInstanceOptions } from './types.js';
 
+/** Floor on an iteration's duration (ms), so virtual time always moves forward. */
+const MIN_ITERATION_MS = 1e-3;
+
 /**
  * One GPU instance in virtual time: a vLLM-like iteration scheduler over a paged KV cache,
  * with iteration times from a calibrated latency model. Deterministic: the same calls and
@@ -104,6 +107,8 @@ export class SimInstance {
     if (this.jitterRng) {
       durationMs *= lognormal(this.jitterRng.fork(`i${this.iterationIndex}`), 0, this.jitterSigma);
     }
+    // A user profile can predict ≤ 0 (or NaN) far outside its fitted range: time must advance.
+    if (!(durationMs >= MIN_ITERATION_MS)) durationMs = MIN_ITERATION_MS;
     const report: IterationReport = {
       instanceId: this.id,
       index: this.iterationIndex++,
