@@ -139,10 +139,11 @@ export interface RequestProgress {
   promptTokens: number;
   phase: RequestPhase;
   /**
-   * Tokens of the current prefill pass whose KV is computed. The pass covers the prompt
-   * (`promptTokens + generatedTokens` when recomputing after a preemption; for `segment`:
-   * `endToken − startToken`, counted from startToken). 0 while waiting; the whole pass once
-   * decoding or held.
+   * Tokens of the current prefill pass whose KV is computed. The pass covers the prompt; for a
+   * request recomputing after a preemption it covers `promptTokens + generatedTokens`, so this
+   * may exceed `promptTokens` while `prefilling`; for a `segment` it covers
+   * `endToken − startToken`, counted from startToken. 0 while waiting; `promptTokens` once
+   * decoding; the whole pass when held.
    */
   prefilledTokens: number;
   /** Output tokens produced so far. */

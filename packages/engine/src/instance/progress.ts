@@ -8,7 +8,8 @@ export function toProgress(r: Req): RequestProgress {
     kind: r.kind,
     promptTokens: r.promptTokens,
     phase: r.phase === 'done' ? 'waiting' : r.phase,
-    prefilledTokens: r.phase === 'decoding' || r.phase === 'held' ? r.passTokens : r.prefilled,
+    prefilledTokens:
+      r.phase === 'decoding' ? r.promptTokens : r.phase === 'held' ? r.passTokens : r.prefilled,
     generatedTokens: r.generated,
     arrivalMs: r.arrivalMs,
   };
@@ -42,11 +43,7 @@ export function fromProgress(p: RequestProgress, outputTokens: number, blockSize
   else if (p.kind === 'prefill') out = 1;
   else out = endToken === p.promptTokens ? 1 : 0;
   const directDecode = p.kind === 'decode' && phase === 'waiting' && (p.preemptions ?? 0) === 0;
-  const passTokens = isSegment
-    ? endToken - startToken
-    : phase === 'decoding'
-      ? p.prefilledTokens
-      : p.promptTokens + g;
+  const passTokens = isSegment ? endToken - startToken : p.promptTokens + g; // for a decoding request only used again after a preemption
   let blocks = 0;
   if (phase === 'prefilling' || phase === 'held') blocks = Math.ceil(passTokens / blockSize);
   else if (phase === 'decoding') blocks = Math.ceil((p.promptTokens + g - 1) / blockSize);

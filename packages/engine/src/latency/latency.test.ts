@@ -104,6 +104,33 @@ describe('fitPiecewise', () => {
     expect(fit.errors.all.max).toBeLessThan(1e-9);
   });
 
+  it('gives 0 to a coefficient the samples cannot identify (no decodes seen)', () => {
+    const truth = {
+      knots: [64, 256, 1024] as [number, number, number],
+      b0: 8,
+      b1: 0.05,
+      b2: 0.03,
+      b3: -0.01,
+      c2: 4e-6,
+      c4: 9e-5,
+    };
+    const samples: IterationSample[] = [];
+    for (let p = 1; p <= 4096; p += 37) {
+      const features = {
+        prefillTokens: p,
+        prefillAttnWork: p * (p / 2 + (p % 300)),
+        decodeRequests: 0,
+        decodeContextTokens: 0,
+      };
+      samples.push({ features, ms: predictPiecewise(truth, features) });
+    }
+    const fit = fitPiecewise(samples);
+    expect(fit.coefficients.c4).toBe(0);
+    expect(fit.coefficients.b0).toBeCloseTo(8, 6);
+    expect(fit.errors.decodeOnly).toBeUndefined();
+    expect(fit.errors.prefillOnly!.max).toBeLessThan(1e-9);
+  });
+
   it('rejects too few samples and non-positive durations', () => {
     const f = { prefillTokens: 1, prefillAttnWork: 1, decodeRequests: 0, decodeContextTokens: 0 };
     expect(() => fitPiecewise([{ features: f, ms: 1 }])).toThrow(/at least 6/);
