@@ -183,7 +183,10 @@ export interface InstanceSnapshot {
   waiting: RequestProgress[];
   /** End of the iteration in progress, if any. */
   busyUntilMs?: number;
-  /** Start of the iteration in progress, if any (the snapshot's state is from before it). */
+  /**
+   * Start of the iteration in progress, if any. The snapshot shows the state as that iteration
+   * was formed (its admissions and preemptions done) but before its tokens were produced.
+   */
   busySinceMs?: number;
   /** Most recent iterations, newest last. */
   recentIterations: Array<{

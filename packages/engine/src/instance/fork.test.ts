@@ -121,3 +121,25 @@ describe('jitter', () => {
     expect(cloneRec.log).toEqual(after(rec.log, mark));
   });
 });
+
+describe('what-if rebuild', () => {
+  it('with fewer seqs than are running keeps maxNumSeqs and finishes everything', () => {
+    const inst = new SimInstance({ id: 'i', profile });
+    for (let i = 0; i < 20; i++) {
+      inst.enqueue({ kind: 'full', id: `r${i}`, promptTokens: 100, outputTokens: 30 }, 0);
+    }
+    inst.runUntil(200);
+    if (inst.busyUntilMs() !== undefined) inst.finishIteration();
+    const snap = inst.snapshot();
+    expect(snap.running.length).toBe(20);
+    const rec = new Recorder();
+    const rebuilt = SimInstance.fromSnapshot(snap, profile, {
+      config: { maxNumSeqs: 8, maxNumBatchedTokens: 256 },
+      outputTokensFor: () => 30,
+      observer: rec,
+    });
+    rebuilt.runToCompletion();
+    expect(rec.iterations.every((it) => it.numSeqs <= 8)).toBe(true);
+    expect(rec.finished.size).toBe(20);
+  });
+});

@@ -32,8 +32,10 @@ function scheduleDecodes(
   const running = s.running;
   const bs = cfg.blockSize;
   const total = cfg.numGpuBlocks;
+  // Only binds after a what-if rebuild with fewer seqs than are running.
+  const limit = Math.min(cfg.maxNumSeqs, cfg.maxNumBatchedTokens);
   let n = 0;
-  for (let i = 0; i < running.length; i++) {
+  for (let i = 0; i < running.length && n < limit; i++) {
     const r = running[i]!;
     if (r.phase !== 'decoding') continue;
     const need = Math.ceil((r.promptTokens + r.generated) / bs) - r.blocks;
@@ -60,7 +62,7 @@ function formChunked(
 ): void {
   let budget = cfg.maxNumBatchedTokens - scheduleDecodes(s, cfg, nowMs, obs);
   const running = s.running;
-  for (let i = 0; i < running.length && budget > 0; i++) {
+  for (let i = 0; i < running.length && budget > 0 && s.batchLen < cfg.maxNumSeqs; i++) {
     const r = running[i]!;
     if (r.phase !== 'prefilling') continue;
     const t = Math.min(r.passTokens - r.prefilled, budget);
@@ -110,7 +112,7 @@ function admitWholePrompts(
   let budget = cfg.maxNumBatchedTokens;
   const running = s.running;
   // Partial prefills only exist after a rebuild from a chunked snapshot: finish them first.
-  for (let i = 0; i < running.length; i++) {
+  for (let i = 0; i < running.length && s.batchLen < cfg.maxNumSeqs; i++) {
     const r = running[i]!;
     const t = r.passTokens - r.prefilled;
     if (r.phase !== 'prefilling' || t > budget) continue;
