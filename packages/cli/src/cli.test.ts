@@ -144,6 +144,10 @@ describe('adagen simulate', () => {
         /^adagen: --out: sweep needs an output directory/,
       ],
       [['frobnicate'], /^adagen: unknown command 'frobnicate'/],
+      [
+        ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
+        /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const r = await run(argv);

@@ -79,8 +79,8 @@ export const SimConfigSchema = z
     snapshotIntervalMs: z.number().positive().default(100),
     /** Decision + dispatch delay between arrival and reaching the instance(s). @default 2 */
     controlDelayMs: z.number().nonnegative().default(2),
-    /** KV link preset for distributed plans (the engine's presets). @default 'rdma-200g' */
-    kvLink: z.string().min(1).default('rdma-200g'),
+    /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */
+    kvLink: z.string().min(1).default('rdma-400g'),
     /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms) */
     slo: z.object({ ttft: sloTarget, tpot: sloTarget }).strict().default(defaultSloSpec),
     /** @default 0 */

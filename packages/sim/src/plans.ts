@@ -10,13 +10,12 @@
  *   gets a `decode` item with `generatedTokens = 1`.
  * A request with a single output token needs no decode item: the hand-off only releases blocks.
  */
-import type { WorkItem } from '@adagen/engine';
+import type { Link, WorkItem } from '@adagen/engine';
+import { kvTransferMs, LinkPresets } from '@adagen/engine';
 import type { Decision, PendingPlacement, Policy } from '@adagen/scheduler';
 import type { TraceRequest } from '@adagen/workloads';
 import type { EventQueue } from './event-queue.js';
 import type { InstanceSlot } from './instances.js';
-import type { LinkSpec } from './link.js';
-import { kvLinkPresets, kvTransferMs } from './link.js';
 import type { RequestMetrics } from './metrics.js';
 import type { SimEvent } from './simulation.js';
 import type { StaleView } from './staleness.js';
@@ -46,17 +45,17 @@ export class PlanExecutor {
   private readonly decisions: Array<Decision | undefined>;
   private readonly segmentsLeft: Int32Array;
   private readonly lastSegmentMs: Float64Array;
-  private readonly link: LinkSpec;
+  private readonly link: Link;
 
   constructor(private readonly host: PlanHost) {
     const n = host.requests.length;
     this.decisions = new Array<Decision | undefined>(n);
     this.segmentsLeft = new Int32Array(n);
     this.lastSegmentMs = new Float64Array(n);
-    const link = kvLinkPresets[host.config.kvLink];
+    const link = (LinkPresets as Readonly<Record<string, Link>>)[host.config.kvLink];
     if (!link) {
       throw new RangeError(
-        `unknown KV link preset "${host.config.kvLink}" (known: ${Object.keys(kvLinkPresets).join(', ')})`,
+        `unknown KV link preset "${host.config.kvLink}" (known: ${Object.keys(LinkPresets).join(', ')})`,
       );
     }
     this.link = link;
@@ -166,7 +165,7 @@ export class PlanExecutor {
   }
 
   /** A `prefill` or `segment` item finished on slot `s` (called from the engine's observer). */
-  prefillDone(_s: number, r: number, atMs: number, kvTokens: number): void {
+  prefillDone(s: number, r: number, atMs: number, kvTokens: number): void {
     const plan = this.decisions[r]?.plan;
     if (this.host.metrics.rejected[r] === 1) return;
     if (plan === undefined || plan.kind === 'single') return;
@@ -178,7 +177,11 @@ export class PlanExecutor {
       this.host.queue.push(atMs + transferMs, { type: 'handoff', req: r });
       return;
     }
-    this.lastSegmentMs[r] = Math.max(this.lastSegmentMs[r]!, atMs);
+    // The engine's split-prefill model: segment j also receives the KV of [0, startⱼ) for its
+    // attention, done after its compute (no overlap).
+    const seg = plan.segments.find((g) => g.instanceId === this.host.slots[s]!.id)!;
+    const receiveMs = kvTransferMs(seg.startToken, this.host.slots[s]!.kvBytesPerToken, this.link);
+    this.lastSegmentMs[r] = Math.max(this.lastSegmentMs[r]!, atMs + receiveMs);
     if (--this.segmentsLeft[r]! > 0) return;
     const last = this.lastSegmentMs[r];
     // The engine's last-position segment emits token 0 when *it* finishes; the first token

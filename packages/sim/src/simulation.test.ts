@@ -88,13 +88,13 @@ describe('pd-split plans', () => {
       instances: { count: 2, profile: a100 },
       policy: policy,
       workload: mixed,
-      kvLink: 'tcp-100g',
+      kvLink: 'ethernet-10g',
     });
     expectExactAndMonotone(sim);
     expect(sim.metrics.plan.every((k) => k === 1)).toBe(true);
-    // Token 1 of q0 (1200-token KV over ~7.5 GB/s ≈ 21 ms) comes after the transfer.
+    // Token 1 of q0 (1200-token KV over 1 GB/s ≈ 157 ms) comes after the transfer.
     const m = sim.metrics;
-    expect(m.maxGapMs[0]!).toBeGreaterThan(((1200 * 131072) / 7.5e9) * 1000);
+    expect(m.maxGapMs[0]!).toBeGreaterThan(((1200 * 131072) / 1e9) * 1000);
     // Both instances are free at the end: the prefill KV was released after hand-off.
     for (const s of sim.slots) {
       expect(s.instance.hasWork()).toBe(false);

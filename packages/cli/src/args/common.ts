@@ -1,5 +1,6 @@
 /** Flags shared by `simulate` and `sweep`, declared once and validated into plain values. */
 import type { Command } from 'commander';
+import { LinkPresets } from '@adagen/engine';
 import type { SloSpec, SloTarget } from '@adagen/scheduler';
 import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
 import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './parse.js';
@@ -70,7 +71,11 @@ export function addCommonOptions(cmd: Command): Command {
       'TPOT SLO: "50ms" absolute, or "5x[:FLOOR]" × idle TPOT',
       '5x:50',
     )
-    .option('--kv-link <preset>', 'KV transfer link for distributed plans', 'rdma-200g')
+    .option(
+      '--kv-link <preset>',
+      `KV transfer link for distributed plans (${Object.keys(LinkPresets).join(', ')})`,
+      'rdma-400g',
+    )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
     .option('--out <dir>', 'write result.json and plots here')
     .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
@@ -81,6 +86,16 @@ function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
   const t = parseSloTarget(text, floor);
   if (!t) throw new UsageError(flag, `expected "250ms", "250", "5x" or "5x:250", got "${text}"`);
   return t;
+}
+
+function linkPreset(text: string): string {
+  if (!Object.hasOwn(LinkPresets, text)) {
+    throw new UsageError(
+      '--kv-link',
+      `unknown link preset "${text}" (expected one of: ${Object.keys(LinkPresets).join(', ')})`,
+    );
+  }
+  return text;
 }
 
 export function parseCommon(raw: CommonRaw): CommonFlags {
@@ -97,7 +112,7 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),
       tpot: slo('--slo-tpot', raw.sloTpot ?? '5x:50', defaultSloSpec.tpot),
     },
-    kvLink: raw.kvLink,
+    kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
     timing: raw.timing === true,
   };
