@@ -48,3 +48,24 @@ export {
 } from './baselines/registry.js';
 export type { ChunkingConfig, IterationLatency, ResolvedSlo, SloSpec, SloTarget } from './slo.js';
 export { defaultSloSpec, idleTpotMs, idleTtftMs, parseSloTarget, resolveSlo } from './slo.js';
+export type { AdaGenClassifierOptions } from './adagen/classifier.js';
+export { AdaGenClassifier } from './adagen/classifier.js';
+export type {
+  LengthObservation,
+  LengthPrediction,
+  LengthPredictorOptions,
+  LengthQuery,
+  PredictionSource,
+} from './adagen/length-predictor.js';
+export { bucketOf, LengthPredictor } from './adagen/length-predictor.js';
+export type { Tokenizer } from './adagen/tokenizer.js';
+export { charsPerTokenTokenizer, loadLlama3Tokenizer } from './adagen/tokenizer.js';
+export type { AdaGenContext, EstimatorTuning } from './adagen/context.js';
+export type { AdaGenBalancerOptions, Cost } from './adagen/balancer.js';
+export { AdaGenBalancer } from './adagen/balancer.js';
+export type { AdaGenPlannerOptions } from './adagen/planner.js';
+export { AdaGenPlanner } from './adagen/planner.js';
+export type { AdaGenOptions } from './adagen/policy.js';
+export { createAdaGenPolicy } from './adagen/policy.js';
+export type { AdaGenPolicyName } from './adagen/registry.js';
+export { adagenPolicyNames, policyFor, policyNames } from './adagen/registry.js';

@@ -1,0 +1,120 @@
+/**
+ * AdaGen's balance step. Among the candidate instances for the request's class, predict each
+ * one's compute layout with the request added (the estimator replays the engine's scheduler
+ * from the instance's snapshot) and place it where the predicted cost is lowest:
+ *
+ *   1. SLO violations: the new request's own (TTFT or TPOT over target) plus the requests
+ *      already there that would meet their SLO without it and miss it with it;
+ *   2. then latency: the new request's TTFT and TPOT relative to their targets, plus the delay
+ *      it adds to the others.
+ *
+ * A cheap pre-filter keeps large clusters fast: instances are ranked by queued prefill work
+ * (the time before a new prompt starts) and, for long prompts, by how many decodes a prefill
+ * there would slow down; only the best `maxCandidates` are simulated.
+ */
+import type { Estimate } from '@adagen/estimator';
+import { activeRunning, queuedPrefillTokens, readyIndices } from '../baselines/signals.js';
+import type { Balancer, Classification, ClusterView, InstanceView, Placement } from '../types.js';
+import type { SharedContext } from './context.js';
+
+export interface AdaGenBalancerOptions {
+  /**
+   * Instances simulated per decision after pre-filtering.
+   * @default 8
+   */
+  maxCandidates?: number;
+}
+
+/** A candidate's cost: violations first, then a latency tie-break in [0, ∞). */
+export interface Cost {
+  violations: number;
+  latency: number;
+}
+
+export function compareCost(a: Cost, b: Cost): number {
+  return a.violations - b.violations || a.latency - b.latency;
+}
+
+export class AdaGenBalancer implements Balancer {
+  readonly name = 'adagen-balancer';
+  private readonly maxCandidates: number;
+
+  constructor(
+    private readonly shared: SharedContext,
+    options: AdaGenBalancerOptions = {},
+  ) {
+    this.maxCandidates = options.maxCandidates ?? 8;
+  }
+
+  place(c: Classification, view: ClusterView): Placement {
+    const candidates = this.prefilter(c, view);
+    const est = this.shared.estimator;
+    const estimates = new Map<string, Estimate>();
+    const arrivalMs = view.nowMs + this.shared.controlDelayMs;
+    let best: { view: InstanceView; estimate: Estimate; cost: Cost } | undefined;
+    for (const v of candidates) {
+      const e = est.estimate(
+        v,
+        {
+          id: c.request.id,
+          role: 'full',
+          promptTokens: c.request.promptTokens,
+          outputTokens: c.predictedOutputTokens,
+          arrivalMs,
+          originArrivalMs: c.request.arrivalMs,
+          ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
+        },
+        view.nowMs,
+      );
+      estimates.set(v.id, e);
+      const cost = this.cost(c, v, e);
+      if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
+    }
+    this.shared.balanceEstimates = estimates;
+    const chosen = best!;
+    return {
+      classification: c,
+      instanceId: chosen.view.id,
+      candidates: candidates.length,
+      prediction: {
+        ttftMs: chosen.estimate.ttftMs,
+        tpotMs: chosen.estimate.tpotMs,
+        newlyViolated: chosen.estimate.newlyViolated,
+      },
+    };
+  }
+
+  /** The cost of placing `c` on `v` as estimated. */
+  cost(c: Classification, v: InstanceView, e: Estimate): Cost {
+    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    const missTtft = e.ttftMs > slo.ttftMs;
+    const missTpot = c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs;
+    return {
+      violations: (missTtft || missTpot ? 1 : 0) + e.newlyViolated,
+      latency:
+        e.ttftMs / slo.ttftMs +
+        (c.predictedOutputTokens > 1 ? e.tpotMs / slo.tpotMs : 0) +
+        e.addedDelayMs / (1000 * slo.tpotMs),
+    };
+  }
+
+  /** The instances worth simulating: all when few, else the most promising by cheap signals. */
+  prefilter(c: Classification, view: ClusterView): InstanceView[] {
+    const ready = readyIndices(view.instances).map((i) => view.instances[i]!);
+    if (ready.length <= this.maxCandidates) return ready;
+    const queued = new Map(ready.map((v) => [v.id, queuedPrefillTokens(v)]));
+    const byQueue = [...ready].sort((a, b) => queued.get(a.id)! - queued.get(b.id)!);
+    const picked = new Set<InstanceView>(byQueue.slice(0, Math.ceil(this.maxCandidates / 2)));
+    // Long prompts hurt the decodes they share iterations with: also try the decode-light ones.
+    const decodeLight = [...ready].sort(
+      (a, b) =>
+        activeRunning(a) + a.pending.length - (activeRunning(b) + b.pending.length) ||
+        queued.get(a.id)! - queued.get(b.id)!,
+    );
+    for (const v of c.prefill === 'long' ? decodeLight : byQueue) {
+      if (picked.size >= this.maxCandidates) break;
+      picked.add(v);
+    }
+    return [...picked];
+  }
+}
