@@ -75,6 +75,29 @@ describe('adagen simulate', () => {
     }
   }, 30_000);
 
+  it('mixes traces by arrival time with mix:a+b', async () => {
+    const r = await run([
+      'simulate',
+      '--trace',
+      'mix:synthetic:azure-code+synthetic:azure-conv',
+      '--requests',
+      '200',
+      '--instances',
+      '2',
+      '--rate',
+      '5',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as {
+      runs: Array<{ workload: { requests: number; notes: string[] } }>;
+    };
+    expect(json.runs[0]!.workload.requests).toBe(200);
+    expect(json.runs[0]!.workload.notes.join('\n')).toMatch(
+      /mixed synthetic-azure-code \(8819\), synthetic-azure-conv \(19366\)/,
+    );
+  }, 30_000);
+
   it('writes byte-identical JSON for the same seed, different JSON for another', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adagen-det-'));
     const args = ['simulate', ...small, '--rate', '6', '--policy', 'random', '--json'];

@@ -1,5 +1,6 @@
 /**
- * From `--trace` and its companions to a workload: find the file (or a `synthetic:<preset>`),
+ * From `--trace` and its companions to a workload: find the file (or a `synthetic:<preset>`, or
+ * `mix:<a>+<b>` interleaving several by arrival time),
  * cut a window of the original trace (`--duration` seconds or the first `--requests`), then
  * rescale arrivals (`--rate` mean req/s or `--time-scale` factor).
  */
@@ -10,6 +11,7 @@ import {
   firstN,
   generate,
   loadTrace,
+  mix,
   resolveTrace,
   scaleTime,
   scaleToRate,
@@ -56,6 +58,15 @@ export function traceSearchDirs(traceDir: string | undefined, ctx: CliEnv): stri
 const syntheticNames = Object.keys(syntheticPresets).map((n) => `synthetic:${n}`);
 
 async function loadBase(flags: WorkloadFlags, ctx: CliEnv): Promise<Workload> {
+  if (flags.trace.startsWith('mix:')) {
+    const parts = flags.trace.slice('mix:'.length).split('+');
+    if (parts.length < 2 || parts.some((p) => p.trim() === '' || p.startsWith('mix:'))) {
+      throw new UsageError('--trace', `expected mix:<trace>+<trace>[+...], got "${flags.trace}"`);
+    }
+    const inputs: Workload[] = [];
+    for (const p of parts) inputs.push(await loadBase({ ...flags, trace: p.trim() }, ctx));
+    return mix(inputs, { name: flags.trace });
+  }
   if (flags.trace.startsWith('synthetic:')) {
     const name = flags.trace.slice('synthetic:'.length);
     const preset = (

@@ -32,7 +32,7 @@ export function simulateCommand(io: CliIo): Command {
     )
     .requiredOption(
       '--trace <name|path>',
-      'azure-code, azure-conv, mooncake-conv, a file, or synthetic:<preset>',
+      'azure-code, azure-conv, mooncake-conv, a file, synthetic:<preset>, or mix:<a>+<b>',
     )
     .option('--rate <reqPerS>', 'rescale arrivals to this mean rate (req/s)')
     .option('--time-scale <factor>', 'multiply arrival times by this factor instead')

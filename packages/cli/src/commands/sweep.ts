@@ -55,7 +55,7 @@ export function sweepCommand(io: CliIo): Command {
     )
     .requiredOption(
       '--traces <list>',
-      'comma-separated traces (names, files or synthetic:<preset>)',
+      'comma-separated traces (names, files, synthetic:<preset>, mix:<a>+<b>)',
     )
     .option('--policies <list>', '"all" or a comma-separated list', 'all')
     .option('--rates <list>', 'comma-separated mean rates (req/s) for the grid')
