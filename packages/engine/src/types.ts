@@ -177,7 +177,7 @@ export interface InstanceSnapshot {
     maxModelLen?: number;
   };
   kv: { totalBlocks: number; usedBlocks: number };
-  /** Admitted requests: running ones in admission order, then `held` ones (they keep KV). */
+  /** Admitted requests: running ones in FCFS (arrival) order, then `held` ones (they keep KV). */
   running: RequestProgress[];
   /** Waiting requests in queue (FCFS) order. */
   waiting: RequestProgress[];

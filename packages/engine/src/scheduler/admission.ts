@@ -38,10 +38,21 @@ export function admitHead(
   r.blocks = need;
   r.prefilled = 0;
   r.phase = r.directDecode ? 'decoding' : 'prefilling';
-  s.running.push(r);
+  insertByArrival(s.running, r);
   s.admitted++;
   obs?.onAdmitted?.(r.id, nowMs);
   return Admit.ok;
+}
+
+/**
+ * Running requests stay sorted by arrival (vLLM's FCFS priority; stable for ties). A new
+ * admission lands at the end; a request re-admitted after preemption goes back to its place.
+ */
+function insertByArrival(running: Req[], r: Req): void {
+  let i = running.length;
+  while (i > 0 && running[i - 1]!.arrivalMs > r.arrivalMs) i--;
+  if (i === running.length) running.push(r);
+  else running.splice(i, 0, r);
 }
 
 function reject(
@@ -58,7 +69,8 @@ function reject(
 }
 
 /**
- * Preempts the most recently admitted running request by recompute (vLLM's RECOMPUTE mode):
+ * Preempts the lowest-priority running request — the latest arrival, the tail of the running
+ * list (vLLM pops the tail of its FCFS-sorted running queue) — by recompute (vLLM's RECOMPUTE mode):
  * frees its blocks and forgets its computed KV; on re-admission it prefills prompt + generated
  * tokens again. It rejoins the waiting queue at the head once the step is formed (`requeue`).
  */
@@ -79,7 +91,7 @@ export function preemptLast(s: EngineState, nowMs: number, obs: InstanceObserver
 
 /**
  * Puts the requests preempted while forming this step back at the head of the waiting queue,
- * in admission order (vLLM: `waiting.extendleft(preempted)` after the step's admissions).
+ * earliest arrival first (vLLM: `waiting.extendleft(preempted)` after the step's admissions).
  */
 export function requeuePreempted(s: EngineState): void {
   const list = s.preemptedNow;

@@ -19,8 +19,8 @@ function scheduleDecode(s: EngineState, r: Req): void {
 }
 
 /**
- * One decode token for every decoding running request, in admission order. A request whose
- * next token needs a new block when none is free preempts the most recently admitted running
+ * One decode token for every decoding running request, in FCFS (arrival) order. A request
+ * whose next token needs a new block when none is free preempts the latest-arrived running
  * request (possibly itself). Returns the decodes scheduled.
  */
 function scheduleDecodes(

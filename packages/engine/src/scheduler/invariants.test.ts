@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { drive, randomArrivals, Recorder } from '../instance/harness.testutil.js';
 import { SimInstance } from '../instance/sim-instance.js';
 import { builtinProfiles } from '../latency/builtin.js';
+import type { InstanceSnapshot } from '../types.js';
 import type { EngineConfigInput } from './config.js';
 
 const profile = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
@@ -151,6 +152,63 @@ describe('preemption', () => {
     for (const id of ['a', 'b', 'c', 'd']) {
       expect(rec.tokens.get(id)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     }
+  });
+
+  it('victims are chosen by arrival (FCFS priority), so a re-admitted old request is kept', () => {
+    // x (arrived first) was preempted before and waits to recompute; y (arrived later) runs.
+    const snap: InstanceSnapshot = {
+      instanceId: 'i',
+      atMs: 100,
+      profile: profile.name,
+      config: {
+        maxNumBatchedTokens: 512,
+        maxNumSeqs: 256,
+        enableChunkedPrefill: true,
+        blockSize: 16,
+        watermark: 0,
+      },
+      kv: { totalBlocks: 6, usedBlocks: 2 },
+      running: [
+        {
+          id: 'y',
+          kind: 'full',
+          promptTokens: 32,
+          phase: 'decoding',
+          prefilledTokens: 32,
+          generatedTokens: 1,
+          arrivalMs: 5,
+        },
+      ],
+      waiting: [
+        {
+          id: 'x',
+          kind: 'full',
+          promptTokens: 32,
+          phase: 'waiting',
+          prefilledTokens: 0,
+          generatedTokens: 10,
+          arrivalMs: 0,
+          preemptions: 1,
+        },
+      ],
+      recentIterations: [],
+    };
+    const rec = new Recorder();
+    const inst = SimInstance.fromSnapshot(snap, profile, {
+      outputTokensFor: () => 60,
+      observer: rec,
+    });
+    expect(inst.snapshot().kv.usedBlocks).toBe(2);
+    inst.startIteration(100);
+    // x is re-admitted ahead of y in the running order (earlier arrival).
+    expect(inst.snapshot().running.map((p) => p.id)).toEqual(['x', 'y']);
+    inst.finishIteration();
+    inst.runToCompletion();
+    expect(rec.preempted.length).toBeGreaterThan(0);
+    expect(rec.preempted[0]).toBe('y');
+    expect(rec.preempted).not.toContain('x');
+    expect(rec.tokens.get('x')).toEqual(Array.from({ length: 50 }, (_, i) => i + 10));
+    expect(rec.tokens.get('y')).toEqual(Array.from({ length: 59 }, (_, i) => i + 1));
   });
 
   it('like vLLM V0, a step that preempts still admits waiting requests (victims requeue after)', () => {

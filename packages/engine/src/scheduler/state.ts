@@ -6,7 +6,7 @@ import type { Req } from './request.js';
  * iteration in progress. Plain arrays of flat records so `copy()` is a tight loop.
  */
 export class EngineState {
-  /** Admitted, prefilling or decoding, in admission order. */
+  /** Admitted, prefilling or decoding, in FCFS (arrival) order. */
   running: Req[] = [];
   /** Finished `prefill`/`segment` items holding KV until released. */
   held: Req[] = [];
