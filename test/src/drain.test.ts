@@ -9,7 +9,7 @@ import {
 } from '@adagen/runtime';
 import type { ServiceRuntime } from '@adagen/runtime';
 import { describe, expect, it } from 'vitest';
-import { counter, estimateRequest, fakeEstimate, gate } from './helpers.js';
+import { counter, estimateRequest, fakeEstimate, gate, handlersStarted } from './helpers.js';
 import { startNatsServer } from './natsServer.js';
 
 async function startEstimatorRuntime(
@@ -55,7 +55,7 @@ describe('drain', () => {
       inHandler.count,
     );
     expect(await readyz(runtime)).toBe(503);
-    runtime.ready();
+    await runtime.ready();
     expect(await readyz(runtime)).toBe(200);
 
     const call = (tokens: number) =>
@@ -70,7 +70,7 @@ describe('drain', () => {
         },
       );
     const inFlight = [call(100), call(200)];
-    await inHandler.reached;
+    await handlersStarted(inHandler.reached, inFlight);
 
     const stopped = runtime.stop('test');
     expect(runtime.lifecycle.state).toBe('draining');
@@ -101,7 +101,7 @@ describe('drain', () => {
     const never = gate();
     const inHandler = counter(1);
     const runtime = await startEstimatorRuntime(server.url, 50, never.opened, inHandler.count);
-    runtime.ready();
+    await runtime.ready();
     const stuck = request(
       nc,
       subjects.estimate,
@@ -112,7 +112,7 @@ describe('drain', () => {
         timeoutMs: 10_000,
       },
     );
-    await inHandler.reached;
+    await handlersStarted(inHandler.reached, [stuck]);
     await runtime.stop();
     const result = await stuck;
     expect(result.ok).toBe(false);

@@ -92,6 +92,7 @@ export async function startEstimator(
     handler: options.handler ?? echoEstimate,
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
+  await service.flush();
   if (options.ready ?? true) lifecycle.markReady();
   return { service, lifecycle, registry };
 }
@@ -107,4 +108,22 @@ export async function metricValue(
     Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value),
   );
   return sample?.value ?? 0;
+}
+
+/**
+ * Waits until handlers have started (`started`), failing at once instead of hanging when one of
+ * the requests finishes first (e.g. answered `unavailable` because the service was not up).
+ */
+export async function handlersStarted(
+  started: Promise<void>,
+  requests: readonly Promise<unknown>[],
+): Promise<void> {
+  const winner = await Promise.race([
+    started.then(() => ({ started: true as const })),
+    Promise.race(requests).then((result) => ({ started: false as const, result })),
+  ]);
+  if (!winner.started)
+    throw new Error(
+      `a request finished before the handlers started: ${JSON.stringify(winner.result)}`,
+    );
 }

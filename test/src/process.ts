@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SERVER_PID_SUFFIX } from './orphans.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface NatsProcessSpec {
@@ -100,6 +101,9 @@ export class NatsProcess {
       live.delete(child);
       if (!this.stopping) this.crashed = true;
     });
+    // Lets a later test process kill this server if this one dies without cleaning up.
+    const pidFile = join(this.spec.dir, `${this.spec.name}${SERVER_PID_SUFFIX}`);
+    if (child.pid !== undefined) await writeFile(pidFile, String(child.pid));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null)

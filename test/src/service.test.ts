@@ -8,7 +8,14 @@ import {
 import { ADAGEN_ERROR_CODE_HEADER, connectNats, request } from '@adagen/runtime';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, estimateRequest, gate, metricValue, startEstimator } from './helpers.js';
+import {
+  counter,
+  estimateRequest,
+  gate,
+  handlersStarted,
+  metricValue,
+  startEstimator,
+} from './helpers.js';
 import { startNatsServer } from './natsServer.js';
 import type { NatsServer } from './natsServer.js';
 
@@ -148,7 +155,7 @@ describe('service endpoints over real NATS', () => {
     try {
       const first = call(estimateRequest(10));
       const second = call(estimateRequest(20));
-      await started.reached;
+      await handlersStarted(started.reached, [first, second]);
       const third = await call(estimateRequest(30));
       expect(third.ok).toBe(false);
       if (!third.ok) {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { OWNER_FILE, reapOrphans } from './orphans.js';
 import { notice } from './report.js';
 
 /**
@@ -22,7 +23,9 @@ export class WorkDir {
   }
 
   static async create(label: string): Promise<WorkDir> {
+    await reapOrphans();
     const dir = new WorkDir(await mkdtemp(join(tmpdir(), `adagen-${label}-`)));
+    await writeFile(join(dir.path, OWNER_FILE), String(process.pid));
     try {
       onTestFinished(async (context) => {
         if (context.task.result?.state === 'fail') dir.keep('the test failed');

@@ -38,8 +38,12 @@ export interface ServiceRuntime extends Stoppable {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly http: OpsServer | undefined;
-  /** Call once every endpoint and subscription is in place: starts accepting requests. */
-  ready(): void;
+  /**
+   * Call once every endpoint and subscription is in place: flushes the connection (so the server
+   * has registered every subscription before anyone is told the service is up), then starts
+   * accepting requests.
+   */
+  ready(): Promise<void>;
 }
 
 /**
@@ -102,7 +106,10 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Servic
       logger,
       registry,
       http,
-      ready: () => lifecycle.markReady(),
+      ready: async () => {
+        await nc.flush();
+        lifecycle.markReady();
+      },
       stop: (reason?: string) => lifecycle.stop(reason),
     };
   } catch (error) {

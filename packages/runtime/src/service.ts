@@ -39,7 +39,13 @@ export class AdagenService {
   private readonly lifecycle: Lifecycle;
   private readonly logger: Logger;
 
-  private constructor(svc: Service, options: ServiceOptions, registry: Registry, logger: Logger) {
+  private constructor(
+    private readonly nc: NatsConnection,
+    svc: Service,
+    options: ServiceOptions,
+    registry: Registry,
+    logger: Logger,
+  ) {
     this.svc = svc;
     this.name = options.name;
     this.lifecycle = options.lifecycle;
@@ -57,7 +63,7 @@ export class AdagenService {
       queue: options.queue ?? options.name,
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     });
-    const service = new AdagenService(svc, options, registry, logger);
+    const service = new AdagenService(nc, svc, options, registry, logger);
     options.lifecycle.onStop(`service ${options.name}`, () => service.stop());
     svc.stopped.then(
       (error) => {
@@ -87,6 +93,11 @@ export class AdagenService {
       },
     });
     logger.info({ subject }, 'endpoint added');
+  }
+
+  /** Resolves once the server has processed every endpoint subscription made so far. */
+  async flush(): Promise<void> {
+    await this.nc.flush();
   }
 
   info(): ServiceInfo {
