@@ -114,7 +114,7 @@ describe('adagen simulate', () => {
     const cases: Array<[string[], RegExp]> = [
       [
         ['simulate', ...small, '--policy', 'fastest'],
-        /^adagen: --policy: unknown policy "fastest" \(expected one of: round-robin,/,
+        /^adagen: --policy: unknown policy "fastest" \(expected one of: .*round-robin, random, least-requests/,
       ],
       [
         ['simulate', ...small, '--rate', '-3'],

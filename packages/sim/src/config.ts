@@ -14,6 +14,12 @@ export interface PolicyContext {
   seed: number;
   slo: SloSpec;
   instances: ReadonlyArray<{ id: string; profile: LatencyProfile; engine: EngineConfigInput }>;
+  /** The simulated decision + dispatch delay. */
+  controlDelayMs: number;
+  /** The period of the instances' snapshots (the view's staleness bound). */
+  snapshotIntervalMs: number;
+  /** The KV link preset distributed plans use. */
+  kvLink: string;
 }
 
 export type PolicyFactory = (context: PolicyContext) => Policy;

@@ -82,6 +82,9 @@ export class Simulation {
             seed: config.seed,
             slo: config.slo,
             instances: specs.map((s) => ({ id: s.id, profile: s.profile, engine: s.engine })),
+            controlDelayMs: config.controlDelayMs,
+            snapshotIntervalMs: config.snapshotIntervalMs,
+            kvLink: config.kvLink,
           });
     this.plans = new PlanExecutor(this);
   }

@@ -1,22 +1,27 @@
-/** Policy names the CLI accepts: the baselines, plus policies registered by other packages. */
-import { baselinePolicyNames } from '@adagen/scheduler';
+/**
+ * Policy names the CLI accepts: every policy in the scheduler's registry (AdaGen, its ablations,
+ * the baselines), plus any registered here. `all` means all of them; `baselines` the baselines.
+ * Workers resolve names again in their own thread, so a policy registered with
+ * `registerPolicy` must be registered by a module the worker also loads.
+ */
+import { baselinePolicyNames, policyFor as schedulerPolicy, policyNames } from '@adagen/scheduler';
 import type { PolicyFactory } from '@adagen/sim';
 import { UsageError } from './usage-error.js';
 
 const extraPolicies = new Map<string, PolicyFactory>();
 
-/** Adds a named policy (e.g. AdaGen) to what `--policy` / `--policies` accept. */
+/** Adds a named policy to what `--policy` / `--policies` accept. */
 export function registerPolicy(name: string, factory: PolicyFactory): void {
   extraPolicies.set(name, factory);
 }
 
 export function knownPolicyNames(): string[] {
-  return [...baselinePolicyNames, ...extraPolicies.keys()];
+  return [...new Set([...policyNames, ...extraPolicies.keys()])];
 }
 
 /** What the simulator's `policy` field takes for this name. */
-export function policyFor(name: string): string | PolicyFactory {
-  return extraPolicies.get(name) ?? name;
+export function policyFor(name: string): PolicyFactory {
+  return extraPolicies.get(name) ?? ((ctx) => schedulerPolicy(name, ctx));
 }
 
 export function checkPolicy(flag: string, name: string): string {
@@ -29,11 +34,15 @@ export function checkPolicy(flag: string, name: string): string {
   return name;
 }
 
-/** `all`, or a comma-separated list of known names. */
+/** `all`, `baselines`, or a comma-separated list of known names. */
 export function parsePolicyList(flag: string, text: string): string[] {
   if (text.trim() === 'all') return knownPolicyNames();
+  if (text.trim() === 'baselines') return [...baselinePolicyNames];
   const names = text.split(',').map((s) => s.trim());
   if (names.some((n) => n === ''))
-    throw new UsageError(flag, `expected "all" or a comma-separated list, got "${text}"`);
+    throw new UsageError(
+      flag,
+      `expected "all", "baselines" or a comma-separated list, got "${text}"`,
+    );
   return names.map((n) => checkPolicy(flag, n));
 }

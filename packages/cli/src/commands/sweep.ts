@@ -57,7 +57,7 @@ export function sweepCommand(io: CliIo): Command {
       '--traces <list>',
       'comma-separated traces (names, files, synthetic:<preset>, mix:<a>+<b>)',
     )
-    .option('--policies <list>', '"all" or a comma-separated list', 'all')
+    .option('--policies <list>', '"all", "baselines", or a comma-separated list', 'all')
     .option('--rates <list>', 'comma-separated mean rates (req/s) for the grid')
     .option(
       '--goodput',
