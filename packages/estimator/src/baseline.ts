@@ -1,7 +1,6 @@
 import { SimInstance } from '@adagen/engine';
 import type { InstanceObserver, LatencyProfile, RequestProgress, WorkItem } from '@adagen/engine';
-import { additionItem } from './forward.js';
-import type { Arrival } from './forward.js';
+import { additionItem, ArrivalQueue } from './forward.js';
 import type { InstanceInput, PendingWork } from './types.js';
 
 /** What the estimator tracks about a request already on (or placed on) an instance. */
@@ -27,7 +26,7 @@ export class BaselineEntry implements InstanceObserver {
   readonly inst: SimInstance;
   readonly known = new Map<string, KnownRequest>();
   /** Pending work that has not reached the instance yet at `inst.clockMs`. */
-  future: Arrival[] = [];
+  readonly future = new ArrivalQueue();
   pendingSeen = 0;
 
   constructor(
@@ -72,46 +71,36 @@ export class BaselineEntry implements InstanceObserver {
         firstTokenAtMs: undefined,
         kind: w.role,
       });
-      this.future.push({ item, atMs: w.atMs });
+      this.future.add({ item, atMs: w.atMs });
     }
     this.pendingSeen = pending.length;
-    this.future.sort((a, b) => a.atMs - b.atMs);
     (this as { input: InstanceInput }).input = { ...this.input, pending };
   }
 
   /** Simulates the entry forward to `nowMs` (no-op if already there). */
   advanceTo(nowMs: number): void {
     const inst = this.inst;
+    const future = this.future;
     for (;;) {
       const busy = inst.busyUntilMs();
       if (busy !== undefined) {
         if (busy > nowMs) break;
-        this.enqueueDue(busy);
         inst.finishIteration();
+        future.deliver(inst, inst.clockMs);
         continue;
       }
-      const t = inst.clockMs;
-      this.enqueueDue(Math.min(t, nowMs));
-      if (t >= nowMs) break;
-      let start = t;
+      let start = inst.clockMs;
+      if (start >= nowMs) break;
+      future.deliver(inst, start);
       if (!inst.hasWork()) {
-        const next = this.future[0];
-        if (next === undefined || next.atMs >= nowMs) break;
-        start = next.atMs;
-        this.enqueueDue(start);
+        const next = future.nextAtMs();
+        if (!(next < nowMs)) break;
+        start = Math.max(start, next);
+        future.deliver(inst, start);
       }
       if (inst.startIteration(start) === undefined) break;
     }
-    this.enqueueDue(nowMs);
-  }
-
-  private enqueueDue(t: number): void {
-    let n = 0;
-    while (n < this.future.length && this.future[n]!.atMs <= t) {
-      const a = this.future[n++]!;
-      this.inst.enqueue(a.item, a.atMs);
-    }
-    if (n > 0) this.future = this.future.slice(n);
+    future.deliver(inst, nowMs);
   }
 
   private remember(p: RequestProgress): void {

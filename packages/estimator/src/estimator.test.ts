@@ -207,3 +207,38 @@ describe('LayoutEstimator', () => {
     expect(est.runs - after1).toBe(1); // only the with-addition run
   });
 });
+
+describe('pending distributed work', () => {
+  it('hands a decode over only after the same request’s segment on that instance is done', () => {
+    const inst = new SimInstance({ id: 'i0', profile });
+    const est = estimator();
+    const input: InstanceInput = {
+      id: 'i0',
+      profile: profile.name,
+      snapshot: inst.snapshot(),
+      pending: [
+        {
+          requestId: 'x',
+          atMs: 0,
+          role: 'segment',
+          promptTokens: 4000,
+          startToken: 0,
+          endToken: 3000,
+          predictedOutputTokens: 50,
+        },
+        { requestId: 'x', atMs: 0, role: 'decode', promptTokens: 4000, predictedOutputTokens: 50 },
+      ],
+    };
+    const e = est.estimate(
+      input,
+      { id: 'y', role: 'full', promptTokens: 100, outputTokens: 20, arrivalMs: 1 },
+      1,
+    );
+    expect(Number.isFinite(e.ttftMs)).toBe(true);
+    // The segment (6 chunks of 512) goes first (FCFS), so y's first token comes after it.
+    expect(e.firstTokenAtMs).toBeGreaterThan(
+      new LatencyModel(profile).prefillAloneMs(0, 3000, 512),
+    );
+    expect(e.alreadyViolated + e.newlyViolated).toBe(0);
+  });
+});

@@ -2,7 +2,6 @@ import type { LatencyProfile } from '@adagen/engine';
 import { BaselineEntry } from './baseline.js';
 import type { KnownRequest } from './baseline.js';
 import { additionItem, runForward } from './forward.js';
-import type { Arrival } from './forward.js';
 import { outlook, violates } from './predict.js';
 import { WindowRecorder } from './recorder.js';
 import type { Addition, Estimate, InstanceInput, SloTargets } from './types.js';
@@ -97,8 +96,8 @@ export class LayoutEstimator {
     const e = this.entry(input, nowMs);
     const recA = new WindowRecorder();
     const a = e.inst.clone(recA);
-    const arrivals: Arrival[] = [...e.future, { item: additionItem(add), atMs: add.arrivalMs }];
-    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const arrivals = e.future.copy();
+    arrivals.add({ item: additionItem(add), atMs: add.arrivalMs });
     const goal = this.goalFor(add, recA);
     const untilMs = nowMs + this.horizonMs;
     const runA = runForward(a, arrivals, goal, { maxIterations: this.maxIterations, untilMs });
@@ -173,7 +172,7 @@ export class LayoutEstimator {
     if (cached && cached.nowMs === nowMs && cached.untilMs >= untilMs) return cached.rec;
     const rec = new WindowRecorder();
     const b = e.inst.clone(rec);
-    runForward(b, e.future, () => b.clockMs >= untilMs, {
+    runForward(b, e.future.copy(), () => b.clockMs >= untilMs, {
       maxIterations: this.maxIterations * 2,
       untilMs: untilMs + 1,
     });

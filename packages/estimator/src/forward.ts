@@ -7,6 +7,67 @@ export interface Arrival {
   atMs: number;
 }
 
+/**
+ * Work due to reach an instance, in time order. A decode hand-off for a request whose prefill
+ * or segment is still on the same instance waits until that part is done (then its held KV is
+ * released first), as the simulator's hand-off does.
+ */
+export class ArrivalQueue {
+  private items: Arrival[];
+  private deferred: Arrival[] = [];
+
+  constructor(items: readonly Arrival[] = []) {
+    this.items = [...items].sort((a, b) => a.atMs - b.atMs);
+  }
+
+  get size(): number {
+    return this.items.length + this.deferred.length;
+  }
+
+  /** The earliest time something may arrive (Infinity if nothing). */
+  nextAtMs(): number {
+    return this.items[0]?.atMs ?? (this.deferred.length > 0 ? -Infinity : Infinity);
+  }
+
+  add(a: Arrival): void {
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1]!.atMs > a.atMs) i--;
+    this.items.splice(i, 0, a);
+  }
+
+  copy(): ArrivalQueue {
+    const q = new ArrivalQueue();
+    q.items = this.items.slice();
+    q.deferred = this.deferred.slice();
+    return q;
+  }
+
+  /** Enqueues into `inst` everything due at or before `t`. */
+  deliver(inst: SimInstance, t: number): void {
+    if (this.deferred.length > 0) {
+      const again = this.deferred;
+      this.deferred = [];
+      for (const a of again) this.place(inst, a, t);
+    }
+    let n = 0;
+    while (n < this.items.length && this.items[n]!.atMs <= t) n++;
+    if (n === 0) return;
+    const due = this.items.slice(0, n);
+    this.items = this.items.slice(n);
+    for (const a of due) this.place(inst, a, a.atMs);
+  }
+
+  private place(inst: SimInstance, a: Arrival, t: number): void {
+    const phase = inst.phaseOf(a.item.id);
+    if (phase === 'held') inst.release(a.item.id);
+    else if (phase !== undefined) {
+      this.deferred.push(a);
+      return;
+    }
+    inst.enqueue(a.item, Math.max(a.atMs, t));
+  }
+}
+
 export interface ForwardLimits {
   /** Stop once this many iterations ran. */
   maxIterations: number;
@@ -15,48 +76,42 @@ export interface ForwardLimits {
 }
 
 /**
- * Runs `inst` forward iteration by iteration, enqueuing `arrivals` (sorted by `atMs`) when
- * simulated time reaches them, until `goal()` holds, no work is left, or a limit is hit.
- * Returns the iterations run and whether the goal was reached.
+ * Runs `inst` forward iteration by iteration, delivering `arrivals` when simulated time reaches
+ * them, until `goal()` holds, no work is left, or a limit is hit. Returns the iterations run and
+ * whether the goal was reached. `arrivals` is consumed.
  */
 export function runForward(
   inst: SimInstance,
-  arrivals: readonly Arrival[],
+  arrivals: ArrivalQueue,
   goal: () => boolean,
   limits: ForwardLimits,
 ): { iterations: number; reachedGoal: boolean } {
-  let next = 0;
   let iterations = 0;
-  const enqueueDue = (t: number): void => {
-    while (next < arrivals.length && arrivals[next]!.atMs <= t) {
-      const a = arrivals[next++]!;
-      inst.enqueue(a.item, a.atMs);
-    }
-  };
   for (;;) {
     if (goal()) return { iterations, reachedGoal: true };
     const busyUntil = inst.busyUntilMs();
     if (busyUntil !== undefined) {
-      enqueueDue(busyUntil);
       inst.finishIteration();
       iterations++;
+      arrivals.deliver(inst, inst.clockMs);
       continue;
     }
     if (iterations >= limits.maxIterations) return { iterations, reachedGoal: false };
     let t = inst.clockMs;
-    enqueueDue(t);
+    arrivals.deliver(inst, t);
     if (!inst.hasWork()) {
-      if (next >= arrivals.length) return { iterations, reachedGoal: goal() };
-      t = arrivals[next]!.atMs;
-      enqueueDue(t);
+      const next = arrivals.nextAtMs();
+      if (!Number.isFinite(next)) return { iterations, reachedGoal: goal() };
+      t = Math.max(t, next);
+      arrivals.deliver(inst, t);
     }
     if (t >= limits.untilMs) return { iterations, reachedGoal: false };
     if (inst.startIteration(t) === undefined) {
-      // Nothing runnable yet (e.g. the head waits for KV that only an arrival can change).
-      if (next >= arrivals.length) return { iterations, reachedGoal: goal() };
-      const at = arrivals[next]!.atMs;
-      enqueueDue(at);
-      if (inst.startIteration(at) === undefined) return { iterations, reachedGoal: goal() };
+      // Nothing runnable yet (the head waits for KV only an arrival can free, or not here yet).
+      const next = arrivals.nextAtMs();
+      if (!Number.isFinite(next) || next <= t) return { iterations, reachedGoal: goal() };
+      arrivals.deliver(inst, next);
+      if (inst.startIteration(next) === undefined) return { iterations, reachedGoal: goal() };
     }
   }
 }

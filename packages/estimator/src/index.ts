@@ -9,7 +9,7 @@ export type {
 export type { EstimatorOptions } from './estimator.js';
 export { LayoutEstimator } from './estimator.js';
 export type { Arrival, ForwardLimits } from './forward.js';
-export { runForward } from './forward.js';
+export { additionItem, ArrivalQueue, runForward } from './forward.js';
 export type { KnownRequest } from './baseline.js';
 export type { RequestOutlook } from './predict.js';
 export { outlook } from './predict.js';

@@ -29,3 +29,19 @@ describe('without an observer', () => {
     expect(inst.snapshot().kv.usedBlocks).toBe(0);
   });
 });
+
+describe('phaseOf', () => {
+  it('tracks a request through its phases', () => {
+    const inst = new SimInstance({ id: 'i0', profile });
+    expect(inst.phaseOf('p')).toBeUndefined();
+    inst.enqueue({ kind: 'prefill', id: 'p', promptTokens: 600 }, 0);
+    expect(inst.phaseOf('p')).toBe('waiting');
+    inst.startIteration(0);
+    inst.finishIteration();
+    expect(inst.phaseOf('p')).toBe('prefilling');
+    inst.runToCompletion();
+    expect(inst.phaseOf('p')).toBe('held');
+    inst.release('p');
+    expect(inst.phaseOf('p')).toBeUndefined();
+  });
+});

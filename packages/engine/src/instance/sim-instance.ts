@@ -8,7 +8,13 @@ import type { EngineConfig } from '../scheduler/config.js';
 import { formBatch } from '../scheduler/form-batch.js';
 import { newReq } from '../scheduler/request.js';
 import { EngineState } from '../scheduler/state.js';
-import type { InstanceObserver, InstanceSnapshot, IterationReport, WorkItem } from '../types.js';
+import type {
+  InstanceObserver,
+  InstanceSnapshot,
+  IterationReport,
+  RequestPhase,
+  WorkItem,
+} from '../types.js';
 import { internalsFromSnapshot } from './from-snapshot.js';
 import type { FromSnapshotOptions } from './from-snapshot.js';
 import { toProgress } from './progress.js';
@@ -181,6 +187,12 @@ export class SimInstance {
     const head = this.state.waitingPeek();
     if (head === undefined) return undefined;
     return head.arrivalMs > this.clock ? head.arrivalMs : this.clock;
+  }
+
+  /** Where request `id` is on this instance (undefined if it is not here). */
+  phaseOf(id: string): RequestPhase | undefined {
+    const r = this.state.byId.get(id);
+    return r === undefined || r.phase === 'done' ? undefined : r.phase;
   }
 
   /** Frees the KV of a `held` item (prefill handed over). False if `id` is unknown. */
