@@ -6,12 +6,21 @@
  * worker) and tests can inject a runner with a known answer.
  */
 
-/** What a search needs from a run's result. */
-export interface AttainmentResult {
-  slo: { attainment: number };
-}
+import type { SimConfigInput } from './config.js';
+import type { SimResult } from './run.js';
+import { runSimulation } from './run.js';
+
+/** What a search needs from a run's result: a `SimResult`, or anything with `slo.attainment`. */
+export type AttainmentResult =
+  { slo: { attainment: number } } | { metrics: { slo: { attainment: number } } };
 
 export type Runner<C, R extends AttainmentResult> = (config: C) => R | Promise<R>;
+
+function attainmentOf(r: AttainmentResult): number {
+  return 'metrics' in r ? r.metrics.slo.attainment : r.slo.attainment;
+}
+
+const simulate: Runner<SimConfigInput, SimResult> = (c) => runSimulation(c);
 
 export interface RateProbe<R> {
   ratePerS: number;
@@ -40,11 +49,22 @@ export interface GoodputResult<R> {
   probes: Array<RateProbe<R>>;
 }
 
-export async function searchGoodput<C, R extends AttainmentResult>(
-  build: (ratePerS: number) => C,
-  run: Runner<C, R>,
+/** Goodput by bisection with `runSimulation`. */
+export function searchGoodput(
+  build: (ratePerS: number) => SimConfigInput,
   options: GoodputOptions,
-): Promise<GoodputResult<R>> {
+): Promise<GoodputResult<SimResult>>;
+/** Goodput by bisection with a custom runner. */
+export function searchGoodput<C, R extends AttainmentResult>(
+  build: (ratePerS: number) => C,
+  options: GoodputOptions,
+  run: Runner<C, R>,
+): Promise<GoodputResult<R>>;
+export async function searchGoodput(
+  build: (ratePerS: number) => unknown,
+  options: GoodputOptions,
+  run: Runner<unknown, AttainmentResult> = simulate as Runner<unknown, AttainmentResult>,
+): Promise<GoodputResult<AttainmentResult>> {
   const target = options.target ?? 0.9;
   const tol = options.toleranceRel ?? 0.02;
   const maxExpansions = options.maxExpansions ?? 8;
@@ -53,10 +73,10 @@ export async function searchGoodput<C, R extends AttainmentResult>(
       `need 0 < loRatePerS < hiRatePerS, got ${options.loRatePerS} and ${options.hiRatePerS}`,
     );
   }
-  const probes: Array<RateProbe<R>> = [];
+  const probes: Array<RateProbe<AttainmentResult>> = [];
   const probe = async (ratePerS: number): Promise<boolean> => {
     const result = await run(build(ratePerS));
-    const attainment = result.slo.attainment;
+    const attainment = attainmentOf(result);
     const pass = attainment >= target;
     probes.push({ ratePerS, attainment, pass, result });
     return pass;
@@ -104,21 +124,32 @@ export interface InstancesResult<R> {
   probes: Array<InstanceProbe<R>>;
 }
 
-export async function searchInstances<C, R extends AttainmentResult>(
-  build: (instances: number) => C,
-  run: Runner<C, R>,
+/** Fewest instances meeting the target, with `runSimulation`. */
+export function searchInstances(
+  build: (instances: number) => SimConfigInput,
   options: InstancesOptions,
-): Promise<InstancesResult<R>> {
+): Promise<InstancesResult<SimResult>>;
+/** Fewest instances meeting the target, with a custom runner. */
+export function searchInstances<C, R extends AttainmentResult>(
+  build: (instances: number) => C,
+  options: InstancesOptions,
+  run: Runner<C, R>,
+): Promise<InstancesResult<R>>;
+export async function searchInstances(
+  build: (instances: number) => unknown,
+  options: InstancesOptions,
+  run: Runner<unknown, AttainmentResult> = simulate as Runner<unknown, AttainmentResult>,
+): Promise<InstancesResult<AttainmentResult>> {
   const target = options.target ?? 0.9;
   const min = options.minInstances ?? 1;
   const max = options.maxInstances;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) {
     throw new RangeError(`need integers 1 ≤ minInstances ≤ maxInstances, got ${min} and ${max}`);
   }
-  const probes: Array<InstanceProbe<R>> = [];
+  const probes: Array<InstanceProbe<AttainmentResult>> = [];
   const probe = async (instances: number): Promise<boolean> => {
     const result = await run(build(instances));
-    const attainment = result.slo.attainment;
+    const attainment = attainmentOf(result);
     const pass = attainment >= target;
     probes.push({ instances, attainment, pass, result });
     return pass;

@@ -31,8 +31,8 @@ export async function runSearches(
               policy,
               workload: { ...plan.workloadBase, trace, ratePerS },
             }),
-            run,
             { loRatePerS: lo, hiRatePerS: hi, target: plan.target, toleranceRel: 0.02 },
+            run,
           );
           return {
             trace,
@@ -56,8 +56,8 @@ export async function runSearches(
               policy,
               workload: { ...plan.workloadBase, trace, ratePerS: need.ratePerS },
             }),
-            run,
             { maxInstances: need.maxInstances, target: plan.target },
+            run,
           );
           return {
             trace,
