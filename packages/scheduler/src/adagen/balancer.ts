@@ -23,6 +23,25 @@ export interface AdaGenBalancerOptions {
    * @default 8
    */
   maxCandidates?: number;
+  /**
+   * Weight of each request already on the instance pushed over its SLO, against 1 for the new
+   * request's own violation.
+   * @default 1
+   */
+  othersWeight?: number;
+  /**
+   * Weights of the latency tie-break terms: the new request's TTFT and TPOT relative to their
+   * targets, and the delay it adds to the others (in units of 1000 × its TPOT target).
+   * @default { ttft: 1, tpot: 1, delay: 1 }
+   */
+  latencyWeights?: { ttft?: number; tpot?: number; delay?: number };
+  /**
+   * Among placements with no predicted violation, prefer the most loaded one whose predicted
+   * TTFT and TPOT stay within `bestFitMargin` of their targets (best fit keeps lightly loaded
+   * instances free for requests with tight targets), instead of the lowest latency.
+   * @default undefined (lowest latency)
+   */
+  bestFitMargin?: number;
 }
 
 /** A candidate's cost: violations first, then a latency tie-break in [0, ∞). */
@@ -38,12 +57,19 @@ export function compareCost(a: Cost, b: Cost): number {
 export class AdaGenBalancer implements Balancer {
   readonly name = 'adagen-balancer';
   private readonly maxCandidates: number;
+  private readonly othersWeight: number;
+  private readonly w: { ttft: number; tpot: number; delay: number };
+  private readonly bestFitMargin: number | undefined;
 
   constructor(
     private readonly shared: SharedContext,
     options: AdaGenBalancerOptions = {},
   ) {
     this.maxCandidates = options.maxCandidates ?? 8;
+    this.othersWeight = options.othersWeight ?? 1;
+    const lw = options.latencyWeights ?? {};
+    this.w = { ttft: lw.ttft ?? 1, tpot: lw.tpot ?? 1, delay: lw.delay ?? 1 };
+    this.bestFitMargin = options.bestFitMargin;
   }
 
   place(c: Classification, view: ClusterView): Placement {
@@ -70,7 +96,7 @@ export class AdaGenBalancer implements Balancer {
       const cost = this.cost(c, v, e);
       if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
     }
-    this.shared.balanceEstimates = estimates;
+    this.shared.balanceEstimates = { requestId: c.request.id, byInstance: estimates };
     const chosen = best!;
     return {
       classification: c,
@@ -89,12 +115,22 @@ export class AdaGenBalancer implements Balancer {
     const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
     const missTtft = e.ttftMs > slo.ttftMs;
     const missTpot = c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs;
+    const m = this.bestFitMargin;
+    if (
+      m !== undefined &&
+      e.newlyViolated === 0 &&
+      e.ttftMs <= m * slo.ttftMs &&
+      (c.predictedOutputTokens <= 1 || e.tpotMs <= m * slo.tpotMs)
+    ) {
+      // Feasible with room to spare: the fuller the better (negative: beats any latency ≥ 0).
+      return { violations: 0, latency: -1 - e.ttftMs / slo.ttftMs };
+    }
     return {
-      violations: (missTtft || missTpot ? 1 : 0) + e.newlyViolated,
+      violations: (missTtft || missTpot ? 1 : 0) + this.othersWeight * e.newlyViolated,
       latency:
-        e.ttftMs / slo.ttftMs +
-        (c.predictedOutputTokens > 1 ? e.tpotMs / slo.tpotMs : 0) +
-        e.addedDelayMs / (1000 * slo.tpotMs),
+        (this.w.ttft * e.ttftMs) / slo.ttftMs +
+        (c.predictedOutputTokens > 1 ? (this.w.tpot * e.tpotMs) / slo.tpotMs : 0) +
+        (this.w.delay * e.addedDelayMs) / (1000 * slo.tpotMs),
     };
   }
 

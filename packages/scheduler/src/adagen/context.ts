@@ -39,8 +39,11 @@ export class SharedContext {
     { maxNumBatchedTokens: number; enableChunkedPrefill: boolean }
   >();
   private readonly slos = new Map<string, SloTargets>();
-  /** Balance-step estimates of the request being decided, by instance id. */
-  balanceEstimates = new Map<string, Estimate>();
+  /** The balance step's estimates for the request being decided, by instance id. */
+  balanceEstimates: { requestId: string; byInstance: Map<string, Estimate> } = {
+    requestId: '',
+    byInstance: new Map(),
+  };
 
   constructor(
     readonly context: AdaGenContext,

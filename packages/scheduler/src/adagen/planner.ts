@@ -24,7 +24,7 @@ import type {
   Planner,
 } from '../types.js';
 import type { Cost } from './balancer.js';
-import { compareCost } from './balancer.js';
+import { AdaGenBalancer, compareCost } from './balancer.js';
 import type { SharedContext } from './context.js';
 
 export interface AdaGenPlannerOptions {
@@ -68,6 +68,7 @@ export class AdaGenPlanner implements Planner {
   private readonly pdCandidates: number;
   private readonly allowPd: boolean;
   private readonly allowSplit: boolean;
+  private readonly layouts: AdaGenBalancer;
 
   constructor(
     private readonly shared: SharedContext,
@@ -79,13 +80,15 @@ export class AdaGenPlanner implements Planner {
     this.pdCandidates = options.pdCandidates ?? 3;
     this.allowPd = options.allow?.pdSplit ?? true;
     this.allowSplit = options.allow?.splitPrefill ?? true;
+    this.layouts = new AdaGenBalancer(shared);
   }
 
   plan(placement: Placement, view: ClusterView): Decision {
     const c = placement.classification;
     const byId = new Map(view.instances.map((v) => [v.id, v]));
     const chosen = byId.get(placement.instanceId)!;
-    const single = this.shared.balanceEstimates.get(placement.instanceId);
+    const estimates = this.estimatesFor(placement, view);
+    const single = estimates.get(placement.instanceId);
     const single$: Decision = { placement, plan: { kind: 'single', instanceId: chosen.id } };
     if (placement.prediction) single$.prediction = placement.prediction;
     if (!single) return single$;
@@ -99,7 +102,7 @@ export class AdaGenPlanner implements Planner {
     if (singleCost.violations === 0) return single$;
 
     // Instances by how soon they would start this prompt, from the balance step's layouts.
-    const ranked = [...this.shared.balanceEstimates.values()]
+    const ranked = [...estimates.values()]
       .filter((e) => byId.get(e.instanceId)?.status === 'ready')
       .sort((a, b) => a.ttftMs - b.ttftMs);
     if (ranked.length < 2) return single$;
@@ -125,6 +128,17 @@ export class AdaGenPlanner implements Planner {
       plan: alt.plan,
       prediction: { ttftMs: alt.ttftMs, tpotMs: alt.tpotMs, newlyViolated: alt.newlyViolated },
     };
+  }
+
+  /**
+   * The balance step's layouts for this request, when it ran in this process; otherwise (the
+   * planner as its own service) the same estimates computed here.
+   */
+  private estimatesFor(placement: Placement, view: ClusterView): Map<string, Estimate> {
+    const shared = this.shared.balanceEstimates;
+    if (shared.requestId === placement.classification.request.id) return shared.byInstance;
+    this.layouts.place(placement.classification, view);
+    return this.shared.balanceEstimates.byInstance;
   }
 
   private cost(

@@ -152,3 +152,26 @@ describe('AdaGen policy', () => {
     expect(() => policyFor('nope', ctx)).toThrow(/unknown policy "nope"/);
   });
 });
+
+describe('AdaGen planner on its own', () => {
+  it('estimates the layouts itself when the balance step ran elsewhere', () => {
+    const ids = ['i0', 'i1', 'i2', 'i3'];
+    const view: ClusterView = {
+      nowMs: 0,
+      instances: ids.map((id) => viewOf(new SimInstance({ id, profile: longCtx }))),
+    };
+    const prompt = 60_000;
+    const aloneMs = new LatencyModel(longCtx).prefillAloneMs(0, prompt, 512);
+    const ctx = context(
+      ids,
+      { ttft: { kind: 'absolute', ms: aloneMs * 0.6 }, tpot: { kind: 'absolute', ms: 200 } },
+      longCtx,
+    );
+    // Two processes: one policy balances, a separate one plans.
+    const balancing = createAdaGenPolicy(ctx);
+    const planning = createAdaGenPolicy(ctx);
+    const req = { id: 'huge', arrivalMs: 0, promptTokens: prompt, maxTokens: 32 };
+    const placement = balancing.balancer.place(balancing.classifier.classify(req, 0), view);
+    expect(planning.planner.plan(placement, view).plan.kind).toBe('split-prefill');
+  });
+});
