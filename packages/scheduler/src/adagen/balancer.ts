@@ -42,6 +42,20 @@ export interface AdaGenBalancerOptions {
    * @default undefined (lowest latency)
    */
   bestFitMargin?: number;
+  /** Best fit for every request (true) or only long-prefill ones (false). @default false */
+  bestFitAll?: boolean;
+  /**
+   * Keep instances free for tight-TTFT requests: a long-prefill request that can meet its SLO
+   * on an instance already too backlogged for a short prompt goes there rather than onto one a
+   * short prompt could still use. `reserveShare` × the tightest TTFT target is the backlog above
+   * which an instance counts as unusable for short prompts. @default undefined (off)
+   */
+  reserveShare?: number;
+  /**
+   * A request predicted to miss its SLO on every candidate goes where it hurts the others least
+   * (the most backlogged instance), not where it would be least late. @default true
+   */
+  sacrifice?: boolean;
 }
 
 /** A candidate's cost: violations first, then a latency tie-break in [0, ∞). */
@@ -60,6 +74,9 @@ export class AdaGenBalancer implements Balancer {
   private readonly othersWeight: number;
   private readonly w: { ttft: number; tpot: number; delay: number };
   private readonly bestFitMargin: number | undefined;
+  private readonly bestFitAll: boolean;
+  private readonly reserveShare: number | undefined;
+  private readonly sacrifice: boolean;
 
   constructor(
     private readonly shared: SharedContext,
@@ -70,6 +87,9 @@ export class AdaGenBalancer implements Balancer {
     const lw = options.latencyWeights ?? {};
     this.w = { ttft: lw.ttft ?? 1, tpot: lw.tpot ?? 1, delay: lw.delay ?? 1 };
     this.bestFitMargin = options.bestFitMargin;
+    this.bestFitAll = options.bestFitAll ?? false;
+    this.reserveShare = options.reserveShare;
+    this.sacrifice = options.sacrifice ?? true;
   }
 
   place(c: Classification, view: ClusterView): Placement {
@@ -78,6 +98,7 @@ export class AdaGenBalancer implements Balancer {
     const estimates = new Map<string, Estimate>();
     const arrivalMs = view.nowMs + this.shared.controlDelayMs;
     let best: { view: InstanceView; estimate: Estimate; cost: Cost } | undefined;
+    let hopeless = true;
     for (const v of candidates) {
       const e = est.estimate(
         v,
@@ -94,7 +115,23 @@ export class AdaGenBalancer implements Balancer {
       );
       estimates.set(v.id, e);
       const cost = this.cost(c, v, e);
+      if (!this.ownMiss(c, v, e)) hopeless = false;
       if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
+    }
+    if (hopeless && this.sacrifice) {
+      // It misses its SLO wherever it goes: put it where it takes the least from the others —
+      // fewest requests pushed over their SLO, then the longest queue (the instance already least
+      // useful to new requests), keeping the healthy instances for requests that can still make it.
+      for (const [id, e] of estimates) {
+        if (
+          !best ||
+          e.newlyViolated < best.estimate.newlyViolated ||
+          (e.newlyViolated === best.estimate.newlyViolated && e.ttftMs > best.estimate.ttftMs)
+        ) {
+          const v = candidates.find((x) => x.id === id)!;
+          best = { view: v, estimate: e, cost: this.cost(c, v, e) };
+        }
+      }
     }
     this.shared.balanceEstimates = { requestId: c.request.id, byInstance: estimates };
     const chosen = best!;
@@ -110,6 +147,11 @@ export class AdaGenBalancer implements Balancer {
     };
   }
 
+  private ownMiss(c: Classification, v: InstanceView, e: Estimate): boolean {
+    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    return e.ttftMs > slo.ttftMs || (c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs);
+  }
+
   /** The cost of placing `c` on `v` as estimated. */
   cost(c: Classification, v: InstanceView, e: Estimate): Cost {
     const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
@@ -118,12 +160,32 @@ export class AdaGenBalancer implements Balancer {
     const m = this.bestFitMargin;
     if (
       m !== undefined &&
+      (this.bestFitAll || c.prefill === 'long') &&
       e.newlyViolated === 0 &&
       e.ttftMs <= m * slo.ttftMs &&
       (c.predictedOutputTokens <= 1 || e.tpotMs <= m * slo.tpotMs)
     ) {
       // Feasible with room to spare: the fuller the better (negative: beats any latency ≥ 0).
       return { violations: 0, latency: -1 - e.ttftMs / slo.ttftMs };
+    }
+    const r = this.reserveShare;
+    if (
+      r !== undefined &&
+      c.prefill === 'long' &&
+      e.newlyViolated === 0 &&
+      !missTtft &&
+      !missTpot
+    ) {
+      const model = this.shared.model(v.profile);
+      const ownMs = model.prefillAloneMs(
+        0,
+        c.request.promptTokens,
+        this.shared.chunkTokens(v.profile),
+      );
+      const backlogMs = e.ttftMs - ownMs;
+      const tightest = this.shared.sloFor(1, v.profile).ttftMs;
+      const usableForShort = backlogMs < r * tightest;
+      return { violations: 0, latency: (usableForShort ? 10 : 0) + e.ttftMs / slo.ttftMs };
     }
     return {
       violations: (missTtft || missTpot ? 1 : 0) + this.othersWeight * e.newlyViolated,
