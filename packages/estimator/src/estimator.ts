@@ -98,9 +98,14 @@ export class LayoutEstimator {
     const a = e.inst.clone(recA);
     const arrivals = e.future.copy();
     arrivals.add({ item: additionItem(add), atMs: add.arrivalMs });
-    const goal = this.goalFor(add, recA);
+    const reached = this.goalFor(add, recA);
+    const giveUp = add.giveUpAtMs ?? Number.POSITIVE_INFINITY;
+    const goal = Number.isFinite(giveUp)
+      ? () => reached() || (a.clockMs > giveUp && (recA.windows.get(add.id)?.tokens ?? 0) === 0)
+      : reached;
     const untilMs = nowMs + this.horizonMs;
     const runA = runForward(a, arrivals, goal, { maxIterations: this.maxIterations, untilMs });
+    const reachedGoal = runA.reachedGoal && reached();
     this.runs++;
     const endMs = Math.max(a.clockMs, nowMs);
     const recB = this.baselineRun(input.id, e, nowMs, endMs);
@@ -135,7 +140,7 @@ export class LayoutEstimator {
       instanceId: input.id,
       nowMs,
       iterations: runA.iterations,
-      horizonReached: !runA.reachedGoal,
+      horizonReached: !reachedGoal,
       firstTokenAtMs,
       prefillDoneAtMs: w?.prefillDoneAtMs ?? Number.POSITIVE_INFINITY,
       ttftMs: Number.isFinite(firstTokenAtMs)

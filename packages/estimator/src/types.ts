@@ -47,6 +47,12 @@ export interface Addition {
   /** For `decode`: tokens generated before it arrives. @default 1 */
   generatedTokens?: number;
   maxTokens?: number;
+  /**
+   * Stop simulating once virtual time passes this without the addition's first token (it is
+   * late anyway; its TTFT is then reported as at least that late). Bounds the cost of estimates
+   * on overloaded instances. @default no limit but the horizon
+   */
+  giveUpAtMs?: number;
 }
 
 /** What one forward simulation observed for one request. */
@@ -68,7 +74,7 @@ export interface Estimate {
   nowMs: number;
   /** Iterations simulated with the addition. */
   iterations: number;
-  /** The run stopped at the horizon or iteration cap before its goal. */
+  /** The run stopped at the horizon, the iteration cap or `giveUpAtMs` before its goal. */
   horizonReached: boolean;
   /** When the addition's first token appears (Infinity if not within the horizon). */
   firstTokenAtMs: number;

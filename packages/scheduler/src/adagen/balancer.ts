@@ -109,6 +109,9 @@ export class AdaGenBalancer implements Balancer {
           outputTokens: c.predictedOutputTokens,
           arrivalMs,
           originArrivalMs: c.request.arrivalMs,
+          giveUpAtMs:
+            c.request.arrivalMs +
+            1.5 * this.shared.sloFor(c.request.promptTokens, v.profile).ttftMs,
           ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
         },
         view.nowMs,
@@ -120,16 +123,18 @@ export class AdaGenBalancer implements Balancer {
     }
     if (hopeless && this.sacrifice) {
       // It misses its SLO wherever it goes: put it where it takes the least from the others —
-      // fewest requests pushed over their SLO, then the longest queue (the instance already least
-      // useful to new requests), keeping the healthy instances for requests that can still make it.
-      for (const [id, e] of estimates) {
-        if (
-          !best ||
-          e.newlyViolated < best.estimate.newlyViolated ||
-          (e.newlyViolated === best.estimate.newlyViolated && e.ttftMs > best.estimate.ttftMs)
-        ) {
-          const v = candidates.find((x) => x.id === id)!;
+      // fewest requests pushed over their SLO, then the longest prefill queue (the instance
+      // already least useful to new requests), keeping the healthy instances for requests that
+      // can still make it.
+      let most = -1;
+      for (const v of candidates) {
+        const e = estimates.get(v.id)!;
+        const queued = queuedPrefillTokens(v);
+        const fewer = best !== undefined && e.newlyViolated < best.estimate.newlyViolated;
+        const tie = best !== undefined && e.newlyViolated === best.estimate.newlyViolated;
+        if (best === undefined || fewer || (tie && queued > most)) {
           best = { view: v, estimate: e, cost: this.cost(c, v, e) };
+          most = queued;
         }
       }
     }
