@@ -34,7 +34,17 @@ describe('adagen simulate', () => {
   it('prints the table and writes the adagen-result/v1 JSON and CDF plots', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adagen-sim-'));
     const r = await run(
-      ['simulate', ...small, '--rate', '4', '--policy', 'least-requests', '--out', 'out'],
+      [
+        'simulate',
+        ...small,
+        '--rate',
+        '4',
+        '--policy',
+        'least-requests',
+        '--out',
+        'out',
+        '--per-request',
+      ],
       dir,
     );
     expect(r.stderr).not.toMatch(/error/i);
@@ -70,6 +80,11 @@ describe('adagen simulate', () => {
       'simulatedSpanMs',
     ]);
     expect(run0).not.toHaveProperty('decisionTimeUs');
+    const lines = (await readFile(join(dir, 'out', 'requests.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n');
+    expect(lines).toHaveLength(150);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ plan: 'single', rejected: false });
     for (const f of ['ttft-cdf.svg', 'ttft-cdf.png', 'tbt-cdf.svg', 'tbt-cdf.png']) {
       expect((await stat(join(dir, 'out', f))).size).toBeGreaterThan(100);
     }

@@ -7,6 +7,8 @@ export type { InstanceSpec } from './instances.js';
 export { instanceSpecs, resolveProfile } from './instances.js';
 export { planKinds, RequestMetrics } from './metrics.js';
 export { PlanError } from './plans.js';
+export type { RequestRecord } from './records.js';
+export { requestRecords } from './records.js';
 export type { SimResult } from './run.js';
 export { ecdfSorted, runSimulation } from './run.js';
 export type {

@@ -11,9 +11,9 @@ describe('request metrics and the run summary (hand-computed)', () => {
     { arrivalMs: 50, outputTokens: 1 },
     { arrivalMs: 100, outputTokens: 3 },
   ]);
-  m.setPlan(0, 'single');
-  m.setPlan(1, 'pd-split');
-  m.setPlan(2, 'single');
+  m.setPlan(0, 'single', 0);
+  m.setPlan(1, 'pd-split', 0, 1);
+  m.setPlan(2, 'single', 1);
   m.setSlo(0, 150, 34); // met (TPOT 33.3 ≤ 34)
   m.setSlo(1, 150, 10); // TTFT 200 > 150: missed
   m.setSlo(2, 1000, 1000); // unfinished: missed

@@ -28,6 +28,10 @@ export class RequestMetrics {
   readonly tpotSloMs: Float64Array;
   /** Index into `planKinds`, −1 before the decision. */
   readonly plan: Int8Array;
+  /** Instance index the balancer chose (−1 before the decision). */
+  readonly placedOn: Int32Array;
+  /** Decode instance index of a distributed plan (−1 for `single`). */
+  readonly decodeOn: Int32Array;
   /** 1 when an instance dropped the request (it could never run there). */
   readonly rejected: Uint8Array;
   readonly gapsMs = new FloatBuffer(1 << 16);
@@ -49,6 +53,8 @@ export class RequestMetrics {
     this.tpotSloMs = new Float64Array(n).fill(Number.NaN);
     this.plan = new Int8Array(n).fill(-1);
     this.rejected = new Uint8Array(n);
+    this.placedOn = new Int32Array(n).fill(-1);
+    this.decodeOn = new Int32Array(n).fill(-1);
   }
 
   /** Returns false when the request was already marked rejected. */
@@ -59,8 +65,10 @@ export class RequestMetrics {
     return true;
   }
 
-  setPlan(i: number, kind: PlanKind): void {
+  setPlan(i: number, kind: PlanKind, placedOn: number, decodeOn = -1): void {
     this.plan[i] = planCode[kind];
+    this.placedOn[i] = placedOn;
+    this.decodeOn[i] = decodeOn;
   }
 
   setSlo(i: number, ttftMs: number, tpotMs: number): void {

@@ -109,7 +109,12 @@ export class PlanExecutor {
         break;
       }
     }
-    this.host.metrics.setPlan(r, plan.kind);
+    this.host.metrics.setPlan(
+      r,
+      plan.kind,
+      this.slot(d.placement.instanceId, r),
+      plan.kind === 'single' ? -1 : this.slot(plan.decodeInstanceId, r),
+    );
     this.decisions[r] = d;
   }
 

@@ -4,6 +4,8 @@ import type { Summary } from '@adagen/stats';
 import type { SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
+import type { RequestRecord } from './records.js';
+import { requestRecords } from './records.js';
 import type { RunOptions } from './simulation.js';
 import { Simulation } from './simulation.js';
 import type { SimSummary } from './summary.js';
@@ -27,6 +29,8 @@ export interface SimResult {
   decisionTimeUs?: Summary;
   /** Empirical CDFs, at most 200 points each: [value, cumulative share]. */
   cdf: { ttftMs: Array<[number, number]>; tbtMs: Array<[number, number]> };
+  /** One record per request, in workload order; only with `RunOptions.perRequest`. */
+  requests?: RequestRecord[];
 }
 
 /** Runs one simulation to drain (or to `horizonMs`). Deterministic for a config. */
@@ -57,6 +61,13 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
+  if (options.perRequest) {
+    result.requests = requestRecords(
+      sim.metrics,
+      sim.requests,
+      sim.slots.map((s) => s.id),
+    );
+  }
   if (options.now) result.decisionTimeUs = summarizeSorted(sim.decisionTimesUs.sorted());
   return result;
 }

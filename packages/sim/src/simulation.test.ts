@@ -34,6 +34,7 @@ function expectExactAndMonotone(sim: Simulation): void {
     expect(m.firstAdmitMs[i]!).toBeGreaterThanOrEqual(m.arrivalMs[i]!);
   }
   expect(m.finished).toBe(m.count);
+  expect(m.gapsMs.sorted()[0] ?? 0).toBeGreaterThanOrEqual(0); // token times never go back
 }
 
 const mixed = workloadOf([
@@ -92,6 +93,13 @@ describe('pd-split plans', () => {
     });
     expectExactAndMonotone(sim);
     expect(sim.metrics.plan.every((k) => k === 1)).toBe(true);
+    const records = runSimulation(
+      { instances: { count: 2, profile: a100 }, policy, workload: mixed },
+      { perRequest: true },
+    ).requests!;
+    expect(records).toHaveLength(8);
+    expect(records[0]).toMatchObject({ id: 'q0', plan: 'pd-split', instances: ['i0', 'i1'] });
+    expect(records[1]).toMatchObject({ plan: 'pd-split', instances: ['i1', 'i0'], tpotMs: 0 });
     // Token 1 of q0 (1200-token KV over 1 GB/s ≈ 157 ms) comes after the transfer.
     const m = sim.metrics;
     expect(m.maxGapMs[0]!).toBeGreaterThan(((1200 * 131072) / 1e9) * 1000);

@@ -30,6 +30,8 @@ export interface RunOptions {
   onProgress?: (arrived: number, total: number) => void;
   /** @default 1000 */
   progressEvery?: number;
+  /** Include one record per request in the result (`SimResult.requests`). @default false */
+  perRequest?: boolean;
 }
 
 export class Simulation {

@@ -23,6 +23,7 @@ interface SimulateRaw extends CommonRaw {
   timeScale?: string;
   policy: string;
   json?: boolean;
+  perRequest?: boolean;
 }
 
 export function simulateCommand(io: CliIo): Command {
@@ -37,7 +38,9 @@ export function simulateCommand(io: CliIo): Command {
     .option('--rate <reqPerS>', 'rescale arrivals to this mean rate (req/s)')
     .option('--time-scale <factor>', 'multiply arrival times by this factor instead')
     .option('--policy <name>', 'scheduling policy', 'least-kv');
-  addCommonOptions(cmd).option('--json', 'print the JSON result instead of the table', false);
+  addCommonOptions(cmd)
+    .option('--json', 'print the JSON result instead of the table', false)
+    .option('--per-request', 'also write requests.jsonl (one record per request) to --out', false);
   return cmd.action(async (raw: SimulateRaw) => {
     const common = parseCommon(raw);
     if (raw.rate !== undefined && raw.timeScale !== undefined) {
@@ -73,7 +76,10 @@ export function simulateCommand(io: CliIo): Command {
     // Validate the inputs up front so a bad flag is reported as such.
     await resolveProfileFlag(spec.profile, io.cwd);
     await buildWorkload(spec.workload, ctx);
-    const cell = await runCell(spec, ctx, () => io.now());
+    if (raw.perRequest === true && common.out === undefined) {
+      throw new UsageError('--per-request', 'needs --out <dir> to write requests.jsonl');
+    }
+    const cell = await runCell(spec, ctx, () => io.now(), { perRequest: raw.perRequest === true });
     const json = serializeResult({
       schema: RESULT_SCHEMA,
       command: 'simulate',
@@ -85,6 +91,10 @@ export function simulateCommand(io: CliIo): Command {
       const dir = resolve(io.cwd, common.out);
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'result.json'), json, 'utf8');
+      if (cell.result.requests) {
+        const lines = cell.result.requests.map((r) => JSON.stringify(r)).join('\n');
+        await writeFile(join(dir, 'requests.jsonl'), `${lines}\n`, 'utf8');
+      }
       const label = `${cell.result.policy}`;
       const title = `${spec.workload.trace} · ${label}`;
       await writePlot(

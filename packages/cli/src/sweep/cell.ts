@@ -51,6 +51,7 @@ export async function runCell(
   spec: CellSpec,
   ctx: CliEnv,
   clock: () => number,
+  options: { perRequest?: boolean } = {},
 ): Promise<CellResult> {
   const workload = await workloadFor(spec.workload, ctx);
   const profile = await resolveProfileFlag(spec.profile, ctx.cwd);
@@ -76,7 +77,7 @@ export async function runCell(
       slo: spec.slo,
       seed: spec.seed,
     },
-    { now: clock },
+    { now: clock, perRequest: options.perRequest === true },
   );
   return { spec, result, notes, wallMs: clock() - t0 };
 }
