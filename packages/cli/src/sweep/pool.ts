@@ -76,6 +76,7 @@ class WorkerPool implements CellRunner {
   async run(spec: CellSpec): Promise<CellResult> {
     const worker = await this.acquire();
     const id = this.nextId++;
+    let crashed = false;
     try {
       return await new Promise<CellResult>((resolve, reject) => {
         const onMessage = (reply: WorkerReply) => {
@@ -85,6 +86,7 @@ class WorkerPool implements CellRunner {
           else reject(new Error(reply.message));
         };
         const onError = (err: Error) => {
+          crashed = true;
           cleanup();
           reject(err);
         };
@@ -98,8 +100,16 @@ class WorkerPool implements CellRunner {
         worker.postMessage(request);
       });
     } finally {
-      this.releaseWorker(worker);
+      if (crashed) this.dropWorker(worker);
+      else this.releaseWorker(worker);
     }
+  }
+
+  /** A worker that threw is not reused; the next `acquire` may start a fresh one. */
+  private dropWorker(w: Worker): void {
+    this.all.splice(this.all.indexOf(w), 1);
+    void w.terminate();
+    this.queue.shift()?.();
   }
 
   async close(): Promise<void> {
