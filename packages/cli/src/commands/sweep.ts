@@ -20,7 +20,7 @@ import {
   formatSweepTables,
   sweepTables,
 } from '../report/sweep-report.js';
-import type { CellSpec } from '../sweep/cell.js';
+import type { CellResult, CellSpec } from '../sweep/cell.js';
 import { createRunner, defaultJobs } from '../sweep/pool.js';
 import { createProgress } from '../sweep/progress.js';
 import { runSearches } from '../sweep/searches.js';
@@ -168,7 +168,7 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
 
 async function report(
   plan: SweepPlan,
-  cells: Awaited<ReturnType<ReturnType<typeof createRunner>['run']>>[],
+  cells: CellResult[],
   searches: { goodput: GoodputEntry[]; instancesNeeded: InstancesEntry[] },
   timing: boolean,
   dir: string,
