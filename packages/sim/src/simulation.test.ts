@@ -199,6 +199,30 @@ describe('stale views', () => {
   });
 });
 
+describe('horizon and jitter', () => {
+  const base = {
+    instances: { count: 2, profile: a100 },
+    policy: 'least-requests',
+    workload: mixed,
+  };
+  it('stops at the horizon and counts the unfinished as SLO misses', () => {
+    const full = runSimulation(base);
+    const cut = runSimulation({ ...base, horizonMs: 300 });
+    expect(full.metrics.requests.unfinished).toBe(0);
+    expect(cut.metrics.requests.unfinished).toBeGreaterThan(0);
+    expect(cut.metrics.slo.met).toBeLessThanOrEqual(8 - cut.metrics.requests.unfinished);
+    expect(cut.settings.horizonMs).toBe(300);
+  });
+  it('jitter perturbs iteration times, reproducibly for a seed', () => {
+    const a = runSimulation({ ...base, jitterSigma: 0.2, seed: 1 });
+    expect(runSimulation({ ...base, jitterSigma: 0.2, seed: 1 })).toEqual(a);
+    expect(runSimulation({ ...base, jitterSigma: 0.2, seed: 2 }).metrics.ttftMs).not.toEqual(
+      a.metrics.ttftMs,
+    );
+    expect(runSimulation(base).metrics.ttftMs).not.toEqual(a.metrics.ttftMs);
+  });
+});
+
 describe('rejections', () => {
   it('a request longer than maxModelLen is dropped, counted, and does not stall the run', () => {
     const w = workloadOf([
