@@ -6,7 +6,20 @@ import { formatTable, ms, num, pct } from './table.js';
 export function formatSimulateReport(cell: CellResult): string {
   const { spec, result } = cell;
   const m = result.metrics;
-  const rate = spec.workload.ratePerS !== undefined ? ` @ ${spec.workload.ratePerS} req/s` : '';
+  const w = spec.workload;
+  const window =
+    w.durationS !== undefined
+      ? `, first ${w.durationS} s`
+      : w.requests !== undefined
+        ? `, first ${w.requests} requests`
+        : '';
+  const rate =
+    window +
+    (w.ratePerS !== undefined
+      ? ` @ ${w.ratePerS} req/s`
+      : w.timeScale !== undefined
+        ? ` at ×${w.timeScale} time`
+        : '');
   const spanS = m.simulatedSpanMs / 1000;
   const lines = [
     `adagen simulate — ${spec.workload.trace}${rate}, ${spec.instances} × ${result.instances[0]?.profile ?? spec.profile}, policy ${result.policy}, seed ${spec.seed}`,
