@@ -8,14 +8,24 @@
  *   2. then latency: the new request's TTFT and TPOT relative to their targets, plus the delay
  *      it adds to the others.
  *
+ * Candidates for the class: long prompts keep to a pool of instances sized by the long class's
+ * share of prompt work (`ClassPools`), so short prompts always find instances without a long
+ * prefill ahead of them; short prompts may use every instance.
+ *
+ * A request predicted to miss its SLO on every candidate is *sacrificed*: it goes where it takes
+ * the least from the others (fewest requests pushed over their SLO, then the longest prefill
+ * queue), not where it would be least late — that would spend a healthy instance on a request
+ * that is late anyway.
+ *
  * A cheap pre-filter keeps large clusters fast: instances are ranked by queued prefill work
- * (the time before a new prompt starts) and, for long prompts, by how many decodes a prefill
- * there would slow down; only the best `maxCandidates` are simulated.
+ * and, for long prompts, by how many decodes a prefill there would slow down; only the best
+ * `maxCandidates` are simulated.
  */
 import type { Estimate } from '@adagen/estimator';
 import { activeRunning, queuedPrefillTokens, readyIndices } from '../baselines/signals.js';
 import type { Balancer, Classification, ClusterView, InstanceView, Placement } from '../types.js';
 import type { SharedContext } from './context.js';
+import { ClassPools } from './pools.js';
 
 export interface AdaGenBalancerOptions {
   /**
@@ -24,38 +34,15 @@ export interface AdaGenBalancerOptions {
    */
   maxCandidates?: number;
   /**
-   * Weight of each request already on the instance pushed over its SLO, against 1 for the new
-   * request's own violation.
-   * @default 1
-   */
-  othersWeight?: number;
-  /**
-   * Weights of the latency tie-break terms: the new request's TTFT and TPOT relative to their
-   * targets, and the delay it adds to the others (in units of 1000 × its TPOT target).
-   * @default { ttft: 1, tpot: 1, delay: 1 }
-   */
-  latencyWeights?: { ttft?: number; tpot?: number; delay?: number };
-  /**
-   * Among placements with no predicted violation, prefer the most loaded one whose predicted
-   * TTFT and TPOT stay within `bestFitMargin` of their targets (best fit keeps lightly loaded
-   * instances free for requests with tight targets), instead of the lowest latency.
-   * @default undefined (lowest latency)
-   */
-  bestFitMargin?: number;
-  /** Best fit for every request (true) or only long-prefill ones (false). @default false */
-  bestFitAll?: boolean;
-  /**
-   * Keep instances free for tight-TTFT requests: a long-prefill request that can meet its SLO
-   * on an instance already too backlogged for a short prompt goes there rather than onto one a
-   * short prompt could still use. `reserveShare` × the tightest TTFT target is the backlog above
-   * which an instance counts as unusable for short prompts. @default undefined (off)
-   */
-  reserveShare?: number;
-  /**
-   * A request predicted to miss its SLO on every candidate goes where it hurts the others least
-   * (the most backlogged instance), not where it would be least late. @default true
+   * Sacrifice requests predicted to miss their SLO everywhere (see above).
+   * @default true
    */
   sacrifice?: boolean;
+  /**
+   * Keep long prompts to their class's pool of instances.
+   * @default true
+   */
+  pools?: boolean;
 }
 
 /** A candidate's cost: violations first, then a latency tie-break in [0, ∞). */
@@ -68,82 +55,41 @@ export function compareCost(a: Cost, b: Cost): number {
   return a.violations - b.violations || a.latency - b.latency;
 }
 
+interface Choice {
+  view: InstanceView;
+  estimate: Estimate;
+  hopeless: boolean;
+}
+
 export class AdaGenBalancer implements Balancer {
   readonly name = 'adagen-balancer';
   private readonly maxCandidates: number;
-  private readonly othersWeight: number;
-  private readonly w: { ttft: number; tpot: number; delay: number };
-  private readonly bestFitMargin: number | undefined;
-  private readonly bestFitAll: boolean;
-  private readonly reserveShare: number | undefined;
   private readonly sacrifice: boolean;
+  private readonly pools: ClassPools | undefined;
 
   constructor(
     private readonly shared: SharedContext,
     options: AdaGenBalancerOptions = {},
   ) {
     this.maxCandidates = options.maxCandidates ?? 8;
-    this.othersWeight = options.othersWeight ?? 1;
-    const lw = options.latencyWeights ?? {};
-    this.w = { ttft: lw.ttft ?? 1, tpot: lw.tpot ?? 1, delay: lw.delay ?? 1 };
-    this.bestFitMargin = options.bestFitMargin;
-    this.bestFitAll = options.bestFitAll ?? false;
-    this.reserveShare = options.reserveShare;
     this.sacrifice = options.sacrifice ?? true;
+    this.pools = (options.pools ?? true) ? new ClassPools() : undefined;
   }
 
   place(c: Classification, view: ClusterView): Placement {
-    const candidates = this.prefilter(c, view);
-    const est = this.shared.estimator;
+    const ready = readyIndices(view.instances).map((i) => view.instances[i]!);
+    let candidates: readonly InstanceView[] = ready;
+    if (this.pools) {
+      this.pools.observe(c);
+      if (c.prefill === 'long') candidates = this.pools.split(ready, c).own;
+    }
     const estimates = new Map<string, Estimate>();
-    const arrivalMs = view.nowMs + this.shared.controlDelayMs;
-    let best: { view: InstanceView; estimate: Estimate; cost: Cost } | undefined;
-    let hopeless = true;
-    for (const v of candidates) {
-      const e = est.estimate(
-        v,
-        {
-          id: c.request.id,
-          role: 'full',
-          promptTokens: c.request.promptTokens,
-          outputTokens: c.predictedOutputTokens,
-          arrivalMs,
-          originArrivalMs: c.request.arrivalMs,
-          giveUpAtMs:
-            c.request.arrivalMs +
-            1.5 * this.shared.sloFor(c.request.promptTokens, v.profile).ttftMs,
-          ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
-        },
-        view.nowMs,
-      );
-      estimates.set(v.id, e);
-      const cost = this.cost(c, v, e);
-      if (!this.ownMiss(c, v, e)) hopeless = false;
-      if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
-    }
-    if (hopeless && this.sacrifice) {
-      // It misses its SLO wherever it goes: put it where it takes the least from the others —
-      // fewest requests pushed over their SLO, then the longest prefill queue (the instance
-      // already least useful to new requests), keeping the healthy instances for requests that
-      // can still make it.
-      let most = -1;
-      for (const v of candidates) {
-        const e = estimates.get(v.id)!;
-        const queued = queuedPrefillTokens(v);
-        const fewer = best !== undefined && e.newlyViolated < best.estimate.newlyViolated;
-        const tie = best !== undefined && e.newlyViolated === best.estimate.newlyViolated;
-        if (best === undefined || fewer || (tie && queued > most)) {
-          best = { view: v, estimate: e, cost: this.cost(c, v, e) };
-          most = queued;
-        }
-      }
-    }
+    const chosen = this.choose(c, view, candidates, estimates);
     this.shared.balanceEstimates = { requestId: c.request.id, byInstance: estimates };
-    const chosen = best!;
     return {
       classification: c,
       instanceId: chosen.view.id,
-      candidates: candidates.length,
+      candidates: estimates.size,
       prediction: {
         ttftMs: chosen.estimate.ttftMs,
         tpotMs: chosen.estimate.tpotMs,
@@ -152,59 +98,22 @@ export class AdaGenBalancer implements Balancer {
     };
   }
 
-  private ownMiss(c: Classification, v: InstanceView, e: Estimate): boolean {
-    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
-    return e.ttftMs > slo.ttftMs || (c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs);
-  }
-
   /** The cost of placing `c` on `v` as estimated. */
   cost(c: Classification, v: InstanceView, e: Estimate): Cost {
     const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
-    const missTtft = e.ttftMs > slo.ttftMs;
-    const missTpot = c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs;
-    const m = this.bestFitMargin;
-    if (
-      m !== undefined &&
-      (this.bestFitAll || c.prefill === 'long') &&
-      e.newlyViolated === 0 &&
-      e.ttftMs <= m * slo.ttftMs &&
-      (c.predictedOutputTokens <= 1 || e.tpotMs <= m * slo.tpotMs)
-    ) {
-      // Feasible with room to spare: the fuller the better (negative: beats any latency ≥ 0).
-      return { violations: 0, latency: -1 - e.ttftMs / slo.ttftMs };
-    }
-    const r = this.reserveShare;
-    if (
-      r !== undefined &&
-      c.prefill === 'long' &&
-      e.newlyViolated === 0 &&
-      !missTtft &&
-      !missTpot
-    ) {
-      const model = this.shared.model(v.profile);
-      const ownMs = model.prefillAloneMs(
-        0,
-        c.request.promptTokens,
-        this.shared.chunkTokens(v.profile),
-      );
-      const backlogMs = e.ttftMs - ownMs;
-      const tightest = this.shared.sloFor(1, v.profile).ttftMs;
-      const usableForShort = backlogMs < r * tightest;
-      return { violations: 0, latency: (usableForShort ? 10 : 0) + e.ttftMs / slo.ttftMs };
-    }
+    const decodes = c.predictedOutputTokens > 1;
     return {
-      violations: (missTtft || missTpot ? 1 : 0) + this.othersWeight * e.newlyViolated,
+      violations: (this.ownMiss(c, v, e) ? 1 : 0) + e.newlyViolated,
       latency:
-        (this.w.ttft * e.ttftMs) / slo.ttftMs +
-        (c.predictedOutputTokens > 1 ? (this.w.tpot * e.tpotMs) / slo.tpotMs : 0) +
-        (this.w.delay * e.addedDelayMs) / (1000 * slo.tpotMs),
+        e.ttftMs / slo.ttftMs +
+        (decodes ? e.tpotMs / slo.tpotMs : 0) +
+        e.addedDelayMs / (1000 * slo.tpotMs),
     };
   }
 
   /** The instances worth simulating: all when few, else the most promising by cheap signals. */
-  prefilter(c: Classification, view: ClusterView): InstanceView[] {
-    const ready = readyIndices(view.instances).map((i) => view.instances[i]!);
-    if (ready.length <= this.maxCandidates) return ready;
+  prefilter(c: Classification, ready: readonly InstanceView[]): InstanceView[] {
+    if (ready.length <= this.maxCandidates) return [...ready];
     const queued = new Map(ready.map((v) => [v.id, queuedPrefillTokens(v)]));
     const byQueue = [...ready].sort((a, b) => queued.get(a.id)! - queued.get(b.id)!);
     const picked = new Set<InstanceView>(byQueue.slice(0, Math.ceil(this.maxCandidates / 2)));
@@ -219,5 +128,69 @@ export class AdaGenBalancer implements Balancer {
       picked.add(v);
     }
     return [...picked];
+  }
+
+  /** Estimates `c` on the pre-filtered `pool` and picks the cheapest, or a sacrifice. */
+  private choose(
+    c: Classification,
+    view: ClusterView,
+    pool: readonly InstanceView[],
+    estimates: Map<string, Estimate>,
+  ): Choice {
+    const candidates = this.prefilter(c, pool);
+    let best: { view: InstanceView; estimate: Estimate; cost: Cost } | undefined;
+    let hopeless = true;
+    for (const v of candidates) {
+      const e = this.estimateOn(c, view, v);
+      estimates.set(v.id, e);
+      const cost = this.cost(c, v, e);
+      if (!this.ownMiss(c, v, e)) hopeless = false;
+      if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
+    }
+    if (hopeless && this.sacrifice) return this.sacrificeOn(candidates, estimates);
+    return { view: best!.view, estimate: best!.estimate, hopeless };
+  }
+
+  /** Fewest requests pushed over their SLO, then the longest prefill queue. */
+  private sacrificeOn(
+    candidates: readonly InstanceView[],
+    estimates: ReadonlyMap<string, Estimate>,
+  ): Choice {
+    let best: Choice | undefined;
+    let most = -1;
+    for (const v of candidates) {
+      const e = estimates.get(v.id)!;
+      const queued = queuedPrefillTokens(v);
+      const newly = best?.estimate.newlyViolated ?? Infinity;
+      if (e.newlyViolated < newly || (e.newlyViolated === newly && queued > most)) {
+        best = { view: v, estimate: e, hopeless: true };
+        most = queued;
+      }
+    }
+    return best!;
+  }
+
+  private ownMiss(c: Classification, v: InstanceView, e: Estimate): boolean {
+    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    return e.ttftMs > slo.ttftMs || (c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs);
+  }
+
+  private estimateOn(c: Classification, view: ClusterView, v: InstanceView): Estimate {
+    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    return this.shared.estimator.estimate(
+      v,
+      {
+        id: c.request.id,
+        role: 'full',
+        promptTokens: c.request.promptTokens,
+        outputTokens: c.predictedOutputTokens,
+        arrivalMs: view.nowMs + this.shared.controlDelayMs,
+        originArrivalMs: c.request.arrivalMs,
+        // Late anyway past 1.5× its target: no need to simulate further (bounds overload cost).
+        giveUpAtMs: c.request.arrivalMs + 1.5 * slo.ttftMs,
+        ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
+      },
+      view.nowMs,
+    );
   }
 }

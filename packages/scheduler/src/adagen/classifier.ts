@@ -13,7 +13,7 @@ export interface AdaGenClassifierOptions {
   predictor?: LengthPredictorOptions;
   /**
    * Quantile of recent lengths above which a request is "long".
-   * @default 0.75
+   * @default 0.5
    */
   longQuantile?: number;
   /**
@@ -41,7 +41,7 @@ export class AdaGenClassifier implements Classifier {
     const window = options.thresholdWindow ?? 1000;
     this.prompts = new SlidingQuantiles(window);
     this.outputs = new SlidingQuantiles(window);
-    this.longQuantile = options.longQuantile ?? 0.75;
+    this.longQuantile = options.longQuantile ?? 0.5;
     this.initial = options.initialThresholds ?? { prefillTokens: 2048, outputTokens: 256 };
   }
 

@@ -88,7 +88,8 @@ describe('AdaGen policy', () => {
         ttft: { kind: 'absolute', ms: 60_000 },
         tpot: { kind: 'absolute', ms: alone * 1.3 },
       }),
-      { steps: { distribute: false } },
+      // Pools off: this is about the layout cost alone (with pools the long prompt keeps to i0).
+      { steps: { distribute: false }, balancer: { pools: false } },
     );
     const d = decide(policy, request(6000), view);
     expect(d.plan).toEqual({ kind: 'single', instanceId: 'i1' });
