@@ -102,12 +102,14 @@ export type {
   InstanceState,
   IterationSample,
   RequestProgress,
+  WireRequestPhase,
 } from './messages/state.js';
 export {
   agentAnnounceSchema,
   engineConfigSchema,
   instanceStateSchema,
   iterationSampleSchema,
+  requestPhase,
   requestProgressSchema,
 } from './messages/state.js';
 export type { CompletionRecord } from './messages/completion.js';

@@ -7,9 +7,9 @@
  *
  * | Subject | Publisher → subscriber | Payload |
  * |---|---|---|
- * | `adagen.v1.svc.classify` | gateway → classifier (request/reply, queue group) | `InferenceRequest` → `Classification` |
- * | `adagen.v1.svc.balance` | gateway/classifier → balancer (request/reply, queue group) | `Classification` → `Placement` |
- * | `adagen.v1.svc.plan` | gateway/balancer → planner (request/reply, queue group) | `Placement` → `PlanResult` |
+ * | `adagen.v1.svc.classify` | gateway → classifier (request/reply, queue group) | `InferenceRequest` → `PlanResult` |
+ * | `adagen.v1.svc.balance` | classifier → balancer (request/reply, queue group) | `Classification` → `PlanResult` |
+ * | `adagen.v1.svc.plan` | balancer → planner (request/reply, queue group) | `Placement` → `PlanResult` |
  * | `adagen.v1.svc.estimate` | balancer, planner → estimator (request/reply, queue group) | `EstimateRequest` → `EstimateResponse` |
  * | `adagen.v1.agent.<instanceId>.dispatch` | planner → that agent (request/reply) | `AgentDispatch` → `DispatchAck` |
  * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |

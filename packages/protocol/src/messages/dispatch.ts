@@ -131,6 +131,8 @@ export const dispatchAckSchema = z.discriminatedUnion('status', [
     requestId: idSchema,
     attempt,
     instanceId: idSchema,
+    /** Wall-clock epoch ms at which the agent queued the work (control-plane benchmarks). */
+    acceptedAtMs: timestampMs.optional(),
   }),
   z.object({
     v: versionField,

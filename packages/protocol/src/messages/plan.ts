@@ -1,7 +1,15 @@
 /** Execution plans: how one request runs on one or several instances. */
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { attempt, idSchema, timestampMs, tokenCount, versionField } from './primitives.js';
+import {
+  attempt,
+  durationMs,
+  idSchema,
+  nameString,
+  timestampMs,
+  tokenCount,
+  versionField,
+} from './primitives.js';
 
 export const planSegmentSchema = z.object({
   instanceId: idSchema,
@@ -86,13 +94,33 @@ export function planInstanceIds(plan: ExecutionPlan): string[] {
   }
 }
 
-/** planner → caller of `adagen.v1.svc.plan`: the plan the agents accepted. */
+/**
+ * The answer of the whole decision chain: the planner's reply on `adagen.v1.svc.plan`, passed back
+ * unchanged through the balancer (`svc.balance`) and the classifier (`svc.classify`), each adding
+ * what it decided. Means every agent of the plan accepted (or already ran) the request.
+ */
 export const planResultSchema = z.object({
   v: versionField,
   type: z.literal('plan_result'),
   requestId: idSchema,
   attempt,
   plan: executionPlanSchema,
+  /** When the planner sent the dispatches (fleet clock). */
   dispatchedAtMs: timestampMs,
+  /** Wall-clock epoch ms at which the last agent of the plan accepted the request. */
+  acceptedAtMs: timestampMs.optional(),
+  /** Policy that decided. */
+  policy: nameString.optional(),
+  /** Prompt length the classifier counted, and the output length it predicted. */
+  promptTokens: tokenCount.optional(),
+  predictedOutputTokens: tokenCount.optional(),
+  /** Time each step spent deciding (not waiting on the next step), ms. */
+  decisionMs: z
+    .object({
+      classify: durationMs.optional(),
+      balance: durationMs.optional(),
+      plan: durationMs.optional(),
+    })
+    .optional(),
 });
 export type PlanResult = z.infer<typeof planResultSchema>;

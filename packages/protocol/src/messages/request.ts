@@ -9,6 +9,7 @@ import {
   latencyPrediction,
   lengthClass,
   nameString,
+  requestRole,
   timestampMs,
   tokenCount,
   versionField,
@@ -43,6 +44,11 @@ export const inferenceRequestSchema = z
     prompt: z.string().max(LIMITS.promptChars).optional(),
     promptTokens: tokenCount.optional(),
     maxTokens: boundedInt(LIMITS.tokens).min(1),
+    /**
+     * True when the client gave no `max_tokens` and `maxTokens` is the gateway's default: the
+     * classifier then does not treat it as a cap on the predicted length.
+     */
+    maxTokensIsDefault: z.boolean().optional(),
     stream: z.boolean(),
     sampling: samplingParams.optional(),
     tenant: nameString.optional(),
@@ -97,15 +103,29 @@ export const placementSchema = z.object({
 });
 export type Placement = z.infer<typeof placementSchema>;
 
-/** balancer → peer balancers (`adagen.v1.placements.<balancerId>`), so replicas do not herd. */
-export const placementNoticeSchema = z.object({
-  v: versionField,
-  type: z.literal('placement_notice'),
-  balancerId: idSchema,
-  requestId: idSchema,
-  instanceId: idSchema,
-  promptTokens: tokenCount,
-  predictedOutputTokens: tokenCount,
-  atMs: timestampMs,
-});
+/**
+ * balancer → peer balancers and planners (`adagen.v1.placements.<balancerId>`), so replicas do
+ * not herd: work placed on `instanceId` that its snapshots may not show yet. One notice per
+ * instance of the plan, with that instance's part (`role`, segment bounds).
+ */
+export const placementNoticeSchema = z
+  .object({
+    v: versionField,
+    type: z.literal('placement_notice'),
+    balancerId: idSchema,
+    requestId: idSchema,
+    instanceId: idSchema,
+    promptTokens: tokenCount,
+    predictedOutputTokens: tokenCount,
+    atMs: timestampMs,
+    /** This instance's part of the plan. @default 'full' */
+    role: requestRole.optional(),
+    startToken: tokenCount.optional(),
+    endToken: tokenCount.optional(),
+    maxTokens: tokenCount.optional(),
+  })
+  .refine((n) => n.role !== 'segment' || (n.startToken !== undefined && n.endToken !== undefined), {
+    error: 'expected startToken and endToken for role "segment"',
+    path: ['startToken'],
+  });
 export type PlacementNotice = z.infer<typeof placementNoticeSchema>;

@@ -1,4 +1,11 @@
-/** What agents publish about their instance: state snapshots and up/down announcements. */
+/**
+ * What agents publish about their instance: state snapshots and up/down announcements.
+ *
+ * `InstanceState` is the engine's `InstanceSnapshot` (packages/engine/src/types.ts) plus the wire
+ * envelope (`v`, `type`, `seq`, `status`, `engine`): the same field names, so a decoded state is
+ * an `InstanceSnapshot` as it stands (checked at compile time in `state.test.ts`) and the
+ * balancer's estimator replays exactly what the agent's engine reported.
+ */
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import {
@@ -11,48 +18,84 @@ import {
   seqNumber,
   timestampMs,
   tokenCount,
-  tokenRange,
   versionField,
 } from './primitives.js';
 
-/** One request's progress on an instance. */
+/** Where a request is on an instance (the engine's `RequestPhase`). */
+export const requestPhase = z.enum(['waiting', 'prefilling', 'decoding', 'held']);
+export type WireRequestPhase = z.infer<typeof requestPhase>;
+
+/**
+ * One request's progress on an instance (the engine's `RequestProgress`). `prefilledTokens`
+ * counts the current prefill pass, which after a preemption covers prompt + generated tokens, so
+ * it may exceed `promptTokens`; it never exceeds `promptTokens + generatedTokens`.
+ */
 export const requestProgressSchema = z
   .object({
-    requestId: idSchema,
-    role: requestRole,
+    id: idSchema,
+    /** What part of the request this instance runs (the engine's `WorkKind`). */
+    kind: requestRole,
     promptTokens: tokenCount,
+    phase: requestPhase,
     prefilledTokens: tokenCount,
     generatedTokens: tokenCount,
-    maxTokens: tokenCount,
-    predictedOutputTokens: tokenCount.optional(),
+    firstTokenAtMs: timestampMs.optional(),
+    preemptions: boundedInt(LIMITS.seq).optional(),
     arrivalMs: timestampMs,
-    segment: tokenRange.optional(),
+    /** Segment bounds, for `kind: 'segment'`. */
+    startToken: tokenCount.optional(),
+    endToken: tokenCount.optional(),
+    maxTokens: tokenCount.optional(),
+    predictedOutputTokens: tokenCount.optional(),
+    originArrivalMs: timestampMs.optional(),
   })
-  .refine((p) => p.prefilledTokens <= p.promptTokens, {
-    error: 'expected prefilledTokens <= promptTokens',
-    path: ['prefilledTokens'],
+  .superRefine((p, ctx) => {
+    if (p.prefilledTokens > p.promptTokens + p.generatedTokens)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefilledTokens'],
+        message: `expected prefilledTokens <= promptTokens + generatedTokens (${p.promptTokens + p.generatedTokens}), got ${p.prefilledTokens}`,
+      });
+    if (p.kind === 'segment' && (p.startToken === undefined || p.endToken === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startToken'],
+        message: 'expected startToken and endToken for kind "segment"',
+      });
+    if (p.startToken !== undefined && p.endToken !== undefined && p.endToken <= p.startToken)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endToken'],
+        message: `expected endToken > startToken ${p.startToken}, got ${p.endToken}`,
+      });
   });
 export type RequestProgress = z.infer<typeof requestProgressSchema>;
 
-/** One engine iteration: how long it took and what it batched. */
+/** One engine iteration: when it started, how long it took and what it batched. */
 export const iterationSampleSchema = z.object({
+  startMs: timestampMs,
   durationMs,
   prefillTokens: tokenCount,
   decodeRequests: boundedInt(LIMITS.seqs),
 });
 export type IterationSample = z.infer<typeof iterationSampleSchema>;
 
+/** The engine knobs a snapshot reports (vLLM names in camelCase). */
 export const engineConfigSchema = z.object({
   maxNumBatchedTokens: boundedInt(LIMITS.batchTokens).min(1),
   maxNumSeqs: boundedInt(LIMITS.seqs).min(1),
-  chunkedPrefill: z.boolean(),
+  enableChunkedPrefill: z.boolean(),
   blockSize: boundedInt(LIMITS.blockSizeTokens).min(1),
+  /** Share of KV blocks kept free at admission. */
+  watermark: z.number().min(0).max(1).optional(),
+  /** Longest prefill pass admitted. */
+  maxModelLen: tokenCount.min(1).optional(),
 });
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
 
 /**
  * agent → balancer, planner, estimator (`adagen.v1.agent.<instanceId>.state`). `seq` increases
- * by one per snapshot, so a subscriber can detect lost snapshots.
+ * by one per snapshot, so a subscriber can detect lost snapshots. Times are fleet-clock ms.
  */
 export const instanceStateSchema = z
   .object({
@@ -69,10 +112,14 @@ export const instanceStateSchema = z
       totalBlocks: boundedInt(LIMITS.kvBlocks),
       usedBlocks: boundedInt(LIMITS.kvBlocks),
     }),
+    /** Admitted requests in FCFS order, then `held` ones (they keep KV). */
     running: z.array(requestProgressSchema).max(LIMITS.requestsPerInstance),
+    /** Waiting requests in queue order. */
     waiting: z.array(requestProgressSchema).max(LIMITS.requestsPerInstance),
     recentIterations: z.array(iterationSampleSchema).max(LIMITS.iterationSamples),
-    /** When the current iteration is expected to end (ms, same clock as atMs). */
+    /** Start of the iteration in progress, if any (the snapshot shows it as formed). */
+    busySinceMs: timestampMs.optional(),
+    /** When the iteration in progress is expected to end. */
     busyUntilMs: timestampMs.optional(),
   })
   .refine((s) => s.kv.usedBlocks <= s.kv.totalBlocks, {

@@ -326,11 +326,25 @@ export const CASES: Case[] = [
     expectMessage: /usedBlocks <= totalBlocks/,
   },
   {
-    what: 'prefilled above prompt',
+    what: 'prefilled above prompt + generated',
     name: 'instanceState',
     path: ['running', 0, 'prefilledTokens'],
-    value: 901,
-    expectMessage: /prefilledTokens <= promptTokens/,
+    value: 931,
+    expectMessage: /prefilledTokens <= promptTokens \+ generatedTokens \(930\), got 931/,
+  },
+  {
+    what: 'unknown phase',
+    name: 'instanceState',
+    path: ['running', 0, 'phase'],
+    value: 'sleeping',
+    expectMessage: /waiting|prefilling/,
+  },
+  {
+    what: 'segment without bounds',
+    name: 'instanceState',
+    path: ['waiting', 0, 'startToken'],
+    value: DELETE,
+    expectMessage: /startToken and endToken/,
   },
   {
     what: 'too many waiting requests',
