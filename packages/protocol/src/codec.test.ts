@@ -68,6 +68,40 @@ describe('codec rejects bad bytes without throwing', () => {
     if (!result.ok) expect(result.error.message).toMatch(/^\(root\): .*expected object/);
   });
 
+  it('a huge bad id or many bad fields give a short error, not an echo of the input', () => {
+    const big = createCodec(inferenceRequestSchema);
+    const hugeId = big.decode(
+      pack({ ...sample('inferenceRequest'), requestId: '.'.repeat(900_000) }),
+    );
+    expect(hugeId.ok).toBe(false);
+    if (!hugeId.ok) {
+      expect(hugeId.error.message).toMatch(/^requestId: expected 1-64 characters/);
+      expect(hugeId.error.message.length).toBeLessThan(600);
+    }
+    const state = createCodec(MESSAGE_SCHEMAS.instanceState);
+    const many = state.decode(
+      pack({
+        ...sample('instanceState'),
+        waiting: new Array(4000).fill({ requestId: 'x'.repeat(100) }),
+      }),
+    );
+    expect(many.ok).toBe(false);
+    if (!many.ok) {
+      expect(many.error.issues.length).toBe(100);
+      expect(many.error.message).toMatch(/; and \d{4,} more$/);
+    }
+  });
+
+  it('trailing bytes after a message are an error', () => {
+    const bytes = Buffer.concat([
+      codec.encode(sample('inferenceRequest') as never),
+      Buffer.from([1]),
+    ]);
+    const result = codec.decode(bytes);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/^\(payload\): expected msgpack/);
+  });
+
   it('a payload over maxBytes', () => {
     const result = codec.decode(new Uint8Array(4097));
     expect(result.ok).toBe(false);

@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import type { Options as PackrOptions } from 'msgpackr';
 import type { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
-import { ProtocolError, issuesFromZod } from './issues.js';
+import { ProtocolError, clip, issuesFromZod } from './issues.js';
 import type { Result } from './result.js';
 import { err, ok } from './result.js';
 
@@ -40,6 +40,9 @@ const packr = new Packr(packrOptions);
 
 const PAYLOAD = '(payload)';
 
+const invalid = (error: z.ZodError) =>
+  new ProtocolError('invalid_message', issuesFromZod(error), { totalIssues: error.issues.length });
+
 /** Builds a codec from a zod schema. */
 export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {}): Codec<T> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -55,8 +58,7 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
     encode(value: T): Uint8Array {
       if (validateOnEncode) {
         const parsed = schema.safeParse(value);
-        if (!parsed.success)
-          throw new ProtocolError('invalid_message', issuesFromZod(parsed.error));
+        if (!parsed.success) throw invalid(parsed.error);
       }
       const bytes: Uint8Array = packr.pack(value);
       if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
@@ -74,7 +76,8 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
       try {
         raw = packr.unpack(bytes);
       } catch (cause) {
-        const why = cause instanceof Error ? cause.message : String(cause);
+        // msgpackr's messages can quote the decoded data (e.g. on trailing bytes): keep them short.
+        const why = clip(cause instanceof Error ? cause.message : String(cause), 200);
         return err(
           new ProtocolError(
             'invalid_message',
@@ -84,8 +87,7 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions = {})
         );
       }
       const parsed = schema.safeParse(raw);
-      if (!parsed.success)
-        return err(new ProtocolError('invalid_message', issuesFromZod(parsed.error)));
+      if (!parsed.success) return err(invalid(parsed.error));
       return ok(parsed.data);
     },
   };

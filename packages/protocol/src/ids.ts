@@ -14,11 +14,15 @@ export function isValidId(value: string): boolean {
   return value.length > 0 && value.length <= MAX_ID_LENGTH && ID_PATTERN.test(value);
 }
 
+/** At most 80 characters of a rejected value, quoted, so an error never echoes a huge input. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
 /** Why `value` is not a valid id, or undefined when it is. */
 export function idProblem(value: string): string | undefined {
   if (isValidId(value)) return undefined;
-  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return `expected ${ID_RULE}, got ${JSON.stringify(shown)}`;
+  return `expected ${ID_RULE}, got ${shown(value)}`;
 }
 
 /** zod schema for an id (request, instance, gateway, balancer). */
@@ -27,5 +31,6 @@ export const idSchema = z
   .min(1, { error: `expected ${ID_RULE}, got an empty string` })
   .max(MAX_ID_LENGTH, { error: `expected ${ID_RULE}, got a longer string` })
   .regex(ID_PATTERN, {
-    error: (issue) => `expected ${ID_RULE}, got ${JSON.stringify(issue.input)}`,
+    error: (issue) =>
+      `expected ${ID_RULE}, got ${typeof issue.input === 'string' ? shown(issue.input) : typeof issue.input}`,
   });
