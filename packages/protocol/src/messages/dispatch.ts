@@ -169,6 +169,8 @@ export const kvHandoffNoticeSchema = z.discriminatedUnion('type', [
     range: tokenRange,
     kvBlocks: boundedInt(LIMITS.kvBlocks),
     atMs: timestampMs,
+    /** When the sender emitted the request's first token (a P/D prefill does), fleet clock. */
+    firstTokenAtMs: timestampMs.optional(),
   }),
   z.object({
     v: versionField,

@@ -1,0 +1,179 @@
+import { LinkPresets, builtinProfiles } from '@adagen/engine';
+import type {
+  AgentDispatch,
+  CompletionRecord,
+  ExecutionPlan,
+  StreamMessage,
+} from '@adagen/protocol';
+import { agentDispatchSchema } from '@adagen/protocol';
+import { describe, expect, it } from 'vitest';
+import { createFleetClock } from '../clock.js';
+import { dispatchesFor } from '../convert.js';
+import type { AgentHost } from './host.js';
+import { SimAgent } from './sim-agent.js';
+
+const profile = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
+
+/** Virtual time with timers, and agents wired to each other through it. */
+class Harness {
+  nowMs = 1_000;
+  private timers: Array<{ at: number; seq: number; fn: () => void; live: boolean }> = [];
+  private seq = 0;
+  readonly streams = new Map<string, StreamMessage[]>();
+  readonly completions: CompletionRecord[] = [];
+  readonly agents = new Map<string, SimAgent>();
+
+  host(): AgentHost {
+    const clock = createFleetClock({ wallNowMs: () => this.nowMs });
+    return {
+      clock,
+      setTimer: (delay, fn) => {
+        const t = { at: this.nowMs + delay, seq: this.seq++, fn, live: true };
+        this.timers.push(t);
+        return () => {
+          t.live = false;
+        };
+      },
+      stream: (subject, m) => this.streams.set(subject, [...(this.streams.get(subject) ?? []), m]),
+      kv: (to, n) => this.later(0.2, () => this.agents.get(to)?.kvNotice(n)),
+      completion: (r) => this.completions.push(r),
+      changed: () => undefined,
+      warn: () => undefined,
+    };
+  }
+
+  agent(id: string): SimAgent {
+    const a = new SimAgent({
+      instanceId: id,
+      profile,
+      link: LinkPresets['rdma-400g'],
+      host: this.host(),
+    });
+    this.agents.set(id, a);
+    return a;
+  }
+
+  later(delay: number, fn: () => void): void {
+    this.timers.push({ at: this.nowMs + delay, seq: this.seq++, fn, live: true });
+  }
+
+  run(untilMs = 1e9): void {
+    for (;;) {
+      this.timers = this.timers.filter((t) => t.live);
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const t = this.timers.shift();
+      if (t === undefined || t.at > untilMs) return;
+      this.nowMs = Math.max(this.nowMs, t.at);
+      t.fn();
+    }
+  }
+}
+
+function dispatches(
+  plan: ExecutionPlan,
+  id: string,
+  promptTokens: number,
+  outputTokens: number,
+): AgentDispatch[] {
+  return dispatchesFor(plan, id, 0, {
+    model: 'm',
+    promptTokens,
+    maxTokens: 1000,
+    predictedOutputTokens: 50,
+    targetOutputTokens: outputTokens,
+    streamSubject: `adagen.v1.stream.gw.${id}`,
+    deadlineAtMs: 1e9,
+    arrivalMs: 1_000,
+  }).map((d) => agentDispatchSchema.parse(d));
+}
+
+function tokens(h: Harness, id: string): number[] {
+  return (h.streams.get(`adagen.v1.stream.gw.${id}`) ?? []).flatMap((m) =>
+    m.type === 'token' ? [m.seq] : [],
+  );
+}
+
+function outcome(h: Harness, id: string): StreamMessage | undefined {
+  return (h.streams.get(`adagen.v1.stream.gw.${id}`) ?? []).find((m) => m.type !== 'token');
+}
+
+describe('SimAgent', () => {
+  it('runs a single plan: every token in order, one done outcome, one completion record', () => {
+    const h = new Harness();
+    const a = h.agent('a');
+    const [d] = dispatches({ kind: 'single', instanceId: 'a' }, 'r1', 300, 20);
+    expect(a.dispatch(d!).status).toBe('accepted');
+    expect(a.dispatch(d!).status).toBe('duplicate');
+    h.run();
+    expect(tokens(h, 'r1')).toEqual([...Array(20).keys()]);
+    expect(outcome(h, 'r1')).toMatchObject({ type: 'done', usage: { completionTokens: 20 } });
+    expect(h.completions).toHaveLength(1);
+    expect(h.completions[0]!.ttftMs).toBeGreaterThan(10);
+    expect(a.activeRequests).toBe(0);
+    expect(a.dispatch(d!).status).toBe('duplicate'); // finished ids are remembered
+  });
+
+  it('runs a P/D split: token 0 from the prefill agent, the rest from the decode agent', () => {
+    const h = new Harness();
+    const a = h.agent('a');
+    const b = h.agent('b');
+    const plan: ExecutionPlan = { kind: 'pd-split', prefillInstanceId: 'a', decodeInstanceId: 'b' };
+    const [pa, pb] = dispatches(plan, 'r2', 2000, 10);
+    expect(b.dispatch(pb!).status).toBe('accepted');
+    expect(a.dispatch(pa!).status).toBe('accepted');
+    h.run();
+    const msgs = h.streams.get('adagen.v1.stream.gw.r2') ?? [];
+    const byAgent = msgs.flatMap((m) => (m.type === 'token' ? [`${m.instanceId}:${m.seq}`] : []));
+    expect(byAgent[0]).toBe('a:0');
+    expect(byAgent.slice(1)).toEqual([...Array(9).keys()].map((i) => `b:${i + 1}`));
+    expect(outcome(h, 'r2')).toMatchObject({ type: 'done', instanceId: 'b' });
+    expect(a.instance.snapshot().kv.usedBlocks).toBe(0);
+    expect(a.activeRequests + b.activeRequests).toBe(0);
+  });
+
+  it('runs a split prefill with the decode on a segment instance, and KV notices arriving early', () => {
+    const h = new Harness();
+    const ids = ['a', 'b', 'c'];
+    const agents = ids.map((id) => h.agent(id));
+    const plan: ExecutionPlan = {
+      kind: 'split-prefill',
+      segments: [
+        { instanceId: 'a', startToken: 0, endToken: 2500 },
+        { instanceId: 'b', startToken: 2500, endToken: 4000 },
+      ],
+      decodeInstanceId: 'b',
+    };
+    const ds = dispatches(plan, 'r3', 4000, 5);
+    // The decode part reaches b last.
+    for (const d of [ds[0]!, ds[1]!, ds[2]!])
+      expect(h.agents.get(d.instanceId)!.dispatch(d).status).toBe('accepted');
+    h.run();
+    expect(tokens(h, 'r3')).toEqual([0, 1, 2, 3, 4]);
+    expect(outcome(h, 'r3')).toMatchObject({ type: 'done', instanceId: 'b' });
+    for (const a of agents) expect(a.instance.snapshot().kv.usedBlocks).toBe(0);
+    expect(h.completions[0]).toMatchObject({ planKind: 'split-prefill', instanceIds: ['a', 'b'] });
+  });
+
+  it('answers a prompt longer than the model with an error outcome, and keeps serving', () => {
+    const h = new Harness();
+    const a = h.agent('a');
+    const [big] = dispatches({ kind: 'single', instanceId: 'a' }, 'big', 9000, 5);
+    const [ok] = dispatches({ kind: 'single', instanceId: 'a' }, 'ok', 100, 5);
+    a.dispatch(big!);
+    a.dispatch(ok!);
+    h.run();
+    expect(outcome(h, 'big')).toMatchObject({ type: 'error', code: 'bad_request' });
+    expect(outcome(h, 'ok')).toMatchObject({ type: 'done' });
+  });
+
+  it('snapshots carry the fleet time and the requests on the instance', () => {
+    const h = new Harness();
+    const a = h.agent('a');
+    const [d] = dispatches({ kind: 'single', instanceId: 'a' }, 'r4', 100, 50);
+    a.dispatch(d!);
+    h.run(1_100);
+    const s = a.snapshot();
+    expect(s.atMs).toBe(h.nowMs);
+    expect(s.running.map((r) => r.id)).toEqual(['r4']);
+  });
+});

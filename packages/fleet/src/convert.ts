@@ -1,0 +1,238 @@
+/**
+ * Between the wire messages (`@adagen/protocol`) and the scheduler's types (`@adagen/scheduler`):
+ * the services decode a message, convert it, call the policy, and convert the answer back.
+ */
+import type { InstanceSnapshot } from '@adagen/engine';
+import type {
+  AgentDispatch,
+  Classification as WireClassification,
+  DispatchRequest,
+  ExecutionPlan,
+  InferenceRequest,
+  InstanceState,
+  Placement as WirePlacement,
+  PlacementNotice,
+} from '@adagen/protocol';
+import type {
+  Classification,
+  PendingPlacement,
+  Placement,
+  Plan,
+  RequestInfo,
+} from '@adagen/scheduler';
+
+/** What the policy knows about a request at the classify step. */
+export function requestInfoOf(request: InferenceRequest, promptTokens: number): RequestInfo {
+  const info: RequestInfo = {
+    id: request.requestId,
+    arrivalMs: request.receivedAtMs,
+    promptTokens,
+  };
+  if (request.maxTokensIsDefault !== true) info.maxTokens = request.maxTokens;
+  if (request.tenant !== undefined) info.tenant = request.tenant;
+  info.model = request.model;
+  return info;
+}
+
+export function classificationToWire(
+  c: Classification,
+  request: InferenceRequest,
+): WireClassification {
+  return {
+    v: 1,
+    type: 'classification',
+    request,
+    promptTokens: c.request.promptTokens,
+    predictedOutputTokens: Math.max(0, Math.round(c.predictedOutputTokens)),
+    class: { prefill: c.prefill, decode: c.decode },
+    thresholds: {
+      longPrefillTokens: Math.max(0, Math.round(c.thresholds.prefillTokens)),
+      longDecodeTokens: Math.max(0, Math.round(c.thresholds.outputTokens)),
+    },
+  };
+}
+
+export function classificationFromWire(c: WireClassification): Classification {
+  return {
+    request: requestInfoOf(c.request, c.promptTokens),
+    predictedOutputTokens: c.predictedOutputTokens,
+    prefill: c.class.prefill,
+    decode: c.class.decode,
+    thresholds: {
+      prefillTokens: c.thresholds.longPrefillTokens,
+      outputTokens: c.thresholds.longDecodeTokens,
+    },
+  };
+}
+
+export function placementToWire(
+  p: Placement,
+  classification: WireClassification,
+  policy: string,
+  decidedInMs: number,
+): WirePlacement {
+  const wire: WirePlacement = {
+    v: 1,
+    type: 'placement',
+    classification,
+    instanceId: p.instanceId,
+    policy,
+    candidates: [],
+    decidedInMs,
+  };
+  const pr = p.prediction;
+  if (pr !== undefined && Number.isFinite(pr.ttftMs) && Number.isFinite(pr.tpotMs))
+    wire.predicted = { ttftMs: clampMs(pr.ttftMs), tpotMs: clampMs(pr.tpotMs) };
+  return wire;
+}
+
+export function placementFromWire(p: WirePlacement): Placement {
+  const placement: Placement = {
+    classification: classificationFromWire(p.classification),
+    instanceId: p.instanceId,
+    candidates: p.candidates.length,
+  };
+  if (p.predicted !== undefined) placement.prediction = { ...p.predicted };
+  return placement;
+}
+
+function clampMs(ms: number): number {
+  return Math.min(Math.max(ms, 0), 1e9);
+}
+
+/** The scheduler's plan as a wire plan (the same shape, copied). */
+export function planToWire(plan: Plan): ExecutionPlan {
+  switch (plan.kind) {
+    case 'single':
+      return { kind: 'single', instanceId: plan.instanceId };
+    case 'pd-split':
+      return {
+        kind: 'pd-split',
+        prefillInstanceId: plan.prefillInstanceId,
+        decodeInstanceId: plan.decodeInstanceId,
+      };
+    case 'split-prefill':
+      return {
+        kind: 'split-prefill',
+        segments: plan.segments.map((s) => ({ ...s })),
+        decodeInstanceId: plan.decodeInstanceId,
+      };
+  }
+}
+
+/** One instance's part of a plan. */
+export interface PlanPart {
+  readonly instanceId: string;
+  readonly role: AgentDispatch['role'];
+  readonly segment?: { startToken: number; endToken: number };
+  readonly kvPeerInstanceId?: string;
+}
+
+/** Every instance's part of a plan, in plan order (a decode instance that also runs a segment
+ * appears twice). */
+export function planParts(plan: ExecutionPlan): PlanPart[] {
+  switch (plan.kind) {
+    case 'single':
+      return [{ instanceId: plan.instanceId, role: 'full' }];
+    case 'pd-split':
+      return [
+        {
+          instanceId: plan.prefillInstanceId,
+          role: 'prefill',
+          kvPeerInstanceId: plan.decodeInstanceId,
+        },
+        { instanceId: plan.decodeInstanceId, role: 'decode' },
+      ];
+    case 'split-prefill':
+      return [
+        ...plan.segments.map((s): PlanPart => ({
+          instanceId: s.instanceId,
+          role: 'segment',
+          segment: { startToken: s.startToken, endToken: s.endToken },
+          kvPeerInstanceId: plan.decodeInstanceId,
+        })),
+        { instanceId: plan.decodeInstanceId, role: 'decode' },
+      ];
+  }
+}
+
+/** The dispatch messages of a plan, one per part. */
+export function dispatchesFor(
+  plan: ExecutionPlan,
+  requestId: string,
+  attempt: number,
+  request: DispatchRequest,
+): AgentDispatch[] {
+  return planParts(plan).map((part) => {
+    const d: AgentDispatch = {
+      v: 1,
+      type: 'agent_dispatch',
+      requestId,
+      attempt,
+      instanceId: part.instanceId,
+      plan,
+      role: part.role,
+      request,
+    };
+    if (part.segment !== undefined) d.segment = { ...part.segment };
+    if (part.kvPeerInstanceId !== undefined) d.kvPeerInstanceId = part.kvPeerInstanceId;
+    return d;
+  });
+}
+
+/** Placement notices for every part of a plan (what peers add to their views as pending). */
+export function noticesFor(
+  plan: ExecutionPlan,
+  balancerId: string,
+  c: WireClassification,
+  atMs: number,
+): PlacementNotice[] {
+  return planParts(plan).map((part) => {
+    const n: PlacementNotice = {
+      v: 1,
+      type: 'placement_notice',
+      balancerId,
+      requestId: c.request.requestId,
+      instanceId: part.instanceId,
+      promptTokens: c.promptTokens,
+      predictedOutputTokens: c.predictedOutputTokens,
+      atMs,
+      role: part.role,
+    };
+    if (c.request.maxTokensIsDefault !== true) n.maxTokens = c.request.maxTokens;
+    if (part.segment !== undefined) {
+      n.startToken = part.segment.startToken;
+      n.endToken = part.segment.endToken;
+    }
+    return n;
+  });
+}
+
+/** A notice (or one part of the local decision) as the scheduler's pending placement. */
+export function pendingOf(n: PlacementNotice): PendingPlacement {
+  const p: PendingPlacement = {
+    requestId: n.requestId,
+    atMs: n.atMs,
+    role: n.role ?? 'full',
+    promptTokens: n.promptTokens,
+    predictedOutputTokens: n.predictedOutputTokens,
+  };
+  if (n.maxTokens !== undefined) p.maxTokens = n.maxTokens;
+  if (n.startToken !== undefined) p.startToken = n.startToken;
+  if (n.endToken !== undefined) p.endToken = n.endToken;
+  return p;
+}
+
+/** The engine snapshot inside a state message (the wire type is an InstanceSnapshot). */
+export function snapshotOf(state: InstanceState): InstanceSnapshot {
+  const { v: _v, type: _type, seq: _seq, status: _status, engine: _engine, ...snapshot } = state;
+  return snapshot;
+}
+
+/** An engine snapshot in its wire envelope. */
+export function stateOf(
+  snapshot: InstanceSnapshot,
+  envelope: Pick<InstanceState, 'seq' | 'status' | 'engine'>,
+): InstanceState {
+  return { v: 1, type: 'instance_state', ...envelope, ...snapshot };
+}

@@ -1,0 +1,43 @@
+// @adagen/fleet — the live fleet's logic, shared by the services (no NATS, no wall clock).
+export type { FleetClock, FleetClockOptions } from './clock.js';
+export { createFleetClock } from './clock.js';
+export { PROFILE_ALIASES, findProfile, requireProfile } from './profiles.js';
+export type { PlanPart } from './convert.js';
+export {
+  classificationFromWire,
+  classificationToWire,
+  dispatchesFor,
+  noticesFor,
+  pendingOf,
+  placementFromWire,
+  placementToWire,
+  planParts,
+  planToWire,
+  requestInfoOf,
+  snapshotOf,
+  stateOf,
+} from './convert.js';
+export type { FleetViewOptions, Member } from './view.js';
+export { FleetView } from './view.js';
+export type { PolicyHostOptions } from './policy-host.js';
+export { PolicyHost } from './policy-host.js';
+export type { AgentHost } from './agent/host.js';
+export type { SimAgentOptions } from './agent/sim-agent.js';
+export { SimAgent } from './agent/sim-agent.js';
+export { outputTokensOf } from './agent/job.js';
+export { fillerToken } from './agent/text.js';
+export type { ChatBody, CompletionsBody, OpenAiEndpoint } from './openai/schema.js';
+export { OPENAI_ENDPOINTS, chatBodySchema, completionsBodySchema } from './openai/schema.js';
+export type { GatewayRequest, ParseLimits } from './openai/request.js';
+export { BadFieldError, parseOpenAiBody, renderChat } from './openai/request.js';
+export type { ResponseMeta, Usage } from './openai/format.js';
+export {
+  SSE_DONE,
+  completionResponse,
+  errorBody,
+  modelsList,
+  responseId,
+  sseData,
+  streamChunk,
+  usageChunk,
+} from './openai/format.js';

@@ -1,0 +1,116 @@
+/** OpenAI response shapes: completions and chat, whole and as SSE chunks; errors; models. */
+import type { AdagenError, FinishReason } from '@adagen/protocol';
+import type { OpenAiEndpoint } from './schema.js';
+
+export interface ResponseMeta {
+  readonly id: string;
+  readonly endpoint: OpenAiEndpoint;
+  readonly model: string;
+  /** Unix seconds. */
+  readonly created: number;
+}
+
+export interface Usage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+function usageJson(u: Usage) {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+  };
+}
+
+/** `cmpl-…` for completions, `chatcmpl-…` for chat. */
+export function responseId(endpoint: OpenAiEndpoint, requestId: string): string {
+  return `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId}`;
+}
+
+/** A whole (non-streaming) response. */
+export function completionResponse(
+  meta: ResponseMeta,
+  text: string,
+  finishReason: FinishReason,
+  usage: Usage,
+): Record<string, unknown> {
+  const head = { id: meta.id, created: meta.created, model: meta.model };
+  if (meta.endpoint === 'chat')
+    return {
+      ...head,
+      object: 'chat.completion',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: text },
+          logprobs: null,
+          finish_reason: finishReason,
+        },
+      ],
+      usage: usageJson(usage),
+    };
+  return {
+    ...head,
+    object: 'text_completion',
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
+    usage: usageJson(usage),
+  };
+}
+
+/** One streamed chunk: text (or the role, for chat's first chunk) and/or the finish reason. */
+export function streamChunk(
+  meta: ResponseMeta,
+  part: { text?: string; role?: boolean; finishReason?: FinishReason },
+): Record<string, unknown> {
+  const head = { id: meta.id, created: meta.created, model: meta.model };
+  const finish_reason = part.finishReason ?? null;
+  if (meta.endpoint === 'chat') {
+    const delta: Record<string, string> = {};
+    if (part.role === true) delta.role = 'assistant';
+    if (part.text !== undefined) delta.content = part.text;
+    return {
+      ...head,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+    };
+  }
+  return {
+    ...head,
+    object: 'text_completion',
+    choices: [{ index: 0, text: part.text ?? '', logprobs: null, finish_reason }],
+  };
+}
+
+/** The final usage chunk (`stream_options.include_usage`). */
+export function usageChunk(meta: ResponseMeta, usage: Usage): Record<string, unknown> {
+  return {
+    id: meta.id,
+    created: meta.created,
+    model: meta.model,
+    object: meta.endpoint === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+    choices: [],
+    usage: usageJson(usage),
+  };
+}
+
+/** OpenAI's error body. */
+export function errorBody(error: AdagenError, param: string | null = null) {
+  return {
+    error: { message: error.message, type: error.openaiType, param, code: error.code },
+  };
+}
+
+/** `data: <json>\n\n` */
+export function sseData(value: unknown): string {
+  return `data: ${JSON.stringify(value)}\n\n`;
+}
+
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+export function modelsList(models: readonly string[], createdS: number) {
+  return {
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created: createdS, owned_by: 'adagen' })),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * A balancer's or planner's view of the agents: the latest state snapshot of each (the engine's
+ * `InstanceSnapshot`), plus placements made since that the snapshot may not show yet (this
+ * replica's and, from placement notices, its peers'). Agents whose snapshots stop are dropped.
+ * Pure: every method takes the fleet time it applies at.
+ */
+import type { InstanceSnapshot } from '@adagen/engine';
+import type { AgentAnnounce, InstanceState } from '@adagen/protocol';
+import type { ClusterView, InstanceView, PendingPlacement } from '@adagen/scheduler';
+import { snapshotOf } from './convert.js';
+
+export interface FleetViewOptions {
+  /**
+   * An agent whose snapshots stop for this long (fleet ms) is removed from placement.
+   * @default 500 (5 periods of 100 ms)
+   */
+  readonly staleAfterMs?: number;
+  /**
+   * Work placed this long before a snapshot that does not show it is taken as already delivered
+   * and finished (dispatch takes a few ms), so it stops counting as pending.
+   * @default 100
+   */
+  readonly dispatchGraceMs?: number;
+  /** A pending `decode` (it arrives after a KV hand-off) no snapshot showed expires after this. @default 10000 */
+  readonly handoffTtlMs?: number;
+}
+
+/** What a policy is built from: one line per agent. */
+export interface Member {
+  readonly id: string;
+  readonly profile: string;
+  readonly config: InstanceSnapshot['config'];
+  readonly totalKvBlocks: number;
+}
+
+interface Entry {
+  readonly id: string;
+  state: InstanceState;
+  receivedAtMs: number;
+  status: 'ready' | 'draining';
+  pending: PendingPlacement[];
+  view: InstanceView;
+}
+
+export class FleetView {
+  private readonly entries = new Map<string, Entry>();
+  private readonly staleAfterMs: number;
+  private readonly dispatchGraceMs: number;
+  private readonly handoffTtlMs: number;
+
+  constructor(options: FleetViewOptions = {}) {
+    this.staleAfterMs = options.staleAfterMs ?? 500;
+    this.dispatchGraceMs = options.dispatchGraceMs ?? 100;
+    this.handoffTtlMs = options.handoffTtlMs ?? 10_000;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  /** Applies a snapshot; true when the set of agents (or one's profile/config) changed. */
+  applyState(state: InstanceState, nowMs: number): boolean {
+    const old = this.entries.get(state.instanceId);
+    if (old !== undefined && state.atMs < old.state.atMs) return false; // out of order
+    const snapshot = snapshotOf(state);
+    const pending = old === undefined ? [] : this.prune(old.pending, state);
+    const entry: Entry = {
+      id: state.instanceId,
+      state,
+      receivedAtMs: nowMs,
+      status: state.status,
+      pending,
+      view: {
+        id: state.instanceId,
+        profile: state.profile,
+        status: state.status,
+        snapshot,
+        pending,
+      },
+    };
+    this.entries.set(state.instanceId, entry);
+    return old === undefined || memberKey(old.state) !== memberKey(state);
+  }
+
+  /** Applies an announcement; true when an agent left. */
+  applyAnnounce(a: AgentAnnounce): boolean {
+    const entry = this.entries.get(a.instanceId);
+    if (entry === undefined) return false;
+    if (a.status === 'down') {
+      this.entries.delete(a.instanceId);
+      return true;
+    }
+    if (a.status === 'draining' && entry.status !== 'draining') {
+      entry.status = 'draining';
+      entry.view = { ...entry.view, status: 'draining' };
+    }
+    return false;
+  }
+
+  /** Work placed on `instanceId` not yet in its snapshot. Ignored for unknown instances. */
+  addPending(instanceId: string, p: PendingPlacement): void {
+    const entry = this.entries.get(instanceId);
+    if (entry === undefined) return;
+    const same = entry.pending.some(
+      (q) => q.requestId === p.requestId && q.role === p.role && q.startToken === p.startToken,
+    );
+    if (same) return;
+    this.setPending(entry, [...entry.pending, p]);
+  }
+
+  /** Forgets every pending placement of a request (it failed, or is replaced by its plan). */
+  dropPending(requestId: string): void {
+    for (const entry of this.entries.values()) {
+      if (entry.pending.some((p) => p.requestId === requestId))
+        this.setPending(
+          entry,
+          entry.pending.filter((p) => p.requestId !== requestId),
+        );
+    }
+  }
+
+  /** Removes agents whose last snapshot is older than `staleAfterMs`; returns their ids. */
+  sweep(nowMs: number): string[] {
+    const removed: string[] = [];
+    for (const [id, entry] of this.entries) {
+      if (nowMs - entry.receivedAtMs > this.staleAfterMs) {
+        this.entries.delete(id);
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+
+  /** The scheduler's view at `nowMs`, instances in id order. */
+  cluster(nowMs: number): ClusterView {
+    const ids = [...this.entries.keys()].sort();
+    return { nowMs, instances: ids.map((id) => this.entries.get(id)!.view) };
+  }
+
+  /** The agents, in id order, for building a policy. */
+  members(): Member[] {
+    return [...this.entries.keys()].sort().map((id) => {
+      const s = this.entries.get(id)!.state;
+      return { id, profile: s.profile, config: s.config, totalKvBlocks: s.kv.totalBlocks };
+    });
+  }
+
+  /** Changes whenever the agents, their profiles or their engine settings change. */
+  membershipKey(): string {
+    return [...this.entries.keys()]
+      .sort()
+      .map((id) => memberKey(this.entries.get(id)!.state))
+      .join(';');
+  }
+
+  pendingCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.pending.length;
+    return n;
+  }
+
+  private setPending(entry: Entry, pending: PendingPlacement[]): void {
+    entry.pending = pending;
+    entry.view = { ...entry.view, pending };
+  }
+
+  /** Pending work a new snapshot shows (or that must have finished) stops being pending. */
+  private prune(pending: PendingPlacement[], state: InstanceState): PendingPlacement[] {
+    if (pending.length === 0) return pending;
+    const shown = new Set<string>();
+    for (const r of state.running) shown.add(`${r.id}|${r.kind}`);
+    for (const r of state.waiting) shown.add(`${r.id}|${r.kind}`);
+    return pending.filter((p) => {
+      if (shown.has(`${p.requestId}|${p.role}`)) return false;
+      const ttl = p.role === 'decode' ? this.handoffTtlMs : this.dispatchGraceMs;
+      return state.atMs <= p.atMs + ttl;
+    });
+  }
+}
+
+function memberKey(s: InstanceState): string {
+  const c = s.config;
+  return `${s.instanceId}:${s.profile}:${c.maxNumBatchedTokens}:${c.maxNumSeqs}:${c.enableChunkedPrefill}:${c.blockSize}:${s.kv.totalBlocks}:${c.maxModelLen ?? ''}`;
+}

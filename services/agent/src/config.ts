@@ -1,0 +1,39 @@
+/**
+ * Agent options (flags / `ADAGEN_*` variables), on top of the runtime's and the fleet clock:
+ *
+ * | Option | Default | What |
+ * |---|---|---|
+ * | instanceId | `agent-<random>` | the instance's id in subjects (`adagen.v1.agent.<id>.*`) |
+ * | engine | `sim` | `sim`: the simulated engine in real time (an HTTP backend comes later) |
+ * | profile | `a100` | latency profile: `a100`, `h100` or a built-in profile name |
+ * | maxNumBatchedTokens, maxNumSeqs | 512, 256 | vLLM's knobs |
+ * | numGpuBlocks, maxModelLen | from the profile | KV blocks, longest prompt pass |
+ * | kvLink | `rdma-400g` | link preset for KV hand-offs to peers |
+ * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
+ * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
+ * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
+ */
+import { configField, runtimeConfigShape } from '@adagen/runtime';
+import { clockConfigShape } from '@adagen/svc-shared';
+import { z } from 'zod';
+
+export const agentConfigSchema = z.object({
+  ...runtimeConfigShape,
+  ...clockConfigShape,
+  instanceId: configField
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ -' })
+    .optional()
+    .describe('instance id (default agent-<random>)'),
+  engine: configField.oneOf(['sim']).default('sim').describe('engine behind the agent'),
+  profile: configField.string().default('a100').describe('latency profile (a100, h100, a name)'),
+  maxNumBatchedTokens: configField.int(1, 1_048_576).default(512).describe('token budget'),
+  maxNumSeqs: configField.int(1, 65_536).default(256).describe('sequences per batch'),
+  numGpuBlocks: configField.int(1, 16_777_216).optional().describe('KV blocks (override)'),
+  maxModelLen: configField.int(1, 4_194_304).optional().describe('longest prompt pass'),
+  kvLink: configField.string().default('rdma-400g').describe('KV link preset'),
+  statePeriodMs: configField.number(1, 60_000).default(100).describe('snapshot period'),
+  stateOnChange: configField.boolean().default(true).describe('snapshot when requests change'),
+  minStateGapMs: configField.number(0, 60_000).default(10).describe('min gap between snapshots'),
+});
+export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -1,0 +1,81 @@
+/** Publishes the agent's state: periodically, and (throttled) when its requests change. */
+import { stateOf } from '@adagen/fleet';
+import type { FleetClock, SimAgent } from '@adagen/fleet';
+import { agentAnnounceSchema, createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
+import type { AgentAnnounce } from '@adagen/protocol';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+const stateCodec = createCodec(instanceStateSchema, { validateOnEncode: false });
+const announceCodec = createCodec(agentAnnounceSchema);
+
+export interface StatePublisherOptions {
+  readonly nc: NatsConnection;
+  readonly agent: SimAgent;
+  readonly clock: FleetClock;
+  readonly periodMs: number;
+  readonly minGapMs: number;
+}
+
+export class StatePublisher {
+  private seq = 0;
+  private lastMs = Number.NEGATIVE_INFINITY;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  private periodic: ReturnType<typeof setTimeout> | undefined;
+  status: 'ready' | 'draining' = 'ready';
+
+  constructor(private readonly o: StatePublisherOptions) {}
+
+  /** Starts the periodic snapshots at a random phase (agents do not publish in lockstep). */
+  start(): void {
+    const tick = () => {
+      this.publish();
+      this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(this.o.periodMs));
+    };
+    this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(Math.random() * this.o.periodMs));
+  }
+
+  /** A snapshot soon: now, or once `minGapMs` has passed since the last one. */
+  changed(): void {
+    if (this.pending !== undefined) return;
+    const waitMs = this.lastMs + this.o.minGapMs - this.o.clock.nowMs();
+    if (waitMs <= 0) {
+      this.publish();
+      return;
+    }
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.publish();
+    }, this.o.clock.wallDelayMs(waitMs));
+  }
+
+  publish(): void {
+    if (this.o.nc.isClosed()) return;
+    this.lastMs = this.o.clock.nowMs();
+    const state = stateOf(this.o.agent.snapshot(), {
+      seq: this.seq++,
+      status: this.status,
+      engine: 'sim',
+    });
+    this.o.nc.publish(subjects.state(this.o.agent.id), stateCodec.encode(state));
+  }
+
+  announce(status: AgentAnnounce['status'], profile: string): void {
+    if (this.o.nc.isClosed()) return;
+    const a: AgentAnnounce = {
+      v: 1,
+      type: 'agent_announce',
+      instanceId: this.o.agent.id,
+      status,
+      profile,
+      engine: 'sim',
+      atMs: this.o.clock.nowMs(),
+      statePeriodMs: this.o.periodMs,
+    };
+    this.o.nc.publish(subjects.announce(this.o.agent.id), announceCodec.encode(a));
+  }
+
+  stop(): void {
+    clearTimeout(this.pending);
+    clearTimeout(this.periodic);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The agent: one instance. Runs the simulated engine in real time (`SimAgent`), takes dispatches
+ * on `adagen.v1.agent.<id>.dispatch`, KV hand-offs on `.kv`, streams tokens and outcomes to the
+ * requester's stream subject, publishes completion records, state snapshots and announcements.
+ * On stop it drains: announces `draining`, finishes what it holds (up to the grace period),
+ * then announces `down`.
+ */
+import { LinkPresets } from '@adagen/engine';
+import type { EngineConfigInput, Link } from '@adagen/engine';
+import { SimAgent, requireProfile } from '@adagen/fleet';
+import type { AgentHost } from '@adagen/fleet';
+import {
+  agentDispatchSchema,
+  completionRecordSchema,
+  createCodec,
+  dispatchAckSchema,
+  kvHandoffNoticeSchema,
+  streamMessageSchema,
+  subjects,
+} from '@adagen/protocol';
+import { startRuntime, subscribe } from '@adagen/runtime';
+import type { Logger, ServiceRuntime } from '@adagen/runtime';
+import { fleetClockOf, randomSuffix } from '@adagen/svc-shared';
+import type { AgentConfig } from './config.js';
+import { agentMetrics } from './metrics.js';
+import { StatePublisher } from './publisher.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentRuntime extends ServiceRuntime {
+  readonly instanceId: string;
+  readonly agent: SimAgent;
+}
+
+const streamCodec = createCodec(streamMessageSchema, { validateOnEncode: false });
+const kvCodec = createCodec(kvHandoffNoticeSchema);
+const completionCodec = createCodec(completionRecordSchema);
+
+function linkOf(name: string): Link {
+  const link = (LinkPresets as Readonly<Record<string, Link>>)[name];
+  if (link === undefined)
+    throw new RangeError(
+      `kvLink: unknown preset "${name}" (known: ${Object.keys(LinkPresets).join(', ')})`,
+    );
+  return link;
+}
+
+export async function startAgent(
+  config: AgentConfig,
+  options: { logger?: Logger } = {},
+): Promise<AgentRuntime> {
+  const instanceId = config.instanceId ?? `agent-${randomSuffix()}`;
+  const clock = fleetClockOf(config);
+  const profile = requireProfile(config.profile);
+  const link = linkOf(config.kvLink);
+  const engine: EngineConfigInput = {
+    maxNumBatchedTokens: config.maxNumBatchedTokens,
+    maxNumSeqs: config.maxNumSeqs,
+  };
+  if (config.numGpuBlocks !== undefined) engine.numGpuBlocks = config.numGpuBlocks;
+  if (config.maxModelLen !== undefined) engine.maxModelLen = config.maxModelLen;
+  const rt = await startRuntime({
+    service: {
+      name: 'agent',
+      version: AGENT_VERSION,
+      description: `instance ${instanceId}`,
+      queue: `agent-${instanceId}`,
+    },
+    config,
+    instanceId,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const onChange = { publish: (): void => undefined };
+  const host: AgentHost = {
+    clock,
+    setTimer: (delayMs, fn) => {
+      const t = setTimeout(fn, clock.wallDelayMs(delayMs));
+      return () => clearTimeout(t);
+    },
+    stream: (subject, m) => rt.nc.publish(subject, streamCodec.encode(m)),
+    kv: (to, n) => rt.nc.publish(subjects.kv(to), kvCodec.encode(n)),
+    completion: (r) => rt.nc.publish(subjects.completion(instanceId), completionCodec.encode(r)),
+    changed: () => onChange.publish(),
+    warn: (fields, message) => rt.logger.warn(fields, message),
+  };
+  let agent: SimAgent;
+  try {
+    agent = new SimAgent({ instanceId, profile, engine, link, host });
+  } catch (error) {
+    await rt.stop('bad engine configuration');
+    throw error;
+  }
+  const pub = new StatePublisher({
+    nc: rt.nc,
+    agent,
+    clock,
+    periodMs: config.statePeriodMs,
+    minGapMs: config.minStateGapMs,
+  });
+  if (config.stateOnChange) onChange.publish = () => pub.changed();
+  rt.service.addEndpoint('dispatch', subjects.dispatch(instanceId), {
+    requestSchema: agentDispatchSchema,
+    responseSchema: dispatchAckSchema,
+    maxInFlight: 100_000,
+    handler: (d, ctx) => {
+      const ack = agent.dispatch(d);
+      ctx.logger.debug({ requestId: d.requestId, role: d.role, status: ack.status }, 'dispatch');
+      return Promise.resolve(ack);
+    },
+  });
+  subscribe(rt.nc, subjects.kv(instanceId), {
+    schema: kvHandoffNoticeSchema,
+    logger: rt.logger,
+    registry: rt.registry,
+    lifecycle: rt.lifecycle,
+    handler: (n) => {
+      agent.kvNotice(n);
+      return Promise.resolve();
+    },
+  });
+  agentMetrics(rt.registry, agent);
+  rt.lifecycle.onStop('agent engine', async () => {
+    pub.status = 'draining';
+    pub.announce('draining', profile.name);
+    pub.publish();
+    const deadline = Date.now() + config.drainGraceMs;
+    while (agent.activeRequests > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    if (agent.activeRequests > 0)
+      rt.logger.warn({ left: agent.activeRequests }, 'drain grace over; failing what is left');
+    agent.stop();
+    pub.stop();
+    pub.announce('down', profile.name);
+    if (!rt.nc.isClosed()) await rt.nc.flush();
+  });
+  await rt.ready();
+  pub.start();
+  pub.announce('up', profile.name);
+  pub.publish();
+  rt.logger.info({ instanceId, profile: profile.name, timeScale: clock.timeScale }, 'agent ready');
+  return { ...rt, stop: (reason?: string) => rt.stop(reason), instanceId, agent };
+}

@@ -1,0 +1,143 @@
+/**
+ * The balancer: places each classified request on an agent with the policy's balance step, from
+ * its view of the agents (their snapshots plus placements not visible in them yet, its own and
+ * its peers'), then asks `svc.plan` and shares the resulting plan with its peers.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  FleetView,
+  PolicyHost,
+  classificationFromWire,
+  noticesFor,
+  pendingOf,
+  placementToWire,
+} from '@adagen/fleet';
+import {
+  AdagenError,
+  classificationSchema,
+  createCodec,
+  placementNoticeSchema,
+  placementSchema,
+  planResultSchema,
+  subjects,
+} from '@adagen/protocol';
+import type { Classification, PlanResult } from '@adagen/protocol';
+import { request, startRuntime } from '@adagen/runtime';
+import type { Logger, ServiceRuntime } from '@adagen/runtime';
+import { NoReadyInstanceError } from '@adagen/scheduler';
+import type { Placement } from '@adagen/scheduler';
+import {
+  decisionMetrics,
+  fleetClockOf,
+  randomSuffix,
+  sloSpecOf,
+  watchFleet,
+} from '@adagen/svc-shared';
+import type { BalancerConfig } from './config.js';
+
+export const BALANCER_VERSION = '0.1.0';
+
+export interface BalancerRuntime extends ServiceRuntime {
+  readonly balancerId: string;
+  readonly view: FleetView;
+}
+
+export async function startBalancer(
+  config: BalancerConfig,
+  options: { logger?: Logger } = {},
+): Promise<BalancerRuntime> {
+  const balancerId = config.balancerId ?? `bal-${randomSuffix()}`;
+  const clock = fleetClockOf(config);
+  const host = new PolicyHost({
+    policy: config.policy,
+    seed: config.seed,
+    slo: sloSpecOf(config),
+    kvLink: config.kvLink,
+    controlDelayMs: config.controlDelayMs,
+  });
+  const view = new FleetView({ staleAfterMs: config.statePeriodMs * config.staleAfterPeriods });
+  const rt = await startRuntime({
+    service: { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
+    config,
+    instanceId: balancerId,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const metrics = decisionMetrics(rt.registry);
+  const noticeCodec = createCodec(placementNoticeSchema);
+  watchFleet({ rt, view, clock, selfId: balancerId, sweepEveryMs: config.statePeriodMs });
+
+  const place = (c: Classification, nowMs: number): { placement: Placement; policy: string } => {
+    const policy = host.forView(view);
+    if (policy === undefined)
+      throw new AdagenError('no_instance', 'no agent is up (none in the balancer’s view)');
+    try {
+      return {
+        placement: policy.balancer.place(classificationFromWire(c), view.cluster(nowMs)),
+        policy: policy.name,
+      };
+    } catch (error) {
+      if (error instanceof NoReadyInstanceError)
+        throw new AdagenError('no_instance', error.message, { cause: error });
+      throw error;
+    }
+  };
+
+  const balance = async (c: Classification, logger: Logger): Promise<PlanResult> => {
+    const requestId = c.request.requestId;
+    const log = logger.child({ requestId });
+    const t0 = performance.now();
+    const nowMs = clock.nowMs();
+    const { placement, policy } = place(c, nowMs);
+    const decideMs = performance.now() - t0;
+    metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
+    view.addPending(placement.instanceId, {
+      requestId,
+      atMs: nowMs,
+      role: 'full',
+      promptTokens: c.promptTokens,
+      predictedOutputTokens: c.predictedOutputTokens,
+    });
+    log.debug({ instanceId: placement.instanceId, decideMs }, 'placed');
+    const timeoutMs = clock.wallDelayMs(c.request.deadlineAtMs - clock.nowMs());
+    const result =
+      timeoutMs > 0
+        ? await request(
+            rt.nc,
+            subjects.plan,
+            placementSchema,
+            planResultSchema,
+            placementToWire(placement, c, policy, decideMs),
+            { timeoutMs },
+          )
+        : {
+            ok: false as const,
+            error: new AdagenError('deadline_exceeded', 'deadline passed before planning'),
+          };
+    view.dropPending(requestId);
+    metrics.decisions.inc({
+      step: 'balance',
+      policy,
+      outcome: result.ok ? 'ok' : result.error.code,
+    });
+    if (!result.ok) throw result.error;
+    for (const notice of noticesFor(result.value.plan, balancerId, c, nowMs)) {
+      view.addPending(notice.instanceId, pendingOf(notice));
+      rt.nc.publish(subjects.placements(balancerId), noticeCodec.encode(notice));
+    }
+    return {
+      ...result.value,
+      policy,
+      decisionMs: { ...result.value.decisionMs, balance: decideMs },
+    };
+  };
+
+  rt.service.addEndpoint('balance', subjects.balance, {
+    requestSchema: classificationSchema,
+    responseSchema: planResultSchema,
+    maxInFlight: config.maxInFlight,
+    handler: (c, ctx) => balance(c, ctx.logger),
+  });
+  await rt.ready();
+  rt.logger.info({ balancerId, policy: config.policy }, 'balancer ready');
+  return { ...rt, stop: (reason?: string) => rt.stop(reason), balancerId, view };
+}

@@ -1,0 +1,114 @@
+/**
+ * The classifier: counts the prompt's tokens, predicts the output length with the policy's
+ * classify step (AdaGen's online length predictor learns from the agents' completion records),
+ * and passes the classification on to `svc.balance`; answers with the chain's `PlanResult`.
+ */
+import { performance } from 'node:perf_hooks';
+import { classificationToWire, requestInfoOf } from '@adagen/fleet';
+import {
+  AdagenError,
+  classificationSchema,
+  completionRecordSchema,
+  inferenceRequestSchema,
+  planResultSchema,
+  subjects,
+  wildcards,
+} from '@adagen/protocol';
+import type { InferenceRequest, PlanResult } from '@adagen/protocol';
+import { request, startRuntime, subscribe } from '@adagen/runtime';
+import type { Logger, ServiceRuntime } from '@adagen/runtime';
+import { charsPerTokenTokenizer, loadLlama3Tokenizer, policyFor } from '@adagen/scheduler';
+import type { Tokenizer } from '@adagen/scheduler';
+import { decisionMetrics, fleetClockOf, sloSpecOf } from '@adagen/svc-shared';
+import type { ClassifierConfig } from './config.js';
+
+export const CLASSIFIER_VERSION = '0.1.0';
+
+export async function startClassifier(
+  config: ClassifierConfig,
+  options: { logger?: Logger } = {},
+): Promise<ServiceRuntime> {
+  const tokenizer: Tokenizer =
+    config.tokenizer === 'llama3' ? await loadLlama3Tokenizer() : charsPerTokenTokenizer;
+  const clock = fleetClockOf(config);
+  const policy = policyFor(config.policy, {
+    seed: config.seed,
+    slo: sloSpecOf(config),
+    instances: [],
+  });
+  const classifier = policy.classifier;
+  const rt = await startRuntime({
+    service: {
+      name: 'classifier',
+      version: CLASSIFIER_VERSION,
+      description: 'prompt tokens, predicted output length, class',
+    },
+    config,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const metrics = decisionMetrics(rt.registry);
+
+  const classify = async (req: InferenceRequest, logger: Logger): Promise<PlanResult> => {
+    const log = logger.child({ requestId: req.requestId });
+    const t0 = performance.now();
+    const promptTokens = req.promptTokens ?? tokenizer.countTokens(req.prompt ?? '');
+    const c = classifier.classify(requestInfoOf(req, promptTokens), clock.nowMs());
+    const wire = classificationToWire(c, req);
+    const decideMs = performance.now() - t0;
+    metrics.decisionSeconds.observe({ step: 'classify', policy: policy.name }, decideMs / 1000);
+    log.debug(
+      { promptTokens, predictedOutputTokens: wire.predictedOutputTokens, class: wire.class },
+      'classified',
+    );
+    const timeoutMs = clock.wallDelayMs(req.deadlineAtMs - clock.nowMs());
+    if (timeoutMs <= 0)
+      throw new AdagenError('deadline_exceeded', 'deadline passed before balancing');
+    const result = await request(
+      rt.nc,
+      subjects.balance,
+      classificationSchema,
+      planResultSchema,
+      wire,
+      {
+        timeoutMs,
+      },
+    );
+    const outcome = result.ok ? 'ok' : result.error.code;
+    metrics.decisions.inc({ step: 'classify', policy: policy.name, outcome });
+    if (!result.ok) throw result.error;
+    return {
+      ...result.value,
+      promptTokens,
+      predictedOutputTokens: wire.predictedOutputTokens,
+      decisionMs: { ...result.value.decisionMs, classify: decideMs },
+    };
+  };
+
+  rt.service.addEndpoint('classify', subjects.classify, {
+    requestSchema: inferenceRequestSchema,
+    responseSchema: planResultSchema,
+    maxInFlight: config.maxInFlight,
+    handler: (req, ctx) => classify(req, ctx.logger),
+  });
+  subscribe(rt.nc, wildcards.agentCompletion, {
+    schema: completionRecordSchema,
+    logger: rt.logger,
+    registry: rt.registry,
+    lifecycle: rt.lifecycle,
+    handler: (record) => {
+      classifier.observe?.({
+        requestId: record.requestId,
+        promptTokens: record.promptTokens,
+        outputTokens: record.outputTokens,
+        maxTokens: record.maxTokens,
+        ...(record.tenant === undefined ? {} : { tenant: record.tenant }),
+        model: record.model,
+        finishedAtMs: record.finishedAtMs,
+      });
+      return Promise.resolve();
+    },
+  });
+  await rt.ready();
+  rt.logger.info({ policy: policy.name, tokenizer: tokenizer.name }, 'classifier ready');
+  return rt;
+}

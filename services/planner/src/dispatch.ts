@@ -1,0 +1,54 @@
+/** Sending a plan's parts to its agents and collecting their acks. */
+import { dispatchesFor } from '@adagen/fleet';
+import { AdagenError, agentDispatchSchema, dispatchAckSchema, subjects } from '@adagen/protocol';
+import type { DispatchRequest, ExecutionPlan, Placement } from '@adagen/protocol';
+import { request } from '@adagen/runtime';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+/** What every agent of the plan needs to run its part. */
+export function dispatchRequestOf(p: Placement): DispatchRequest {
+  const r = p.classification.request;
+  const d: DispatchRequest = {
+    model: r.model,
+    promptTokens: p.classification.promptTokens,
+    maxTokens: r.maxTokens,
+    predictedOutputTokens: p.classification.predictedOutputTokens,
+    streamSubject: subjects.stream(r.gatewayId, r.requestId),
+    deadlineAtMs: r.deadlineAtMs,
+    arrivalMs: r.receivedAtMs,
+  };
+  if (r.targetOutputTokens !== undefined) d.targetOutputTokens = r.targetOutputTokens;
+  if (r.tenant !== undefined) d.tenant = r.tenant;
+  return d;
+}
+
+/**
+ * Dispatches every part at once. Resolves with the latest `acceptedAtMs` when every agent
+ * accepted (or already ran) its part; rejects with the first agent's error otherwise.
+ */
+export async function dispatchPlan(
+  nc: NatsConnection,
+  plan: ExecutionPlan,
+  p: Placement,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const r = p.classification.request;
+  const parts = dispatchesFor(plan, r.requestId, r.attempt, dispatchRequestOf(p));
+  const acks = await Promise.all(
+    parts.map((d) =>
+      request(nc, subjects.dispatch(d.instanceId), agentDispatchSchema, dispatchAckSchema, d, {
+        timeoutMs,
+      }),
+    ),
+  );
+  let acceptedAtMs: number | undefined;
+  for (const ack of acks) {
+    if (!ack.ok) throw ack.error;
+    const a = ack.value;
+    if (a.status === 'rejected')
+      throw new AdagenError(a.error.code, `agent ${a.instanceId}: ${a.error.message}`);
+    if (a.status === 'accepted' && a.acceptedAtMs !== undefined)
+      acceptedAtMs = Math.max(acceptedAtMs ?? 0, a.acceptedAtMs);
+  }
+  return acceptedAtMs;
+}

@@ -1,0 +1,129 @@
+/**
+ * The planner: turns a placement into an execution plan with the policy's distribute step
+ * (single instance, P/D split or split prefill; AdaGen recomputes the layouts it needs from its
+ * own view), dispatches the parts to the agents and answers once all of them accepted.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  FleetView,
+  PolicyHost,
+  pendingOf,
+  noticesFor,
+  placementFromWire,
+  planToWire,
+} from '@adagen/fleet';
+import { AdagenError, placementSchema, planResultSchema, subjects } from '@adagen/protocol';
+import type { ExecutionPlan, Placement, PlanResult } from '@adagen/protocol';
+import { startRuntime } from '@adagen/runtime';
+import type { Logger, ServiceRuntime } from '@adagen/runtime';
+import {
+  decisionMetrics,
+  fleetClockOf,
+  randomSuffix,
+  sloSpecOf,
+  watchFleet,
+} from '@adagen/svc-shared';
+import type { PlannerConfig } from './config.js';
+import { dispatchPlan } from './dispatch.js';
+
+export const PLANNER_VERSION = '0.1.0';
+
+export interface PlannerRuntime extends ServiceRuntime {
+  readonly plannerId: string;
+  readonly view: FleetView;
+}
+
+export async function startPlanner(
+  config: PlannerConfig,
+  options: { logger?: Logger } = {},
+): Promise<PlannerRuntime> {
+  const plannerId = config.plannerId ?? `plan-${randomSuffix()}`;
+  const clock = fleetClockOf(config);
+  const host = new PolicyHost({
+    policy: config.policy,
+    seed: config.seed,
+    slo: sloSpecOf(config),
+    kvLink: config.kvLink,
+    controlDelayMs: config.controlDelayMs,
+  });
+  const view = new FleetView({ staleAfterMs: config.statePeriodMs * config.staleAfterPeriods });
+  const rt = await startRuntime({
+    service: {
+      name: 'planner',
+      version: PLANNER_VERSION,
+      description: 'execution plans and dispatch',
+    },
+    config,
+    instanceId: plannerId,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const metrics = decisionMetrics(rt.registry);
+  watchFleet({ rt, view, clock, sweepEveryMs: config.statePeriodMs });
+
+  const decide = (p: Placement, nowMs: number): { plan: ExecutionPlan; policy: string } => {
+    const policy = host.forView(view);
+    // An agent this replica has not seen yet: run the request where the balancer put it.
+    if (policy === undefined || !view.has(p.instanceId))
+      return { plan: { kind: 'single', instanceId: p.instanceId }, policy: p.policy };
+    const decision = policy.planner.plan(placementFromWire(p), view.cluster(nowMs));
+    return { plan: planToWire(decision.plan), policy: policy.name };
+  };
+
+  const plan = async (p: Placement, logger: Logger): Promise<PlanResult> => {
+    const r = p.classification.request;
+    const log = logger.child({ requestId: r.requestId });
+    const t0 = performance.now();
+    const nowMs = clock.nowMs();
+    const { plan: chosen, policy } = decide(p, nowMs);
+    const decideMs = performance.now() - t0;
+    metrics.decisionSeconds.observe({ step: 'plan', policy }, decideMs / 1000);
+    for (const n of noticesFor(chosen, plannerId, p.classification, nowMs))
+      view.addPending(n.instanceId, pendingOf(n));
+    log.debug({ plan: chosen, decideMs }, 'planned');
+    const remainingMs = clock.wallDelayMs(r.deadlineAtMs - clock.nowMs());
+    if (remainingMs <= 0)
+      throw new AdagenError('deadline_exceeded', 'deadline passed before dispatch');
+    let acceptedAtMs: number | undefined;
+    try {
+      acceptedAtMs = await dispatchPlan(
+        rt.nc,
+        chosen,
+        p,
+        Math.min(remainingMs, config.dispatchTimeoutMs),
+      );
+    } catch (error) {
+      view.dropPending(r.requestId);
+      metrics.decisions.inc({
+        step: 'plan',
+        policy,
+        outcome: error instanceof AdagenError ? error.code : 'internal',
+      });
+      log.info({ err: error, plan: chosen }, 'dispatch failed');
+      throw error;
+    }
+    metrics.decisions.inc({ step: 'plan', policy, outcome: 'ok' });
+    metrics.plans.inc({ policy, plan_kind: chosen.kind });
+    const result: PlanResult = {
+      v: 1,
+      type: 'plan_result',
+      requestId: r.requestId,
+      attempt: r.attempt,
+      plan: chosen,
+      dispatchedAtMs: nowMs,
+      policy,
+      decisionMs: { plan: decideMs },
+    };
+    if (acceptedAtMs !== undefined) result.acceptedAtMs = acceptedAtMs;
+    return result;
+  };
+
+  rt.service.addEndpoint('plan', subjects.plan, {
+    requestSchema: placementSchema,
+    responseSchema: planResultSchema,
+    maxInFlight: config.maxInFlight,
+    handler: (p, ctx) => plan(p, ctx.logger),
+  });
+  await rt.ready();
+  rt.logger.info({ plannerId, policy: config.policy }, 'planner ready');
+  return { ...rt, stop: (reason?: string) => rt.stop(reason), plannerId, view };
+}

@@ -1,0 +1,86 @@
+/**
+ * Configuration every fleet service shares, on top of the runtime's (NATS, logs, ops HTTP):
+ * the fleet clock, and for the deciding services the policy and its SLOs.
+ *
+ * | Option | Variable / flag | Default |
+ * |---|---|---|
+ * | timeScale | `ADAGEN_TIME_SCALE` / `--time-scale` | `1` (fleet time = wall time) |
+ * | clockOriginMs | `ADAGEN_CLOCK_ORIGIN_MS` / `--clock-origin-ms` | `0` |
+ * | policy | `ADAGEN_POLICY` / `--policy` | `adagen` |
+ * | seed | `ADAGEN_SEED` / `--seed` | `0` |
+ * | sloTtft, sloTpot | `ADAGEN_SLO_TTFT`, `ADAGEN_SLO_TPOT` | `5x:250`, `5x:50` |
+ * | kvLink | `ADAGEN_KV_LINK` / `--kv-link` | `rdma-400g` |
+ * | statePeriodMs | `ADAGEN_STATE_PERIOD_MS` / `--state-period-ms` | `100` |
+ * | staleAfterPeriods | `ADAGEN_STALE_AFTER_PERIODS` / `--stale-after-periods` | `5` |
+ */
+import { performance } from 'node:perf_hooks';
+import { createFleetClock } from '@adagen/fleet';
+import type { FleetClock } from '@adagen/fleet';
+import { configField } from '@adagen/runtime';
+import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
+import type { SloSpec } from '@adagen/scheduler';
+import { z } from 'zod';
+
+const slo = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((t) => parseSloTarget(t, 0) !== undefined, {
+      error: 'expected "250ms", "250", "5x" or "5x:250"',
+    });
+
+export const clockConfigShape = {
+  timeScale: configField
+    .number(0.01, 1000)
+    .default(1)
+    .describe('fleet ms per wall ms (simulated engines run this much faster; tests)'),
+  clockOriginMs: configField
+    .number(0, 1e14)
+    .default(0)
+    .describe('wall epoch ms where fleet and wall time agree (same in every process)'),
+};
+
+export const policyConfigShape = {
+  policy: configField.string().default('adagen').describe('scheduling policy name'),
+  seed: configField
+    .int(0, 2 ** 31)
+    .default(0)
+    .describe('seed of the policy’s random choices'),
+  sloTtft: slo('5x:250').describe('TTFT SLO: "250ms" or "5x[:floor]" × idle TTFT'),
+  sloTpot: slo('5x:50').describe('TPOT SLO: "50ms" or "5x[:floor]" × idle TPOT'),
+  kvLink: configField.string().default('rdma-400g').describe('KV link preset between agents'),
+  controlDelayMs: configField
+    .number(0, 10_000)
+    .default(2)
+    .describe('decision + dispatch delay the estimator assumes'),
+};
+
+export const viewConfigShape = {
+  statePeriodMs: configField
+    .number(1, 60_000)
+    .default(100)
+    .describe('agents’ snapshot period (fleet ms)'),
+  staleAfterPeriods: configField
+    .number(1, 1000)
+    .default(5)
+    .describe('an agent silent this many periods is removed from placement'),
+};
+
+/** The fleet clock of this process (monotonic wall clock, scaled). */
+export function fleetClockOf(config: { timeScale: number; clockOriginMs: number }): FleetClock {
+  return createFleetClock({
+    timeScale: config.timeScale,
+    originMs: config.clockOriginMs,
+    wallNowMs: () => performance.timeOrigin + performance.now(),
+  });
+}
+
+/** The SLO spec from the `sloTtft` / `sloTpot` options. */
+export function sloSpecOf(config: { sloTtft: string; sloTpot: string }): SloSpec {
+  const floorTtft = defaultSloSpec.ttft.kind === 'scale' ? defaultSloSpec.ttft.floorMs : 0;
+  const floorTpot = defaultSloSpec.tpot.kind === 'scale' ? defaultSloSpec.tpot.floorMs : 0;
+  return {
+    ttft: parseSloTarget(config.sloTtft, floorTtft) ?? defaultSloSpec.ttft,
+    tpot: parseSloTarget(config.sloTpot, floorTpot) ?? defaultSloSpec.tpot,
+  };
+}

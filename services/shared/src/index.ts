@@ -1,0 +1,13 @@
+// @adagen/svc-shared — what the AdaGen services share.
+export {
+  clockConfigShape,
+  fleetClockOf,
+  policyConfigShape,
+  sloSpecOf,
+  viewConfigShape,
+} from './config.js';
+export type { FleetWatch, WatchFleetOptions } from './watch.js';
+export { watchFleet } from './watch.js';
+export { randomSuffix, stopWithParent } from './process.js';
+export type { DecisionMetrics } from './metrics.js';
+export { decisionMetrics } from './metrics.js';

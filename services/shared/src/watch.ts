@@ -1,0 +1,108 @@
+/**
+ * Keeps a `FleetView` current over NATS: every agent's state snapshots and announcements, and
+ * the placement notices of peer balancers; drops agents whose snapshots stop.
+ */
+import type { FleetClock, FleetView } from '@adagen/fleet';
+import { findProfile, pendingOf } from '@adagen/fleet';
+import {
+  agentAnnounceSchema,
+  instanceStateSchema,
+  placementNoticeSchema,
+  wildcards,
+} from '@adagen/protocol';
+import { subscribe } from '@adagen/runtime';
+import type { ServiceRuntime } from '@adagen/runtime';
+import { Gauge } from 'prom-client';
+
+export interface WatchFleetOptions {
+  readonly rt: ServiceRuntime;
+  readonly view: FleetView;
+  readonly clock: FleetClock;
+  /** This replica's balancer id: its own notices are not applied twice. */
+  readonly selfId?: string;
+  /** How often stale agents are swept (fleet ms). */
+  readonly sweepEveryMs: number;
+  /** Called when agents join, leave or change. */
+  readonly onMembership?: () => void;
+}
+
+export interface FleetWatch {
+  stop(): void;
+}
+
+export function watchFleet(options: WatchFleetOptions): FleetWatch {
+  const { rt, view, clock } = options;
+  const common = { logger: rt.logger, registry: rt.registry, lifecycle: rt.lifecycle };
+  const unknownProfiles = new Set<string>();
+  const changed = (yes: boolean) => {
+    if (yes) options.onMembership?.();
+  };
+  subscribe(rt.nc, wildcards.agentState, {
+    ...common,
+    schema: instanceStateSchema,
+    handler: (state) => {
+      if (findProfile(state.profile) === undefined) {
+        if (!unknownProfiles.has(state.instanceId))
+          rt.logger.warn(
+            { instanceId: state.instanceId, profile: state.profile },
+            'agent with an unknown latency profile ignored',
+          );
+        unknownProfiles.add(state.instanceId);
+        return Promise.resolve();
+      }
+      const joined = !view.has(state.instanceId);
+      changed(view.applyState(state, clock.nowMs()));
+      if (joined) rt.logger.info({ instanceId: state.instanceId }, 'agent joined the view');
+      return Promise.resolve();
+    },
+  });
+  subscribe(rt.nc, wildcards.agentAnnounce, {
+    ...common,
+    schema: agentAnnounceSchema,
+    handler: (a) => {
+      if (view.applyAnnounce(a)) {
+        rt.logger.info({ instanceId: a.instanceId }, 'agent left (announced down)');
+        changed(true);
+      }
+      return Promise.resolve();
+    },
+  });
+  subscribe(rt.nc, wildcards.placements, {
+    ...common,
+    schema: placementNoticeSchema,
+    handler: (n) => {
+      if (n.balancerId !== options.selfId) view.addPending(n.instanceId, pendingOf(n));
+      return Promise.resolve();
+    },
+  });
+  const timer = setInterval(
+    () => {
+      const removed = view.sweep(clock.nowMs());
+      if (removed.length > 0) {
+        rt.logger.warn({ removed }, 'agents removed from placement: snapshots stopped');
+        changed(true);
+      }
+    },
+    Math.max(5, clock.wallDelayMs(options.sweepEveryMs)),
+  );
+  timer.unref();
+  new Gauge({
+    name: 'adagen_instances',
+    help: 'Agents in this service’s view (snapshots current)',
+    registers: [rt.registry],
+    collect() {
+      this.set(view.size);
+    },
+  });
+  new Gauge({
+    name: 'adagen_pending_placements',
+    help: 'Placements not yet visible in the agents’ snapshots (own and peers’)',
+    registers: [rt.registry],
+    collect() {
+      this.set(view.pendingCount());
+    },
+  });
+  const stop = () => clearInterval(timer);
+  rt.lifecycle.onStop('fleet watch', stop);
+  return { stop };
+}

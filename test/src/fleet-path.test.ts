@@ -1,0 +1,123 @@
+/**
+ * The whole request path over a real nats-server and real HTTP: gateway → classifier → balancer
+ * → planner → agents, tokens straight back to the gateway; streaming and non-streaming.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InProcessFleet } from './fleet/in-process.js';
+import { startInProcessFleet } from './fleet/in-process.js';
+import { postJson, postStream } from './fleet/openai-client.js';
+import type { NatsServer } from './natsServer.js';
+import { startNatsServer } from './natsServer.js';
+
+const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+
+describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
+  let nats: NatsServer;
+  let fleet: InProcessFleet;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    fleet = await startInProcessFleet({ natsUrl: nats.url, agents: 2, policy, timeScale: 5 });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await nats?.stop();
+  });
+
+  it('answers a non-streaming completion with the text and usage', async () => {
+    const { status, json, headers } = await postJson(`${fleet.url}/v1/completions`, {
+      model: MODEL,
+      prompt: 'Say hello to the fleet.',
+      max_tokens: 12,
+      ignore_eos: true,
+    });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({
+      object: 'text_completion',
+      model: MODEL,
+      choices: [{ index: 0, finish_reason: 'length' }],
+      usage: { completion_tokens: 12 },
+    });
+    const usage = json.usage as { prompt_tokens: number; total_tokens: number };
+    expect(usage.prompt_tokens).toBeGreaterThan(3);
+    expect(usage.total_tokens).toBe(usage.prompt_tokens + 12);
+    const choices = json.choices as Array<{ text: string }>;
+    expect(choices[0]!.text.length).toBeGreaterThan(12);
+    expect(headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    expect(Number(headers.get('x-adagen-dispatch-ms'))).toBeGreaterThan(0);
+  });
+
+  it('streams a chat completion as SSE chunks ending in [DONE], with usage', async () => {
+    const r = await postStream(`${fleet.url}/v1/chat/completions`, {
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Count to ten.' }],
+      max_tokens: 64,
+      adagen_output_tokens: 10,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    expect(r.sawDone).toBe(true);
+    const chunks = r.events.filter((e) => Array.isArray(e.choices) && (e.choices as []).length > 0);
+    expect(chunks[0]).toMatchObject({
+      object: 'chat.completion.chunk',
+      choices: [{ delta: { role: 'assistant' } }],
+    });
+    const content = chunks.filter(
+      (e) => (e.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content,
+    );
+    expect(content).toHaveLength(10);
+    expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop', delta: {} }] });
+    expect(r.events.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 10 } });
+  });
+
+  it('serves many concurrent requests, each exactly once, spread over the agents', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        postStream(`${fleet.url}/v1/completions`, {
+          model: MODEL,
+          prompt: `request ${i} `.repeat(1 + (i % 7) * 40),
+          max_tokens: 8 + (i % 5),
+          ignore_eos: true,
+          stream: true,
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      expect(r.sawDone).toBe(true);
+      const text = r.events.filter((e) => (e.choices as Array<{ text: string }>)[0]?.text);
+      expect(text).toHaveLength(8 + (i % 5));
+    });
+    const finished = fleet.agents.map((a) => a.agent.counts.finished);
+    expect(finished.every((n) => n > 0)).toBe(true);
+  });
+
+  it('answers bad requests with OpenAI errors naming the field', async () => {
+    const bad = await postJson(`${fleet.url}/v1/completions`, {
+      model: MODEL,
+      prompt: 'x',
+      max_tokens: -1,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({
+      error: { type: 'invalid_request_error', param: 'max_tokens', code: 'bad_request' },
+    });
+    const noModel = await postJson(`${fleet.url}/v1/completions`, { model: 'nope', prompt: 'x' });
+    expect(noModel.status).toBe(404);
+    const notJson = await postJson(`${fleet.url}/v1/chat/completions`, '{"model":');
+    expect(notJson.status).toBe(400);
+    expect((notJson.json.error as { message: string }).message).toMatch(/invalid JSON/);
+    const big = await fetch(`${fleet.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, prompt: 'x'.repeat(3 * 1024 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    const models = (await (await fetch(`${fleet.url}/v1/models`)).json()) as {
+      data: Array<{ id: string }>;
+    };
+    expect(models.data.map((m) => m.id)).toEqual([MODEL]);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * A whole fleet in this process, over a real nats-server: gateway, classifier, balancer,
+ * planner and estimator replicas, and simulated agents (optionally faster than real time).
+ * For the integration tests; `adagen up` starts the same services as processes.
+ */
+import { parseConfig } from '@adagen/runtime';
+import type { ServiceRuntime } from '@adagen/runtime';
+import { agentConfigSchema, startAgent } from '@adagen/svc-agent';
+import type { AgentRuntime } from '@adagen/svc-agent';
+import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
+import type { BalancerRuntime } from '@adagen/svc-balancer';
+import { classifierConfigSchema, startClassifier } from '@adagen/svc-classifier';
+import { estimatorConfigSchema, startEstimator } from '@adagen/svc-estimator';
+import { gatewayConfigSchema, startGateway } from '@adagen/svc-gateway';
+import type { GatewayRuntime } from '@adagen/svc-gateway';
+import { plannerConfigSchema, startPlanner } from '@adagen/svc-planner';
+import type { PlannerRuntime } from '@adagen/svc-planner';
+import type { z } from 'zod';
+
+export interface InProcessFleetOptions {
+  readonly natsUrl: string;
+  /** @default 2 */
+  readonly agents?: number;
+  /** Replicas of classifier, balancer and planner. @default 1 */
+  readonly replicas?: number;
+  /** @default 'round-robin' */
+  readonly policy?: string;
+  /** Fleet ms per wall ms. @default 1 */
+  readonly timeScale?: number;
+  /** Extra `ADAGEN_*` variables for every service. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra variables per agent index. */
+  readonly agentEnv?: (index: number) => Readonly<Record<string, string>>;
+}
+
+export interface InProcessFleet extends AsyncDisposable {
+  readonly gateway: GatewayRuntime;
+  readonly classifiers: readonly ServiceRuntime[];
+  readonly balancers: readonly BalancerRuntime[];
+  readonly planners: readonly PlannerRuntime[];
+  readonly estimator: ServiceRuntime;
+  readonly agents: readonly AgentRuntime[];
+  readonly url: string;
+  /** Resolves once every balancer and planner sees `count` agents. */
+  waitForAgents(count: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InProcessFleet> {
+  const env: Record<string, string> = {
+    ADAGEN_NATS_SERVERS: o.natsUrl,
+    ADAGEN_LOG_LEVEL: 'silent',
+    ADAGEN_HTTP_HOST: '127.0.0.1',
+    ADAGEN_HTTP_PORT: '0',
+    ADAGEN_TIME_SCALE: String(o.timeScale ?? 1),
+    ADAGEN_CLOCK_ORIGIN_MS: String(Date.now()),
+    ADAGEN_POLICY: o.policy ?? 'round-robin',
+    ADAGEN_DRAIN_GRACE_MS: '2000',
+    ...o.env,
+  };
+  const cfg = <S extends z.ZodObject>(schema: S, extra: Record<string, string> = {}) =>
+    parseConfig(schema, { env: { ...env, ...extra } });
+  const started: ServiceRuntime[] = [];
+  const keep = <T extends ServiceRuntime>(rt: T): T => {
+    started.push(rt);
+    return rt;
+  };
+  const stop = async () => {
+    for (const rt of [...started].reverse()) await rt.stop('test over');
+  };
+  try {
+    const n = o.agents ?? 2;
+    const agents: AgentRuntime[] = [];
+    for (let i = 0; i < n; i++)
+      agents.push(
+        keep(
+          await startAgent(
+            cfg(agentConfigSchema, { ADAGEN_INSTANCE_ID: `agent-${i}`, ...o.agentEnv?.(i) }),
+          ),
+        ),
+      );
+    const r = o.replicas ?? 1;
+    const planners: PlannerRuntime[] = [];
+    const balancers: BalancerRuntime[] = [];
+    const classifiers: ServiceRuntime[] = [];
+    for (let i = 0; i < r; i++)
+      planners.push(
+        keep(await startPlanner(cfg(plannerConfigSchema, { ADAGEN_PLANNER_ID: `plan-${i}` }))),
+      );
+    for (let i = 0; i < r; i++)
+      balancers.push(
+        keep(await startBalancer(cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }))),
+      );
+    for (let i = 0; i < r; i++)
+      classifiers.push(keep(await startClassifier(cfg(classifierConfigSchema))));
+    const estimator = keep(await startEstimator(cfg(estimatorConfigSchema)));
+    const gateway = keep(
+      await startGateway(cfg(gatewayConfigSchema, { ADAGEN_GATEWAY_ID: 'gw-test' })),
+    );
+    const waitForAgents = async (count: number, timeoutMs = 10_000) => {
+      const until = Date.now() + timeoutMs;
+      const views = [...balancers.map((b) => b.view), ...planners.map((p) => p.view)];
+      while (views.some((v) => v.size !== count)) {
+        if (Date.now() > until)
+          throw new Error(
+            `agents in views: ${views.map((v) => v.size).join(', ')}; wanted ${count}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await waitForAgents(n);
+    return {
+      gateway,
+      classifiers,
+      balancers,
+      planners,
+      estimator,
+      agents,
+      url: gateway.url,
+      waitForAgents,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
