@@ -8,7 +8,8 @@
  * Baselines are Balancers used with the default classifier and the single-instance planner.
  * Everything is pure: time comes from the view (`nowMs`), randomness from an injected Rng.
  */
-import type { InstanceSnapshot, WorkKind } from '@adagen/engine';
+import type { InstanceSnapshot } from '@adagen/engine';
+import type { PendingWork } from '@adagen/estimator';
 
 /** What the scheduler knows about a request when it arrives. */
 export interface RequestInfo {
@@ -38,17 +39,11 @@ export interface Classification {
   thresholds: { prefillTokens: number; outputTokens: number };
 }
 
-/** A placement made but possibly not yet visible in the instance's snapshot. */
-export interface PendingPlacement {
-  requestId: string;
-  atMs: number;
-  role: WorkKind;
-  promptTokens: number;
-  predictedOutputTokens: number;
-  maxTokens?: number;
-  startToken?: number;
-  endToken?: number;
-}
+/**
+ * A placement made but possibly not yet visible in the instance's snapshot: the estimator's
+ * `PendingWork` (the estimator adds it to the snapshot's state before predicting).
+ */
+export type PendingPlacement = PendingWork;
 
 /** One instance as the scheduler sees it: a (stale) snapshot plus placements made since. */
 export interface InstanceView {

@@ -10,7 +10,7 @@ export { PlanError } from './plans.js';
 export type { RequestRecord } from './records.js';
 export { requestRecords } from './records.js';
 export type { SimResult } from './run.js';
-export { ecdfSorted, runSimulation } from './run.js';
+export { runSimulation } from './run.js';
 export type {
   AttainmentResult,
   GoodputOptions,
@@ -25,4 +25,4 @@ export { searchGoodput, searchInstances } from './search.js';
 export type { RunOptions, SimEvent } from './simulation.js';
 export { Simulation } from './simulation.js';
 export type { SimSummary, SloAttainment } from './summary.js';
-export { summarizeRun, summarizeSorted } from './summary.js';
+export { summarizeRun } from './summary.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestMetrics } from './metrics.js';
-import { summarizeRun, summarizeSorted } from './summary.js';
+import { summarizeSorted } from '@adagen/stats';
+import { summarizeRun } from './summary.js';
 
 describe('request metrics and the run summary (hand-computed)', () => {
   // r0: arrives 0, tokens at 100, 130, 170, 200 → TTFT 100, gaps 30/40/30, TPOT 100/3, E2E 200.

@@ -1,5 +1,6 @@
 /** The simulator's entry point and its result object. */
 import type { SloSpec } from '@adagen/scheduler';
+import { ecdfSorted, summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
 import type { SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
@@ -9,7 +10,7 @@ import { requestRecords } from './records.js';
 import type { RunOptions } from './simulation.js';
 import { Simulation } from './simulation.js';
 import type { SimSummary } from './summary.js';
-import { sortedTtftMs, summarizeRun, summarizeSorted } from './summary.js';
+import { sortedTtftMs, summarizeRun } from './summary.js';
 
 export interface SimResult {
   policy: string;
@@ -70,15 +71,4 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
   }
   if (options.now) result.decisionTimeUs = summarizeSorted(sim.decisionTimesUs.sorted());
   return result;
-}
-
-/** CDF points of an ascending array, thinned to about `maxPoints` (always ends at 1). */
-export function ecdfSorted(sorted: ArrayLike<number>, maxPoints = 200): Array<[number, number]> {
-  const n = sorted.length;
-  if (n === 0) return [];
-  const step = Math.max(1, Math.ceil(n / maxPoints));
-  const out: Array<[number, number]> = [];
-  for (let i = step - 1; i < n; i += step) out.push([sorted[i]!, (i + 1) / n]);
-  if (out[out.length - 1]![1] !== 1) out.push([sorted[n - 1]!, 1]);
-  return out;
 }

@@ -1,5 +1,5 @@
 /** Reducing per-request metrics to the run summary (the `metrics` object of the JSON result). */
-import { quantileSorted } from '@adagen/stats';
+import { summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
 import type { RequestMetrics } from './metrics.js';
 import { planKinds } from './metrics.js';
@@ -32,23 +32,6 @@ export interface SimSummary {
   plans: Record<(typeof planKinds)[number], number>;
   /** From the first arrival to the last token (virtual ms). */
   simulatedSpanMs: number;
-}
-
-/** Summary statistics of an ascending array (exact percentiles, linear interpolation). */
-export function summarizeSorted(sorted: ArrayLike<number>): Summary {
-  const n = sorted.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i]!;
-  return {
-    count: n,
-    mean: n === 0 ? Number.NaN : sum / n,
-    min: n === 0 ? Number.NaN : sorted[0]!,
-    p50: quantileSorted(sorted, 0.5),
-    p90: quantileSorted(sorted, 0.9),
-    p95: quantileSorted(sorted, 0.95),
-    p99: quantileSorted(sorted, 0.99),
-    max: n === 0 ? Number.NaN : sorted[n - 1]!,
-  };
 }
 
 function collect(m: RequestMetrics, value: (i: number) => number, include: (i: number) => boolean) {

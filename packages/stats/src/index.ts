@@ -9,4 +9,11 @@ export {
   standardNormal,
 } from './distributions.js';
 export type { Summary } from './summary.js';
-export { ecdf, nearestRankSorted, quantileSorted, summarize } from './summary.js';
+export {
+  ecdf,
+  ecdfSorted,
+  nearestRankSorted,
+  quantileSorted,
+  summarize,
+  summarizeSorted,
+} from './summary.js';

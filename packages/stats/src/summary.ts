@@ -33,7 +33,11 @@ export function nearestRankSorted(sorted: ArrayLike<number>, q: number): number 
 
 /** Summary of `values` (not modified). */
 export function summarize(values: ArrayLike<number>): Summary {
-  const sorted = Float64Array.from(values).sort();
+  return summarizeSorted(Float64Array.from(values).sort());
+}
+
+/** Summary of an ascending-sorted array (exact percentiles, linear interpolation). */
+export function summarizeSorted(sorted: ArrayLike<number>): Summary {
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
@@ -49,14 +53,18 @@ export function summarize(values: ArrayLike<number>): Summary {
   };
 }
 
-/** Empirical CDF points (value, cumulative share), thinned to at most `maxPoints`. */
+/** Empirical CDF points (value, cumulative share) of `values`, thinned to about `maxPoints`. */
 export function ecdf(values: ArrayLike<number>, maxPoints = 200): Array<[number, number]> {
-  const sorted = Float64Array.from(values).sort();
+  return ecdfSorted(Float64Array.from(values).sort(), maxPoints);
+}
+
+/** Empirical CDF points of an ascending-sorted array, thinned to about `maxPoints`; ends at 1. */
+export function ecdfSorted(sorted: ArrayLike<number>, maxPoints = 200): Array<[number, number]> {
   const n = sorted.length;
   if (n === 0) return [];
-  const step = Math.max(1, Math.floor(n / maxPoints));
+  const step = Math.max(1, Math.ceil(n / maxPoints));
   const out: Array<[number, number]> = [];
   for (let i = step - 1; i < n; i += step) out.push([sorted[i]!, (i + 1) / n]);
-  if (out[out.length - 1]?.[1] !== 1) out.push([sorted[n - 1]!, 1]);
+  if (out[out.length - 1]![1] !== 1) out.push([sorted[n - 1]!, 1]);
   return out;
 }
