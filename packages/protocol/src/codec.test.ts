@@ -93,10 +93,7 @@ describe('codec rejects bad bytes without throwing', () => {
   });
 
   it('trailing bytes after a message are an error', () => {
-    const bytes = Buffer.concat([
-      codec.encode(sample('inferenceRequest') as never),
-      Buffer.from([1]),
-    ]);
+    const bytes = Buffer.concat([codec.encode(sample('inferenceRequest')), Buffer.from([1])]);
     const result = codec.decode(bytes);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toMatch(/^\(payload\): expected msgpack/);

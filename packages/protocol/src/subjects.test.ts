@@ -13,6 +13,9 @@ describe('subject builders', () => {
     expect(subjects.placements('bal-1')).toBe('adagen.v1.placements.bal-1');
     expect(wildcards.agentState).toBe('adagen.v1.agent.*.state');
     expect(wildcards.gatewayStreams('gw-a')).toBe('adagen.v1.stream.gw-a.*');
+    expect(wildcards.agentVerb('kv')).toBe('adagen.v1.agent.*.kv');
+    expect(wildcards.allStreams).toBe('adagen.v1.stream.*.*');
+    expect(wildcards.allServices).toBe('adagen.v1.svc.*');
   });
 
   it.each(['gpu.1', 'gpu*', '>', '', 'a b', 'é', 'x'.repeat(65)])('reject the id %j', (id) => {

@@ -90,6 +90,12 @@ export const wildcards = {
   agentState: `${SUBJECT_PREFIX}.agent.*.state`,
   agentCompletion: `${SUBJECT_PREFIX}.agent.*.completion`,
   agentAnnounce: `${SUBJECT_PREFIX}.agent.*.announce`,
+  /** One verb from every agent, e.g. `adagen.v1.agent.*.dispatch`. */
+  agentVerb: (verb: AgentVerb): string => `${SUBJECT_PREFIX}.agent.*.${verb}`,
+  /** Every token stream, to any gateway (what agents publish). */
+  allStreams: `${SUBJECT_PREFIX}.stream.*.*`,
+  /** Every service endpoint. */
+  allServices: `${SUBJECT_PREFIX}.svc.*`,
   /** Every stream addressed to one gateway. */
   gatewayStreams: (gatewayId: string): string =>
     `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*`,

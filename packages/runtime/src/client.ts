@@ -1,6 +1,11 @@
 import { AdagenError, DEFAULT_MAX_MESSAGE_BYTES, err, normalizeError } from '@adagen/protocol';
 import type { Result } from '@adagen/protocol';
-import { NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import {
+  NoRespondersError,
+  PermissionViolationError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/nats-core';
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import { codecFor } from './codecs.js';
@@ -23,6 +28,15 @@ function transportError(thrown: unknown, subject: string, timeoutMs: number): Ad
     return new AdagenError('unavailable', `no service is listening on ${subject}`, {
       cause: thrown,
     });
+  const denied =
+    thrown instanceof PermissionViolationError
+      ? thrown
+      : thrown instanceof Error && thrown.cause instanceof PermissionViolationError
+        ? thrown.cause
+        : undefined;
+  if (denied !== undefined)
+    // The server refused the publish (or the reply inbox): retrying cannot help.
+    return new AdagenError('forbidden', `not permitted: ${denied.message}`, { cause: thrown });
   if (thrown instanceof TimeoutError)
     // A hop timed out, not the request's own deadline: the caller may retry.
     return new AdagenError('deadline_exceeded', `no reply on ${subject} within ${timeoutMs} ms`, {

@@ -31,6 +31,12 @@ export interface ConnectOptions {
   readonly credentials?: NatsCredentials;
   readonly tls?: NatsTls;
   /**
+   * Prefix of this client's reply inboxes, for servers that give each user a private inbox
+   * (`_INBOX.<user>.>`; see `@adagen/natsconf`).
+   * @default "_INBOX"
+   */
+  readonly inboxPrefix?: string;
+  /**
    * Wait between reconnect attempts to the same server; reconnects never give up.
    * @default 1000
    */
@@ -84,6 +90,7 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
     ...(options.credentials === undefined
       ? {}
       : { authenticator: await authenticator(options.credentials) }),
+    ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
     ...(tls === undefined
       ? {}
       : { tls: { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile } }),

@@ -11,6 +11,7 @@ import { LOG_LEVELS } from './logger.js';
  * | natsServers | `ADAGEN_NATS_SERVERS` / `--nats-servers` | `nats://127.0.0.1:4222` |
  * | natsName | `ADAGEN_NATS_NAME` / `--nats-name` | the service name |
  * | natsCredsFile, natsUser, natsPass, natsToken, natsNkeySeedFile | … | none (no auth) |
+ * | natsInboxPrefix | `ADAGEN_NATS_INBOX_PREFIX` | `_INBOX` (private inboxes: `_INBOX.<user>`) |
  * | natsTlsCaFile, natsTlsCertFile, natsTlsKeyFile | … | none (plain TCP) |
  * | logLevel | `ADAGEN_LOG_LEVEL` / `--log-level` | `info` |
  * | httpHost | `ADAGEN_HTTP_HOST` / `--http-host` | `0.0.0.0` |
@@ -28,6 +29,10 @@ export const runtimeConfigShape = {
   natsPass: configField.string().optional().describe('password (with natsUser)'),
   natsToken: configField.string().optional().describe('auth token'),
   natsNkeySeedFile: configField.string().optional().describe('file holding an nkey seed'),
+  natsInboxPrefix: configField
+    .string()
+    .optional()
+    .describe('reply-inbox prefix when the server gives each user a private inbox'),
   natsTlsCaFile: configField.string().optional().describe('CA bundle to verify the server'),
   natsTlsCertFile: configField.string().optional().describe('client certificate (mutual TLS)'),
   natsTlsKeyFile: configField.string().optional().describe('client key (mutual TLS)'),

@@ -94,6 +94,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Servic
       logger,
       ...(credentials === undefined ? {} : { credentials }),
       ...(tls === undefined ? {} : { tls }),
+      ...(config.natsInboxPrefix === undefined ? {} : { inboxPrefix: config.natsInboxPrefix }),
     });
     lifecycle.onStop('nats connection', async () => {
       if (!nc.isClosed()) await nc.drain();

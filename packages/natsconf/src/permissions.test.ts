@@ -1,0 +1,75 @@
+import { AGENT_VERBS, SERVICE_ENDPOINTS, subjects } from '@adagen/protocol';
+import { describe, expect, it } from 'vitest';
+import { permissionsFor } from './permissions.js';
+import { ROLES, principal } from './roles.js';
+import type { Role } from './roles.js';
+import { isAllowed } from './subject-match.js';
+
+const ids: Partial<Record<Role, string>> = { gateway: 'gw-1', balancer: 'bal-1', agent: 'gpu-1' };
+const everyone = ROLES.map((role) => principal(role, ids[role]));
+
+/** The documented flows (packages/protocol/README.md): subject, publishers, subscribers. */
+const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
+  [subjects.classify, ['gateway'], ['classifier']],
+  [subjects.balance, ['gateway', 'classifier'], ['balancer']],
+  [subjects.plan, ['gateway', 'balancer'], ['planner']],
+  [subjects.estimate, ['balancer', 'planner'], ['estimator']],
+  [subjects.dispatch('gpu-1'), ['planner'], ['agent']],
+  [subjects.state('gpu-1'), ['agent'], ['balancer', 'planner', 'estimator', 'observer']],
+  [subjects.completion('gpu-1'), ['agent'], ['classifier', 'observer']],
+  [subjects.announce('gpu-1'), ['agent'], ['balancer', 'planner', 'estimator', 'observer']],
+  [subjects.kv('gpu-1'), ['agent'], ['agent']],
+  [subjects.stream('gw-1', 'req-1'), ['agent'], ['gateway']],
+  [subjects.placements('bal-1'), ['balancer'], ['balancer', 'observer']],
+];
+
+describe('permissions follow the subject table', () => {
+  it.each(FLOWS)('%s: only %j publish, %j subscribe', (subject, publishers, subscribers) => {
+    for (const who of everyone) {
+      if (who.role === 'admin') continue;
+      const p = permissionsFor(who);
+      expect(isAllowed(p, 'publish', subject), `${who.name} publish`).toBe(
+        publishers.includes(who.role),
+      );
+      expect(isAllowed(p, 'subscribe', subject), `${who.name} subscribe`).toBe(
+        subscribers.includes(who.role),
+      );
+    }
+  });
+
+  it('every subject kind of the hierarchy has a flow', () => {
+    const covered = FLOWS.map(([s]) => s);
+    for (const e of SERVICE_ENDPOINTS) expect(covered).toContain(subjects.service(e));
+    for (const v of AGENT_VERBS) expect(covered).toContain(subjects.agent('gpu-1', v));
+  });
+
+  it('an agent owns only its own subjects', () => {
+    const a = permissionsFor(principal('agent', 'gpu-1'));
+    for (const verb of ['state', 'completion', 'announce'] as const) {
+      expect(isAllowed(a, 'publish', subjects.agent('gpu-1', verb))).toBe(true);
+      expect(isAllowed(a, 'publish', subjects.agent('gpu-2', verb))).toBe(false);
+    }
+    expect(isAllowed(a, 'publish', subjects.kv('gpu-2'))).toBe(true); // addressed to the peer
+    expect(isAllowed(a, 'subscribe', subjects.dispatch('gpu-2'))).toBe(false);
+    expect(isAllowed(a, 'subscribe', subjects.kv('gpu-2'))).toBe(false);
+    expect(isAllowed(a, 'subscribe', 'adagen.v1.agent.*.dispatch')).toBe(false);
+    expect(isAllowed(a, 'subscribe', '_INBOX.>')).toBe(false);
+    expect(isAllowed(a, 'publish', subjects.plan)).toBe(false);
+    expect(a.allowResponses).toBe(true);
+  });
+
+  it('a gateway reads only its own streams', () => {
+    const g = permissionsFor(principal('gateway', 'gw-1'));
+    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-1.*')).toBe(true);
+    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-2.*')).toBe(false);
+    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.>')).toBe(false);
+  });
+
+  it('requesters get private inboxes when asked; responders never publish to inboxes', () => {
+    const g = permissionsFor(principal('gateway', 'gw-1'), { inboxes: 'private' });
+    expect(g.subscribe.allow).toContain('_INBOX.gateway-gw-1.>');
+    expect(isAllowed(g, 'subscribe', '_INBOX.>')).toBe(false);
+    for (const who of everyone.filter((p) => p.role !== 'admin'))
+      expect(isAllowed(permissionsFor(who), 'publish', '_INBOX.abc.1'), who.name).toBe(false);
+  });
+});
