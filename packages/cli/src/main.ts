@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
+import { upCommand } from './commands/up.js';
 import type { CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -17,6 +18,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError(false);
   program.addCommand(simulateCommand(io));
   program.addCommand(sweepCommand(io));
+  program.addCommand(upCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

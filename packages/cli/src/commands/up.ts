@@ -1,0 +1,155 @@
+/**
+ * `adagen up`: the live fleet on this machine. Starts a nats-server and every service as its own
+ * process (N simulated agents, R replicas of classifier, balancer and planner, an estimator and
+ * the gateway), waits until they are ready and the balancers see every agent, prints the
+ * gateway's URL and a curl example, shows throughput and SLO attainment from the agents'
+ * completion records, and on Ctrl-C / SIGTERM stops everything in order (gateway first, NATS
+ * last).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { positiveInt, positiveNumber } from '../args/parse.js';
+import { UsageError } from '../args/usage-error.js';
+import type { CliIo } from '../io.js';
+import type { Child, ChildSpec } from './up/children.js';
+import { gauge, logTail, missingBuilds, startChild, stopGroup, waitReady } from './up/children.js';
+import { watchCompletions } from './up/dashboard.js';
+import { NATS_MISSING, ensureNatsServer, startNats } from './up/nats.js';
+import { freePort } from './up/ports.js';
+import { fleetSpecs } from './up/specs.js';
+import type { UpFlags } from './up/specs.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+interface UpRaw {
+  agents: string;
+  profile: string;
+  policy: string;
+  replicas: string;
+  port: string;
+  host: string;
+  timeScale: string;
+  logLevel: string;
+  statsEvery: string;
+  dir?: string;
+}
+
+export function upCommand(io: CliIo): Command {
+  return new Command('up')
+    .description('start the live fleet (nats-server, services, simulated agents) and serve HTTP')
+    .option('--agents <n>', 'simulated agents (instances)', '4')
+    .option('--profile <name>', 'agents’ latency profile: a100, h100 or a profile name', 'a100')
+    .option('--policy <name>', 'scheduling policy', 'adagen')
+    .option('--replicas <n>', 'replicas of classifier, balancer and planner', '1')
+    .option('--port <n>', 'gateway HTTP port', '8080')
+    .option('--host <addr>', 'gateway HTTP address', '127.0.0.1')
+    .option(
+      '--time-scale <x>',
+      'run the simulated engines this many times faster than real time',
+      '1',
+    )
+    .option('--log-level <level>', 'services’ log level (their logs go to --dir)', 'info')
+    .option('--stats-every <s>', 'seconds between status lines', '5')
+    .option('--dir <path>', 'where logs go (default: a new temp dir)')
+    .action(async (raw: UpRaw) => {
+      const flags: UpFlags = {
+        agents: positiveInt('--agents', raw.agents),
+        profile: raw.profile,
+        policy: raw.policy,
+        replicas: positiveInt('--replicas', raw.replicas),
+        port: positiveInt('--port', raw.port),
+        host: raw.host,
+        timeScale: positiveNumber('--time-scale', raw.timeScale),
+        logLevel: raw.logLevel,
+      };
+      const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
+      await up(io, flags, statsEveryS, raw.dir);
+    });
+}
+
+async function up(io: CliIo, flags: UpFlags, statsEveryS: number, dirFlag?: string): Promise<void> {
+  const missing = missingBuilds(repoRoot);
+  if (missing.length > 0)
+    throw new Error(
+      `services are not built (${missing[0]} is missing); run: bash infra/bootstrap.sh`,
+    );
+  const bin = ensureNatsServer(io.env, repoRoot);
+  if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
+  const dir =
+    dirFlag === undefined ? mkdtempSync(join(tmpdir(), 'adagen-up-')) : resolve(io.cwd, dirFlag);
+  const nats = await startNats(bin, join(dir, 'nats.log'));
+  const groups: Child[][] = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      io.stderr(`\nadagen up: stopping (${why})…\n`);
+      for (const group of [...groups].reverse()) await stopGroup(group, 15_000);
+      await nats.stop();
+      io.stderr(`adagen up: stopped; logs in ${dir}\n`);
+    })();
+    return stopping;
+  };
+  try {
+    const specs = await fleetSpecs(flags, nats.url, Date.now(), freePort);
+    const env = { ...process.env, ADAGEN_LOG_LEVEL: flags.logLevel };
+    // Start order = dependency order; stop order is the reverse (gateway first).
+    for (const group of specs) {
+      const started = group.map((spec: ChildSpec) => startChild(repoRoot, dir, spec, env));
+      groups.push(started);
+      await waitReady(started, 60_000);
+    }
+    await waitForAgents(groups, flags.agents, 30_000);
+  } catch (error) {
+    await stopAll('start-up failed');
+    throw error;
+  }
+  const url = `http://${flags.host}:${flags.port}`;
+  io.stdout(
+    [
+      `AdaGen fleet up: ${flags.agents} × ${flags.profile} simulated agents, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
+      `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
+      `  nats     ${nats.url}`,
+      `  logs     ${dir}`,
+      `try:  curl -s ${url}/v1/completions -H 'content-type: application/json' -d '{"model":"meta-llama/Meta-Llama-3-8B-Instruct","prompt":"Hello","max_tokens":32}'`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  const watch = await watchCompletions(nats.url, flags, statsEveryS, (line) =>
+    io.stdout(`${line}\n`),
+  );
+  for (const group of groups)
+    for (const c of group)
+      void c.exited.then((code) => {
+        if (stopping === undefined)
+          io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
+      });
+  await new Promise<void>((resolveStop) => {
+    const onSignal = (signal: string) => () => {
+      void watch
+        .stop()
+        .then(() => stopAll(signal))
+        .then(resolveStop);
+    };
+    process.once('SIGINT', onSignal('SIGINT'));
+    process.once('SIGTERM', onSignal('SIGTERM'));
+  });
+}
+
+/** Waits until every balancer sees all the agents. */
+async function waitForAgents(groups: Child[][], agents: number, timeoutMs: number): Promise<void> {
+  const balancers = groups.flat().filter((c) => c.spec.service === 'balancer');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await Promise.all(
+      balancers.map((b) => gauge(b.spec.httpPort, 'adagen_instances')),
+    );
+    if (seen.every((n) => n === agents)) return;
+    if (Date.now() > until)
+      throw new Error(`balancers see ${seen.join(', ')} agents, expected ${agents}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,69 @@
+/** What `adagen up` starts: one group per step, in start order, each child with its settings. */
+import type { ChildSpec } from './children.js';
+
+export interface UpFlags {
+  readonly agents: number;
+  readonly profile: string;
+  readonly policy: string;
+  readonly replicas: number;
+  readonly port: number;
+  readonly host: string;
+  readonly timeScale: number;
+  readonly logLevel: string;
+}
+
+export async function fleetSpecs(
+  flags: UpFlags,
+  natsUrl: string,
+  clockOriginMs: number,
+  freePort: () => Promise<number>,
+): Promise<ChildSpec[][]> {
+  const common = {
+    ADAGEN_NATS_SERVERS: natsUrl,
+    ADAGEN_TIME_SCALE: String(flags.timeScale),
+    ADAGEN_CLOCK_ORIGIN_MS: String(clockOriginMs),
+    ADAGEN_POLICY: flags.policy,
+    ADAGEN_HTTP_HOST: '127.0.0.1',
+  };
+  const spec = async (
+    service: ChildSpec['service'],
+    label: string,
+    extra: Record<string, string> = {},
+    port?: number,
+  ): Promise<ChildSpec> => {
+    const httpPort = port ?? (await freePort());
+    return {
+      service,
+      label,
+      httpPort,
+      env: { ...common, ADAGEN_HTTP_PORT: String(httpPort), ...extra },
+    };
+  };
+  const many = async (
+    service: ChildSpec['service'],
+    n: number,
+    extra: (i: number) => Record<string, string>,
+  ) => {
+    const out: ChildSpec[] = [];
+    for (let i = 0; i < n; i++) out.push(await spec(service, `${service}-${i}`, extra(i)));
+    return out;
+  };
+  return [
+    await many('agent', flags.agents, (i) => ({
+      ADAGEN_INSTANCE_ID: `agent-${i}`,
+      ADAGEN_PROFILE: flags.profile,
+    })),
+    await many('planner', flags.replicas, (i) => ({ ADAGEN_PLANNER_ID: `plan-${i}` })),
+    await many('balancer', flags.replicas, (i) => ({ ADAGEN_BALANCER_ID: `bal-${i}` })),
+    await many('classifier', flags.replicas, () => ({})),
+    [await spec('estimator', 'estimator-0')],
+    [
+      await spec(
+        'gateway',
+        'gateway-0',
+        { ADAGEN_GATEWAY_ID: 'gw-0', ADAGEN_HTTP_HOST: flags.host },
+        flags.port,
+      ),
+    ],
+  ];
+}

@@ -1,0 +1,73 @@
+import type { CompletionRecord } from '@adagen/protocol';
+import { describe, expect, it } from 'vitest';
+import { LiveStats } from './live-stats.js';
+import { fleetSpecs } from './specs.js';
+
+function record(ttftMs: number, tpotMs: number, outputTokens = 10): CompletionRecord {
+  return {
+    v: 1,
+    type: 'completion_record',
+    requestId: `r${ttftMs}`,
+    instanceIds: ['agent-0'],
+    model: 'm',
+    promptTokens: 100,
+    outputTokens,
+    maxTokens: 100,
+    planKind: 'single',
+    arrivalMs: 0,
+    firstTokenAtMs: ttftMs,
+    finishedAtMs: ttftMs + tpotMs * (outputTokens - 1),
+    ttftMs,
+    tpotMs,
+    finishReason: 'stop',
+  };
+}
+
+describe('adagen up', () => {
+  it('counts SLO attainment over the window and in total', () => {
+    const stats = new LiveStats(() => ({ ttftMs: 250, tpotMs: 50 }), 10_000);
+    stats.add(record(100, 20), 0);
+    stats.add(record(400, 20), 5_000); // TTFT missed
+    stats.add(record(100, 80), 12_000); // TPOT missed
+    stats.add(record(100, 20), 13_000);
+    const line = stats.line(14_000, 4);
+    expect(line).toContain('last 10 s: 0.3 req/s');
+    expect(line).toContain('SLO 33.3%'); // 5 s (miss), 12 s (miss), 13 s (met)
+    expect(line).toContain('total 4 done (40 tokens), SLO 50.0%');
+  });
+
+  it('starts every step with its own ports, agents first and the gateway last on --port', async () => {
+    let port = 20_000;
+    const groups = await fleetSpecs(
+      {
+        agents: 3,
+        profile: 'h100',
+        policy: 'least-kv',
+        replicas: 2,
+        port: 8080,
+        host: '0.0.0.0',
+        timeScale: 1,
+        logLevel: 'info',
+      },
+      'nats://127.0.0.1:4999',
+      123,
+      () => Promise.resolve(port++),
+    );
+    expect(groups.map((g) => g.map((c) => c.label))).toEqual([
+      ['agent-0', 'agent-1', 'agent-2'],
+      ['planner-0', 'planner-1'],
+      ['balancer-0', 'balancer-1'],
+      ['classifier-0', 'classifier-1'],
+      ['estimator-0'],
+      ['gateway-0'],
+    ]);
+    const all = groups.flat();
+    expect(new Set(all.map((c) => c.httpPort)).size).toBe(all.length);
+    expect(all.at(-1)).toMatchObject({ httpPort: 8080, env: { ADAGEN_HTTP_HOST: '0.0.0.0' } });
+    expect(all[0]!.env).toMatchObject({
+      ADAGEN_PROFILE: 'h100',
+      ADAGEN_POLICY: 'least-kv',
+      ADAGEN_CLOCK_ORIGIN_MS: '123',
+    });
+  });
+});
