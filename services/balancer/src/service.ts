@@ -31,6 +31,7 @@ import {
   fleetClockOf,
   randomSuffix,
   sloSpecOf,
+  staleAfterMs,
   watchFleet,
 } from '@adagen/svc-shared';
 import type { BalancerConfig } from './config.js';
@@ -55,7 +56,7 @@ export async function startBalancer(
     kvLink: config.kvLink,
     controlDelayMs: config.controlDelayMs,
   });
-  const view = new FleetView({ staleAfterMs: config.statePeriodMs * config.staleAfterPeriods });
+  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
   const rt = await startRuntime({
     service: { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
     config,

@@ -7,7 +7,7 @@ import { FleetView } from '@adagen/fleet';
 import { estimateRequestSchema, estimateResponseSchema, subjects } from '@adagen/protocol';
 import { startRuntime } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
-import { fleetClockOf, sloSpecOf, watchFleet } from '@adagen/svc-shared';
+import { fleetClockOf, sloSpecOf, staleAfterMs, watchFleet } from '@adagen/svc-shared';
 import type { EstimatorConfig } from './config.js';
 import { EstimateHandler } from './estimate.js';
 
@@ -18,7 +18,7 @@ export async function startEstimator(
   options: { logger?: Logger } = {},
 ): Promise<ServiceRuntime & { view: FleetView }> {
   const clock = fleetClockOf(config);
-  const view = new FleetView({ staleAfterMs: config.statePeriodMs * config.staleAfterPeriods });
+  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
   const handler = new EstimateHandler(view, sloSpecOf(config));
   const rt = await startRuntime({
     service: { name: 'estimator', version: ESTIMATOR_VERSION, description: 'layout estimates' },

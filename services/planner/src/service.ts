@@ -21,6 +21,7 @@ import {
   fleetClockOf,
   randomSuffix,
   sloSpecOf,
+  staleAfterMs,
   watchFleet,
 } from '@adagen/svc-shared';
 import type { PlannerConfig } from './config.js';
@@ -46,7 +47,7 @@ export async function startPlanner(
     kvLink: config.kvLink,
     controlDelayMs: config.controlDelayMs,
   });
-  const view = new FleetView({ staleAfterMs: config.statePeriodMs * config.staleAfterPeriods });
+  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
   const rt = await startRuntime({
     service: {
       name: 'planner',

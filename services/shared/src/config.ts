@@ -12,6 +12,7 @@
  * | kvLink | `ADAGEN_KV_LINK` / `--kv-link` | `rdma-400g` |
  * | statePeriodMs | `ADAGEN_STATE_PERIOD_MS` / `--state-period-ms` | `100` |
  * | staleAfterPeriods | `ADAGEN_STALE_AFTER_PERIODS` / `--stale-after-periods` | `5` |
+ * | staleAfterMinWallMs | `ADAGEN_STALE_AFTER_MIN_WALL_MS` | `500` (a floor in wall ms) |
  */
 import { performance } from 'node:perf_hooks';
 import { createFleetClock } from '@adagen/fleet';
@@ -64,7 +65,22 @@ export const viewConfigShape = {
     .number(1, 1000)
     .default(5)
     .describe('an agent silent this many periods is removed from placement'),
+  staleAfterMinWallMs: configField
+    .number(0, 600_000)
+    .default(500)
+    .describe('…but never sooner than this many wall ms (time-scaled fleets)'),
 };
+
+/** Fleet ms after which a silent agent leaves the view. */
+export function staleAfterMs(
+  config: { statePeriodMs: number; staleAfterPeriods: number; staleAfterMinWallMs: number },
+  clock: FleetClock,
+): number {
+  return Math.max(
+    config.statePeriodMs * config.staleAfterPeriods,
+    clock.fleetDelayMs(config.staleAfterMinWallMs),
+  );
+}
 
 /** The fleet clock of this process (monotonic wall clock, scaled). */
 export function fleetClockOf(config: { timeScale: number; clockOriginMs: number }): FleetClock {

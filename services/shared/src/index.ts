@@ -4,6 +4,7 @@ export {
   fleetClockOf,
   policyConfigShape,
   sloSpecOf,
+  staleAfterMs,
   viewConfigShape,
 } from './config.js';
 export type { FleetWatch, WatchFleetOptions } from './watch.js';

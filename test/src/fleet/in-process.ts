@@ -4,7 +4,7 @@
  * For the integration tests; `adagen up` starts the same services as processes.
  */
 import { parseConfig } from '@adagen/runtime';
-import type { ServiceRuntime } from '@adagen/runtime';
+import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { agentConfigSchema, startAgent } from '@adagen/svc-agent';
 import type { AgentRuntime } from '@adagen/svc-agent';
 import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
@@ -31,6 +31,8 @@ export interface InProcessFleetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra variables per agent index. */
   readonly agentEnv?: (index: number) => Readonly<Record<string, string>>;
+  /** Logger per service (default: silent). */
+  readonly loggerFor?: (service: string) => Logger;
 }
 
 export interface InProcessFleet extends AsyncDisposable {
@@ -61,6 +63,10 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
   const cfg = <S extends z.ZodObject>(schema: S, extra: Record<string, string> = {}) =>
     parseConfig(schema, { env: { ...env, ...extra } });
   const started: ServiceRuntime[] = [];
+  const log = (service: string) => {
+    const logger = o.loggerFor?.(service);
+    return logger === undefined ? {} : { logger };
+  };
   const keep = <T extends ServiceRuntime>(rt: T): T => {
     started.push(rt);
     return rt;
@@ -76,6 +82,7 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
         keep(
           await startAgent(
             cfg(agentConfigSchema, { ADAGEN_INSTANCE_ID: `agent-${i}`, ...o.agentEnv?.(i) }),
+            log('agent'),
           ),
         ),
       );
@@ -85,17 +92,30 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
     const classifiers: ServiceRuntime[] = [];
     for (let i = 0; i < r; i++)
       planners.push(
-        keep(await startPlanner(cfg(plannerConfigSchema, { ADAGEN_PLANNER_ID: `plan-${i}` }))),
+        keep(
+          await startPlanner(
+            cfg(plannerConfigSchema, { ADAGEN_PLANNER_ID: `plan-${i}` }),
+            log('planner'),
+          ),
+        ),
       );
     for (let i = 0; i < r; i++)
       balancers.push(
-        keep(await startBalancer(cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }))),
+        keep(
+          await startBalancer(
+            cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }),
+            log('balancer'),
+          ),
+        ),
       );
     for (let i = 0; i < r; i++)
-      classifiers.push(keep(await startClassifier(cfg(classifierConfigSchema))));
-    const estimator = keep(await startEstimator(cfg(estimatorConfigSchema)));
+      classifiers.push(keep(await startClassifier(cfg(classifierConfigSchema), log('classifier'))));
+    const estimator = keep(await startEstimator(cfg(estimatorConfigSchema), log('estimator')));
     const gateway = keep(
-      await startGateway(cfg(gatewayConfigSchema, { ADAGEN_GATEWAY_ID: 'gw-test' })),
+      await startGateway(
+        cfg(gatewayConfigSchema, { ADAGEN_GATEWAY_ID: 'gw-test' }),
+        log('gateway'),
+      ),
     );
     const waitForAgents = async (count: number, timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;

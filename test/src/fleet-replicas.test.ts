@@ -1,0 +1,183 @@
+/**
+ * Two replicas of every step share the request stream (Service API queue groups); balancer
+ * replicas share their placements; a replica killed hard mid-run leaves the others serving.
+ */
+import { createInbox } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InProcessFleet } from './fleet/in-process.js';
+import { startInProcessFleet } from './fleet/in-process.js';
+import { postStream } from './fleet/openai-client.js';
+import type { StreamResult } from './fleet/openai-client.js';
+import { serviceBuilt, startServiceProcess } from './fleet/processes.js';
+import type { ServiceProcess } from './fleet/processes.js';
+import type { NatsServer } from './natsServer.js';
+import { startNatsServer } from './natsServer.js';
+
+const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+
+async function counterValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
+}
+
+function completion(i: number, tokens = 6) {
+  return {
+    model: MODEL,
+    prompt: `replica test ${i} `.repeat(1 + (i % 5) * 30),
+    max_tokens: tokens,
+    ignore_eos: true,
+    stream: true,
+  };
+}
+
+describe('two replicas of every step', () => {
+  let nats: NatsServer;
+  let fleet: InProcessFleet;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    fleet = await startInProcessFleet({
+      natsUrl: nats.url,
+      agents: 3,
+      replicas: 2,
+      policy: 'adagen',
+      timeScale: 5,
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await nats?.stop();
+  });
+
+  it('are discoverable through the Service API', async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const found = new Map<string, number>();
+      const inbox = createInbox();
+      const sub = nc.subscribe(inbox);
+      nc.publish('$SRV.PING', undefined, { reply: inbox });
+      setTimeout(() => sub.unsubscribe(), 500);
+      for await (const m of sub) {
+        const name = m.json<{ name: string }>().name;
+        found.set(name, (found.get(name) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(found)).toMatchObject({
+        classifier: 2,
+        balancer: 2,
+        planner: 2,
+        estimator: 1,
+        gateway: 1,
+        agent: 3,
+      });
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('share the requests, and balancers see each other’s placements', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        postStream(`${fleet.url}/v1/completions`, completion(i)),
+      ),
+    );
+    for (const r of results) {
+      expect(r.status, r.body).toBe(200);
+      expect(r.sawDone).toBe(true);
+    }
+    const ok = (rt: { registry: Registry }, endpoint: string) =>
+      counterValue(rt.registry, 'adagen_endpoint_messages_total', { endpoint, outcome: 'ok' });
+    for (const [replicas, endpoint] of [
+      [fleet.classifiers, 'classify'],
+      [fleet.balancers, 'balance'],
+      [fleet.planners, 'plan'],
+    ] as const) {
+      const counts = await Promise.all(replicas.map((rt) => ok(rt, endpoint)));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(40);
+      expect(Math.min(...counts), `${endpoint}: ${counts.join(', ')}`).toBeGreaterThan(0);
+    }
+    for (const b of fleet.balancers) {
+      const notices = await counterValue(b.registry, 'adagen_subscription_messages_total', {
+        subject: 'adagen.v1.placements.*',
+        outcome: 'ok',
+      });
+      expect(notices).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.skipIf(!serviceBuilt('balancer'))('a replica killed mid-run', () => {
+  it('leaves the other replicas serving every later request; every request gets one outcome', async () => {
+    await using nats = await startNatsServer();
+    const env = {
+      ADAGEN_NATS_SERVERS: nats.url,
+      ADAGEN_LOG_LEVEL: 'warn',
+      ADAGEN_POLICY: 'least-requests',
+      ADAGEN_TIME_SCALE: '5',
+      ADAGEN_CLOCK_ORIGIN_MS: String(Date.now()),
+    };
+    await using fleet = await startInProcessFleet({
+      natsUrl: nats.url,
+      agents: 2,
+      replicas: 1,
+      policy: 'least-requests',
+      timeScale: 5,
+      env: {
+        ADAGEN_CLOCK_ORIGIN_MS: env.ADAGEN_CLOCK_ORIGIN_MS,
+        ADAGEN_REQUEST_TIMEOUT_MS: '4000',
+      },
+    });
+    const victims: ServiceProcess[] = [];
+    for (const name of ['classifier', 'balancer', 'planner'] as const)
+      victims.push(await startServiceProcess(name, { ...env, ADAGEN_TOKENIZER: 'chars' }));
+    try {
+      const balancerProcess = victims[1]!;
+      const waitUntil = Date.now() + 10_000;
+      while (Date.now() < waitUntil) {
+        const m = await (
+          await fetch(`http://127.0.0.1:${balancerProcess.httpPort}/metrics`)
+        ).text();
+        if (/^adagen_instances\{[^}]*\} 2$/m.test(m)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const started: Array<{ atMs: number; result: Promise<StreamResult> }> = [];
+      const t0 = Date.now();
+      let killedAtMs = 0;
+      for (let i = 0; i < 90; i++) {
+        started.push({
+          atMs: Date.now() - t0,
+          result: postStream(`${fleet.url}/v1/completions`, completion(i, 10)),
+        });
+        if (i === 30) {
+          await Promise.all(victims.map((v) => v.kill()));
+          killedAtMs = Date.now() - t0;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const results = await Promise.all(
+        started.map(async (s) => ({ atMs: s.atMs, r: await s.result })),
+      );
+      for (const { r } of results) {
+        // Exactly one outcome: a whole stream ending in [DONE], or one error.
+        if (r.status === 200) expect(r.sawDone).toBe(true);
+        else expect(JSON.parse(r.body)).toHaveProperty('error');
+      }
+      const after = results.filter((x) => x.atMs > killedAtMs + 200);
+      expect(after.length).toBeGreaterThan(40);
+      expect(after.filter((x) => x.r.status !== 200).map((x) => x.r.body)).toEqual([]);
+      const served = results.filter((x) => x.r.status === 200).length;
+      expect(served).toBeGreaterThanOrEqual(85);
+    } finally {
+      await Promise.all(victims.map((v) => v.stop()));
+    }
+  });
+});
