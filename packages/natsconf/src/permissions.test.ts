@@ -20,7 +20,7 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
   [subjects.announce('gpu-1'), ['agent'], ['balancer', 'planner', 'estimator', 'observer']],
   [subjects.kv('gpu-1'), ['agent'], ['agent']],
   [subjects.stream('gw-1', 'req-1'), ['agent'], ['gateway']],
-  [subjects.placements('bal-1'), ['balancer'], ['balancer', 'observer']],
+  [subjects.placements('bal-1'), ['balancer'], ['balancer', 'planner', 'estimator', 'observer']],
 ];
 
 describe('permissions follow the subject table', () => {

@@ -43,7 +43,9 @@ export function inboxPrefixFor(principal: Principal): string {
 const inboxOf = (principal: Principal, options: PermissionOptions): string =>
   options.inboxes === 'private' ? `${inboxPrefixFor(principal)}.>` : '_INBOX.>';
 
+/** What every service that keeps a fleet view reads (services/shared watchFleet). */
 const agentFeeds = [wildcards.agentState, wildcards.agentAnnounce];
+const fleetView = [...agentFeeds, wildcards.placements];
 
 /** The permissions of one principal. Pure: same input, same lists, in a stable order. */
 export function permissionsFor(principal: Principal, options: PermissionOptions = {}): Permissions {
@@ -69,17 +71,17 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
     case 'balancer':
       return perms(
         [subjects.plan, subjects.estimate, subjects.placements(principal.id)],
-        [subjects.balance, SERVICE_API, inbox, ...agentFeeds, wildcards.placements],
+        [subjects.balance, SERVICE_API, inbox, ...fleetView],
         true,
       );
     case 'planner':
       return perms(
         [subjects.estimate, wildcards.agentVerb('dispatch')],
-        [subjects.plan, SERVICE_API, inbox, ...agentFeeds],
+        [subjects.plan, SERVICE_API, inbox, ...fleetView],
         true,
       );
     case 'estimator':
-      return perms([], [subjects.estimate, SERVICE_API, ...agentFeeds], true);
+      return perms([], [subjects.estimate, SERVICE_API, ...fleetView], true);
     case 'agent':
       return perms(
         [

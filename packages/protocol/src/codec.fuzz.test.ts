@@ -131,7 +131,7 @@ describe('nesting, array sizes and payload sizes', () => {
         fc.boolean(),
         (name, depth, map) => check(name, 'deep nesting', deep(depth, map)),
       ),
-      runParams(60),
+      runParams(60, 1_000),
     );
   });
 
@@ -150,7 +150,7 @@ describe('nesting, array sizes and payload sizes', () => {
             );
         },
       ),
-      runParams(10),
+      runParams(10, 300),
     );
   });
 

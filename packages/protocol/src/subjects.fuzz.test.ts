@@ -95,7 +95,7 @@ describe('parseSubject on hostile subjects', () => {
         (n, unit) =>
           check('huge subject', `adagen.v1.agent.${unit.repeat(Math.ceil(n / unit.length))}.state`),
       ),
-      runParams(20),
+      runParams(20, 200),
     );
   });
 });

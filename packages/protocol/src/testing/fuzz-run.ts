@@ -16,11 +16,14 @@ const envInt = (name: string, fallback: number): number => {
   return Number.isInteger(value) ? value : fallback;
 };
 
-/** fast-check parameters for one property. */
-export function runParams(numRuns: number): { seed: number; numRuns: number } {
+/** fast-check parameters for one property; `maxRuns` caps an override for costly inputs. */
+export function runParams(
+  numRuns: number,
+  maxRuns = Number.POSITIVE_INFINITY,
+): { seed: number; numRuns: number } {
   return {
     seed: envInt('ADAGEN_FUZZ_SEED', 20_260_101),
-    numRuns: envInt('ADAGEN_FUZZ_RUNS', numRuns),
+    numRuns: Math.min(envInt('ADAGEN_FUZZ_RUNS', numRuns), maxRuns),
   };
 }
 
