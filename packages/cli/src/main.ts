@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
+import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import type { CliIo } from './io.js';
 
@@ -19,6 +20,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(simulateCommand(io));
   program.addCommand(sweepCommand(io));
   program.addCommand(upCommand(io));
+  program.addCommand(replayCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

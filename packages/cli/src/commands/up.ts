@@ -35,6 +35,7 @@ interface UpRaw {
   logLevel: string;
   statsEvery: string;
   dir?: string;
+  maxModelLen?: string;
 }
 
 export function upCommand(io: CliIo): Command {
@@ -54,6 +55,7 @@ export function upCommand(io: CliIo): Command {
     .option('--log-level <level>', 'services’ log level (their logs go to --dir)', 'info')
     .option('--stats-every <s>', 'seconds between status lines', '5')
     .option('--dir <path>', 'where logs go (default: a new temp dir)')
+    .option('--max-model-len <tokens>', 'agents’ longest prompt pass (default: the profile’s)')
     .action(async (raw: UpRaw) => {
       const flags: UpFlags = {
         agents: positiveInt('--agents', raw.agents),
@@ -64,6 +66,9 @@ export function upCommand(io: CliIo): Command {
         host: raw.host,
         timeScale: positiveNumber('--time-scale', raw.timeScale),
         logLevel: raw.logLevel,
+        ...(raw.maxModelLen === undefined
+          ? {}
+          : { maxModelLen: positiveInt('--max-model-len', raw.maxModelLen) }),
       };
       const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
       await up(io, flags, statsEveryS, raw.dir);

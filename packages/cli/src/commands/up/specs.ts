@@ -10,6 +10,7 @@ export interface UpFlags {
   readonly host: string;
   readonly timeScale: number;
   readonly logLevel: string;
+  readonly maxModelLen?: number;
 }
 
 export async function fleetSpecs(

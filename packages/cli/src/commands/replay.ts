@@ -1,0 +1,180 @@
+/**
+ * `adagen replay`: a trace against any OpenAI-compatible endpoint (the AdaGen gateway, a vLLM
+ * server, …) at a chosen rate, streaming so TTFT and TBT are measured, reported with the
+ * simulator's metrics and SLO definitions.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
+import type { SloTarget } from '@adagen/scheduler';
+import { integer, positiveInt, positiveNumber } from '../args/parse.js';
+import { resolveProfileFlag } from '../args/profiles.js';
+import { UsageError } from '../args/usage-error.js';
+import { buildWorkload } from '../args/workload.js';
+import type { CliIo } from '../io.js';
+import { ENDPOINTS, OUTPUT_MODES } from './replay/body.js';
+import type { OutputMode, ReplayEndpoint } from './replay/body.js';
+import { PROMPT_FORMATS } from './replay/prompt.js';
+import type { PromptFormat } from './replay/prompt.js';
+import { formatReplay, replayJson } from './replay/report.js';
+import { replay } from './replay/run.js';
+
+interface ReplayRaw {
+  trace: string;
+  url: string;
+  rate?: string;
+  requests?: string;
+  duration?: string;
+  model?: string;
+  endpoint: string;
+  outputMode: string;
+  promptFormat: string;
+  profile: string;
+  sloTtft: string;
+  sloTpot: string;
+  seed: string;
+  timeoutS: string;
+  traceDir?: string;
+  apiKey?: string;
+  json?: boolean;
+  out?: string;
+}
+
+function oneOf<T extends string>(flag: string, values: readonly T[], text: string): T {
+  const found = values.find((v) => v === text);
+  if (found === undefined)
+    throw new UsageError(flag, `expected one of ${values.join(', ')}, got "${text}"`);
+  return found;
+}
+
+function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
+  const t = parseSloTarget(text, fallback.kind === 'scale' ? fallback.floorMs : 0);
+  if (t === undefined)
+    throw new UsageError(flag, `expected "250ms", "250", "5x" or "5x:250", got "${text}"`);
+  return t;
+}
+
+async function modelOf(url: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, '')}/v1/models`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json()) as { data?: Array<{ id?: unknown }> };
+    const id = body.data?.[0]?.id;
+    if (typeof id === 'string') return id;
+  } catch {
+    // reported below
+  }
+  throw new UsageError('--model', `could not read a model from ${url}/v1/models; give --model`);
+}
+
+export function replayCommand(io: CliIo): Command {
+  return new Command('replay')
+    .description(
+      'replay a trace against an OpenAI-compatible endpoint and report TTFT, TPOT and SLO attainment',
+    )
+    .requiredOption(
+      '--trace <name|path>',
+      'azure-code, azure-conv, mooncake-conv, a file, synthetic:<preset>, or mix:<a>+<b>',
+    )
+    .requiredOption('--url <base>', 'server base URL, e.g. http://127.0.0.1:8080')
+    .option('--rate <reqPerS>', 'rescale arrivals to this mean rate (req/s)')
+    .option('--requests <n>', 'the first N requests of the trace')
+    .option('--duration <s>', 'the first S seconds of the trace (before rescaling)')
+    .option('--model <name>', 'model name (default: the first of /v1/models)')
+    .option('--endpoint <kind>', `API: ${ENDPOINTS.join(' or ')}`, 'completions')
+    .option(
+      '--output-mode <mode>',
+      'force output lengths with ignore-eos (max_tokens + ignore_eos, vLLM) or adagen (adagen_output_tokens)',
+      'ignore-eos',
+    )
+    .option(
+      '--prompt-format <f>',
+      'prompts as text (Llama 3 token-exact) or tokens (ids; completions only)',
+      'text',
+    )
+    .option('--profile <name>', 'reference profile for the SLO targets (as simulate)', 'a100')
+    .option('--slo-ttft <target>', 'TTFT SLO: "250ms" or "5x[:FLOOR]" × idle TTFT', '5x:250')
+    .option('--slo-tpot <target>', 'TPOT SLO: "50ms" or "5x[:FLOOR]" × idle TPOT', '5x:50')
+    .option('--seed <n>', 'seed (trace spreading)', '0')
+    .option('--timeout-s <s>', 'per-request timeout', '600')
+    .option('--trace-dir <dir>', 'look for named traces here first')
+    .option('--api-key <key>', 'sent as Authorization: Bearer <key>')
+    .option('--json', 'print the JSON result instead of the table', false)
+    .option('--out <dir>', 'also write replay.json here')
+    .action(async (raw: ReplayRaw) => {
+      if (raw.requests !== undefined && raw.duration !== undefined)
+        throw new UsageError('--requests', 'give --requests or --duration, not both');
+      const seed = integer('--seed', raw.seed);
+      const ratePerS = raw.rate === undefined ? undefined : positiveNumber('--rate', raw.rate);
+      const workload = await buildWorkload(
+        {
+          trace: raw.trace,
+          seed,
+          ...(raw.traceDir === undefined ? {} : { traceDir: raw.traceDir }),
+          ...(ratePerS === undefined ? {} : { ratePerS }),
+          ...(raw.requests === undefined
+            ? {}
+            : { requests: positiveInt('--requests', raw.requests) }),
+          ...(raw.duration === undefined
+            ? {}
+            : { durationS: positiveNumber('--duration', raw.duration) }),
+        },
+        {
+          cwd: io.cwd,
+          env: io.env,
+          ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
+        },
+      );
+      const endpoint: ReplayEndpoint = oneOf('--endpoint', ENDPOINTS, raw.endpoint);
+      const promptFormat: PromptFormat = oneOf('--prompt-format', PROMPT_FORMATS, raw.promptFormat);
+      if (promptFormat === 'tokens' && endpoint === 'chat')
+        throw new UsageError('--prompt-format', 'tokens needs --endpoint completions');
+      const outputMode: OutputMode = oneOf('--output-mode', OUTPUT_MODES, raw.outputMode);
+      const profile = await resolveProfileFlag(raw.profile, io.cwd);
+      const sloSpec = {
+        ttft: slo('--slo-ttft', raw.sloTtft, defaultSloSpec.ttft),
+        tpot: slo('--slo-tpot', raw.sloTpot, defaultSloSpec.tpot),
+      };
+      const model = await modelOf(raw.url, raw.model);
+      let lastReport = 0;
+      const result = await replay({
+        url: raw.url,
+        workload,
+        model,
+        endpoint,
+        promptFormat,
+        outputMode,
+        profile,
+        slo: sloSpec,
+        timeoutMs: positiveNumber('--timeout-s', raw.timeoutS) * 1000,
+        ...(raw.apiKey === undefined ? {} : { headers: { authorization: `Bearer ${raw.apiKey}` } }),
+        onProgress: (sent, done, total) => {
+          const now = io.now();
+          if (now - lastReport < 5000 && done < total) return;
+          lastReport = now;
+          io.stderr(`replay: sent ${sent}/${total}, done ${done}\n`);
+        },
+      });
+      const header = {
+        url: raw.url,
+        trace: raw.trace,
+        ...(ratePerS === undefined ? {} : { ratePerS }),
+        requests: workload.requests.length,
+        model,
+        endpoint,
+        outputMode,
+        profile: profile.name,
+        slo: sloSpec,
+      };
+      const json = replayJson(header, result);
+      io.stdout(raw.json === true ? json : `${formatReplay(header, result)}\n`);
+      if (raw.out !== undefined) {
+        const dir = resolve(io.cwd, raw.out);
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'replay.json'), json, 'utf8');
+      }
+    });
+}
