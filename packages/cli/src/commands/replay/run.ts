@@ -51,6 +51,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const lags: number[] = [];
   let short = 0;
   let done = 0;
+  let sent = 0;
   const t0 = performance.now();
   const first = reqs[0]?.arrivalMs ?? 0;
   const inFlight: Array<Promise<void>> = [];
@@ -63,6 +64,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const waitMs = dueMs - (performance.now() - t0);
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     const sentMs = performance.now() - t0;
+    sent += 1;
     lags.push(Math.max(0, sentMs - dueMs));
     m.arrivalMs[i] = sentMs;
     let index = 0;
@@ -80,10 +82,10 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
           m.finished += 1;
         }
         done += 1;
-        o.onProgress?.(i + 1, done, reqs.length);
+        o.onProgress?.(sent, done, reqs.length);
       }),
     );
-    o.onProgress?.(i + 1, done, reqs.length);
+    o.onProgress?.(sent, done, reqs.length);
   }
   await Promise.all(inFlight);
   lags.sort((a, b) => a - b);

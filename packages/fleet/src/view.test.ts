@@ -1,0 +1,91 @@
+import type { InstanceState } from '@adagen/protocol';
+import { describe, expect, it } from 'vitest';
+import { FleetView } from './view.js';
+
+function state(id: string, atMs: number, running: string[] = [], profile = 'a100'): InstanceState {
+  return {
+    v: 1,
+    type: 'instance_state',
+    instanceId: id,
+    seq: atMs,
+    atMs,
+    status: 'ready',
+    engine: 'sim',
+    profile,
+    config: {
+      maxNumBatchedTokens: 512,
+      maxNumSeqs: 256,
+      enableChunkedPrefill: true,
+      blockSize: 16,
+    },
+    kv: { totalBlocks: 1000, usedBlocks: 0 },
+    running: running.map((r) => ({
+      id: r,
+      kind: 'full',
+      promptTokens: 10,
+      phase: 'decoding',
+      prefilledTokens: 10,
+      generatedTokens: 1,
+      arrivalMs: atMs,
+    })),
+    waiting: [],
+    recentIterations: [],
+  };
+}
+
+const pending = (requestId: string, atMs: number, role: 'full' | 'decode' = 'full') => ({
+  requestId,
+  atMs,
+  role,
+  promptTokens: 10,
+  predictedOutputTokens: 5,
+});
+
+describe('FleetView', () => {
+  it('reports membership changes, not every snapshot', () => {
+    const v = new FleetView();
+    expect(v.applyState(state('a', 0), 0)).toBe(true);
+    expect(v.applyState(state('a', 100), 100)).toBe(false);
+    expect(v.applyState(state('a', 200, [], 'h100'), 200)).toBe(true);
+    expect(v.applyState(state('a', 150), 210)).toBe(false); // out of order: ignored
+    expect(v.cluster(300).instances[0]!.profile).toBe('h100');
+  });
+
+  it('keeps pending work until a snapshot shows it or must have seen it', () => {
+    const v = new FleetView({ dispatchGraceMs: 100 });
+    v.applyState(state('a', 0), 0);
+    v.addPending('a', pending('r1', 10));
+    v.addPending('a', pending('r1', 10)); // a repeat (own and peer notice)
+    v.addPending('a', pending('r2', 10));
+    v.addPending('a', pending('r3', 10, 'decode'));
+    v.addPending('ghost', pending('r4', 10));
+    expect(v.pendingCount()).toBe(3);
+    v.applyState(state('a', 50, ['r1']), 50); // shows r1; r2 may still be on its way
+    expect(v.cluster(50).instances[0]!.pending.map((p) => p.requestId)).toEqual(['r2', 'r3']);
+    v.applyState(state('a', 200), 200); // r2 placed 190 ms ago and not shown: finished already
+    expect(v.cluster(200).instances[0]!.pending.map((p) => p.requestId)).toEqual(['r3']);
+    v.dropPending('r3');
+    expect(v.pendingCount()).toBe(0);
+  });
+
+  it('drops agents that go quiet or announce down', () => {
+    const v = new FleetView({ staleAfterMs: 500 });
+    v.applyState(state('a', 0), 0);
+    v.applyState(state('b', 0), 0);
+    v.applyState(state('a', 400), 400);
+    expect(v.sweep(600)).toEqual(['b']);
+    expect(
+      v.applyAnnounce({
+        v: 1,
+        type: 'agent_announce',
+        instanceId: 'a',
+        status: 'down',
+        profile: 'a100',
+        engine: 'sim',
+        atMs: 700,
+      }),
+    ).toBe(true);
+    expect(v.size).toBe(0);
+    expect(v.membershipKey()).toBe('');
+  });
+});

@@ -1,0 +1,105 @@
+/** Encoded sizes of the fleet's control-plane messages for one request, for the bare chain. */
+import { classificationToWire, dispatchesFor, placementToWire } from '@adagen/fleet';
+import {
+  agentDispatchSchema,
+  classificationSchema,
+  createCodec,
+  dispatchAckSchema,
+  inferenceRequestSchema,
+  placementSchema,
+  planResultSchema,
+  subjects,
+} from '@adagen/protocol';
+import type { InferenceRequest } from '@adagen/protocol';
+
+export function messageSizes(promptTokens: number, outputTokens: number) {
+  const now = Date.now();
+  const request: InferenceRequest = {
+    v: 1,
+    type: 'inference_request',
+    requestId: '0123456789abcdef0123456789abcdef',
+    gatewayId: 'gw-abcdef',
+    attempt: 0,
+    receivedAtMs: now,
+    deadlineAtMs: now + 60_000,
+    model: 'meta-llama/Meta-Llama-3-8B-Instruct',
+    endpoint: 'completions',
+    promptTokens,
+    maxTokens: 256,
+    maxTokensIsDefault: true,
+    stream: true,
+    targetOutputTokens: outputTokens,
+  };
+  const classification = classificationToWire(
+    {
+      request: { id: request.requestId, arrivalMs: now, promptTokens },
+      predictedOutputTokens: 200,
+      prefill: 'short',
+      decode: 'long',
+      thresholds: { prefillTokens: 1024, outputTokens: 256 },
+    },
+    request,
+  );
+  const placement = placementToWire(
+    {
+      classification: {
+        request: { id: request.requestId, arrivalMs: now, promptTokens },
+        predictedOutputTokens: 200,
+        prefill: 'short',
+        decode: 'long',
+        thresholds: { prefillTokens: 1024, outputTokens: 256 },
+      },
+      instanceId: 'agent-0',
+      candidates: 4,
+      prediction: { ttftMs: 40, tpotMs: 14 },
+    },
+    classification,
+    'adagen',
+    0.3,
+  );
+  const [dispatch] = dispatchesFor(
+    { kind: 'single', instanceId: 'agent-0' },
+    request.requestId,
+    0,
+    {
+      model: request.model,
+      promptTokens,
+      maxTokens: 256,
+      predictedOutputTokens: 200,
+      targetOutputTokens: outputTokens,
+      streamSubject: subjects.stream(request.gatewayId, request.requestId),
+      deadlineAtMs: now + 60_000,
+      arrivalMs: now,
+    },
+  );
+  const size = <T>(schema: Parameters<typeof createCodec<T>>[0], value: T) =>
+    createCodec(schema).encode(value).byteLength;
+  return {
+    request: size(inferenceRequestSchema, request),
+    classification: size(classificationSchema, classification),
+    placement: size(placementSchema, placement),
+    dispatch: size(agentDispatchSchema, dispatch!),
+    planResult: size(planResultSchema, {
+      v: 1,
+      type: 'plan_result',
+      requestId: request.requestId,
+      attempt: 0,
+      plan: { kind: 'single', instanceId: 'agent-0' },
+      dispatchedAtMs: now,
+      acceptedAtMs: now,
+      policy: 'adagen',
+      promptTokens,
+      predictedOutputTokens: 200,
+      decisionMs: { classify: 0.1, balance: 0.3, plan: 0.2 },
+    }),
+    ack: size(dispatchAckSchema, {
+      v: 1,
+      type: 'dispatch_ack',
+      status: 'accepted',
+      requestId: request.requestId,
+      attempt: 0,
+      instanceId: 'agent-0',
+      acceptedAtMs: now,
+    }),
+  };
+}
