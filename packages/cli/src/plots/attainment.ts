@@ -56,7 +56,7 @@ export async function plotAttainmentVsRate(
             field: 'policy',
             type: 'nominal',
             title: 'Policy',
-            scale: { domain: series.map((s) => s.policy) },
+            scale: { domain: series.map((s) => s.policy), scheme: 'category20' },
           },
         },
       },

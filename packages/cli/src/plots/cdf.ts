@@ -54,7 +54,7 @@ export async function plotCdf(
         field: 'series',
         type: 'nominal',
         title: null,
-        scale: { domain: series.map((s) => s.label) },
+        scale: { domain: series.map((s) => s.label), scheme: 'category20' },
       },
     },
   };
