@@ -15,12 +15,17 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
   [subjects.plan, ['gateway', 'balancer'], ['planner']],
   [subjects.estimate, ['balancer', 'planner'], ['estimator']],
   [subjects.dispatch('gpu-1'), ['planner'], ['agent']],
-  [subjects.state('gpu-1'), ['agent'], ['balancer', 'planner', 'estimator', 'observer']],
+  [subjects.state('gpu-1'), ['agent'], ['gateway', 'balancer', 'planner', 'estimator', 'observer']],
   [subjects.completion('gpu-1'), ['agent'], ['classifier', 'observer']],
-  [subjects.announce('gpu-1'), ['agent'], ['balancer', 'planner', 'estimator', 'observer']],
+  [
+    subjects.announce('gpu-1'),
+    ['agent'],
+    ['gateway', 'balancer', 'planner', 'estimator', 'observer'],
+  ],
   [subjects.kv('gpu-1'), ['agent'], ['agent']],
   [subjects.stream('gw-1', 'req-1'), ['agent'], ['gateway']],
   [subjects.placements('bal-1'), ['balancer'], ['balancer', 'planner', 'estimator', 'observer']],
+  [subjects.cancel('gw-1'), ['gateway', 'planner'], ['agent']],
 ];
 
 describe('permissions follow the subject table', () => {
@@ -63,6 +68,12 @@ describe('permissions follow the subject table', () => {
     expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-1.*')).toBe(true);
     expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-2.*')).toBe(false);
     expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.>')).toBe(false);
+  });
+
+  it('a gateway cancels only its own requests', () => {
+    const g = permissionsFor(principal('gateway', 'gw-1'));
+    expect(isAllowed(g, 'publish', subjects.cancel('gw-1'))).toBe(true);
+    expect(isAllowed(g, 'publish', subjects.cancel('gw-2'))).toBe(false);
   });
 
   it('requesters get private inboxes when asked; responders never publish to inboxes', () => {

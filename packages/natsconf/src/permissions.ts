@@ -58,8 +58,10 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
   switch (principal.role) {
     case 'gateway':
       return perms(
-        [subjects.classify, subjects.balance, subjects.plan],
-        [inbox, wildcards.gatewayStreams(principal.id)],
+        // Cancels of its own requests only (client gone, retry).
+        [subjects.classify, subjects.balance, subjects.plan, subjects.cancel(principal.id)],
+        // Agent feeds: the gateway notices an agent that died holding its requests.
+        [inbox, wildcards.gatewayStreams(principal.id), ...agentFeeds],
         false,
       );
     case 'classifier':
@@ -76,7 +78,8 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
       );
     case 'planner':
       return perms(
-        [subjects.estimate, wildcards.agentVerb('dispatch')],
+        // Cancels roll back a half-dispatched plan, whichever gateway holds the request.
+        [subjects.estimate, wildcards.agentVerb('dispatch'), wildcards.cancels],
         [subjects.plan, SERVICE_API, inbox, ...fleetView],
         true,
       );
@@ -92,7 +95,12 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           wildcards.agentVerb('kv'),
           wildcards.allStreams,
         ],
-        [subjects.dispatch(principal.id), subjects.kv(principal.id), SERVICE_API],
+        [
+          subjects.dispatch(principal.id),
+          subjects.kv(principal.id),
+          wildcards.cancels,
+          SERVICE_API,
+        ],
         true,
       );
     case 'observer':

@@ -168,6 +168,11 @@ export interface AdagenErrorOptions {
   readonly cause?: unknown;
   /** Overrides the table's default for this code. */
   readonly retryable?: boolean;
+  /**
+   * When a retry may succeed, in wall ms from now (overload: the predicted backlog); the gateway
+   * turns it into `Retry-After`.
+   */
+  readonly retryAfterMs?: number;
 }
 
 /** The error every AdaGen boundary speaks: a code from the table, a message, a cause. */
@@ -175,11 +180,15 @@ export class AdagenError extends Error {
   override readonly name = 'AdagenError';
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AdagenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? ERROR_TABLE[code].retryable;
+    const after = options.retryAfterMs;
+    this.retryAfterMs =
+      after !== undefined && Number.isFinite(after) && after >= 0 ? after : undefined;
   }
 
   get httpStatus(): number {

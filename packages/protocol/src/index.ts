@@ -112,6 +112,8 @@ export {
   requestPhase,
   requestProgressSchema,
 } from './messages/state.js';
+export type { CancelReason, RequestCancel } from './messages/cancel.js';
+export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
 export type { CompletionRecord } from './messages/completion.js';
 export { completionRecordSchema } from './messages/completion.js';
 export type {

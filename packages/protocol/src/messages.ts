@@ -1,4 +1,5 @@
 /** A catalogue of every message schema, by name, for tools and tests that iterate over them. */
+import { requestCancelSchema } from './messages/cancel.js';
 import { completionRecordSchema } from './messages/completion.js';
 import {
   agentDispatchSchema,
@@ -34,6 +35,7 @@ export const MESSAGE_SCHEMAS = {
   completionRecord: completionRecordSchema,
   estimateRequest: estimateRequestSchema,
   estimateResponse: estimateResponseSchema,
+  requestCancel: requestCancelSchema,
 } as const;
 
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;

@@ -24,6 +24,8 @@ function rebuild(parsed: ParsedSubject): string {
       return subjects.stream(parsed.gatewayId, parsed.requestId);
     case 'placements':
       return subjects.placements(parsed.balancerId);
+    case 'cancel':
+      return subjects.cancel(parsed.gatewayId);
   }
 }
 
@@ -52,6 +54,7 @@ const realTokens = [
   'agent',
   'stream',
   'placements',
+  'cancel',
   ...SERVICE_ENDPOINTS,
   ...AGENT_VERBS,
 ];
@@ -77,7 +80,10 @@ describe('parseSubject on hostile subjects', () => {
       ['adagen'],
       [],
     );
-    const family = fc.oneof(fc.constantFrom('svc', 'agent', 'stream', 'placements'), token);
+    const family = fc.oneof(
+      fc.constantFrom('svc', 'agent', 'stream', 'placements', 'cancel'),
+      token,
+    );
     const tail = fc.array(fc.oneof(fc.constantFrom(...AGENT_VERBS, ...SERVICE_ENDPOINTS), token), {
       maxLength: 3,
     });
@@ -107,6 +113,7 @@ describe('subject builders on hostile ids', () => {
     (id) => subjects.stream(id, 'r-1'),
     (id) => subjects.stream('gw', id),
     (id) => subjects.placements(id),
+    (id) => subjects.cancel(id),
   ];
 
   it('a valid id builds a subject that parses back to it; any other throws bad_request', () => {

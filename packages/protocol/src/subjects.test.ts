@@ -51,6 +51,10 @@ describe('parseSubject', () => {
       ok: true,
       value: { kind: 'placements', balancerId: 'b' },
     });
+    expect(parseSubject(subjects.cancel('gw-1'))).toEqual({
+      ok: true,
+      value: { kind: 'cancel', gatewayId: 'gw-1' },
+    });
   });
 
   it.each([
@@ -61,6 +65,7 @@ describe('parseSubject', () => {
     ['adagen.v1.stream.gw', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.stream.gw.r.extra', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.placements.>', /placements\.<balancerId>/],
+    ['adagen.v1.cancel.gw.extra', /cancel\.<gatewayId>/],
     ['adagen.v1.other.x', /expected family/],
     ['', /prefix/],
   ])('rejects %j with unknown_subject', (subject, why) => {

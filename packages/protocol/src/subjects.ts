@@ -18,6 +18,7 @@
  * | `adagen.v1.agent.<instanceId>.kv` | agent → agent (KV hand-off of split plans) | `KvHandoffNotice` |
  * | `adagen.v1.stream.<gatewayId>.<requestId>` | agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
  * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
+ * | `adagen.v1.cancel.<gatewayId>` | that gateway (client gone, retry) or a planner (rollback) → every agent | `RequestCancel` |
  *
  * Service endpoints are served through the NATS Service API; replicas share a subject through
  * the service's queue group. The `.kv` subject is addressed to the receiving agent's id.
@@ -47,6 +48,7 @@ export const TOKEN_POSITIONS = {
   streamGatewayId: 3,
   streamRequestId: 4,
   placementsBalancerId: 3,
+  cancelGatewayId: 3,
 } as const;
 
 function checkedId(field: string, value: string): string {
@@ -81,6 +83,10 @@ export const subjects = {
   placements(balancerId: string): string {
     return `${SUBJECT_PREFIX}.placements.${checkedId('balancerId', balancerId)}`;
   },
+  /** `adagen.v1.cancel.<gatewayId>`: cancels of requests that gateway holds. */
+  cancel(gatewayId: string): string {
+    return `${SUBJECT_PREFIX}.cancel.${checkedId('gatewayId', gatewayId)}`;
+  },
 } as const;
 
 /** Wildcards for subscribers that listen to every publisher of a kind. */
@@ -101,6 +107,8 @@ export const wildcards = {
     `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*`,
   /** Every balancer's placement notices. */
   placements: `${SUBJECT_PREFIX}.placements.*`,
+  /** Every gateway's cancels (what agents subscribe to). */
+  cancels: `${SUBJECT_PREFIX}.cancel.*`,
 } as const;
 
 /** A concrete subject, parsed into its kind and ids. */
@@ -108,7 +116,8 @@ export type ParsedSubject =
   | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
   | { readonly kind: 'agent'; readonly instanceId: string; readonly verb: AgentVerb }
   | { readonly kind: 'stream'; readonly gatewayId: string; readonly requestId: string }
-  | { readonly kind: 'placements'; readonly balancerId: string };
+  | { readonly kind: 'placements'; readonly balancerId: string }
+  | { readonly kind: 'cancel'; readonly gatewayId: string };
 
 function includes<T extends string>(list: readonly T[], value: string | undefined): value is T {
   return value !== undefined && (list as readonly string[]).includes(value);
@@ -141,8 +150,12 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
       if (tokens.length === 4 && a !== undefined && idsOk(a))
         return ok({ kind: 'placements', balancerId: a });
       return fail(`expected ${SUBJECT_PREFIX}.placements.<balancerId>`);
+    case 'cancel':
+      if (tokens.length === 4 && a !== undefined && idsOk(a))
+        return ok({ kind: 'cancel', gatewayId: a });
+      return fail(`expected ${SUBJECT_PREFIX}.cancel.<gatewayId>`);
     case undefined:
     default:
-      return fail('expected family svc, agent, stream or placements');
+      return fail('expected family svc, agent, stream, placements or cancel');
   }
 }

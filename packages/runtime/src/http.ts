@@ -7,6 +7,23 @@ import type { Logger } from './logger.js';
 /** Extra routes a service mounts next to the built-in ones. Return false to fall through to 404. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
+/** Why a client was turned away before its request reached a route. */
+export type HttpRejectReason = 'max_connections' | 'timeout' | 'bad_http';
+
+/** Protection against slow, malformed or too many clients (the public API server sets these). */
+export interface HttpLimits {
+  /** The client must send its headers within this. @default 60000 (Node's) */
+  readonly headersTimeoutMs?: number;
+  /** …and its whole request within this. @default 300000 (Node's) */
+  readonly requestTimeoutMs?: number;
+  /** Idle keep-alive sockets close after this. @default 5000 (Node's) */
+  readonly keepAliveTimeoutMs?: number;
+  /** Sockets at once; beyond, new ones are dropped. @default unlimited */
+  readonly maxConnections?: number;
+  /** Called for each client turned away (for a counter). */
+  readonly onReject?: (reason: HttpRejectReason) => void;
+}
+
 export interface OpsServerOptions {
   readonly registry: Registry;
   /** `/readyz` answers 200 while this returns true (typically: lifecycle state is `ready`). */
@@ -17,6 +34,7 @@ export interface OpsServerOptions {
   readonly host?: string;
   readonly routes?: readonly HttpRoute[];
   readonly logger?: Logger;
+  readonly limits?: HttpLimits;
 }
 
 export interface OpsServer extends AsyncDisposable {
@@ -50,12 +68,39 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       send(res, 404, 'text/plain', 'not found\n');
     }
   };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger?.error({ err: error, url: req.url }, 'ops http handler failed');
-      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
-      else res.destroy();
-    });
+  const limits = options.limits ?? {};
+  const headersTimeout = limits.headersTimeoutMs ?? 60_000;
+  const requestTimeout = Math.max(limits.requestTimeoutMs ?? 300_000, headersTimeout);
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5000,
+      // How often Node checks those timeouts (its default, 30 s, would let a slow client linger).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeout / 4)),
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        logger?.error({ err: error, url: req.url }, 'ops http handler failed');
+        if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+        else res.destroy();
+      });
+    },
+  );
+  if (limits.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
+  server.on('drop', () => limits.onReject?.('max_connections'));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    limits.onReject?.(timeout ? 'timeout' : 'bad_http');
+    // As Node's default handler: answer only when no response has started on this socket.
+    const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && pending?.headersSent !== true)
+      socket.end(
+        timeout
+          ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+          : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
+    else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

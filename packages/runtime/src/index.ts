@@ -11,6 +11,7 @@ export { subscribe } from './subscribe.js';
 export {
   ADAGEN_ERROR_CODE_HEADER,
   ADAGEN_ERROR_RETRYABLE_HEADER,
+  ADAGEN_RETRY_AFTER_MS_HEADER,
   errorFromReply,
   serviceErrorReply,
 } from './service-errors.js';
@@ -28,7 +29,13 @@ export type { RuntimeConfig } from './runtime-config.js';
 export { runtimeConfigSchema, runtimeConfigShape } from './runtime-config.js';
 export type { MessageOutcome, MetricsOptions, RuntimeMetrics } from './metrics.js';
 export { MESSAGE_OUTCOMES, createMetricsRegistry, runtimeMetrics } from './metrics.js';
-export type { HttpRoute, OpsServer, OpsServerOptions } from './http.js';
+export type {
+  HttpLimits,
+  HttpRejectReason,
+  HttpRoute,
+  OpsServer,
+  OpsServerOptions,
+} from './http.js';
 export { startOpsServer } from './http.js';
 export type { ServiceRuntime, StartRuntimeOptions } from './runtime.js';
 export { startRuntime } from './runtime.js';

@@ -24,6 +24,19 @@ describe('service error headers', () => {
     expect(received?.retryable).toBe(false);
   });
 
+  it('round-trip retryAfterMs (overload backlog); a foreign value is ignored', () => {
+    const received = errorFromReply(
+      asReply(new AdagenError('overloaded', 'fleet full', { retryAfterMs: 2345.6 })),
+    );
+    expect(received?.retryAfterMs).toBe(2346);
+    expect(errorFromReply(asReply(new AdagenError('overloaded', 'x')))?.retryAfterMs).toBe(
+      undefined,
+    );
+    const h = asReply(new AdagenError('overloaded', 'x')).headers;
+    h.set('Adagen-Retry-After-Ms', 'soon');
+    expect(errorFromReply({ headers: h })?.retryAfterMs).toBe(undefined);
+  });
+
   it('falls back to the status when a foreign service sent no AdaGen code', () => {
     const h = headers();
     h.set(ServiceErrorCodeHeader, '503');

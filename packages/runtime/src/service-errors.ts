@@ -7,6 +7,8 @@ import { ServiceErrorCodeHeader, ServiceErrorHeader } from '@nats-io/services';
 export const ADAGEN_ERROR_CODE_HEADER = 'Adagen-Error-Code';
 /** `true` / `false`: whether the caller may retry (when it differs from the table's default). */
 export const ADAGEN_ERROR_RETRYABLE_HEADER = 'Adagen-Error-Retryable';
+/** Wall ms after which a retry may succeed (an overloaded fleet's predicted backlog). */
+export const ADAGEN_RETRY_AFTER_MS_HEADER = 'Adagen-Retry-After-Ms';
 
 /** Longest error description sent in a header. */
 const MAX_DESCRIPTION_CHARS = 1024;
@@ -31,6 +33,8 @@ export function serviceErrorReply(error: AdagenError): {
   const h = headers();
   h.set(ADAGEN_ERROR_CODE_HEADER, error.code);
   h.set(ADAGEN_ERROR_RETRYABLE_HEADER, String(error.retryable));
+  if (error.retryAfterMs !== undefined)
+    h.set(ADAGEN_RETRY_AFTER_MS_HEADER, String(Math.round(error.retryAfterMs)));
   return { status: error.httpStatus, description: headerSafe(error.message), headers: h };
 }
 
@@ -44,10 +48,12 @@ export function errorFromReply(msg: Pick<Msg, 'headers'>): AdagenError | undefin
     : errorCodeForStatus(Number.parseInt(status, 10) || 500);
   const description = msg.headers?.get(ServiceErrorHeader) ?? '';
   const retryable = msg.headers?.get(ADAGEN_ERROR_RETRYABLE_HEADER);
+  const after = Number.parseInt(msg.headers?.get(ADAGEN_RETRY_AFTER_MS_HEADER) ?? '', 10);
   return new AdagenError(resolved, description === '' ? `service error ${status}` : description, {
     retryable:
       retryable === undefined || retryable === ''
         ? ERROR_TABLE[resolved].retryable
         : retryable === 'true',
+    ...(Number.isFinite(after) && after >= 0 ? { retryAfterMs: Math.min(after, 3_600_000) } : {}),
   });
 }

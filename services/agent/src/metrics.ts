@@ -47,5 +47,10 @@ export function agentMetrics(registry: Registry, agent: SimAgent): void {
   counter('adagen_agent_iterations_total', 'Engine iterations run', () => agent.counts.iterations);
   counter('adagen_agent_finished_total', 'Requests finished here', () => agent.counts.finished);
   counter('adagen_agent_failed_total', 'Requests failed here', () => agent.counts.failed);
+  counter(
+    'adagen_agent_cancelled_total',
+    'Requests cancelled here (client gone, retried elsewhere, plan rolled back)',
+    () => agent.counts.cancelled,
+  );
   counter('adagen_agent_preemptions_total', 'Preemptions', () => agent.counts.preemptions);
 }

@@ -15,8 +15,11 @@ import {
   createCodec,
   dispatchAckSchema,
   kvHandoffNoticeSchema,
+  parseSubject,
+  requestCancelSchema,
   streamMessageSchema,
   subjects,
+  wildcards,
 } from '@adagen/protocol';
 import { startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
@@ -115,6 +118,20 @@ export async function startAgent(
     lifecycle: rt.lifecycle,
     handler: (n) => {
       agent.kvNotice(n);
+      return Promise.resolve();
+    },
+  });
+  // Cancels from gateways (client gone, retry) and planners (rollback), for every agent: each
+  // applies those for requests it holds for the gateway the subject names.
+  subscribe(rt.nc, wildcards.cancels, {
+    schema: requestCancelSchema,
+    logger: rt.logger,
+    registry: rt.registry,
+    lifecycle: rt.lifecycle,
+    handler: (c, { subject }) => {
+      const parsed = parseSubject(subject);
+      if (parsed.ok && parsed.value.kind === 'cancel' && agent.cancel(c, parsed.value.gatewayId))
+        rt.logger.debug({ requestId: c.requestId, reason: c.reason }, 'request cancelled');
       return Promise.resolve();
     },
   });

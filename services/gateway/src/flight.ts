@@ -1,26 +1,28 @@
 /**
- * One request held by the gateway, from receipt to its one outcome: tokens that arrive before
- * the plan is accepted are buffered; once accepted, a streaming response sends SSE chunks and a
- * whole response collects the text; the agent's `done` or `error`, the deadline, or the client
- * going away ends it, exactly once.
+ * One request held by the gateway, from receipt to its one outcome, across its placement
+ * attempts. Only the current attempt's stream messages count (a superseded attempt that still
+ * runs somewhere is ignored, and cancelled by the gateway). Before an attempt is accepted its
+ * tokens are buffered; once accepted, a streaming response sends SSE chunks and a whole
+ * response collects the text. An attempt that fails in a retryable way (no placement in time,
+ * a retryable error from the chain or the agent, an agent of its plan gone) is placed again
+ * while nothing was sent to the client and attempts and time remain; otherwise the client gets
+ * one clear error. The agent's `done` or `error`, the deadline or the client going away ends
+ * the request, exactly once.
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayRequest, ResponseMeta } from '@adagen/fleet';
-import {
-  SSE_DONE,
-  completionResponse,
-  errorBody,
-  sseData,
-  streamChunk,
-  usageChunk,
-} from '@adagen/fleet';
-import { AdagenError } from '@adagen/protocol';
+import { SSE_DONE, completionResponse, errorBody, sseData, streamChunk } from '@adagen/fleet';
+import { usageChunk } from '@adagen/fleet';
+import { AdagenError, planInstanceIds } from '@adagen/protocol';
 import type { OutcomeDone, PlanResult, StreamMessage } from '@adagen/protocol';
 import type { Logger } from '@adagen/runtime';
 import { sendError } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export type FlightEnd = 'ok' | AdagenError['code'] | 'client_closed';
+
+/** Retryable for the client, but not by the gateway: shedding must stay immediate. */
+const SHED_CODES: ReadonlySet<AdagenError['code']> = new Set(['overloaded', 'rate_limited']);
 
 export interface FlightOptions {
   readonly requestId: string;
@@ -32,14 +34,26 @@ export interface FlightOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly retryAfterS: number;
+  /** Whether another attempt may start now (attempts and time left). */
+  readonly mayRetry: (attempt: number) => boolean;
   /** Called once, when the request has its outcome. */
   readonly onEnd: (end: FlightEnd) => void;
 }
 
+/** How the current attempt ended without ending the request: place it again. */
+export type AttemptSettled = { readonly retry: AdagenError } | { readonly ended: true };
+
 export class Flight {
-  private accepted = false;
   private ended = false;
-  private readonly early: StreamMessage[] = [];
+  private attemptNo = -1;
+  private accepted = false;
+  /** The attempt may hold work on agents (placement pending or accepted). */
+  private holding = false;
+  private readonly instances = new Set<string>();
+  private early: StreamMessage[] = [];
+  private settle: ((s: AttemptSettled) => void) | undefined;
+  private headersWritten = false;
+  private tokenSent = false;
   private nextSeq = 0;
   private text = '';
   private firstTokenWallMs: number | undefined;
@@ -56,45 +70,103 @@ export class Flight {
     return this.ended;
   }
 
-  /** Every agent of the plan took the request. */
-  accept(result: PlanResult): void {
-    if (this.ended || this.accepted) return;
-    this.accepted = true;
+  get attempt(): number {
+    return this.attemptNo;
+  }
+
+  /** The current attempt may hold work on agents (a cancel is worth sending). */
+  get mayHoldWork(): boolean {
+    return this.holding || this.accepted;
+  }
+
+  /** Instances the current attempt is known to run on. */
+  get instanceIds(): ReadonlySet<string> {
+    return this.instances;
+  }
+
+  /** Starts attempt `n`; resolves when it must be retried or the request ended. */
+  startAttempt(n: number): Promise<AttemptSettled> {
+    this.attemptNo = n;
+    this.accepted = false;
+    this.holding = true;
+    this.instances.clear();
+    this.early = [];
+    this.nextSeq = 0;
+    this.text = '';
+    this.firstTokenWallMs = undefined;
+    return new Promise((resolve) => {
+      if (this.ended) resolve({ ended: true });
+      else this.settle = resolve;
+    });
+  }
+
+  /** The decision chain answered attempt `n` with a plan every agent accepted. */
+  accept(n: number, result: PlanResult): void {
+    if (this.ended || n !== this.attemptNo || this.accepted) return;
+    for (const id of planInstanceIds(result.plan)) this.instances.add(id);
     this.headers = { 'x-request-id': this.o.requestId, 'x-adagen-plan': result.plan.kind };
+    if (n > 0) this.headers['x-adagen-attempt'] = String(n);
     if (result.acceptedAtMs !== undefined) {
       const controlMs = Math.max(0, result.acceptedAtMs - this.o.receivedWallMs);
       this.headers['x-adagen-dispatch-ms'] = controlMs.toFixed(3);
       this.o.metrics.controlPlane.observe(controlMs / 1000);
     }
-    if (this.o.req.stream) {
-      this.o.res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        ...this.headers,
-      });
-      this.o.res.flushHeaders();
-      if (this.o.meta.endpoint === 'chat')
-        this.write(sseData(streamChunk(this.o.meta, { role: true, text: '' })));
+    this.markAccepted();
+  }
+
+  /**
+   * Attempt `n` failed before or after acceptance. Once tokens of the attempt flow, a failure of
+   * the decision chain's reply (a replica died after dispatch) only means the reply was lost.
+   */
+  attemptFailed(n: number, error: AdagenError, fromChain = false): void {
+    if (this.ended || n !== this.attemptNo) return;
+    if (fromChain) {
+      this.holding = error.code === 'deadline_exceeded' || error.code === 'unavailable';
+      if (this.early.length > 0) {
+        this.headers = { 'x-request-id': this.o.requestId };
+        return this.markAccepted(); // tokens are here: the plan runs, its reply was lost
+      }
     }
-    for (const m of this.early.splice(0)) this.message(m);
+    if (
+      error.retryable &&
+      !SHED_CODES.has(error.code) &&
+      !this.tokenSent &&
+      this.o.mayRetry(n + 1)
+    ) {
+      this.o.metrics.retries.inc({ reason: error.code });
+      this.o.logger.info({ attempt: n, code: error.code, err: error.message }, 'placing again');
+      const settle = this.settle;
+      this.settle = undefined;
+      settle?.({ retry: error });
+      return;
+    }
+    this.fail(error);
+  }
+
+  /** An agent the current attempt runs on stopped (no state, or announced down). */
+  instanceLost(instanceId: string, why: string): void {
+    if (this.ended || !this.instances.has(instanceId)) return;
+    const sent = this.tokenSent ? ` after ${this.nextSeq} tokens were sent` : '';
+    this.attemptFailed(
+      this.attemptNo,
+      new AdagenError('instance_failed', `instance ${instanceId} ${why}${sent}`),
+    );
   }
 
   /** A message on the request's stream subject. */
   message(m: StreamMessage): void {
-    if (this.ended) return;
+    if (this.ended || m.attempt !== this.attemptNo) return;
+    if (m.instanceId !== undefined) this.instances.add(m.instanceId);
+    if (m.type === 'error') {
+      const error = new AdagenError(m.code, m.message, { retryable: m.retryable });
+      return this.attemptFailed(m.attempt, error);
+    }
     if (!this.accepted) {
       this.early.push(m);
       return;
     }
-    switch (m.type) {
-      case 'token':
-        return this.token(m.seq, m.text);
-      case 'done':
-        return this.finish(m);
-      case 'error':
-        return this.fail(new AdagenError(m.code, m.message, { retryable: m.retryable }));
-    }
+    if (m.type === 'token') this.token(m.seq, m.text);
+    else this.finish(m);
   }
 
   /** Ends the request with an error (before or after it was accepted). */
@@ -112,6 +184,25 @@ export class Flight {
     this.end(error.code);
   }
 
+  private markAccepted(): void {
+    this.accepted = true;
+    if (this.o.req.stream && !this.headersWritten) {
+      this.headersWritten = true;
+      this.o.res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        ...this.headers,
+      });
+      this.o.res.flushHeaders();
+      if (this.o.meta.endpoint === 'chat')
+        this.write(sseData(streamChunk(this.o.meta, { role: true, text: '' })));
+    }
+    const early = this.early;
+    this.early = [];
+    for (const m of early) this.message(m);
+  }
+
   private token(seq: number, text: string): void {
     if (seq < this.nextSeq) return; // a repeat
     this.nextSeq = seq + 1;
@@ -121,8 +212,10 @@ export class Flight {
       this.o.metrics.ttft.observe((now - this.o.receivedWallMs) / 1000);
     }
     this.lastTokenWallMs = now;
-    if (this.o.req.stream) this.write(sseData(streamChunk(this.o.meta, { text })));
-    else this.text += text;
+    if (this.o.req.stream) {
+      this.tokenSent = true;
+      this.write(sseData(streamChunk(this.o.meta, { text })));
+    } else this.text += text;
   }
 
   private finish(m: OutcomeDone): void {
@@ -136,14 +229,8 @@ export class Flight {
     this.o.metrics.e2e.observe((this.o.wallNowMs() - this.o.receivedWallMs) / 1000);
     const res = this.o.res;
     if (this.o.req.stream) {
-      this.write(
-        sseData(
-          streamChunk(this.o.meta, {
-            finishReason: m.finishReason,
-            ...(this.o.meta.endpoint === 'chat' ? {} : { text: '' }),
-          }),
-        ),
-      );
+      const last = this.o.meta.endpoint === 'chat' ? {} : { text: '' };
+      this.write(sseData(streamChunk(this.o.meta, { finishReason: m.finishReason, ...last })));
       if (this.o.req.includeUsage) this.write(sseData(usageChunk(this.o.meta, usage)));
       this.write(SSE_DONE);
       res.end();
@@ -158,12 +245,15 @@ export class Flight {
   }
 
   private write(chunk: string): void {
-    if (!this.o.res.writableEnded) this.o.res.write(chunk);
+    if (!this.o.res.writableEnded && !this.o.res.destroyed) this.o.res.write(chunk);
   }
 
   private end(how: FlightEnd): void {
     if (this.ended) return;
     this.ended = true;
+    const settle = this.settle;
+    this.settle = undefined;
+    settle?.({ ended: true });
     this.o.onEnd(how);
   }
 }

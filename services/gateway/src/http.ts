@@ -3,20 +3,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody } from '@adagen/fleet';
 import { AdagenError } from '@adagen/protocol';
 
+/**
+ * `Retry-After` in whole seconds: from the error when it carries a prediction (overload backlog,
+ * rate limit refill), else the configured default; at least 1 when predicted, at most an hour.
+ */
+export function retryAfterSeconds(error: AdagenError, fallbackS: number): number {
+  if (error.retryAfterMs === undefined) return fallbackS;
+  return Math.min(3600, Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+}
+
 /** Sends OpenAI's error JSON with the table's status (and `Retry-After` for 429 / 503). */
 export function sendError(
   res: ServerResponse,
   error: AdagenError,
   param: string | null,
   retryAfterS: number,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): void {
-  if (res.headersSent) {
+  if (res.headersSent || res.destroyed) {
     res.end();
     return;
   }
   const status = error.httpStatus;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (status === 429 || status === 503) headers['retry-after'] = String(retryAfterS);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+  if (status === 429 || status === 503)
+    headers['retry-after'] = String(retryAfterSeconds(error, retryAfterS));
   res.writeHead(status, headers);
   res.end(JSON.stringify(errorBody(error, param)));
 }

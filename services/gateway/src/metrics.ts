@@ -11,6 +11,9 @@ export interface GatewayMetrics {
   readonly e2e: Histogram;
   readonly controlPlane: Histogram;
   readonly inFlight: Gauge;
+  readonly retries: Counter<'reason'>;
+  readonly cancels: Counter<'reason'>;
+  readonly rejected: Counter<'reason'>;
 }
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
@@ -49,6 +52,24 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     inFlight: new Gauge({
       name: 'adagen_gateway_in_flight',
       help: 'Requests the gateway holds',
+      registers,
+    }),
+    retries: new Counter({
+      name: 'adagen_gateway_retries_total',
+      help: 'Requests placed again, by the error that ended the previous attempt',
+      labelNames: ['reason'],
+      registers,
+    }),
+    cancels: new Counter({
+      name: 'adagen_gateway_cancels_total',
+      help: 'Cancels sent to the agents, by reason (client_closed, retry, deadline, failed)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'adagen_http_rejected_total',
+      help: 'HTTP clients turned away before a request: dropped connections (over httpMaxConnections), timed-out headers or bodies, malformed HTTP',
+      labelNames: ['reason'],
       registers,
     }),
   };

@@ -1,31 +1,38 @@
 /**
- * The gateway: OpenAI-compatible HTTP in front of the fleet. Validates the body, gives the
- * request an id and a deadline, registers it for its stream subject, and asks `svc.classify`
- * (which answers once the agents accepted the plan). Tokens arrive straight from the agents on
- * `adagen.v1.stream.<gatewayId>.<requestId>`; every accepted request ends in exactly one
- * outcome for the client (done, error, or 504 at the deadline).
+ * The gateway: OpenAI-compatible HTTP in front of the fleet. Checks the API key and the caller's
+ * rate limit, sheds beyond `maxInFlight`, validates the body, gives the request an id and a
+ * deadline, registers it for its stream subject, and places it (`svc.classify`, which answers
+ * once the agents accepted the plan), again if an attempt fails in a retryable way. Tokens
+ * arrive straight from the agents on `adagen.v1.stream.<gatewayId>.<requestId>`; every accepted
+ * request ends in exactly one outcome for the client (done, error, or 504 at the deadline), and
+ * agents are told (`adagen.v1.cancel.<gatewayId>`) when a request they hold is abandoned.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadFieldError, modelsList, parseOpenAiBody, responseId } from '@adagen/fleet';
 import type { GatewayRequest, OpenAiEndpoint } from '@adagen/fleet';
 import {
   AdagenError,
-  inferenceRequestSchema,
+  createCodec,
   normalizeError,
-  planResultSchema,
+  requestCancelSchema,
   streamMessageSchema,
   subjects,
   wildcards,
 } from '@adagen/protocol';
-import type { InferenceRequest } from '@adagen/protocol';
-import { request, startOpsServer, startRuntime, subscribe } from '@adagen/runtime';
+import type { CancelReason, InferenceRequest } from '@adagen/protocol';
+import { startOpsServer, startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, OpsServer, ServiceRuntime } from '@adagen/runtime';
-import { fleetClockOf, randomSuffix } from '@adagen/svc-shared';
+import { fleetClockOf, randomSuffix, staleAfterMs } from '@adagen/svc-shared';
+import { Gatekeeper, keysFromList, parseKeysFile } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { Flight } from './flight.js';
+import type { FlightEnd } from './flight.js';
 import { readJsonBody, sendError } from './http.js';
+import { LivenessTracker, watchLiveness } from './liveness.js';
 import { gatewayMetrics } from './metrics.js';
+import { backoffMs, placeWithRetries } from './place.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 
@@ -34,6 +41,8 @@ export interface GatewayRuntime extends ServiceRuntime {
   /** The OpenAI API base, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly api: OpsServer;
+  /** Requests held now (for tests: back to 0 once every client has its outcome). */
+  readonly inFlight: () => number;
 }
 
 const ROUTES: Readonly<Record<string, OpenAiEndpoint>> = {
@@ -41,12 +50,28 @@ const ROUTES: Readonly<Record<string, OpenAiEndpoint>> = {
   '/v1/chat/completions': 'chat',
 };
 
+const cancelCodec = createCodec(requestCancelSchema);
+
+const cancelReasonOf = (end: FlightEnd): CancelReason =>
+  end === 'client_closed' ? 'client_closed' : end === 'deadline_exceeded' ? 'deadline' : 'failed';
+
 export async function startGateway(
   config: GatewayConfig,
   options: { logger?: Logger } = {},
 ): Promise<GatewayRuntime> {
   const gatewayId = config.gatewayId ?? `gw-${randomSuffix()}`;
   const clock = fleetClockOf(config);
+  const keys = [
+    ...keysFromList(config.apiKeys),
+    ...(config.apiKeysFile === undefined
+      ? []
+      : parseKeysFile(readFileSync(config.apiKeysFile, 'utf8'))),
+  ];
+  const gate = new Gatekeeper({
+    keys,
+    ratePerS: config.rateLimitPerS,
+    burst: config.rateLimitBurst,
+  });
   const rt = await startRuntime({
     service: { name: 'gateway', version: GATEWAY_VERSION, description: 'OpenAI-compatible HTTP' },
     config,
@@ -58,6 +83,14 @@ export async function startGateway(
   const flights = new Map<string, Flight>();
   const createdS = Math.floor(Date.now() / 1000);
   const retryAfterS = config.retryAfterS;
+  const fail = (res: ServerResponse, e: AdagenError, param: string | null = null) =>
+    sendError(
+      res,
+      e,
+      param,
+      retryAfterS,
+      e.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {},
+    );
 
   subscribe(rt.nc, wildcards.gatewayStreams(gatewayId), {
     schema: streamMessageSchema,
@@ -69,58 +102,66 @@ export async function startGateway(
       return Promise.resolve();
     },
   });
+  const liveness = new LivenessTracker(staleAfterMs(config, clock));
+  watchLiveness({
+    rt,
+    clock,
+    tracker: liveness,
+    sweepEveryMs: config.statePeriodMs,
+    onLost: ({ instanceId, why }) => {
+      for (const f of flights.values()) f.instanceLost(instanceId, why);
+    },
+  });
+  const cancel = (requestId: string, upToAttempt: number, reason: CancelReason) => {
+    if (rt.nc.isClosed()) return;
+    metrics.cancels.inc({ reason });
+    rt.nc.publish(
+      subjects.cancel(gatewayId),
+      cancelCodec.encode({
+        v: 1,
+        type: 'request_cancel',
+        requestId,
+        upToAttempt,
+        reason,
+        atMs: clock.nowMs(),
+      }),
+    );
+  };
 
   const run = async (endpoint: OpenAiEndpoint, req: IncomingMessage, res: ServerResponse) => {
     const receivedWallMs = clock.wallNowMs();
     const work = rt.lifecycle.begin();
     if (work === undefined) {
       metrics.requests.inc({ endpoint, outcome: 'unavailable' });
-      return sendError(
-        res,
-        new AdagenError('unavailable', `gateway is ${rt.lifecycle.state}`),
-        null,
-        retryAfterS,
-      );
+      req.resume();
+      return fail(res, new AdagenError('unavailable', `gateway is ${rt.lifecycle.state}`));
     }
     try {
-      if (flights.size >= config.maxInFlight) {
-        metrics.requests.inc({ endpoint, outcome: 'overloaded' });
-        req.resume();
-        return sendError(
-          res,
-          new AdagenError(
-            'overloaded',
-            `gateway holds ${flights.size} requests (max ${config.maxInFlight})`,
-          ),
-          null,
-          retryAfterS,
-        );
-      }
       let parsed: GatewayRequest;
       try {
+        gate.admit(gate.authenticate(req.headers.authorization), receivedWallMs);
+        if (flights.size >= config.maxInFlight)
+          throw new AdagenError(
+            'overloaded',
+            `gateway holds ${flights.size} requests (max ${config.maxInFlight})`,
+          );
         parsed = parseOpenAiBody(endpoint, await readJsonBody(req, config.maxBodyBytes), config);
       } catch (thrown) {
         const error = normalizeError(thrown, 'bad_request');
         metrics.requests.inc({ endpoint, outcome: error.code });
         if (error.code === 'payload_too_large') res.setHeader('connection', 'close');
         req.resume();
-        return sendError(
-          res,
-          error,
-          thrown instanceof BadFieldError ? thrown.param : null,
-          retryAfterS,
-        );
+        return fail(res, error, thrown instanceof BadFieldError ? thrown.param : null);
       }
       if (!config.models.includes(parsed.model)) {
         metrics.requests.inc({ endpoint, outcome: 'not_found' });
-        return sendError(
+        return fail(
           res,
           new AdagenError(
             'not_found',
             `model: "${parsed.model}" is not served here (models: ${config.models.join(', ')})`,
           ),
           'model',
-          retryAfterS,
         );
       }
       await admit(endpoint, parsed, res, receivedWallMs, work.signal);
@@ -139,11 +180,13 @@ export async function startGateway(
     const requestId = randomUUID().replaceAll('-', '');
     const logger = rt.logger.child({ requestId });
     const receivedAtMs = clock.nowMs();
+    const deadlineWallMs = receivedWallMs + config.requestTimeoutMs;
+    const remainingMs = () => deadlineWallMs - clock.wallNowMs();
     let settle: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const flight = new Flight({
+    const flight: Flight = new Flight({
       requestId,
       req: parsed,
       meta: {
@@ -158,11 +201,15 @@ export async function startGateway(
       metrics,
       logger,
       retryAfterS,
+      mayRetry: (next) =>
+        next < config.maxAttempts && remainingMs() > backoffMs(config.retryBackoffMs, next) + 10,
       onEnd: (how) => {
         flights.delete(requestId);
         metrics.inFlight.set(flights.size);
         metrics.requests.inc({ endpoint, outcome: how });
         clearTimeout(deadline);
+        if (how !== 'ok' && flight.mayHoldWork)
+          cancel(requestId, flight.attempt, cancelReasonOf(how));
         logger.debug({ outcome: how, ms: clock.wallNowMs() - receivedWallMs }, 'request ended');
         settle();
       },
@@ -197,30 +244,15 @@ export async function startGateway(
     if (parsed.targetOutputTokens !== undefined) ir.targetOutputTokens = parsed.targetOutputTokens;
     if (parsed.sampling !== undefined) ir.sampling = parsed.sampling;
     if (parsed.user !== undefined) ir.tenant = parsed.user;
-    logger.debug(
-      { endpoint, stream: parsed.stream, maxTokens: parsed.maxTokens },
-      'request received',
-    );
-    const result = await request(
-      rt.nc,
-      subjects.classify,
-      inferenceRequestSchema,
-      planResultSchema,
-      ir,
-      {
-        timeoutMs: config.requestTimeoutMs,
-      },
-    );
-    if (result.ok) {
-      logger.debug({ plan: result.value.plan, policy: result.value.policy }, 'request accepted');
-      flight.accept(result.value);
-    } else {
-      const e = result.error;
-      // A hop that timed out is the request's deadline from the client's point of view.
-      flight.fail(
-        e.code === 'deadline_exceeded' ? new AdagenError('deadline_exceeded', e.message) : e,
-      );
-    }
+    logger.debug({ endpoint, stream: parsed.stream, maxTokens: parsed.maxTokens }, 'received');
+    await placeWithRetries(flight, ir, {
+      nc: rt.nc,
+      attemptTimeoutMs: config.attemptTimeoutMs,
+      retryBackoffMs: config.retryBackoffMs,
+      remainingMs,
+      cancel: (upTo) => cancel(requestId, upTo, 'retry'),
+      ended,
+    });
     await ended;
     shutdown.removeEventListener('abort', onShutdown);
   };
@@ -230,32 +262,30 @@ export async function startGateway(
     const endpoint = ROUTES[path];
     if (endpoint !== undefined) {
       if (req.method !== 'POST') {
-        sendError(
-          res,
-          new AdagenError('not_found', `${req.method ?? '?'} ${path}: use POST`),
-          null,
-          retryAfterS,
-        );
+        req.resume();
+        fail(res, new AdagenError('not_found', `${req.method ?? '?'} ${path}: use POST`));
         return true;
       }
       run(endpoint, req, res).catch((error: unknown) => {
         rt.logger.error({ err: error }, 'gateway handler failed');
-        sendError(res, normalizeError(error), null, retryAfterS);
+        fail(res, normalizeError(error));
       });
       return true;
     }
     if (path === '/v1/models' && req.method === 'GET') {
+      try {
+        gate.authenticate(req.headers.authorization);
+      } catch (error) {
+        fail(res, normalizeError(error));
+        return true;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(modelsList(config.models, createdS)));
       return true;
     }
     if (path.startsWith('/v1/')) {
-      sendError(
-        res,
-        new AdagenError('not_found', `${req.method ?? '?'} ${path}: no such route`),
-        null,
-        retryAfterS,
-      );
+      req.resume();
+      fail(res, new AdagenError('not_found', `${req.method ?? '?'} ${path}: no such route`));
       return true;
     }
     return false;
@@ -268,9 +298,26 @@ export async function startGateway(
     host: config.httpHost,
     routes: [route],
     logger: rt.logger,
+    limits: {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnections: config.httpMaxConnections,
+      onReject: (reason) => metrics.rejected.inc({ reason }),
+    },
   });
   rt.lifecycle.onStop('gateway http server', () => api.close());
   await rt.ready();
-  rt.logger.info({ gatewayId, url: api.url }, 'gateway ready');
-  return { ...rt, stop: (reason?: string) => rt.stop(reason), gatewayId, url: api.url, api };
+  rt.logger.info(
+    { gatewayId, url: api.url, apiKeys: keys.length, rateLimitPerS: config.rateLimitPerS },
+    'gateway ready',
+  );
+  return {
+    ...rt,
+    stop: (reason?: string) => rt.stop(reason),
+    gatewayId,
+    url: api.url,
+    api,
+    inFlight: () => flights.size,
+  };
 }

@@ -1,7 +1,14 @@
 /** Sending a plan's parts to its agents and collecting their acks. */
 import { dispatchesFor } from '@adagen/fleet';
-import { AdagenError, agentDispatchSchema, dispatchAckSchema, subjects } from '@adagen/protocol';
-import type { DispatchRequest, ExecutionPlan, Placement } from '@adagen/protocol';
+import {
+  AdagenError,
+  agentDispatchSchema,
+  createCodec,
+  dispatchAckSchema,
+  requestCancelSchema,
+  subjects,
+} from '@adagen/protocol';
+import type { DispatchRequest, ExecutionPlan, Placement, RequestCancel } from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { NatsConnection } from '@nats-io/nats-core';
 
@@ -22,15 +29,21 @@ export function dispatchRequestOf(p: Placement): DispatchRequest {
   return d;
 }
 
+const cancelCodec = createCodec(requestCancelSchema);
+
 /**
  * Dispatches every part at once. Resolves with the latest `acceptedAtMs` when every agent
- * accepted (or already ran) its part; rejects with the first agent's error otherwise.
+ * accepted (or already ran) its part. Otherwise rolls the plan back — a cancel of this attempt
+ * to every agent, so parts that were accepted (or whose ack was lost) free their KV at once
+ * instead of waiting for the deadline or a hand-off that never comes — and rejects with the
+ * first agent's error.
  */
 export async function dispatchPlan(
   nc: NatsConnection,
   plan: ExecutionPlan,
   p: Placement,
   timeoutMs: number,
+  nowMs: () => number,
 ): Promise<number | undefined> {
   const r = p.classification.request;
   const parts = dispatchesFor(plan, r.requestId, r.attempt, dispatchRequestOf(p));
@@ -42,13 +55,38 @@ export async function dispatchPlan(
     ),
   );
   let acceptedAtMs: number | undefined;
-  for (const ack of acks) {
-    if (!ack.ok) throw ack.error;
-    const a = ack.value;
-    if (a.status === 'rejected')
-      throw new AdagenError(a.error.code, `agent ${a.instanceId}: ${a.error.message}`);
-    if (a.status === 'accepted' && a.acceptedAtMs !== undefined)
-      acceptedAtMs = Math.max(acceptedAtMs ?? 0, a.acceptedAtMs);
+  try {
+    for (const ack of acks) {
+      if (!ack.ok) throw ack.error;
+      const a = ack.value;
+      if (a.status === 'rejected')
+        throw new AdagenError(a.error.code, `agent ${a.instanceId}: ${a.error.message}`);
+      if (a.status === 'accepted' && a.acceptedAtMs !== undefined)
+        acceptedAtMs = Math.max(acceptedAtMs ?? 0, a.acceptedAtMs);
+    }
+  } catch (error) {
+    rollback(nc, r.gatewayId, r.requestId, r.attempt, nowMs());
+    throw error;
   }
   return acceptedAtMs;
+}
+
+/** Cancels attempt `attempt` (and earlier ones) of a request on every agent. */
+export function rollback(
+  nc: NatsConnection,
+  gatewayId: string,
+  requestId: string,
+  attempt: number,
+  atMs: number,
+): void {
+  if (nc.isClosed()) return;
+  const c: RequestCancel = {
+    v: 1,
+    type: 'request_cancel',
+    requestId,
+    upToAttempt: attempt,
+    reason: 'rollback',
+    atMs,
+  };
+  nc.publish(subjects.cancel(gatewayId), cancelCodec.encode(c));
 }

@@ -91,6 +91,7 @@ export async function startPlanner(
         chosen,
         p,
         Math.min(remainingMs, config.dispatchTimeoutMs),
+        () => clock.nowMs(),
       );
     } catch (error) {
       view.dropPending(r.requestId);

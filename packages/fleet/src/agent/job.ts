@@ -1,10 +1,13 @@
 /** One request on an agent: its part(s) of the plan and what has been streamed. */
 import type { WorkKind } from '@adagen/engine';
+import { parseSubject } from '@adagen/protocol';
 import type { AgentDispatch, ExecutionPlan, KvHandoffNotice } from '@adagen/protocol';
 
 export interface Job {
   readonly requestId: string;
   readonly attempt: number;
+  /** The gateway holding the request (from its stream subject): only it may cancel the job. */
+  readonly gatewayId: string | undefined;
   readonly plan: ExecutionPlan;
   readonly request: AgentDispatch['request'];
   /** Tokens this request generates in all (the simulated engine's truth). */
@@ -27,6 +30,7 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
   return {
     requestId: d.requestId,
     attempt: d.attempt,
+    gatewayId: gatewayOf(d.request.streamSubject),
     plan: d.plan,
     request: d.request,
     outputTokens,
@@ -72,18 +76,36 @@ export class EarlyNotices {
   }
 }
 
-/** Ids finished recently, so a repeated dispatch is answered `duplicate`. */
+/** The gateway id in a stream subject (`adagen.v1.stream.<gatewayId>.<requestId>`). */
+export function gatewayOf(streamSubject: string): string | undefined {
+  const parsed = parseSubject(streamSubject);
+  return parsed.ok && parsed.value.kind === 'stream' ? parsed.value.gatewayId : undefined;
+}
+
+/**
+ * Request ids seen recently with the highest attempt seen (finished, failed or cancelled), so a
+ * repeated dispatch of that attempt or an older one is not run again; a later attempt (the
+ * gateway placing the request again) is. Bounded: the oldest ids are forgotten first.
+ */
 export class RecentIds {
-  private readonly ids = new Set<string>();
+  private readonly ids = new Map<string, number>();
 
   constructor(private readonly max = 10_000) {}
 
-  add(id: string): void {
-    this.ids.add(id);
+  add(id: string, attempt: number): void {
+    const had = this.ids.get(id);
+    this.ids.delete(id);
+    this.ids.set(id, Math.max(attempt, had ?? attempt));
     if (this.ids.size > this.max) {
-      const oldest = this.ids.values().next().value;
+      const oldest = this.ids.keys().next().value;
       if (oldest !== undefined) this.ids.delete(oldest);
     }
+  }
+
+  /** True when attempt `attempt` of `id` (or a later one) was already here. */
+  covers(id: string, attempt: number): boolean {
+    const had = this.ids.get(id);
+    return had !== undefined && had >= attempt;
   }
 
   has(id: string): boolean {

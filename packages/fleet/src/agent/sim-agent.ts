@@ -17,10 +17,17 @@ import type {
   Link,
   RejectReason,
 } from '@adagen/engine';
-import type { AgentDispatch, DispatchAck, ErrorCode, KvHandoffNotice } from '@adagen/protocol';
+import type {
+  AgentDispatch,
+  DispatchAck,
+  ErrorCode,
+  KvHandoffNotice,
+  RequestCancel,
+} from '@adagen/protocol';
+import { enqueueDecodePart, enqueuePart } from './enqueue.js';
 import type { AgentHost } from './host.js';
 import type { Job } from './job.js';
-import { EarlyNotices, RecentIds, newJob, outputTokensOf } from './job.js';
+import { EarlyNotices, RecentIds, gatewayOf, newJob, outputTokensOf } from './job.js';
 import {
   completionRecord,
   doneOutcome,
@@ -50,11 +57,20 @@ export class SimAgent {
   private readonly maxLagMs: number;
   private readonly jobs = new Map<string, Job>();
   private readonly recent = new RecentIds();
+  /** `<gatewayId>/<requestId>` → the highest attempt cancelled (a late dispatch is refused). */
+  private readonly cancelled = new RecentIds();
   private readonly early = new EarlyNotices();
   private iterationTimer: (() => void) | undefined;
   private stopped = false;
   /** Counters for metrics. */
-  readonly counts = { tokens: 0, iterations: 0, finished: 0, failed: 0, preemptions: 0 };
+  readonly counts = {
+    tokens: 0,
+    iterations: 0,
+    finished: 0,
+    failed: 0,
+    cancelled: 0,
+    preemptions: 0,
+  };
 
   constructor(options: SimAgentOptions) {
     this.id = options.instanceId;
@@ -92,8 +108,20 @@ export class SimAgent {
     if (this.stopped) return reject('unavailable', `agent ${this.id} is stopping`);
     if (d.instanceId !== this.id)
       return reject('bad_request', `dispatch for ${d.instanceId} reached agent ${this.id}`);
-    const existing = this.jobs.get(d.requestId);
-    if (this.recent.has(d.requestId) || existing?.roles.has(d.role) === true)
+    const gatewayId = gatewayOf(d.request.streamSubject);
+    if (this.cancelled.covers(`${gatewayId}/${d.requestId}`, d.attempt))
+      return reject('unavailable', `attempt ${d.attempt} of ${d.requestId} was cancelled`);
+    let existing = this.jobs.get(d.requestId);
+    // A later attempt replaces what this agent runs for an earlier one (the gateway gave up on
+    // it); the same attempt again, or an older one, is a duplicate.
+    if (existing !== undefined && d.attempt > existing.attempt) {
+      this.drop(existing);
+      existing = undefined;
+    }
+    if (
+      (existing === undefined && this.recent.covers(d.requestId, d.attempt)) ||
+      (existing !== undefined && (d.attempt < existing.attempt || existing.roles.has(d.role)))
+    )
       return { ...base, status: 'duplicate' };
     const job = existing ?? newJob(d, outputTokensOf(d));
     try {
@@ -118,8 +146,9 @@ export class SimAgent {
   /** A KV hand-off notice addressed to this agent. */
   kvNotice(n: KvHandoffNotice): void {
     const job = this.jobs.get(n.requestId);
+    if (job !== undefined && n.attempt !== job.attempt) return; // another attempt's hand-off
     if (job === undefined || !job.roles.has('decode')) {
-      if (!this.recent.has(n.requestId)) this.early.add(n);
+      if (!this.recent.covers(n.requestId, n.attempt)) this.early.add(n);
       return;
     }
     if (n.type === 'kv_aborted') {
@@ -159,6 +188,23 @@ export class SimAgent {
     return snap;
   }
 
+  /**
+   * Cancels the attempts of a request up to `c.upToAttempt` held for `gatewayId` (the gateway
+   * named in the cancel's subject): frees their KV and timers, sends nothing to the stream (its
+   * reader gave up on it). A dispatch of a cancelled attempt arriving later is refused. Returns
+   * whether a job was cancelled here.
+   */
+  cancel(c: RequestCancel, gatewayId: string): boolean {
+    this.cancelled.add(`${gatewayId}/${c.requestId}`, c.upToAttempt);
+    const job = this.jobs.get(c.requestId);
+    if (job === undefined || job.gatewayId !== gatewayId || job.attempt > c.upToAttempt)
+      return false;
+    this.drop(job);
+    this.counts.cancelled += 1;
+    this.pump();
+    return true;
+  }
+
   /** Stops the engine loop and every timer; requests still here get `unavailable`. */
   stop(): void {
     if (this.stopped) return;
@@ -171,68 +217,12 @@ export class SimAgent {
   // ---- engine work ----
 
   private start(job: Job, d: AgentDispatch): void {
-    const r = d.request;
-    const meta = {
-      maxTokens: r.maxTokens,
-      predictedOutputTokens: r.predictedOutputTokens,
-      originArrivalMs: r.arrivalMs,
-    };
-    const at = this.arrivalMs();
-    switch (d.role) {
-      case 'full':
-        this.instance.enqueue(
-          {
-            kind: 'full',
-            id: job.requestId,
-            promptTokens: r.promptTokens,
-            outputTokens: job.outputTokens,
-            meta,
-          },
-          at,
-        );
-        job.engineKind = 'full';
-        return;
-      case 'prefill':
-        this.instance.enqueue(
-          { kind: 'prefill', id: job.requestId, promptTokens: r.promptTokens, meta },
-          at,
-        );
-        job.engineKind = 'prefill';
-        return;
-      case 'segment': {
-        const seg = d.segment ?? { startToken: 0, endToken: r.promptTokens };
-        this.instance.enqueue(
-          { kind: 'segment', id: job.requestId, promptTokens: r.promptTokens, ...seg, meta },
-          at,
-        );
-        job.engineKind = 'segment';
-        return;
-      }
-      case 'decode':
-        return; // waits for the KV
-    }
+    enqueuePart(this.instance, job, d, this.arrivalMs());
   }
 
   private enqueueDecode(job: Job): void {
     if (this.stopped || !this.jobs.has(job.requestId)) return;
-    const r = job.request;
-    this.instance.enqueue(
-      {
-        kind: 'decode',
-        id: job.requestId,
-        promptTokens: r.promptTokens,
-        outputTokens: job.outputTokens,
-        generatedTokens: 1,
-        meta: {
-          maxTokens: r.maxTokens,
-          predictedOutputTokens: r.predictedOutputTokens,
-          originArrivalMs: r.arrivalMs,
-        },
-      },
-      this.arrivalMs(),
-    );
-    job.engineKind = 'decode';
-    job.tokens = Math.max(job.tokens, 1);
+    enqueueDecodePart(this.instance, job, this.arrivalMs());
     this.host.changed();
     this.pump();
   }
@@ -371,6 +361,13 @@ export class SimAgent {
     this.pump();
   }
 
+  /** Forgets a job without an outcome: off the engine, KV freed, timers cancelled. */
+  private drop(job: Job): void {
+    this.instance.cancel(job.requestId);
+    this.early.take(job.requestId);
+    this.forget(job);
+  }
+
   private releaseIfHeld(job: Job): void {
     if (this.instance.phaseOf(job.requestId) === 'held') this.instance.release(job.requestId);
   }
@@ -380,7 +377,7 @@ export class SimAgent {
     job.timers.clear();
     if (this.jobs.get(job.requestId) === job) {
       this.jobs.delete(job.requestId);
-      this.recent.add(job.requestId);
+      this.recent.add(job.requestId, job.attempt);
       this.host.changed();
     }
   }

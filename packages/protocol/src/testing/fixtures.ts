@@ -268,6 +268,14 @@ export const VALID_MESSAGES: Record<MessageName, unknown> = {
       },
     ],
   },
+  requestCancel: {
+    v: 1,
+    type: 'request_cancel',
+    requestId: 'req-0001',
+    upToAttempt: 1,
+    reason: 'client_closed',
+    atMs: 1_700_000_000_003,
+  },
 };
 
 /** A deep copy of a valid message, to break in one place. */

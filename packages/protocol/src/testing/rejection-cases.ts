@@ -395,4 +395,18 @@ export const CASES: Case[] = [
     value: 'r/1',
     expectMessage: /got "r\/1"/,
   },
+  {
+    what: 'unknown cancel reason',
+    name: 'requestCancel',
+    path: ['reason'],
+    value: 'bored',
+    expectMessage: /client_closed/,
+  },
+  {
+    what: 'negative attempt in a cancel',
+    name: 'requestCancel',
+    path: ['upToAttempt'],
+    value: -1,
+    expectMessage: /Too small/,
+  },
 ];
