@@ -67,5 +67,10 @@ export type { AdaGenPlannerOptions } from './adagen/planner.js';
 export { AdaGenPlanner } from './adagen/planner.js';
 export type { AdaGenOptions } from './adagen/policy.js';
 export { createAdaGenPolicy } from './adagen/policy.js';
-export type { AdaGenPolicyName } from './adagen/registry.js';
-export { adagenPolicyNames, policyFor, policyNames } from './adagen/registry.js';
+export type { AdaGenPolicyName, AdaGenVariantName } from './adagen/registry.js';
+export {
+  adagenPolicyNames,
+  adagenVariantNames,
+  policyFor,
+  policyNames,
+} from './adagen/registry.js';

@@ -4,7 +4,12 @@
  * Workers resolve names again in their own thread, so a policy registered with
  * `registerPolicy` must be registered by a module the worker also loads.
  */
-import { baselinePolicyNames, policyFor as schedulerPolicy, policyNames } from '@adagen/scheduler';
+import {
+  adagenVariantNames,
+  baselinePolicyNames,
+  policyFor as schedulerPolicy,
+  policyNames,
+} from '@adagen/scheduler';
 import type { PolicyFactory } from '@adagen/sim';
 import { UsageError } from './usage-error.js';
 
@@ -15,8 +20,14 @@ export function registerPolicy(name: string, factory: PolicyFactory): void {
   extraPolicies.set(name, factory);
 }
 
-export function knownPolicyNames(): string[] {
+/** What `all` means: AdaGen, its step ablations, the baselines and registered policies. */
+export function allPolicyNames(): string[] {
   return [...new Set([...policyNames, ...extraPolicies.keys()])];
+}
+
+/** Every name `--policy` accepts: `all` plus AdaGen's mechanism variants. */
+export function knownPolicyNames(): string[] {
+  return [...allPolicyNames(), ...adagenVariantNames];
 }
 
 /** What the simulator's `policy` field takes for this name. */
@@ -36,7 +47,7 @@ export function checkPolicy(flag: string, name: string): string {
 
 /** `all`, `baselines`, or a comma-separated list of known names. */
 export function parsePolicyList(flag: string, text: string): string[] {
-  if (text.trim() === 'all') return knownPolicyNames();
+  if (text.trim() === 'all') return allPolicyNames();
   if (text.trim() === 'baselines') return [...baselinePolicyNames];
   const names = text.split(',').map((s) => s.trim());
   if (names.some((n) => n === ''))

@@ -6,7 +6,7 @@ import { decide } from '../policy.js';
 import type { ClusterView, InstanceView, RequestInfo } from '../types.js';
 import type { AdaGenContext } from './context.js';
 import { createAdaGenPolicy } from './policy.js';
-import { policyFor, policyNames } from './registry.js';
+import { adagenVariantNames, policyFor, policyNames } from './registry.js';
 
 const a100 = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
 const longCtx: LatencyProfile = { ...a100, model: { ...a100.model, maxModelLen: 131072 } };
@@ -149,7 +149,9 @@ describe('AdaGen policy', () => {
       ttft: { kind: 'scale', factor: 5, floorMs: 250 },
       tpot: { kind: 'scale', factor: 5, floorMs: 50 },
     });
-    for (const name of policyNames) expect(policyFor(name, ctx).name).toBe(name);
+    for (const name of [...policyNames, ...adagenVariantNames]) {
+      expect(policyFor(name, ctx).name).toBe(name);
+    }
     expect(() => policyFor('nope', ctx)).toThrow(/unknown policy "nope"/);
   });
 });

@@ -20,14 +20,34 @@ export const adagenPolicyNames = [
 ] as const;
 export type AdaGenPolicyName = (typeof adagenPolicyNames)[number];
 
+/**
+ * Ablations of the balance step's mechanisms (not in `policyNames`, so `--policies all` stays
+ * the policies × steps comparison; name them explicitly to run them).
+ */
+export const adagenVariantNames = [
+  'adagen-no-sacrifice',
+  'adagen-no-pools',
+  'adagen-greedy',
+] as const;
+export type AdaGenVariantName = (typeof adagenVariantNames)[number];
+
+/** AdaGen, its step ablations and the baselines. */
 export const policyNames: readonly string[] = [...adagenPolicyNames, ...baselinePolicyNames];
 
-const ablations: Record<AdaGenPolicyName, AdaGenOptions['steps']> = {
+const ablations: Record<AdaGenPolicyName | AdaGenVariantName, AdaGenOptions> = {
   adagen: {},
-  'adagen-no-classify': { classify: false },
-  'adagen-no-balance': { balance: false },
-  'adagen-no-distribute': { distribute: false },
+  'adagen-no-classify': { steps: { classify: false } },
+  'adagen-no-balance': { steps: { balance: false } },
+  'adagen-no-distribute': { steps: { distribute: false } },
+  'adagen-no-sacrifice': { balancer: { sacrifice: false } },
+  'adagen-no-pools': { balancer: { pools: false } },
+  // Least-predicted-latency placement: neither sacrifice nor pools.
+  'adagen-greedy': { balancer: { sacrifice: false, pools: false } },
 };
+
+function isAdaGenName(name: string): name is AdaGenPolicyName | AdaGenVariantName {
+  return Object.hasOwn(ablations, name);
+}
 
 /** A fresh policy named `name` for the cluster in `context`. @throws RangeError if unknown. */
 export function policyFor(
@@ -36,12 +56,16 @@ export function policyFor(
   options: AdaGenOptions = {},
 ): Policy {
   if (isBaselinePolicyName(name)) return baselinePolicies[name]({ seed: context.seed });
-  if ((adagenPolicyNames as readonly string[]).includes(name)) {
+  if (isAdaGenName(name)) {
+    const a = ablations[name];
     return createAdaGenPolicy(context, {
       ...options,
-      steps: { ...ablations[name as AdaGenPolicyName], ...options.steps },
+      steps: { ...a.steps, ...options.steps },
+      balancer: { ...a.balancer, ...options.balancer },
       name,
     });
   }
-  throw new RangeError(`unknown policy "${name}" (known: ${policyNames.join(', ')})`);
+  throw new RangeError(
+    `unknown policy "${name}" (known: ${[...policyNames, ...adagenVariantNames].join(', ')})`,
+  );
 }
