@@ -140,11 +140,23 @@ export async function startAgent(
     pub.status = 'draining';
     pub.announce('draining', profile.name);
     pub.publish();
-    const deadline = Date.now() + config.drainGraceMs;
+    const before = { ...agent.counts };
+    const t0 = Date.now();
+    rt.logger.info({ holding: agent.activeRequests }, 'agent draining: no new work');
+    const deadline = t0 + config.drainGraceMs;
     while (agent.activeRequests > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
-    if (agent.activeRequests > 0)
-      rt.logger.warn({ left: agent.activeRequests }, 'drain grace over; failing what is left');
+    const left = agent.activeRequests;
+    if (left > 0) rt.logger.warn({ left }, 'drain grace over; failing what is left');
+    rt.logger.info(
+      {
+        finished: agent.counts.finished - before.finished,
+        failed: agent.counts.failed - before.failed,
+        left,
+        drainMs: Date.now() - t0,
+      },
+      'agent drained',
+    );
     agent.stop();
     pub.stop();
     pub.announce('down', profile.name);

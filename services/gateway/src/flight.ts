@@ -153,6 +153,19 @@ export class Flight {
     );
   }
 
+  /**
+   * The gateway's NATS connection dropped and came back: messages for this request may have
+   * been lost meanwhile. Placed again when nothing was sent to the client; a started stream
+   * goes on (it ends with its outcome, or at the deadline).
+   */
+  connectionLost(): void {
+    if (this.ended || this.tokenSent) return;
+    this.attemptFailed(
+      this.attemptNo,
+      new AdagenError('unavailable', 'the gateway reconnected to NATS; messages may be lost'),
+    );
+  }
+
   /** A message on the request's stream subject. */
   message(m: StreamMessage): void {
     if (this.ended || m.attempt !== this.attemptNo) return;

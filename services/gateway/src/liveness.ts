@@ -58,6 +58,11 @@ export class LivenessTracker {
     return lost;
   }
 
+  /** True while the agent is tracked (its snapshots are current). */
+  knows(instanceId: string): boolean {
+    return this.lastSeenMs.has(instanceId);
+  }
+
   /** Why `instanceId` is known to be gone, if it is. */
   goneWhy(instanceId: string): string | undefined {
     return this.gone.get(instanceId);
@@ -99,7 +104,13 @@ export function watchLiveness(options: {
     schema: agentAnnounceSchema,
     handler: (a) => {
       if (a.status === 'down') options.onLost(tracker.down(a.instanceId));
-      else tracker.seen(a.instanceId, clock.nowMs());
+      else {
+        // An agent that says `up` while still tracked restarted faster than the stale bound:
+        // what its previous run held is gone.
+        if (a.status === 'up' && tracker.knows(a.instanceId))
+          options.onLost({ instanceId: a.instanceId, why: 'restarted' });
+        tracker.seen(a.instanceId, clock.nowMs());
+      }
       return Promise.resolve();
     },
   });

@@ -112,6 +112,10 @@ export async function startGateway(
       for (const f of flights.values()) f.instanceLost(instanceId, why);
     },
   });
+  void (async () => {
+    for await (const status of rt.nc.status())
+      if (status.type === 'reconnect') for (const f of [...flights.values()]) f.connectionLost();
+  })().catch((error: unknown) => rt.logger.warn({ err: error }, 'nats status watch ended'));
   const cancel = (requestId: string, upToAttempt: number, reason: CancelReason) => {
     if (rt.nc.isClosed()) return;
     metrics.cancels.inc({ reason });
