@@ -90,6 +90,11 @@ export interface Placement {
   prediction?: Prediction;
   /** Instances considered (after pre-filtering). */
   candidates: number;
+  /**
+   * The policy predicts the request misses its SLO on every candidate (AdaGen). The simulator
+   * places it anyway; the live fleet's balancer may refuse it instead (admission control).
+   */
+  hopeless?: boolean;
 }
 
 /** Output of the distribute step: the final decision. */

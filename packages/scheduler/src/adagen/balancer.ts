@@ -95,6 +95,7 @@ export class AdaGenBalancer implements Balancer {
         tpotMs: chosen.estimate.tpotMs,
         newlyViolated: chosen.estimate.newlyViolated,
       },
+      ...(chosen.hopeless ? { hopeless: true } : {}),
     };
   }
 
