@@ -1,4 +1,6 @@
 // @adagen/fleet — the live fleet's logic, shared by the services (no NATS, no wall clock).
+export type { AdmissionMode } from './admission.js';
+export { ADMISSION_MODES, backlogMs, drainMs } from './admission.js';
 export type { FleetClock, FleetClockOptions } from './clock.js';
 export { createFleetClock } from './clock.js';
 export { PROFILE_ALIASES, findProfile, requireProfile } from './profiles.js';

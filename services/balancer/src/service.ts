@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import {
   FleetView,
   PolicyHost,
+  backlogMs,
   classificationFromWire,
   noticesFor,
   pendingOf,
@@ -25,6 +26,7 @@ import type { Classification, PlanResult } from '@adagen/protocol';
 import { request, startRuntime } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { NoReadyInstanceError } from '@adagen/scheduler';
+import { Counter } from 'prom-client';
 import type { Placement } from '@adagen/scheduler';
 import {
   decisionMetrics,
@@ -66,6 +68,32 @@ export async function startBalancer(
   const metrics = decisionMetrics(rt.registry);
   const noticeCodec = createCodec(placementNoticeSchema);
   watchFleet({ rt, view, clock, selfId: balancerId, sweepEveryMs: config.statePeriodMs });
+  const admissions = new Counter({
+    name: 'adagen_admission_total',
+    help: 'Admission decisions: admitted, or shed (predicted to miss its SLO on every instance)',
+    labelNames: ['outcome'],
+    registers: [rt.registry],
+  });
+
+  /** Admission control: refuse a request the policy predicts misses its SLO everywhere. */
+  const admit = (placement: Placement, nowMs: number, policy: string, decideMs: number): void => {
+    if (config.admission === 'off' || placement.hopeless !== true) {
+      admissions.inc({ outcome: 'admitted' });
+      return;
+    }
+    admissions.inc({ outcome: 'shed' });
+    metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
+    metrics.decisions.inc({ step: 'balance', policy, outcome: 'overloaded' });
+    const waitMs = clock.wallDelayMs(backlogMs(view.cluster(nowMs)));
+    const p = placement.prediction;
+    throw new AdagenError(
+      'overloaded',
+      `the fleet is at capacity: this request is predicted to miss its SLO on every instance` +
+        (p === undefined ? '' : ` (best: TTFT ${Math.round(p.ttftMs)} ms)`) +
+        `; retry in ${Math.ceil(waitMs / 1000)} s`,
+      { retryAfterMs: waitMs },
+    );
+  };
 
   const place = (c: Classification, nowMs: number): { placement: Placement; policy: string } => {
     const policy = host.forView(view);
@@ -90,6 +118,7 @@ export async function startBalancer(
     const nowMs = clock.nowMs();
     const { placement, policy } = place(c, nowMs);
     const decideMs = performance.now() - t0;
+    admit(placement, nowMs, policy, decideMs);
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
       requestId,
