@@ -82,12 +82,14 @@ describe('malformed messages on every subject', () => {
       {
         subject: subjects.state('agent-0'),
         pattern: 'adagen.v1.agent.*.state',
-        registries: [...fleet.balancers, ...fleet.planners, fleet.estimator].map((r) => r.registry),
+        registries: [fleet.gateway, ...fleet.balancers, ...fleet.planners, fleet.estimator].map(
+          (r) => r.registry,
+        ),
       },
       {
         subject: subjects.announce('agent-0'),
         pattern: 'adagen.v1.agent.*.announce',
-        registries: [...fleet.balancers, ...fleet.planners].map((r) => r.registry),
+        registries: [fleet.gateway, ...fleet.balancers, ...fleet.planners].map((r) => r.registry),
       },
       {
         subject: subjects.completion('agent-0'),
@@ -108,6 +110,11 @@ describe('malformed messages on every subject', () => {
         subject: subjects.placements('bal-x'),
         pattern: 'adagen.v1.placements.*',
         registries: [...fleet.balancers, ...fleet.planners].map((r) => r.registry),
+      },
+      {
+        subject: subjects.cancel('gw-test'),
+        pattern: 'adagen.v1.cancel.*',
+        registries: fleet.agents.map((r) => r.registry),
       },
     ];
     const before = await Promise.all(

@@ -23,6 +23,8 @@ export interface SecureFleet extends AsyncDisposable {
     name: string,
     options?: { tls?: NatsTls; inboxPrefix?: string; connectTimeoutMs?: number },
   ): Promise<NatsConnection>;
+  /** The nkey seed file of the user `name` (for a service's `ADAGEN_NATS_NKEY_SEED_FILE`). */
+  seedFile(name: string): string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,11 @@ export async function startSecureFleet(
       });
       connections.push(nc);
       return nc;
+    },
+    seedFile(name) {
+      const file = seedFiles.get(name);
+      if (file === undefined) throw new Error(`no user ${name} in the fleet`);
+      return file;
     },
     stop,
     [Symbol.asyncDispose]: stop,

@@ -76,8 +76,20 @@ export async function startBalancer(
   });
 
   /** Admission control: refuse a request the policy predicts misses its SLO everywhere. */
-  const admit = (placement: Placement, nowMs: number, policy: string, decideMs: number): void => {
-    if (config.admission === 'off' || placement.hopeless !== true) {
+  const admit = (
+    placement: Placement,
+    promptTokens: number,
+    nowMs: number,
+    policy: string,
+    decideMs: number,
+  ): void => {
+    // A prompt no instance can take is the agent's to refuse (400), not an overload.
+    const fits = view
+      .cluster(nowMs)
+      .instances.some(
+        (v) => v.status === 'ready' && (v.snapshot.config.maxModelLen ?? Infinity) >= promptTokens,
+      );
+    if (config.admission === 'off' || placement.hopeless !== true || !fits) {
       admissions.inc({ outcome: 'admitted' });
       return;
     }
@@ -90,7 +102,7 @@ export async function startBalancer(
       'overloaded',
       `the fleet is at capacity: this request is predicted to miss its SLO on every instance` +
         (p === undefined ? '' : ` (best: TTFT ${Math.round(p.ttftMs)} ms)`) +
-        `; retry in ${Math.ceil(waitMs / 1000)} s`,
+        `; retry in ${Math.max(1, Math.ceil(waitMs / 1000))} s`,
       { retryAfterMs: waitMs },
     );
   };
@@ -118,7 +130,7 @@ export async function startBalancer(
     const nowMs = clock.nowMs();
     const { placement, policy } = place(c, nowMs);
     const decideMs = performance.now() - t0;
-    admit(placement, nowMs, policy, decideMs);
+    admit(placement, c.promptTokens, nowMs, policy, decideMs);
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
       requestId,

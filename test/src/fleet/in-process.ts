@@ -31,6 +31,8 @@ export interface InProcessFleetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra variables per agent index. */
   readonly agentEnv?: (index: number) => Readonly<Record<string, string>>;
+  /** Extra variables per service and replica (e.g. each its own NATS credentials). */
+  readonly serviceEnv?: (service: string, index: number) => Readonly<Record<string, string>>;
   /** Logger per service (default: silent). */
   readonly loggerFor?: (service: string) => Logger;
 }
@@ -60,8 +62,11 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
     ADAGEN_DRAIN_GRACE_MS: '2000',
     ...o.env,
   };
-  const cfg = <S extends z.ZodObject>(schema: S, extra: Record<string, string> = {}) =>
-    parseConfig(schema, { env: { ...env, ...extra } });
+  const cfg = <S extends z.ZodObject>(
+    schema: S,
+    extra: Record<string, string> = {},
+    who: [string, number] = ['', 0],
+  ) => parseConfig(schema, { env: { ...env, ...extra, ...o.serviceEnv?.(...who) } });
   const started: ServiceRuntime[] = [];
   const log = (service: string) => {
     const logger = o.loggerFor?.(service);
@@ -81,7 +86,10 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
       agents.push(
         keep(
           await startAgent(
-            cfg(agentConfigSchema, { ADAGEN_INSTANCE_ID: `agent-${i}`, ...o.agentEnv?.(i) }),
+            cfg(agentConfigSchema, { ADAGEN_INSTANCE_ID: `agent-${i}`, ...o.agentEnv?.(i) }, [
+              'agent',
+              i,
+            ]),
             log('agent'),
           ),
         ),
@@ -94,7 +102,7 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
       planners.push(
         keep(
           await startPlanner(
-            cfg(plannerConfigSchema, { ADAGEN_PLANNER_ID: `plan-${i}` }),
+            cfg(plannerConfigSchema, { ADAGEN_PLANNER_ID: `plan-${i}` }, ['planner', i]),
             log('planner'),
           ),
         ),
@@ -103,17 +111,26 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
       balancers.push(
         keep(
           await startBalancer(
-            cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }),
+            cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }, ['balancer', i]),
             log('balancer'),
           ),
         ),
       );
     for (let i = 0; i < r; i++)
-      classifiers.push(keep(await startClassifier(cfg(classifierConfigSchema), log('classifier'))));
-    const estimator = keep(await startEstimator(cfg(estimatorConfigSchema), log('estimator')));
+      classifiers.push(
+        keep(
+          await startClassifier(
+            cfg(classifierConfigSchema, {}, ['classifier', i]),
+            log('classifier'),
+          ),
+        ),
+      );
+    const estimator = keep(
+      await startEstimator(cfg(estimatorConfigSchema, {}, ['estimator', 0]), log('estimator')),
+    );
     const gateway = keep(
       await startGateway(
-        cfg(gatewayConfigSchema, { ADAGEN_GATEWAY_ID: 'gw-test' }),
+        cfg(gatewayConfigSchema, { ADAGEN_GATEWAY_ID: 'gw-test' }, ['gateway', 0]),
         log('gateway'),
       ),
     );

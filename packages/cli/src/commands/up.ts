@@ -19,6 +19,7 @@ import { gauge, logTail, missingBuilds, startChild, stopGroup, waitReady } from 
 import { watchCompletions } from './up/dashboard.js';
 import { NATS_MISSING, ensureNatsServer, startNats } from './up/nats.js';
 import { freePort } from './up/ports.js';
+import { prepareSecureNats, userOf } from './up/secure.js';
 import { fleetSpecs } from './up/specs.js';
 import type { UpFlags } from './up/specs.js';
 
@@ -36,6 +37,8 @@ interface UpRaw {
   statsEvery: string;
   dir?: string;
   maxModelLen?: string;
+  admission: string;
+  secure: boolean;
 }
 
 export function upCommand(io: CliIo): Command {
@@ -56,6 +59,16 @@ export function upCommand(io: CliIo): Command {
     .option('--stats-every <s>', 'seconds between status lines', '5')
     .option('--dir <path>', 'where logs go (default: a new temp dir)')
     .option('--max-model-len <tokens>', 'agents’ longest prompt pass (default: the profile’s)')
+    .option(
+      '--admission <mode>',
+      'slo: shed (429 + Retry-After) requests predicted to miss their SLO everywhere; off: admit all',
+      'slo',
+    )
+    .option(
+      '--secure',
+      'NATS with generated per-service nkey users and least-privilege permissions (@adagen/natsconf)',
+      false,
+    )
     .action(async (raw: UpRaw) => {
       const flags: UpFlags = {
         agents: positiveInt('--agents', raw.agents),
@@ -66,16 +79,29 @@ export function upCommand(io: CliIo): Command {
         host: raw.host,
         timeScale: positiveNumber('--time-scale', raw.timeScale),
         logLevel: raw.logLevel,
+        admission: oneOfAdmission(raw.admission),
         ...(raw.maxModelLen === undefined
           ? {}
           : { maxModelLen: positiveInt('--max-model-len', raw.maxModelLen) }),
       };
       const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
-      await up(io, flags, statsEveryS, raw.dir);
+      await up(io, flags, statsEveryS, raw.dir, raw.secure);
     });
 }
 
-async function up(io: CliIo, flags: UpFlags, statsEveryS: number, dirFlag?: string): Promise<void> {
+function oneOfAdmission(text: string): string {
+  if (text !== 'slo' && text !== 'off')
+    throw new UsageError('--admission', `expected slo or off, got "${text}"`);
+  return text;
+}
+
+async function up(
+  io: CliIo,
+  flags: UpFlags,
+  statsEveryS: number,
+  dirFlag: string | undefined,
+  secureFlag: boolean,
+): Promise<void> {
   const missing = missingBuilds(repoRoot);
   if (missing.length > 0)
     throw new Error(
@@ -85,7 +111,8 @@ async function up(io: CliIo, flags: UpFlags, statsEveryS: number, dirFlag?: stri
   if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
   const dir =
     dirFlag === undefined ? mkdtempSync(join(tmpdir(), 'adagen-up-')) : resolve(io.cwd, dirFlag);
-  const nats = await startNats(bin, join(dir, 'nats.log'));
+  const secure = secureFlag ? await prepareSecureNats(dir, flags) : undefined;
+  const nats = await startNats(bin, join(dir, 'nats.log'), 15_000, secure?.configFile);
   const groups: Child[][] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = (why: string): Promise<void> => {
@@ -102,7 +129,19 @@ async function up(io: CliIo, flags: UpFlags, statsEveryS: number, dirFlag?: stri
     const env = { ...process.env, ADAGEN_LOG_LEVEL: flags.logLevel };
     // Start order = dependency order; stop order is the reverse (gateway first).
     for (const group of specs) {
-      const started = group.map((spec: ChildSpec) => startChild(repoRoot, dir, spec, env));
+      const started = group.map((spec: ChildSpec) =>
+        startChild(
+          repoRoot,
+          dir,
+          secure === undefined
+            ? spec
+            : {
+                ...spec,
+                env: { ...spec.env, ADAGEN_NATS_NKEY_SEED_FILE: secure.seedFile(userOf(spec)) },
+              },
+          env,
+        ),
+      );
       groups.push(started);
       await waitReady(started, 60_000);
     }
@@ -116,15 +155,19 @@ async function up(io: CliIo, flags: UpFlags, statsEveryS: number, dirFlag?: stri
     [
       `AdaGen fleet up: ${flags.agents} × ${flags.profile} simulated agents, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
-      `  nats     ${nats.url}`,
+      `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,
       `  logs     ${dir}`,
       `try:  curl -s ${url}/v1/completions -H 'content-type: application/json' -d '{"model":"meta-llama/Meta-Llama-3-8B-Instruct","prompt":"Hello","max_tokens":32}'`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
-  const watch = await watchCompletions(nats.url, flags, statsEveryS, (line) =>
-    io.stdout(`${line}\n`),
+  const watch = await watchCompletions(
+    nats.url,
+    flags,
+    statsEveryS,
+    (line) => io.stdout(`${line}\n`),
+    secure?.seedFile('observer'),
   );
   for (const group of groups)
     for (const c of group)

@@ -13,6 +13,7 @@ export async function watchCompletions(
   flags: UpFlags,
   everyS: number,
   print: (line: string) => void,
+  nkeySeedFile?: string,
 ): Promise<{ stop(): Promise<void> }> {
   const profile = await resolveProfileFlag(flags.profile, process.cwd());
   const model = new LatencyModel(profile);
@@ -21,7 +22,13 @@ export async function watchCompletions(
     resolveSlo(defaultSloSpec, { promptTokens }, model, chunking),
   );
   const agents = new Set<string>();
-  const nc = await connectNats({ servers: [natsUrl], name: 'adagen-up' });
+  const nc = await connectNats({
+    servers: [natsUrl],
+    name: 'adagen-up',
+    ...(nkeySeedFile === undefined
+      ? {}
+      : { credentials: { kind: 'nkey' as const, seedFile: nkeySeedFile } }),
+  });
   subscribe(nc, wildcards.agentCompletion, {
     schema: completionRecordSchema,
     handler: (r) => {

@@ -75,6 +75,7 @@ export async function startNats(
   bin: string,
   logFile: string,
   timeoutMs = 15_000,
+  configFile?: string,
 ): Promise<StartedNats> {
   const port = await freePort();
   const log = openSync(logFile, 'a');
@@ -90,6 +91,7 @@ export async function startNats(
       '127.0.0.1',
       '-p',
       String(port),
+      ...(configFile === undefined ? [] : ['-c', configFile]),
     ],
     { stdio: ['pipe', log, log], detached: true },
   );

@@ -11,6 +11,8 @@ export interface UpFlags {
   readonly timeScale: number;
   readonly logLevel: string;
   readonly maxModelLen?: number;
+  /** Balancers' admission control (`slo` or `off`). */
+  readonly admission: string;
 }
 
 export async function fleetSpecs(
@@ -53,9 +55,15 @@ export async function fleetSpecs(
     await many('agent', flags.agents, (i) => ({
       ADAGEN_INSTANCE_ID: `agent-${i}`,
       ADAGEN_PROFILE: flags.profile,
+      ...(flags.maxModelLen === undefined
+        ? {}
+        : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),
     })),
     await many('planner', flags.replicas, (i) => ({ ADAGEN_PLANNER_ID: `plan-${i}` })),
-    await many('balancer', flags.replicas, (i) => ({ ADAGEN_BALANCER_ID: `bal-${i}` })),
+    await many('balancer', flags.replicas, (i) => ({
+      ADAGEN_BALANCER_ID: `bal-${i}`,
+      ADAGEN_ADMISSION: flags.admission,
+    })),
     await many('classifier', flags.replicas, () => ({})),
     [await spec('estimator', 'estimator-0')],
     [

@@ -48,6 +48,8 @@ describe('adagen up', () => {
         host: '0.0.0.0',
         timeScale: 1,
         logLevel: 'info',
+        admission: 'off',
+        maxModelLen: 16384,
       },
       'nats://127.0.0.1:4999',
       123,
@@ -68,6 +70,8 @@ describe('adagen up', () => {
       ADAGEN_PROFILE: 'h100',
       ADAGEN_POLICY: 'least-kv',
       ADAGEN_CLOCK_ORIGIN_MS: '123',
+      ADAGEN_MAX_MODEL_LEN: '16384',
     });
+    expect(groups[2]![0]!.env).toMatchObject({ ADAGEN_ADMISSION: 'off' });
   });
 });
