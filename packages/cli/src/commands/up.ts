@@ -18,7 +18,7 @@ import type { Child, ChildSpec } from './up/children.js';
 import { gauge, logTail, missingBuilds, startChild, stopGroup, waitReady } from './up/children.js';
 import { watchCompletions } from './up/dashboard.js';
 import { NATS_MISSING, ensureNatsServer, startNats } from './up/nats.js';
-import { freePort } from './up/ports.js';
+import { assertBindable, freePort } from './up/ports.js';
 import { prepareSecureNats, userOf } from './up/secure.js';
 import { fleetSpecs } from './up/specs.js';
 import type { UpFlags } from './up/specs.js';
@@ -107,6 +107,11 @@ async function up(
     throw new Error(
       `services are not built (${missing[0]} is missing); run: bash infra/bootstrap.sh`,
     );
+  // Checked first: otherwise another process answering /readyz on the port would pass for our
+  // gateway, and `up` would print a URL that is not ours.
+  await assertBindable(flags.host, flags.port).catch((error: unknown) => {
+    throw new UsageError('--port', error instanceof Error ? error.message : String(error));
+  });
   const bin = ensureNatsServer(io.env, repoRoot);
   if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
   const dir =
@@ -169,22 +174,43 @@ async function up(
     (line) => io.stdout(`${line}\n`),
     secure?.seedFile('observer'),
   );
-  for (const group of groups)
+  // A child that exits is reported; once a whole step (every replica of it, or the gateway, or
+  // every agent) or nats-server is gone the fleet cannot serve, so everything stops and `up`
+  // fails rather than printing a status line for a fleet that is not there.
+  let fatal: (why: string) => void = () => undefined;
+  const failed = new Promise<string>((resolveFailed) => (fatal = resolveFailed));
+  for (const group of groups) {
+    let alive = group.length;
     for (const c of group)
       void c.exited.then((code) => {
-        if (stopping === undefined)
-          io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
+        alive -= 1;
+        if (stopping !== undefined) return;
+        io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
+        if (alive === 0) fatal(`every ${c.spec.service} exited`);
       });
-  await new Promise<void>((resolveStop) => {
-    const onSignal = (signal: string) => () => {
-      void watch
-        .stop()
-        .then(() => stopAll(signal))
-        .then(resolveStop);
-    };
-    process.once('SIGINT', onSignal('SIGINT'));
-    process.once('SIGTERM', onSignal('SIGTERM'));
+  }
+  void nats.exited.then(() => fatal('nats-server exited'));
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
+    onSignal = resolveSignal;
+    process.once('SIGINT', resolveSignal);
+    process.once('SIGTERM', resolveSignal);
   });
+  const outcome = await Promise.race([
+    signalled.then((signal) => ({ signal })),
+    failed.then((why) => ({ why })),
+  ]);
+  if (onSignal !== undefined) {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  await watch.stop();
+  if ('signal' in outcome) {
+    await stopAll(outcome.signal);
+    return;
+  }
+  await stopAll(outcome.why);
+  throw new Error(`the fleet stopped: ${outcome.why}; logs in ${dir}`);
 }
 
 /** Waits until every balancer sees all the agents. */

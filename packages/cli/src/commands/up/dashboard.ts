@@ -49,7 +49,9 @@ export async function watchCompletions(
   return {
     stop: async () => {
       clearInterval(timer);
-      if (!nc.isClosed()) await nc.close();
+      // Bounded: after nats-server has gone, closing must not wait on reconnects.
+      if (!nc.isClosed())
+        await Promise.race([nc.close(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
   };
 }

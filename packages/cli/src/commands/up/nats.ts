@@ -55,6 +55,8 @@ export function ensureNatsServer(
 export interface StartedNats {
   readonly url: string;
   readonly process: ChildProcess;
+  /** Resolves when the server's process has exited, for whatever reason. */
+  readonly exited: Promise<void>;
   /** Stops the server; resolves when it has exited. */
   stop(): Promise<void>;
 }
@@ -105,7 +107,7 @@ export async function startNats(
         child.stdin?.end();
         await exited;
       };
-      return { url: `nats://127.0.0.1:${port}`, process: child, stop };
+      return { url: `nats://127.0.0.1:${port}`, process: child, exited, stop };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
