@@ -6,7 +6,7 @@
  * completion records, and on Ctrl-C / SIGTERM stops everything in order (gateway first, NATS
  * last).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,11 @@ async function up(
   if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
   const dir =
     dirFlag === undefined ? mkdtempSync(join(tmpdir(), 'adagen-up-')) : resolve(io.cwd, dirFlag);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError('--dir', `cannot create ${dir}: ${(error as Error).message}`);
+  }
   const secure = secureFlag ? await prepareSecureNats(dir, flags) : undefined;
   const nats = await startNats(bin, join(dir, 'nats.log'), 15_000, secure?.configFile);
   const groups: Child[][] = [];
