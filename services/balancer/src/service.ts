@@ -4,9 +4,8 @@
  * its peers'), then asks `svc.plan` and shares the resulting plan with its peers.
  */
 import { performance } from 'node:perf_hooks';
+import type { FleetView } from '@adagen/fleet';
 import {
-  FleetView,
-  PolicyHost,
   backlogMs,
   classificationFromWire,
   noticesFor,
@@ -23,19 +22,12 @@ import {
   subjects,
 } from '@adagen/protocol';
 import type { Classification, PlanResult } from '@adagen/protocol';
-import { request, startRuntime } from '@adagen/runtime';
+import { request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { NoReadyInstanceError } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
 import type { Placement } from '@adagen/scheduler';
-import {
-  decisionMetrics,
-  fleetClockOf,
-  randomSuffix,
-  sloSpecOf,
-  staleAfterMs,
-  watchFleet,
-} from '@adagen/svc-shared';
+import { randomSuffix, startPolicyService } from '@adagen/svc-shared';
 import type { BalancerConfig } from './config.js';
 
 export const BALANCER_VERSION = '0.1.0';
@@ -50,24 +42,13 @@ export async function startBalancer(
   options: { logger?: Logger } = {},
 ): Promise<BalancerRuntime> {
   const balancerId = config.balancerId ?? `bal-${randomSuffix()}`;
-  const clock = fleetClockOf(config);
-  const host = new PolicyHost({
-    policy: config.policy,
-    seed: config.seed,
-    slo: sloSpecOf(config),
-    kvLink: config.kvLink,
-    controlDelayMs: config.controlDelayMs,
-  });
-  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
-  const rt = await startRuntime({
-    service: { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
+  const { rt, host, view, clock, metrics } = await startPolicyService(
     config,
-    instanceId: balancerId,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
-  const metrics = decisionMetrics(rt.registry);
+    { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
+    balancerId,
+    { logger: options.logger, selfId: balancerId },
+  );
   const noticeCodec = createCodec(placementNoticeSchema);
-  watchFleet({ rt, view, clock, selfId: balancerId, sweepEveryMs: config.statePeriodMs });
   const admissions = new Counter({
     name: 'adagen_admission_total',
     help: 'Admission decisions: admitted, or shed (predicted to miss its SLO on every instance)',

@@ -4,26 +4,12 @@
  * own view), dispatches the parts to the agents and answers once all of them accepted.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  FleetView,
-  PolicyHost,
-  pendingOf,
-  noticesFor,
-  placementFromWire,
-  planToWire,
-} from '@adagen/fleet';
+import type { FleetView } from '@adagen/fleet';
+import { pendingOf, noticesFor, placementFromWire, planToWire } from '@adagen/fleet';
 import { AdagenError, placementSchema, planResultSchema, subjects } from '@adagen/protocol';
 import type { ExecutionPlan, Placement, PlanResult } from '@adagen/protocol';
-import { startRuntime } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
-import {
-  decisionMetrics,
-  fleetClockOf,
-  randomSuffix,
-  sloSpecOf,
-  staleAfterMs,
-  watchFleet,
-} from '@adagen/svc-shared';
+import { randomSuffix, startPolicyService } from '@adagen/svc-shared';
 import type { PlannerConfig } from './config.js';
 import { dispatchPlan } from './dispatch.js';
 
@@ -39,27 +25,12 @@ export async function startPlanner(
   options: { logger?: Logger } = {},
 ): Promise<PlannerRuntime> {
   const plannerId = config.plannerId ?? `plan-${randomSuffix()}`;
-  const clock = fleetClockOf(config);
-  const host = new PolicyHost({
-    policy: config.policy,
-    seed: config.seed,
-    slo: sloSpecOf(config),
-    kvLink: config.kvLink,
-    controlDelayMs: config.controlDelayMs,
-  });
-  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
-  const rt = await startRuntime({
-    service: {
-      name: 'planner',
-      version: PLANNER_VERSION,
-      description: 'execution plans and dispatch',
-    },
+  const { rt, host, view, clock, metrics } = await startPolicyService(
     config,
-    instanceId: plannerId,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
-  const metrics = decisionMetrics(rt.registry);
-  watchFleet({ rt, view, clock, sweepEveryMs: config.statePeriodMs });
+    { name: 'planner', version: PLANNER_VERSION, description: 'execution plans and dispatch' },
+    plannerId,
+    { logger: options.logger },
+  );
 
   const decide = (p: Placement, nowMs: number): { plan: ExecutionPlan; policy: string } => {
     const policy = host.forView(view);

@@ -12,3 +12,5 @@ export { watchFleet } from './watch.js';
 export { randomSuffix, stopWithParent } from './process.js';
 export type { DecisionMetrics } from './metrics.js';
 export { decisionMetrics } from './metrics.js';
+export type { PolicyService, PolicyServiceConfig } from './policy-service.js';
+export { startPolicyService } from './policy-service.js';

@@ -1,0 +1,70 @@
+/**
+ * What the balancer and the planner start alike: their runtime, a policy host for the configured
+ * policy and SLOs, and a fleet view kept current from the agents' state over NATS.
+ */
+import type { FleetClock } from '@adagen/fleet';
+import { FleetView, PolicyHost } from '@adagen/fleet';
+import { startRuntime } from '@adagen/runtime';
+import type { Logger, RuntimeConfig, ServiceRuntime } from '@adagen/runtime';
+import { fleetClockOf, sloSpecOf, staleAfterMs } from './config.js';
+import { decisionMetrics } from './metrics.js';
+import type { DecisionMetrics } from './metrics.js';
+import { watchFleet } from './watch.js';
+
+export interface PolicyServiceConfig extends RuntimeConfig {
+  readonly policy: string;
+  readonly seed: number;
+  readonly sloTtft: string;
+  readonly sloTpot: string;
+  readonly kvLink: string;
+  readonly controlDelayMs: number;
+  readonly timeScale: number;
+  readonly clockOriginMs: number;
+  readonly statePeriodMs: number;
+  readonly staleAfterPeriods: number;
+  readonly staleAfterMinWallMs: number;
+}
+
+export interface PolicyService {
+  readonly rt: ServiceRuntime;
+  readonly host: PolicyHost;
+  readonly view: FleetView;
+  readonly clock: FleetClock;
+  readonly metrics: DecisionMetrics;
+}
+
+export async function startPolicyService(
+  config: PolicyServiceConfig,
+  about: { readonly name: string; readonly version: string; readonly description: string },
+  instanceId: string,
+  options: {
+    readonly logger?: Logger | undefined;
+    /** Set for a balancer: its own placement notices are not applied twice. */
+    readonly selfId?: string;
+  } = {},
+): Promise<PolicyService> {
+  const clock = fleetClockOf(config);
+  const host = new PolicyHost({
+    policy: config.policy,
+    seed: config.seed,
+    slo: sloSpecOf(config),
+    kvLink: config.kvLink,
+    controlDelayMs: config.controlDelayMs,
+  });
+  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
+  const rt = await startRuntime({
+    service: about,
+    config,
+    instanceId,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const metrics = decisionMetrics(rt.registry);
+  watchFleet({
+    rt,
+    view,
+    clock,
+    sweepEveryMs: config.statePeriodMs,
+    ...(options.selfId === undefined ? {} : { selfId: options.selfId }),
+  });
+  return { rt, host, view, clock, metrics };
+}
