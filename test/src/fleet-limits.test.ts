@@ -120,7 +120,7 @@ describe('fleet limits and distributed plans', () => {
       const streamSubject = subjects.stream('gw-dist', requestId);
       const codec = createCodec(streamMessageSchema);
       const got: StreamMessage[] = [];
-      const sub = nc.subscribe(streamSubject);
+      const sub = nc.subscribe(`${streamSubject}.*`); // each agent appends its id
       const collected = (async () => {
         for await (const m of sub) {
           const d = codec.decode(m.data);

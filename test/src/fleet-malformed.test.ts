@@ -102,8 +102,8 @@ describe('malformed messages on every subject', () => {
         registries: [fleet.agents[1]!.registry],
       },
       {
-        subject: subjects.stream('gw-test', 'r1'),
-        pattern: 'adagen.v1.stream.gw-test.*',
+        subject: subjects.streamFrom(subjects.stream('gw-test', 'r1'), 'agent-0'),
+        pattern: 'adagen.v1.stream.gw-test.*.*',
         registries: [fleet.gateway.registry],
       },
       {

@@ -190,7 +190,7 @@ describe('a subscribe() subject under hostile payloads', () => {
     const codec = codecFor(streamMessageSchema);
     const encode = (m: StreamMessage) => codec.encode(m);
     const garbage = [...(CLASSES['random bytes'] ?? []), ...(CLASSES['wrong-shape msgpack'] ?? [])];
-    const subject = subjects.stream('gw-1', 'req-1');
+    const subject = subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1');
     nc.publish(subject, encode(chunk(0)));
     for (const payload of garbage) nc.publish(subject, payload);
     nc.publish(subject, encode(chunk(1)));

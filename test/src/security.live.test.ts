@@ -3,14 +3,23 @@
  * own nkey user: the fleet serves end to end (placement, dispatch, tokens, cancels, agent
  * feeds), and a service's own connection is refused what its role may not do — an agent
  * publishing another agent's state, a gateway cancelling another gateway's requests or
- * dispatching to an agent directly.
+ * dispatching to an agent directly; and the gateway drops stream messages an agent forged for a
+ * request it does not run.
  */
 import { PermissionViolationError } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentDispatchSchema, dispatchAckSchema, subjects } from '@adagen/protocol';
+import {
+  agentDispatchSchema,
+  createCodec,
+  dispatchAckSchema,
+  streamMessageSchema,
+  subjects,
+} from '@adagen/protocol';
+import type { StreamMessage } from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { InProcessFleet } from './fleet/in-process.js';
 import { startInProcessFleet } from './fleet/in-process.js';
+import { metricValue } from './faults/metrics.js';
 import { postJson, postStream } from './fleet/openai-client.js';
 import { publishDeniedThenAllowed, startSecureFleet } from './security.fleet.js';
 import type { SecureFleet } from './security.fleet.js';
@@ -129,4 +138,54 @@ describe('the fleet under generated NATS permissions', () => {
     if (!r.ok) expect(r.error.code).toBe('forbidden');
     expect(fleet.agents[0]!.agent.activeRequests).toBe(0);
   });
+
+  it('drops tokens forged into a running stream: from an agent outside the plan, or whose body names another agent than the subject', async () => {
+    const res = await fetch(`${fleet.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        prompt: 'a long answer, please',
+        max_tokens: 1500,
+        ignore_eos: true,
+        stream: true,
+      }),
+    });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id')!;
+    const body = res.text();
+    const running = fleet.agents.findIndex((a) => a.agent.activeRequests === 1);
+    expect(running).toBeGreaterThanOrEqual(0);
+    const planned = `agent-${running}`;
+    const other = `agent-${1 - running}`;
+    const address = subjects.stream('gw-test', requestId);
+    const codec = createCodec(streamMessageSchema);
+    const forged = (instanceId: string, seq: number): Uint8Array =>
+      codec.encode({
+        v: 1,
+        type: 'token',
+        requestId,
+        attempt: 0,
+        instanceId,
+        seq,
+        text: ' FORGED',
+        tokenCount: 1,
+        atMs: Date.now(),
+      } satisfies StreamMessage);
+    const dropped = (reason: string) =>
+      metricValue(fleet.gateway.registry, 'adagen_gateway_stream_dropped_total', { reason });
+    // The admin user stands for an agent whose own permissions allow its subject (the server
+    // refuses any other; see 'agent A publishing tokens as agent B' in security.test.ts).
+    const admin = await nats.connect('admin');
+    for (let seq = 1; seq <= 5; seq++) {
+      admin.publish(subjects.streamFrom(address, other), forged(other, 10_000 + seq)); // not in plan
+      admin.publish(subjects.streamFrom(address, other), forged(planned, 10_000 + seq)); // body lies
+    }
+    await admin.flush();
+    const text = await body;
+    expect(text).toContain('data: [DONE]');
+    expect(text).not.toContain('FORGED');
+    expect(await dropped('not_in_plan')).toBe(5);
+    expect(await dropped('sender_mismatch')).toBe(5);
+  }, 60_000);
 });

@@ -78,7 +78,10 @@ describe('each role can do its job', () => {
     const streams = user('gateway-gw-1').subscribe(wildcards.gatewayStreams('gw-1'));
     const kv = user('agent-gpu-2').subscribe(subjects.kv('gpu-2'));
     await Promise.all([user('gateway-gw-1').flush(), user('agent-gpu-2').flush()]);
-    user('agent-gpu-1').publish(subjects.stream('gw-1', 'req-1'), bytes('token'));
+    user('agent-gpu-1').publish(
+      subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1'),
+      bytes('token'),
+    );
     user('agent-gpu-1').publish(subjects.kv('gpu-2'), bytes('kv_ready'));
     expect(text(await firstMessage(streams))).toBe('token');
     expect(text(await firstMessage(kv))).toBe('kv_ready');
@@ -141,6 +144,18 @@ describe('denied publishes are refused and not delivered', () => {
       subjects.state('gpu-1'),
     ],
     [
+      'agent A publishing tokens as agent B',
+      'agent-gpu-1',
+      subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-2'),
+      subjects.state('gpu-1'),
+    ],
+    [
+      'an agent publishing on a stream address without its id',
+      'agent-gpu-1',
+      subjects.stream('gw-1', 'req-1'),
+      subjects.state('gpu-1'),
+    ],
+    [
       'an agent publishing on the plan endpoint',
       'agent-gpu-1',
       subjects.plan,
@@ -161,7 +176,7 @@ describe('denied publishes are refused and not delivered', () => {
     [
       'a gateway publishing tokens',
       'gateway-gw-1',
-      subjects.stream('gw-2', 'r-1'),
+      subjects.streamFrom(subjects.stream('gw-2', 'r-1'), 'gpu-1'),
       subjects.classify,
     ],
     [

@@ -23,7 +23,7 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
     ['gateway', 'balancer', 'planner', 'estimator', 'observer'],
   ],
   [subjects.kv('gpu-1'), ['agent'], ['agent']],
-  [subjects.stream('gw-1', 'req-1'), ['agent'], ['gateway']],
+  [subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1'), ['agent'], ['gateway']],
   [subjects.placements('bal-1'), ['balancer'], ['balancer', 'planner', 'estimator', 'observer']],
   [subjects.cancel('gw-1'), ['gateway', 'planner'], ['agent']],
 ];
@@ -55,6 +55,10 @@ describe('permissions follow the subject table', () => {
       expect(isAllowed(a, 'publish', subjects.agent('gpu-2', verb))).toBe(false);
     }
     expect(isAllowed(a, 'publish', subjects.kv('gpu-2'))).toBe(true); // addressed to the peer
+    const address = subjects.stream('gw-1', 'req-1');
+    expect(isAllowed(a, 'publish', subjects.streamFrom(address, 'gpu-1'))).toBe(true);
+    expect(isAllowed(a, 'publish', subjects.streamFrom(address, 'gpu-2'))).toBe(false);
+    expect(isAllowed(a, 'publish', address)).toBe(false);
     expect(isAllowed(a, 'subscribe', subjects.dispatch('gpu-2'))).toBe(false);
     expect(isAllowed(a, 'subscribe', subjects.kv('gpu-2'))).toBe(false);
     expect(isAllowed(a, 'subscribe', 'adagen.v1.agent.*.dispatch')).toBe(false);
@@ -65,8 +69,8 @@ describe('permissions follow the subject table', () => {
 
   it('a gateway reads only its own streams', () => {
     const g = permissionsFor(principal('gateway', 'gw-1'));
-    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-1.*')).toBe(true);
-    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-2.*')).toBe(false);
+    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-1.*.*')).toBe(true);
+    expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.gw-2.*.*')).toBe(false);
     expect(isAllowed(g, 'subscribe', 'adagen.v1.stream.>')).toBe(false);
   });
 

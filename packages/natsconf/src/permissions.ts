@@ -93,7 +93,8 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           subjects.announce(principal.id),
           // KV hand-off notices are addressed to the receiving agent.
           wildcards.agentVerb('kv'),
-          wildcards.allStreams,
+          // Its own results only: the stream subject ends with the sender's id.
+          wildcards.streamsFrom(principal.id),
         ],
         [
           subjects.dispatch(principal.id),

@@ -21,7 +21,12 @@ function rebuild(parsed: ParsedSubject): string {
     case 'agent':
       return subjects.agent(parsed.instanceId, parsed.verb);
     case 'stream':
-      return subjects.stream(parsed.gatewayId, parsed.requestId);
+      return parsed.instanceId === undefined
+        ? subjects.stream(parsed.gatewayId, parsed.requestId)
+        : subjects.streamFrom(
+            subjects.stream(parsed.gatewayId, parsed.requestId),
+            parsed.instanceId,
+          );
     case 'placements':
       return subjects.placements(parsed.balancerId);
     case 'cancel':
@@ -112,6 +117,7 @@ describe('subject builders on hostile ids', () => {
     (id) => subjects.dispatch(id),
     (id) => subjects.stream(id, 'r-1'),
     (id) => subjects.stream('gw', id),
+    (id) => subjects.streamFrom(subjects.stream('gw', 'r-1'), id),
     (id) => subjects.placements(id),
     (id) => subjects.cancel(id),
   ];

@@ -10,17 +10,33 @@ describe('subject builders', () => {
     expect(subjects.state('gpu-1')).toBe('adagen.v1.agent.gpu-1.state');
     expect(subjects.kv('gpu_2')).toBe('adagen.v1.agent.gpu_2.kv');
     expect(subjects.stream('gw-a', 'req-1')).toBe('adagen.v1.stream.gw-a.req-1');
+    expect(subjects.streamFrom(subjects.stream('gw-a', 'req-1'), 'gpu-1')).toBe(
+      'adagen.v1.stream.gw-a.req-1.gpu-1',
+    );
+    expect(wildcards.streamsFrom('gpu-1')).toBe('adagen.v1.stream.*.*.gpu-1');
     expect(subjects.placements('bal-1')).toBe('adagen.v1.placements.bal-1');
     expect(wildcards.agentState).toBe('adagen.v1.agent.*.state');
-    expect(wildcards.gatewayStreams('gw-a')).toBe('adagen.v1.stream.gw-a.*');
+    expect(wildcards.gatewayStreams('gw-a')).toBe('adagen.v1.stream.gw-a.*.*');
     expect(wildcards.agentVerb('kv')).toBe('adagen.v1.agent.*.kv');
-    expect(wildcards.allStreams).toBe('adagen.v1.stream.*.*');
+    expect(wildcards.allStreams).toBe('adagen.v1.stream.*.*.*');
     expect(wildcards.allServices).toBe('adagen.v1.svc.*');
   });
 
   it.each(['gpu.1', 'gpu*', '>', '', 'a b', 'é', 'x'.repeat(65)])('reject the id %j', (id) => {
     expect(() => subjects.state(id)).toThrow(AdagenError);
     expect(() => subjects.stream('gw', id)).toThrow(/requestId: expected 1-64 characters/);
+    expect(() => subjects.streamFrom(subjects.stream('gw', 'r'), id)).toThrow(
+      /instanceId: expected 1-64 characters/,
+    );
+  });
+
+  it.each([
+    'adagen.v1.stream.gw.r.gpu-1',
+    'adagen.v1.agent.gpu-1.state',
+    'adagen.v1.stream.gw',
+    'adagen.v1.stream.*.*',
+  ])('streamFrom refuses %j as a stream address', (address) => {
+    expect(() => subjects.streamFrom(address, 'gpu-1')).toThrow(/streamSubject: expected/);
   });
 
   it('accept a 64-character id', () => {
@@ -47,6 +63,10 @@ describe('parseSubject', () => {
       ok: true,
       value: { kind: 'stream', gatewayId: 'gw', requestId: 'r-1' },
     });
+    expect(parseSubject(subjects.streamFrom(subjects.stream('gw', 'r-1'), 'gpu-2'))).toEqual({
+      ok: true,
+      value: { kind: 'stream', gatewayId: 'gw', requestId: 'r-1', instanceId: 'gpu-2' },
+    });
     expect(parseSubject(subjects.placements('b'))).toEqual({
       ok: true,
       value: { kind: 'placements', balancerId: 'b' },
@@ -63,7 +83,8 @@ describe('parseSubject', () => {
     ['adagen.v1.agent.gpu-1.bogus', /agent\.<instanceId>/],
     ['adagen.v1.agent.*.state', /agent\.<instanceId>/],
     ['adagen.v1.stream.gw', /stream\.<gatewayId>\.<requestId>/],
-    ['adagen.v1.stream.gw.r.extra', /stream\.<gatewayId>\.<requestId>/],
+    ['adagen.v1.stream.gw.r.gpu.extra', /stream\.<gatewayId>\.<requestId>/],
+    ['adagen.v1.stream.gw.r.*', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.placements.>', /placements\.<balancerId>/],
     ['adagen.v1.cancel.gw.extra', /cancel\.<gatewayId>/],
     ['adagen.v1.other.x', /expected family/],

@@ -16,12 +16,17 @@
  * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
  * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator | `AgentAnnounce` |
  * | `adagen.v1.agent.<instanceId>.kv` | agent → agent (KV hand-off of split plans) | `KvHandoffNotice` |
- * | `adagen.v1.stream.<gatewayId>.<requestId>` | agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
+ * | `adagen.v1.stream.<gatewayId>.<requestId>.<instanceId>` | that agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
  * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
  * | `adagen.v1.cancel.<gatewayId>` | that gateway (client gone, retry) or a planner (rollback) → every agent | `RequestCancel` |
  *
  * Service endpoints are served through the NATS Service API; replicas share a subject through
  * the service's queue group. The `.kv` subject is addressed to the receiving agent's id.
+ *
+ * A dispatch names the request's stream by its address `adagen.v1.stream.<gatewayId>.<requestId>`
+ * ({@link subjects.stream}); an agent publishes under it with its own id appended
+ * ({@link subjects.streamFrom}), so NATS permissions can let an agent publish only its own
+ * results (`adagen.v1.stream.*.*.<its id>`) and the gateway knows which agent sent each message.
  */
 import { AdagenError } from './errors.js';
 import { idProblem } from './ids.js';
@@ -47,6 +52,7 @@ export const TOKEN_POSITIONS = {
   agentVerb: 4,
   streamGatewayId: 3,
   streamRequestId: 4,
+  streamInstanceId: 5,
   placementsBalancerId: 3,
   cancelGatewayId: 3,
 } as const;
@@ -75,9 +81,22 @@ export const subjects = {
   completion: (instanceId: string): string => subjects.agent(instanceId, 'completion'),
   announce: (instanceId: string): string => subjects.agent(instanceId, 'announce'),
   kv: (instanceId: string): string => subjects.agent(instanceId, 'kv'),
-  /** `adagen.v1.stream.<gatewayId>.<requestId>` */
+  /** `adagen.v1.stream.<gatewayId>.<requestId>`: a request's stream address, as dispatched. */
   stream(gatewayId: string, requestId: string): string {
     return `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.${checkedId('requestId', requestId)}`;
+  },
+  /**
+   * `<streamAddress>.<instanceId>`: where agent `instanceId` publishes a request's stream. Throws
+   * `bad_request` unless `streamAddress` is a stream address (`subjects.stream`).
+   */
+  streamFrom(streamAddress: string, instanceId: string): string {
+    const parsed = parseSubject(streamAddress);
+    if (!parsed.ok || parsed.value.kind !== 'stream' || parsed.value.instanceId !== undefined)
+      throw new AdagenError(
+        'bad_request',
+        `streamSubject: expected ${SUBJECT_PREFIX}.stream.<gatewayId>.<requestId>`,
+      );
+    return `${streamAddress}.${checkedId('instanceId', instanceId)}`;
   },
   /** `adagen.v1.placements.<balancerId>` */
   placements(balancerId: string): string {
@@ -98,13 +117,16 @@ export const wildcards = {
   agentAnnounce: `${SUBJECT_PREFIX}.agent.*.announce`,
   /** One verb from every agent, e.g. `adagen.v1.agent.*.dispatch`. */
   agentVerb: (verb: AgentVerb): string => `${SUBJECT_PREFIX}.agent.*.${verb}`,
-  /** Every token stream, to any gateway (what agents publish). */
-  allStreams: `${SUBJECT_PREFIX}.stream.*.*`,
+  /** Every token stream, to any gateway, from any agent. */
+  allStreams: `${SUBJECT_PREFIX}.stream.*.*.*`,
+  /** Every stream one agent may publish: its own results, to any gateway. */
+  streamsFrom: (instanceId: string): string =>
+    `${SUBJECT_PREFIX}.stream.*.*.${checkedId('instanceId', instanceId)}`,
   /** Every service endpoint. */
   allServices: `${SUBJECT_PREFIX}.svc.*`,
-  /** Every stream addressed to one gateway. */
+  /** Every stream addressed to one gateway, from any agent. */
   gatewayStreams: (gatewayId: string): string =>
-    `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*`,
+    `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*.*`,
   /** Every balancer's placement notices. */
   placements: `${SUBJECT_PREFIX}.placements.*`,
   /** Every gateway's cancels (what agents subscribe to). */
@@ -115,7 +137,13 @@ export const wildcards = {
 export type ParsedSubject =
   | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
   | { readonly kind: 'agent'; readonly instanceId: string; readonly verb: AgentVerb }
-  | { readonly kind: 'stream'; readonly gatewayId: string; readonly requestId: string }
+  | {
+      readonly kind: 'stream';
+      readonly gatewayId: string;
+      readonly requestId: string;
+      /** The publishing agent; absent in a stream address (as dispatched). */
+      readonly instanceId?: string;
+    }
   | { readonly kind: 'placements'; readonly balancerId: string }
   | { readonly kind: 'cancel'; readonly gatewayId: string };
 
@@ -130,7 +158,7 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
   const tokens = subject.split('.');
   if (tokens[0] !== 'adagen' || tokens[1] !== 'v1')
     return fail(`expected prefix ${SUBJECT_PREFIX}`);
-  const [family, a, b] = [tokens[2], tokens[3], tokens[4]];
+  const [family, a, b, c] = [tokens[2], tokens[3], tokens[4], tokens[5]];
   const idsOk = (...ids: (string | undefined)[]) =>
     ids.every((id) => id !== undefined && idProblem(id) === undefined);
   switch (family) {
@@ -145,7 +173,10 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
     case 'stream':
       if (tokens.length === 5 && a !== undefined && b !== undefined && idsOk(a, b))
         return ok({ kind: 'stream', gatewayId: a, requestId: b });
-      return fail(`expected ${SUBJECT_PREFIX}.stream.<gatewayId>.<requestId>`);
+      if (tokens.length === 6 && a !== undefined && b !== undefined && c !== undefined)
+        if (idsOk(a, b, c))
+          return ok({ kind: 'stream', gatewayId: a, requestId: b, instanceId: c });
+      return fail(`expected ${SUBJECT_PREFIX}.stream.<gatewayId>.<requestId>[.<instanceId>]`);
     case 'placements':
       if (tokens.length === 4 && a !== undefined && idsOk(a))
         return ok({ kind: 'placements', balancerId: a });

@@ -50,6 +50,8 @@ export class Flight {
   /** The attempt may hold work on agents (placement pending or accepted). */
   private holding = false;
   private readonly instances = new Set<string>();
+  /** The accepted plan's instances: the only agents whose stream messages count. */
+  private planned: ReadonlySet<string> | undefined;
   private early: StreamMessage[] = [];
   private settle: ((s: AttemptSettled) => void) | undefined;
   private headersWritten = false;
@@ -90,6 +92,7 @@ export class Flight {
     this.accepted = false;
     this.holding = true;
     this.instances.clear();
+    this.planned = undefined;
     this.early = [];
     this.nextSeq = 0;
     this.text = '';
@@ -103,7 +106,8 @@ export class Flight {
   /** The decision chain answered attempt `n` with a plan every agent accepted. */
   accept(n: number, result: PlanResult): void {
     if (this.ended || n !== this.attemptNo || this.accepted) return;
-    for (const id of planInstanceIds(result.plan)) this.instances.add(id);
+    this.planned = new Set(planInstanceIds(result.plan));
+    for (const id of this.planned) this.instances.add(id);
     this.headers = { 'x-request-id': this.o.requestId, 'x-adagen-plan': result.plan.kind };
     if (n > 0) this.headers['x-adagen-attempt'] = String(n);
     if (result.acceptedAtMs !== undefined) {
@@ -166,10 +170,24 @@ export class Flight {
     );
   }
 
-  /** A message on the request's stream subject. */
+  /**
+   * A message on the request's stream, from the agent the subject names (the caller checked that
+   * the body names the same one; NATS permissions let an agent publish only under its own id).
+   * Once the plan is known, messages from agents outside it are dropped: an agent cannot write
+   * into a request it does not run. (When the chain's reply was lost but tokens arrived, the
+   * plan is unknown and the senders are taken as they come.)
+   */
   message(m: StreamMessage): void {
     if (this.ended || m.attempt !== this.attemptNo) return;
-    if (m.instanceId !== undefined) this.instances.add(m.instanceId);
+    if (this.planned !== undefined && !this.planned.has(m.instanceId)) {
+      this.o.metrics.foreignStream.inc({ reason: 'not_in_plan' });
+      this.o.logger.warn(
+        { instanceId: m.instanceId, type: m.type },
+        'stream message from an agent outside the plan dropped',
+      );
+      return;
+    }
+    this.instances.add(m.instanceId);
     if (m.type === 'error') {
       const error = new AdagenError(m.code, m.message, { retryable: m.retryable });
       return this.attemptFailed(m.attempt, error);

@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   readonly retries: Counter<'reason'>;
   readonly cancels: Counter<'reason'>;
   readonly rejected: Counter<'reason'>;
+  readonly foreignStream: Counter<'reason'>;
 }
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
@@ -69,6 +70,12 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     rejected: new Counter({
       name: 'adagen_http_rejected_total',
       help: 'HTTP clients turned away before a request: dropped connections (over httpMaxConnections), timed-out headers or bodies, malformed HTTP',
+      labelNames: ['reason'],
+      registers,
+    }),
+    foreignStream: new Counter({
+      name: 'adagen_gateway_stream_dropped_total',
+      help: 'Stream messages dropped because of who sent them: the body names another agent than the subject (sender_mismatch), or the sender is not in the attempt’s plan (not_in_plan)',
       labelNames: ['reason'],
       registers,
     }),

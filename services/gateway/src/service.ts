@@ -16,6 +16,7 @@ import {
   AdagenError,
   createCodec,
   normalizeError,
+  parseSubject,
   requestCancelSchema,
   streamMessageSchema,
   subjects,
@@ -97,7 +98,23 @@ export async function startGateway(
     logger: rt.logger,
     registry: rt.registry,
     lifecycle: rt.lifecycle,
-    handler: (m) => {
+    handler: (m, ctx) => {
+      // The subject's last token is the sender (enforced by NATS permissions); a body that
+      // claims another agent, or another request, is forged or broken.
+      const from = parseSubject(ctx.subject);
+      if (
+        !from.ok ||
+        from.value.kind !== 'stream' ||
+        from.value.instanceId !== m.instanceId ||
+        from.value.requestId !== m.requestId
+      ) {
+        metrics.foreignStream.inc({ reason: 'sender_mismatch' });
+        ctx.logger.warn(
+          { requestId: m.requestId, instanceId: m.instanceId },
+          'stream message whose body does not match its subject dropped',
+        );
+        return Promise.resolve();
+      }
       flights.get(m.requestId)?.message(m);
       return Promise.resolve();
     },

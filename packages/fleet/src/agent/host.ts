@@ -6,7 +6,7 @@ export interface AgentHost {
   readonly clock: FleetClock;
   /** Runs `fn` after `fleetDelayMs` of fleet time; returns a function that cancels it. */
   setTimer(fleetDelayMs: number, fn: () => void): () => void;
-  /** Publishes a token chunk or the terminal outcome on the request's stream subject. */
+  /** Publishes a token chunk or the terminal outcome on `subject` (the job's `streamSubject`). */
   stream(subject: string, message: StreamMessage): void;
   /** Publishes a KV hand-off notice to `adagen.v1.agent.<toInstanceId>.kv`. */
   kv(toInstanceId: string, notice: KvHandoffNotice): void;

@@ -1,6 +1,6 @@
 /** One request on an agent: its part(s) of the plan and what has been streamed. */
 import type { WorkKind } from '@adagen/engine';
-import { parseSubject } from '@adagen/protocol';
+import { parseSubject, subjects } from '@adagen/protocol';
 import type { AgentDispatch, ExecutionPlan, KvHandoffNotice } from '@adagen/protocol';
 
 export interface Job {
@@ -8,6 +8,8 @@ export interface Job {
   readonly attempt: number;
   /** The gateway holding the request (from its stream subject): only it may cancel the job. */
   readonly gatewayId: string | undefined;
+  /** Where this agent publishes the request's tokens and outcome: the stream address + its id. */
+  readonly streamSubject: string;
   readonly plan: ExecutionPlan;
   readonly request: AgentDispatch['request'];
   /** Tokens this request generates in all (the simulated engine's truth). */
@@ -31,6 +33,7 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
     requestId: d.requestId,
     attempt: d.attempt,
     gatewayId: gatewayOf(d.request.streamSubject),
+    streamSubject: subjects.streamFrom(d.request.streamSubject, d.instanceId),
     plan: d.plan,
     request: d.request,
     outputTokens,

@@ -337,11 +337,11 @@ export class SimAgent {
     if (index === 0) job.firstTokenAtMs ??= atMs;
     job.tokens = Math.max(job.tokens, index + 1);
     this.counts.tokens += 1;
-    this.host.stream(job.request.streamSubject, tokenChunk(job, this.id, index, atMs));
+    this.host.stream(job.streamSubject, tokenChunk(job, this.id, index, atMs));
   }
 
   private finish(job: Job, atMs: number): void {
-    this.host.stream(job.request.streamSubject, doneOutcome(job, this.id, atMs));
+    this.host.stream(job.streamSubject, doneOutcome(job, this.id, atMs));
     this.host.completion(completionRecord(job, atMs));
     this.counts.finished += 1;
     this.forget(job);
@@ -351,7 +351,7 @@ export class SimAgent {
     if (!this.jobs.has(job.requestId)) return;
     const now = this.host.clock.nowMs();
     this.host.warn({ requestId: job.requestId, code }, message);
-    this.host.stream(job.request.streamSubject, errorOutcome(job, this.id, code, message, now));
+    this.host.stream(job.streamSubject, errorOutcome(job, this.id, code, message, now));
     const peer = job.roles.has('decode') ? undefined : kvPeerOf(job);
     if (peer !== undefined && peer !== this.id)
       this.host.kv(peer, kvAborted(job, this.id, peer, code, message, now));

@@ -34,7 +34,14 @@ export class Harness {
           t.live = false;
         };
       },
-      stream: (subject, m) => this.streams.set(subject, [...(this.streams.get(subject) ?? []), m]),
+      // Kept by stream address; every message must come from the agent its subject names.
+      stream: (subject, m) => {
+        const sender = subject.slice(subject.lastIndexOf('.') + 1);
+        if (sender !== m.instanceId)
+          throw new Error(`${m.instanceId} published on ${subject}, another agent's subject`);
+        const address = subject.slice(0, subject.lastIndexOf('.'));
+        this.streams.set(address, [...(this.streams.get(address) ?? []), m]);
+      },
       kv: (to, n) => this.later(0.2, () => this.agents.get(to)?.kvNotice(n)),
       completion: (r) => this.completions.push(r),
       changed: () => undefined,

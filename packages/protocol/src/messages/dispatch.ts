@@ -24,9 +24,9 @@ const streamSubject = z
   .refine(
     (s) => {
       const parsed = parseSubject(s);
-      return parsed.ok && parsed.value.kind === 'stream';
+      return parsed.ok && parsed.value.kind === 'stream' && parsed.value.instanceId === undefined;
     },
-    { error: 'expected adagen.v1.stream.<gatewayId>.<requestId>' },
+    { error: 'expected adagen.v1.stream.<gatewayId>.<requestId> (the agent appends its id)' },
   );
 
 /** What an agent needs to run its part of a request. */

@@ -47,7 +47,8 @@ export const outcomeErrorSchema = z.object({
   type: z.literal('error'),
   requestId: idSchema,
   attempt,
-  instanceId: idSchema.optional(),
+  /** The agent that sent it (every stream message names its sender, as its subject does). */
+  instanceId: idSchema,
   code: errorCodeSchema,
   message: messageString,
   retryable: z.boolean(),

@@ -214,6 +214,7 @@ export const VALID_MESSAGES: Record<MessageName, unknown> = {
     type: 'error',
     requestId: 'req-0001',
     attempt: 2,
+    instanceId: 'gpu-1',
     code: 'deadline_exceeded',
     message: 'deadline passed while queued',
     retryable: false,
