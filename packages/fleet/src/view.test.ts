@@ -88,4 +88,15 @@ describe('FleetView', () => {
     expect(v.size).toBe(0);
     expect(v.membershipKey()).toBe('');
   });
+
+  it('takes an unreachable agent out of placement until its next snapshot', () => {
+    const v = new FleetView({ staleAfterMs: 500 });
+    v.applyState(state('a', 0), 0);
+    v.applyState(state('b', 0), 0);
+    expect(v.remove('a')).toBe(true);
+    expect(v.remove('a')).toBe(false);
+    expect(v.cluster(10).instances.map((i) => i.id)).toEqual(['b']);
+    v.applyState(state('a', 100), 100); // alive after all
+    expect(v.cluster(100).instances.map((i) => i.id)).toEqual(['a', 'b']);
+  });
 });

@@ -90,15 +90,20 @@ export class FleetView {
   applyAnnounce(a: AgentAnnounce): boolean {
     const entry = this.entries.get(a.instanceId);
     if (entry === undefined) return false;
-    if (a.status === 'down') {
-      this.entries.delete(a.instanceId);
-      return true;
-    }
+    if (a.status === 'down') return this.remove(a.instanceId);
     if (a.status === 'draining' && entry.status !== 'draining') {
       entry.status = 'draining';
       entry.view = { ...entry.view, status: 'draining' };
     }
     return false;
+  }
+
+  /**
+   * Takes an agent out of placement now (it announced `down`, or nobody serves its dispatch
+   * subject); its next snapshot, if it is alive after all, brings it back. True if it was here.
+   */
+  remove(instanceId: string): boolean {
+    return this.entries.delete(instanceId);
   }
 
   /** Work placed on `instanceId` not yet in its snapshot. Ignored for unknown instances. */

@@ -19,12 +19,24 @@ export interface RequestOptions {
   readonly headers?: MsgHdrs;
 }
 
-/** Maps a failed `nc.request` to an AdagenError. */
-function transportError(thrown: unknown, subject: string, timeoutMs: number): AdagenError {
-  if (
+function noResponders(thrown: unknown): boolean {
+  return (
     thrown instanceof NoRespondersError ||
     (thrown instanceof RequestError && thrown.isNoResponders())
-  )
+  );
+}
+
+/**
+ * Whether `request` failed because nobody subscribes to the subject (definitive, unlike a
+ * timeout: e.g. the agent serving a dispatch subject is gone).
+ */
+export function isNoResponders(error: AdagenError): boolean {
+  return error.code === 'unavailable' && noResponders(error.cause);
+}
+
+/** Maps a failed `nc.request` to an AdagenError. */
+function transportError(thrown: unknown, subject: string, timeoutMs: number): AdagenError {
+  if (noResponders(thrown))
     return new AdagenError('unavailable', `no service is listening on ${subject}`, {
       cause: thrown,
     });

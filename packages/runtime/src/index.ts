@@ -5,7 +5,7 @@ export type { EndpointHandler, EndpointOptions, RequestContext } from './endpoin
 export type { ServiceOptions } from './service.js';
 export { AdagenService } from './service.js';
 export type { RequestOptions } from './client.js';
-export { request } from './client.js';
+export { isNoResponders, request } from './client.js';
 export type { MessageContext, SubscribeOptions, TypedSubscription } from './subscribe.js';
 export { subscribe } from './subscribe.js';
 export {

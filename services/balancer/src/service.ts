@@ -142,7 +142,15 @@ export async function startBalancer(
       policy,
       outcome: result.ok ? 'ok' : result.error.code,
     });
-    if (!result.ok) throw result.error;
+    if (!result.ok) {
+      // The planner found the agent gone (nobody serves its dispatch subject): stop placing on
+      // it now rather than when its snapshots go stale, so the gateway's retry lands elsewhere.
+      // (For a distributed plan the gone agent may be another of the plan's; the one dropped
+      // here comes back with its next snapshot.)
+      if (result.error.code === 'instance_failed' && view.remove(placement.instanceId))
+        log.warn({ instanceId: placement.instanceId }, 'agent unreachable: out of placement');
+      throw result.error;
+    }
     for (const notice of noticesFor(result.value.plan, balancerId, c, nowMs)) {
       view.addPending(notice.instanceId, pendingOf(notice));
       rt.nc.publish(subjects.placements(balancerId), noticeCodec.encode(notice));

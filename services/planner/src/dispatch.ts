@@ -9,7 +9,7 @@ import {
   subjects,
 } from '@adagen/protocol';
 import type { DispatchRequest, ExecutionPlan, Placement, RequestCancel } from '@adagen/protocol';
-import { request } from '@adagen/runtime';
+import { isNoResponders, request } from '@adagen/runtime';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 /** What every agent of the plan needs to run its part. */
@@ -36,7 +36,8 @@ const cancelCodec = createCodec(requestCancelSchema);
  * accepted (or already ran) its part. Otherwise rolls the plan back — a cancel of this attempt
  * to every agent, so parts that were accepted (or whose ack was lost) free their KV at once
  * instead of waiting for the deadline or a hand-off that never comes — and rejects with the
- * first agent's error.
+ * first agent's error. An agent nobody answers for (its process is gone) is reported to
+ * `onUnreachable` and the error is `instance_failed`, which the balancer and gateway act on.
  */
 export async function dispatchPlan(
   nc: NatsConnection,
@@ -44,6 +45,7 @@ export async function dispatchPlan(
   p: Placement,
   timeoutMs: number,
   nowMs: () => number,
+  onUnreachable: (instanceId: string) => void = () => undefined,
 ): Promise<number | undefined> {
   const r = p.classification.request;
   const parts = dispatchesFor(plan, r.requestId, r.attempt, dispatchRequestOf(p));
@@ -56,7 +58,18 @@ export async function dispatchPlan(
   );
   let acceptedAtMs: number | undefined;
   try {
-    for (const ack of acks) {
+    for (const [i, ack] of acks.entries()) {
+      if (!ack.ok && isNoResponders(ack.error)) {
+        const id = parts[i]!.instanceId;
+        onUnreachable(id);
+        throw new AdagenError(
+          'instance_failed',
+          `agent ${id} is unreachable (${ack.error.message})`,
+          {
+            cause: ack.error,
+          },
+        );
+      }
       if (!ack.ok) throw ack.error;
       const a = ack.value;
       if (a.status === 'rejected')

@@ -63,6 +63,9 @@ export async function startPlanner(
         p,
         Math.min(remainingMs, config.dispatchTimeoutMs),
         () => clock.nowMs(),
+        (id) => {
+          if (view.remove(id)) log.warn({ instanceId: id }, 'agent unreachable: out of placement');
+        },
       );
     } catch (error) {
       view.dropPending(r.requestId);
