@@ -81,6 +81,14 @@ export class LivenessTracker {
   }
 }
 
+/**
+ * Wall ms between an agent's `down` (or restart) announcement and acting on it. The agent
+ * published its last tokens and outcomes before announcing, and NATS delivers them first, but
+ * the client hands each subscription its messages separately: this lets the stream subscription
+ * catch up, so a request the agent finished is not failed because the goodbye was read first.
+ */
+export const LOST_GRACE_MS = 50;
+
 /** Feeds a tracker from the agents' state and announcements; calls `onLost` for each loss. */
 export function watchLiveness(options: {
   readonly rt: ServiceRuntime;
@@ -90,6 +98,7 @@ export function watchLiveness(options: {
   readonly onLost: (lost: Lost) => void;
 }): void {
   const { rt, clock, tracker } = options;
+  const lostSoon = (lost: Lost) => setTimeout(() => options.onLost(lost), LOST_GRACE_MS).unref();
   const common = { logger: rt.logger, registry: rt.registry, lifecycle: rt.lifecycle };
   subscribe(rt.nc, wildcards.agentState, {
     ...common,
@@ -103,12 +112,12 @@ export function watchLiveness(options: {
     ...common,
     schema: agentAnnounceSchema,
     handler: (a) => {
-      if (a.status === 'down') options.onLost(tracker.down(a.instanceId));
+      if (a.status === 'down') lostSoon(tracker.down(a.instanceId));
       else {
         // An agent that says `up` while still tracked restarted faster than the stale bound:
         // what its previous run held is gone.
         if (a.status === 'up' && tracker.knows(a.instanceId))
-          options.onLost({ instanceId: a.instanceId, why: 'restarted' });
+          lostSoon({ instanceId: a.instanceId, why: 'restarted' });
         tracker.seen(a.instanceId, clock.nowMs());
       }
       return Promise.resolve();

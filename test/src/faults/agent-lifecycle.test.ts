@@ -90,8 +90,9 @@ describe.skipIf(!serviceBuilt('agent'))('agent lifecycle faults', () => {
     await withFleet(async (fleet, agents) => {
       const url = `${fleet.url}/v1/completions`;
       const victim = agents[0]!;
+      // Long enough (~1.3 s each at 5x) to still be running when SIGTERM comes.
       const held = Array.from({ length: 12 }, (_, i) =>
-        send(url, body(i, 150), { clientTimeoutMs: 20_000 }),
+        send(url, body(i, 600), { clientTimeoutMs: 20_000 }),
       );
       await waitFor(
         'agent-0 runs requests',
@@ -127,7 +128,14 @@ describe.skipIf(!serviceBuilt('agent'))('agent lifecycle faults', () => {
       });
       expect(code, victim.output()).toBe(0);
       expect(victim.output()).toMatch(/"msg":"draining"/);
-      expect(s).toMatchObject({ completed: outcomes.length, failed: 0, lost: 0, hung: 0 });
+      const failures = outcomes.filter((o) => o.kind !== 'completed');
+      expect(s, JSON.stringify(failures)).toMatchObject({
+        completed: outcomes.length,
+        failed: 0,
+        lost: 0,
+        hung: 0,
+      });
+      expect(draining.holding, 'the drain had work to finish').toBeGreaterThan(0);
       expect(draining.holding).toBeGreaterThanOrEqual(runningAtTerm);
       expect(drained).toMatchObject({ failed: 0, left: 0, finished: draining.holding });
       await waitFor(
