@@ -113,8 +113,11 @@ export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text
 export const text = (msg: Msg): string => new TextDecoder().decode(msg.data);
 
 /** The first message a subscription receives. */
-export async function firstMessage(sub: Subscription): Promise<Msg> {
-  for await (const msg of sub) return msg;
+export async function firstMessage(
+  sub: Subscription,
+  wanted: (msg: Msg) => boolean = () => true,
+): Promise<Msg> {
+  for await (const msg of sub) if (wanted(msg)) return msg;
   throw new Error(`subscription ${sub.getSubject()} ended without a message`);
 }
 
@@ -123,7 +126,9 @@ export async function firstMessage(sub: Subscription): Promise<Msg> {
  * `witness` subscribed to both saw first, and the server's error (the server sends it before
  * answering the flush, so check `first` first, then await it). The server handles one
  * connection's messages in order and delivers them to a subscriber in order, so if the witness's
- * first message is the allowed one, the denied one was dropped — no timing involved.
+ * first message is the allowed one, the denied one was dropped — no timing involved. The
+ * witness looks only at this test's two payloads: a live fleet publishes on these subjects too
+ * (an agent's periodic state, say).
  */
 export async function publishDeniedThenAllowed(
   offender: NatsConnection,
@@ -134,9 +139,10 @@ export async function publishDeniedThenAllowed(
   const errors = watchPermissionErrors(offender);
   const watching = witness.subscribe('>');
   await witness.flush();
-  const first = firstMessage(watching);
-  offender.publish(denied, bytes('forged'));
-  offender.publish(allowed, bytes('allowed'));
+  const marker = `probe-${Math.random().toString(36).slice(2)}`;
+  const first = firstMessage(watching, (m) => new TextDecoder().decode(m.data).startsWith(marker));
+  offender.publish(denied, bytes(`${marker} forged`));
+  offender.publish(allowed, bytes(`${marker} allowed`));
   await offender.flush();
   const result = { first: await first, error: errors.next() };
   watching.unsubscribe();
