@@ -3,7 +3,7 @@
  * reply subjects) or dropped with a log line and a counted `invalid` (plain subjects); every
  * service keeps running and serving.
  */
-import { createCodec, subjects } from '@adagen/protocol';
+import { createCodec, subjects, wildcards } from '@adagen/protocol';
 import { createLogger, errorFromReply } from '@adagen/runtime';
 import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,8 +97,8 @@ describe('malformed messages on every subject', () => {
         registries: fleet.classifiers.map((r) => r.registry),
       },
       {
-        subject: subjects.kv('agent-1'),
-        pattern: subjects.kv('agent-1'),
+        subject: subjects.kv('agent-1', 'agent-0'),
+        pattern: wildcards.kvTo('agent-1'),
         registries: [fleet.agents[1]!.registry],
       },
       {

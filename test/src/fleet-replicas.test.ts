@@ -54,9 +54,6 @@ describe('two replicas of every step', () => {
       replicas: 2,
       policy: 'adagen',
       timeScale: 5,
-      // A burst of 40 at once may be predicted to miss its TTFT on a busy machine; this file is
-      // about replicas sharing the stream, admission has its own test (faults/overload).
-      env: { ADAGEN_ADMISSION: 'off' },
     });
   });
   afterAll(async () => {

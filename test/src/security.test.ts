@@ -76,13 +76,13 @@ describe('each role can do its job', () => {
 
   it('an agent streams tokens to the gateway holding the request, and KV notices to a peer', async () => {
     const streams = user('gateway-gw-1').subscribe(wildcards.gatewayStreams('gw-1'));
-    const kv = user('agent-gpu-2').subscribe(subjects.kv('gpu-2'));
+    const kv = user('agent-gpu-2').subscribe(wildcards.kvTo('gpu-2'));
     await Promise.all([user('gateway-gw-1').flush(), user('agent-gpu-2').flush()]);
     user('agent-gpu-1').publish(
       subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1'),
       bytes('token'),
     );
-    user('agent-gpu-1').publish(subjects.kv('gpu-2'), bytes('kv_ready'));
+    user('agent-gpu-1').publish(subjects.kv('gpu-2', 'gpu-1'), bytes('kv_ready'));
     expect(text(await firstMessage(streams))).toBe('token');
     expect(text(await firstMessage(kv))).toBe('kv_ready');
   });
@@ -148,6 +148,12 @@ describe('denied publishes are refused and not delivered', () => {
       'agent-gpu-1',
       subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-2'),
       subjects.state('gpu-1'),
+    ],
+    [
+      'agent A sending a KV hand-off as agent B',
+      'agent-gpu-1',
+      subjects.kv('gpu-2', 'gpu-3'),
+      subjects.kv('gpu-2', 'gpu-1'),
     ],
     [
       'an agent publishing on a stream address without its id',

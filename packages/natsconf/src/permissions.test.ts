@@ -22,7 +22,8 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
     ['agent'],
     ['gateway', 'balancer', 'planner', 'estimator', 'observer'],
   ],
-  [subjects.kv('gpu-1'), ['agent'], ['agent']],
+  [subjects.kv('gpu-2', 'gpu-1'), ['agent'], []],
+  [subjects.kv('gpu-1', 'gpu-2'), [], ['agent']],
   [subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1'), ['agent'], ['gateway']],
   [subjects.placements('bal-1'), ['balancer'], ['balancer', 'planner', 'estimator', 'observer']],
   [subjects.cancel('gw-1'), ['gateway', 'planner'], ['agent']],
@@ -45,7 +46,9 @@ describe('permissions follow the subject table', () => {
   it('every subject kind of the hierarchy has a flow', () => {
     const covered = FLOWS.map(([s]) => s);
     for (const e of SERVICE_ENDPOINTS) expect(covered).toContain(subjects.service(e));
-    for (const v of AGENT_VERBS) expect(covered).toContain(subjects.agent('gpu-1', v));
+    for (const v of AGENT_VERBS)
+      if (v !== 'kv') expect(covered).toContain(subjects.agent('gpu-1', v));
+    expect(covered).toContain(subjects.kv('gpu-1', 'gpu-2'));
   });
 
   it('an agent owns only its own subjects', () => {
@@ -54,13 +57,15 @@ describe('permissions follow the subject table', () => {
       expect(isAllowed(a, 'publish', subjects.agent('gpu-1', verb))).toBe(true);
       expect(isAllowed(a, 'publish', subjects.agent('gpu-2', verb))).toBe(false);
     }
-    expect(isAllowed(a, 'publish', subjects.kv('gpu-2'))).toBe(true); // addressed to the peer
+    expect(isAllowed(a, 'publish', subjects.kv('gpu-2', 'gpu-1'))).toBe(true); // to a peer, as itself
+    expect(isAllowed(a, 'publish', subjects.kv('gpu-2', 'gpu-3'))).toBe(false); // as another
+    expect(isAllowed(a, 'subscribe', subjects.kv('gpu-1', 'gpu-2'))).toBe(true);
     const address = subjects.stream('gw-1', 'req-1');
     expect(isAllowed(a, 'publish', subjects.streamFrom(address, 'gpu-1'))).toBe(true);
     expect(isAllowed(a, 'publish', subjects.streamFrom(address, 'gpu-2'))).toBe(false);
     expect(isAllowed(a, 'publish', address)).toBe(false);
     expect(isAllowed(a, 'subscribe', subjects.dispatch('gpu-2'))).toBe(false);
-    expect(isAllowed(a, 'subscribe', subjects.kv('gpu-2'))).toBe(false);
+    expect(isAllowed(a, 'subscribe', subjects.kv('gpu-2', 'gpu-1'))).toBe(false);
     expect(isAllowed(a, 'subscribe', 'adagen.v1.agent.*.dispatch')).toBe(false);
     expect(isAllowed(a, 'subscribe', '_INBOX.>')).toBe(false);
     expect(isAllowed(a, 'publish', subjects.plan)).toBe(false);

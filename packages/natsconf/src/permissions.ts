@@ -91,14 +91,14 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           subjects.state(principal.id),
           subjects.completion(principal.id),
           subjects.announce(principal.id),
-          // KV hand-off notices are addressed to the receiving agent.
-          wildcards.agentVerb('kv'),
+          // KV hand-off notices: to any peer, as itself only (the subject ends with the sender).
+          wildcards.kvFrom(principal.id),
           // Its own results only: the stream subject ends with the sender's id.
           wildcards.streamsFrom(principal.id),
         ],
         [
           subjects.dispatch(principal.id),
-          subjects.kv(principal.id),
+          wildcards.kvTo(principal.id),
           wildcards.cancels,
           SERVICE_API,
         ],

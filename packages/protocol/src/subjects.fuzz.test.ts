@@ -19,7 +19,9 @@ function rebuild(parsed: ParsedSubject): string {
     case 'service':
       return subjects.service(parsed.endpoint);
     case 'agent':
-      return subjects.agent(parsed.instanceId, parsed.verb);
+      return parsed.verb === 'kv'
+        ? subjects.kv(parsed.instanceId, parsed.fromInstanceId!)
+        : subjects.agent(parsed.instanceId, parsed.verb);
     case 'stream':
       return parsed.instanceId === undefined
         ? subjects.stream(parsed.gatewayId, parsed.requestId)
@@ -115,6 +117,8 @@ describe('subject builders on hostile ids', () => {
   const builders: readonly ((id: string) => string)[] = [
     (id) => subjects.state(id),
     (id) => subjects.dispatch(id),
+    (id) => subjects.kv(id, 'gpu-1'),
+    (id) => subjects.kv('gpu-1', id),
     (id) => subjects.stream(id, 'r-1'),
     (id) => subjects.stream('gw', id),
     (id) => subjects.streamFrom(subjects.stream('gw', 'r-1'), id),

@@ -8,7 +8,9 @@ describe('subject builders', () => {
     expect(subjects.service('estimate')).toBe('adagen.v1.svc.estimate');
     expect(subjects.dispatch('gpu-1')).toBe('adagen.v1.agent.gpu-1.dispatch');
     expect(subjects.state('gpu-1')).toBe('adagen.v1.agent.gpu-1.state');
-    expect(subjects.kv('gpu_2')).toBe('adagen.v1.agent.gpu_2.kv');
+    expect(subjects.kv('gpu_2', 'gpu-1')).toBe('adagen.v1.agent.gpu_2.kv.gpu-1');
+    expect(wildcards.kvTo('gpu_2')).toBe('adagen.v1.agent.gpu_2.kv.*');
+    expect(wildcards.kvFrom('gpu-1')).toBe('adagen.v1.agent.*.kv.gpu-1');
     expect(subjects.stream('gw-a', 'req-1')).toBe('adagen.v1.stream.gw-a.req-1');
     expect(subjects.streamFrom(subjects.stream('gw-a', 'req-1'), 'gpu-1')).toBe(
       'adagen.v1.stream.gw-a.req-1.gpu-1',
@@ -17,7 +19,7 @@ describe('subject builders', () => {
     expect(subjects.placements('bal-1')).toBe('adagen.v1.placements.bal-1');
     expect(wildcards.agentState).toBe('adagen.v1.agent.*.state');
     expect(wildcards.gatewayStreams('gw-a')).toBe('adagen.v1.stream.gw-a.*.*');
-    expect(wildcards.agentVerb('kv')).toBe('adagen.v1.agent.*.kv');
+    expect(wildcards.agentVerb('dispatch')).toBe('adagen.v1.agent.*.dispatch');
     expect(wildcards.allStreams).toBe('adagen.v1.stream.*.*.*');
     expect(wildcards.allServices).toBe('adagen.v1.svc.*');
   });
@@ -54,11 +56,16 @@ describe('parseSubject', () => {
       });
     }
     for (const verb of AGENT_VERBS) {
+      if (verb === 'kv') continue;
       expect(parseSubject(subjects.agent('gpu-7', verb))).toEqual({
         ok: true,
         value: { kind: 'agent', instanceId: 'gpu-7', verb },
       });
     }
+    expect(parseSubject(subjects.kv('gpu-7', 'gpu-1'))).toEqual({
+      ok: true,
+      value: { kind: 'agent', instanceId: 'gpu-7', verb: 'kv', fromInstanceId: 'gpu-1' },
+    });
     expect(parseSubject(subjects.stream('gw', 'r-1'))).toEqual({
       ok: true,
       value: { kind: 'stream', gatewayId: 'gw', requestId: 'r-1' },
@@ -82,6 +89,9 @@ describe('parseSubject', () => {
     ['adagen.v1.svc.unknown', /svc\.<classify/],
     ['adagen.v1.agent.gpu-1.bogus', /agent\.<instanceId>/],
     ['adagen.v1.agent.*.state', /agent\.<instanceId>/],
+    ['adagen.v1.agent.gpu-1.kv', /agent\.<instanceId>\.kv\.<fromInstanceId>/],
+    ['adagen.v1.agent.gpu-1.kv.*', /agent\.<instanceId>\.kv\.<fromInstanceId>/],
+    ['adagen.v1.agent.gpu-1.state.x', /agent\.<instanceId>\.</],
     ['adagen.v1.stream.gw', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.stream.gw.r.gpu.extra', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.stream.gw.r.*', /stream\.<gatewayId>\.<requestId>/],

@@ -15,13 +15,14 @@
  * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |
  * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
  * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator | `AgentAnnounce` |
- * | `adagen.v1.agent.<instanceId>.kv` | agent → agent (KV hand-off of split plans) | `KvHandoffNotice` |
+ * | `adagen.v1.agent.<instanceId>.kv.<fromInstanceId>` | agent `fromInstanceId` → agent `instanceId` (KV hand-off of split plans) | `KvHandoffNotice` |
  * | `adagen.v1.stream.<gatewayId>.<requestId>.<instanceId>` | that agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
  * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
  * | `adagen.v1.cancel.<gatewayId>` | that gateway (client gone, retry) or a planner (rollback) → every agent | `RequestCancel` |
  *
  * Service endpoints are served through the NATS Service API; replicas share a subject through
- * the service's queue group. The `.kv` subject is addressed to the receiving agent's id.
+ * the service's queue group. The `.kv` subject is addressed to the receiving agent's id and ends
+ * with the sender's, so permissions can let an agent send hand-offs only as itself.
  *
  * A dispatch names the request's stream by its address `adagen.v1.stream.<gatewayId>.<requestId>`
  * ({@link subjects.stream}); an agent publishes under it with its own id appended
@@ -43,6 +44,8 @@ export type ServiceEndpoint = (typeof SERVICE_ENDPOINTS)[number];
 /** Per-agent subjects: `adagen.v1.agent.<instanceId>.<verb>`. */
 export const AGENT_VERBS = ['dispatch', 'state', 'completion', 'announce', 'kv'] as const;
 export type AgentVerb = (typeof AGENT_VERBS)[number];
+/** Verbs whose subject ends with the verb (`kv` also names its sender). */
+export type PlainAgentVerb = Exclude<AgentVerb, 'kv'>;
 
 /** Token positions (0-based) of the variable parts. */
 export const TOKEN_POSITIONS = {
@@ -50,6 +53,7 @@ export const TOKEN_POSITIONS = {
   serviceEndpoint: 3,
   agentInstanceId: 3,
   agentVerb: 4,
+  kvFromInstanceId: 5,
   streamGatewayId: 3,
   streamRequestId: 4,
   streamInstanceId: 5,
@@ -73,14 +77,16 @@ export const subjects = {
   plan: `${SUBJECT_PREFIX}.svc.plan`,
   estimate: `${SUBJECT_PREFIX}.svc.estimate`,
   /** `adagen.v1.agent.<instanceId>.<verb>` */
-  agent(instanceId: string, verb: AgentVerb): string {
+  agent(instanceId: string, verb: PlainAgentVerb): string {
     return `${SUBJECT_PREFIX}.agent.${checkedId('instanceId', instanceId)}.${verb}`;
   },
   dispatch: (instanceId: string): string => subjects.agent(instanceId, 'dispatch'),
   state: (instanceId: string): string => subjects.agent(instanceId, 'state'),
   completion: (instanceId: string): string => subjects.agent(instanceId, 'completion'),
   announce: (instanceId: string): string => subjects.agent(instanceId, 'announce'),
-  kv: (instanceId: string): string => subjects.agent(instanceId, 'kv'),
+  /** `adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>` */
+  kv: (toInstanceId: string, fromInstanceId: string): string =>
+    `${SUBJECT_PREFIX}.agent.${checkedId('toInstanceId', toInstanceId)}.kv.${checkedId('fromInstanceId', fromInstanceId)}`,
   /** `adagen.v1.stream.<gatewayId>.<requestId>`: a request's stream address, as dispatched. */
   stream(gatewayId: string, requestId: string): string {
     return `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.${checkedId('requestId', requestId)}`;
@@ -116,9 +122,15 @@ export const wildcards = {
   agentCompletion: `${SUBJECT_PREFIX}.agent.*.completion`,
   agentAnnounce: `${SUBJECT_PREFIX}.agent.*.announce`,
   /** One verb from every agent, e.g. `adagen.v1.agent.*.dispatch`. */
-  agentVerb: (verb: AgentVerb): string => `${SUBJECT_PREFIX}.agent.*.${verb}`,
+  agentVerb: (verb: PlainAgentVerb): string => `${SUBJECT_PREFIX}.agent.*.${verb}`,
   /** Every token stream, to any gateway, from any agent. */
   allStreams: `${SUBJECT_PREFIX}.stream.*.*.*`,
+  /** The KV hand-offs addressed to one agent, from any peer. */
+  kvTo: (instanceId: string): string =>
+    `${SUBJECT_PREFIX}.agent.${checkedId('instanceId', instanceId)}.kv.*`,
+  /** Every KV hand-off one agent may send: as itself, to any peer. */
+  kvFrom: (instanceId: string): string =>
+    `${SUBJECT_PREFIX}.agent.*.kv.${checkedId('instanceId', instanceId)}`,
   /** Every stream one agent may publish: its own results, to any gateway. */
   streamsFrom: (instanceId: string): string =>
     `${SUBJECT_PREFIX}.stream.*.*.${checkedId('instanceId', instanceId)}`,
@@ -136,7 +148,13 @@ export const wildcards = {
 /** A concrete subject, parsed into its kind and ids. */
 export type ParsedSubject =
   | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
-  | { readonly kind: 'agent'; readonly instanceId: string; readonly verb: AgentVerb }
+  | {
+      readonly kind: 'agent';
+      readonly instanceId: string;
+      readonly verb: AgentVerb;
+      /** The sending agent of a `kv` hand-off. */
+      readonly fromInstanceId?: string;
+    }
   | {
       readonly kind: 'stream';
       readonly gatewayId: string;
@@ -167,6 +185,11 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
         return ok({ kind: 'service', endpoint: a });
       return fail(`expected ${SUBJECT_PREFIX}.svc.<${SERVICE_ENDPOINTS.join('|')}>`);
     case 'agent':
+      if (b === 'kv') {
+        if (tokens.length === 6 && a !== undefined && c !== undefined && idsOk(a, c))
+          return ok({ kind: 'agent', instanceId: a, verb: b, fromInstanceId: c });
+        return fail(`expected ${SUBJECT_PREFIX}.agent.<instanceId>.kv.<fromInstanceId>`);
+      }
       if (tokens.length === 5 && a !== undefined && idsOk(a) && includes(AGENT_VERBS, b))
         return ok({ kind: 'agent', instanceId: a, verb: b });
       return fail(`expected ${SUBJECT_PREFIX}.agent.<instanceId>.<${AGENT_VERBS.join('|')}>`);

@@ -53,4 +53,9 @@ export function agentMetrics(registry: Registry, agent: SimAgent): void {
     () => agent.counts.cancelled,
   );
   counter('adagen_agent_preemptions_total', 'Preemptions', () => agent.counts.preemptions);
+  counter(
+    'adagen_agent_kv_notices_dropped_total',
+    'KV hand-off notices dropped: body and subject disagree on the sender, addressed to another agent, or from an agent outside the request’s plan',
+    () => agent.counts.foreignKv,
+  );
 }

@@ -81,7 +81,7 @@ export async function startAgent(
       return () => clearTimeout(t);
     },
     stream: (subject, m) => rt.nc.publish(subject, streamCodec.encode(m)),
-    kv: (to, n) => rt.nc.publish(subjects.kv(to), kvCodec.encode(n)),
+    kv: (to, n) => rt.nc.publish(subjects.kv(to, instanceId), kvCodec.encode(n)),
     completion: (r) => rt.nc.publish(subjects.completion(instanceId), completionCodec.encode(r)),
     changed: () => onChange.publish(),
     warn: (fields, message) => rt.logger.warn(fields, message),
@@ -111,12 +111,27 @@ export async function startAgent(
       return Promise.resolve(ack);
     },
   });
-  subscribe(rt.nc, subjects.kv(instanceId), {
+  subscribe(rt.nc, wildcards.kvTo(instanceId), {
     schema: kvHandoffNoticeSchema,
     logger: rt.logger,
     registry: rt.registry,
     lifecycle: rt.lifecycle,
-    handler: (n) => {
+    handler: (n, ctx) => {
+      // The subject names the sender (NATS permissions let an agent send only as itself); a
+      // body that claims another sender is forged or broken.
+      const from = parseSubject(ctx.subject);
+      if (
+        !from.ok ||
+        from.value.kind !== 'agent' ||
+        from.value.fromInstanceId !== n.fromInstanceId
+      ) {
+        agent.counts.foreignKv += 1;
+        ctx.logger.warn(
+          { requestId: n.requestId, fromInstanceId: n.fromInstanceId },
+          'KV hand-off notice whose body does not match its subject dropped',
+        );
+        return Promise.resolve();
+      }
       agent.kvNotice(n);
       return Promise.resolve();
     },

@@ -36,6 +36,35 @@ describe('SimAgent', () => {
     expect(a.activeRequests + b.activeRequests).toBe(0);
   });
 
+  it('drops KV hand-offs from agents outside the plan or addressed elsewhere; the real one runs', () => {
+    const h = new Harness();
+    const a = h.agent('a');
+    const b = h.agent('b');
+    const plan: ExecutionPlan = { kind: 'pd-split', prefillInstanceId: 'a', decodeInstanceId: 'b' };
+    const [pa, pb] = dispatches(plan, 'r9', 2000, 10);
+    expect(b.dispatch(pb!).status).toBe('accepted');
+    const forged = (fromInstanceId: string, toInstanceId: string) =>
+      ({
+        v: 1,
+        type: 'kv_aborted',
+        requestId: 'r9',
+        attempt: 0,
+        fromInstanceId,
+        toInstanceId,
+        code: 'internal',
+        message: 'forged',
+        atMs: h.nowMs,
+      }) as const;
+    b.kvNotice(forged('intruder', 'b')); // not in the plan: would fail the request
+    b.kvNotice(forged('a', 'c')); // addressed to another agent
+    expect(b.counts.foreignKv).toBe(2);
+    expect(outcome(h, 'r9')).toBeUndefined();
+    expect(a.dispatch(pa!).status).toBe('accepted');
+    h.run();
+    expect(tokens(h, 'r9')).toEqual([...Array(10).keys()]);
+    expect(outcome(h, 'r9')).toMatchObject({ type: 'done', instanceId: 'b' });
+  });
+
   it('runs a split prefill with the decode on a segment instance, and KV notices arriving early', () => {
     const h = new Harness();
     const ids = ['a', 'b', 'c'];

@@ -24,6 +24,7 @@ import type {
   KvHandoffNotice,
   RequestCancel,
 } from '@adagen/protocol';
+import { planInstanceIds } from '@adagen/protocol';
 import { enqueueDecodePart, enqueuePart } from './enqueue.js';
 import type { AgentHost } from './host.js';
 import type { Job } from './job.js';
@@ -70,6 +71,8 @@ export class SimAgent {
     failed: 0,
     cancelled: 0,
     preemptions: 0,
+    /** Hand-off notices dropped: not for this agent, or from an agent outside the request's plan. */
+    foreignKv: 0,
   };
 
   constructor(options: SimAgentOptions) {
@@ -145,12 +148,16 @@ export class SimAgent {
 
   /** A KV hand-off notice addressed to this agent. */
   kvNotice(n: KvHandoffNotice): void {
+    if (n.toInstanceId !== this.id) return this.foreignKv(n, 'addressed to another agent');
     const job = this.jobs.get(n.requestId);
     if (job !== undefined && n.attempt !== job.attempt) return; // another attempt's hand-off
     if (job === undefined || !job.roles.has('decode')) {
       if (!this.recent.covers(n.requestId, n.attempt)) this.early.add(n);
       return;
     }
+    // Only the plan's prefill or segment agents (this one too, for its own segment) hand KV over.
+    if (!planInstanceIds(job.plan).includes(n.fromInstanceId))
+      return this.foreignKv(n, 'from an agent outside the request’s plan');
     if (n.type === 'kv_aborted') {
       this.fail(job, n.code, `prefill on ${n.fromInstanceId} failed: ${n.message}`);
       return;
@@ -179,6 +186,14 @@ export class SimAgent {
       this.releaseIfHeld(job);
       this.enqueueDecode(job);
     });
+  }
+
+  private foreignKv(n: KvHandoffNotice, why: string): void {
+    this.counts.foreignKv += 1;
+    this.host.warn(
+      { requestId: n.requestId, fromInstanceId: n.fromInstanceId },
+      `KV hand-off notice ${why} dropped`,
+    );
   }
 
   /** The instance's state now (fleet time), for a state message. */

@@ -155,7 +155,7 @@ export const dispatchAckSchema = z.discriminatedUnion('status', [
 export type DispatchAck = z.infer<typeof dispatchAckSchema>;
 
 /**
- * agent → agent (`adagen.v1.agent.<toInstanceId>.kv`): KV for a token range of a split plan is
+ * agent → agent (`adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>`): KV for a token range of a split plan is
  * ready to pull (`kv_ready`), or will not come (`kv_aborted`).
  */
 export const kvHandoffNoticeSchema = z.discriminatedUnion('type', [
