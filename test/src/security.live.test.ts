@@ -12,6 +12,7 @@ import {
   agentDispatchSchema,
   createCodec,
   dispatchAckSchema,
+  kvHandoffNoticeSchema,
   streamMessageSchema,
   subjects,
 } from '@adagen/protocol';
@@ -19,7 +20,7 @@ import type { StreamMessage } from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { InProcessFleet } from './fleet/in-process.js';
 import { startInProcessFleet } from './fleet/in-process.js';
-import { metricValue } from './faults/metrics.js';
+import { metricValue, waitFor } from './faults/metrics.js';
 import { postJson, postStream } from './fleet/openai-client.js';
 import { publishDeniedThenAllowed, startSecureFleet } from './security.fleet.js';
 import type { SecureFleet } from './security.fleet.js';
@@ -188,4 +189,30 @@ describe('the fleet under generated NATS permissions', () => {
     expect(await dropped('not_in_plan')).toBe(5);
     expect(await dropped('sender_mismatch')).toBe(5);
   }, 60_000);
+
+  it('an agent drops a KV hand-off whose body names another sender than its subject', async () => {
+    const admin = await nats.connect('admin');
+    const kv = createCodec(kvHandoffNoticeSchema);
+    const dropped = () =>
+      metricValue(fleet.agents[1]!.registry, 'adagen_agent_kv_notices_dropped_total');
+    const before = await dropped();
+    // On agent-0's subject (which only agent-0 may use) but claiming to come from agent-9.
+    admin.publish(
+      subjects.kv('agent-1', 'agent-0'),
+      kv.encode({
+        v: 1,
+        type: 'kv_aborted',
+        requestId: 'not-running',
+        attempt: 0,
+        fromInstanceId: 'agent-9',
+        toInstanceId: 'agent-1',
+        code: 'internal',
+        message: 'forged',
+        atMs: Date.now(),
+      }),
+    );
+    await admin.flush();
+    await waitFor('the notice is counted as dropped', async () => (await dropped()) > before, 5000);
+    expect(await dropped()).toBe(before + 1);
+  });
 });
