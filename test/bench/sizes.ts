@@ -26,7 +26,6 @@ export function messageSizes(promptTokens: number, outputTokens: number) {
     endpoint: 'completions',
     promptTokens,
     maxTokens: 256,
-    maxTokensIsDefault: true,
     stream: true,
     targetOutputTokens: outputTokens,
   };

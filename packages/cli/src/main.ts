@@ -51,7 +51,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return ExitCode.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.exitCode === 0) return ExitCode.ok; // --help, --version
+      // --help, --version; and `adagen` alone, which shows the help (not an error).
+      if (e.exitCode === 0 || e.code === 'commander.help') return ExitCode.ok;
       io.stderr(`adagen: ${oneLine(e.message)}\n`);
       return ExitCode.usage;
     }

@@ -1,19 +1,41 @@
 /**
- * SLO-aware admission control for the live fleet. AdaGen's balancer predicts, per request,
- * whether it misses its SLO on every candidate instance (`Placement.hopeless`). The simulator
- * sacrifices such a request (places it where it hurts the others least); the live balancer,
- * with admission on, refuses it instead: the gateway answers 429 `overloaded` with a
- * `Retry-After` from the fleet's predicted backlog, so the requests it accepts keep meeting
- * their SLOs and the backlog cannot grow without bound.
+ * Admission control for the live fleet, in front of every policy (each one gets the same right to
+ * refuse). Modes:
+ *
+ * - `slo` (default): refuse only what is clearly hopeless — a request whose best predicted TTFT
+ *   over every ready instance is above `slack` × its TTFT target (default 4×), or a fleet whose
+ *   every ready instance already queues `maxQueue` requests (default 256). A burst that an
+ *   engine would work off in a second or two is queued and served, as vLLM would.
+ * - `strict`: also refuse what the policy itself predicts misses its SLO on every candidate
+ *   (AdaGen's `hopeless`): the accepted requests keep their SLO, at the price of shedding early.
+ * - `off`: place everything, as the simulator does.
+ *
+ * The predicted TTFT here is a cheap bound any policy can use: the time the instance needs to
+ * work off the prefill queued on it at its full token budget, plus the request's own prefill on
+ * an idle instance. Refused requests get 429 `overloaded` with `Retry-After` from the soonest a
+ * ready instance drains its queue.
  */
 import { LatencyModel } from '@adagen/engine';
-import { queuedPrefillTokens } from '@adagen/scheduler';
-import type { ClusterView, InstanceView } from '@adagen/scheduler';
+import { idleTtftMs, queuedPrefillTokens, resolveSlo } from '@adagen/scheduler';
+import type { ClusterView, InstanceView, SloSpec } from '@adagen/scheduler';
 import { findProfile } from './profiles.js';
 
-/** `slo`: refuse requests predicted to miss their SLO everywhere; `off`: place everything. */
-export const ADMISSION_MODES = ['slo', 'off'] as const;
+export const ADMISSION_MODES = ['slo', 'strict', 'off'] as const;
 export type AdmissionMode = (typeof ADMISSION_MODES)[number];
+
+export interface AdmissionOptions {
+  readonly mode: AdmissionMode;
+  /** `slo`: refuse when the best predicted TTFT is above this many times the target. */
+  readonly slack: number;
+  /** Refuse when every ready instance queues at least this many requests. */
+  readonly maxQueue: number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionOptions = Object.freeze({
+  mode: 'slo',
+  slack: 4,
+  maxQueue: 256,
+});
 
 const models = new Map<string, LatencyModel | undefined>();
 
@@ -44,4 +66,75 @@ export function backlogMs(view: ClusterView): number {
   let best = Number.POSITIVE_INFINITY;
   for (const v of view.instances) if (v.status === 'ready') best = Math.min(best, drainMs(v));
   return Number.isFinite(best) ? best : 0;
+}
+
+/** A cheap TTFT prediction of a `promptTokens` request on `v`: its queue, then its prefill. */
+export function boundTtftMs(v: InstanceView, promptTokens: number): number {
+  const model = modelOf(v.profile);
+  const own =
+    model === undefined
+      ? 0
+      : idleTtftMs(promptTokens, model, {
+          maxNumBatchedTokens: v.snapshot.config.maxNumBatchedTokens,
+          enableChunkedPrefill: v.snapshot.config.enableChunkedPrefill,
+        });
+  return drainMs(v) + own;
+}
+
+export type AdmissionVerdict =
+  | { readonly admit: true }
+  | { readonly admit: false; readonly reason: 'slo' | 'queue' | 'policy'; readonly why: string };
+
+/**
+ * Whether to take a request: `ttftTargetMs` is its TTFT target; `hopeless` says the policy
+ * predicts it misses its SLO on every candidate (used by `strict` only).
+ */
+export function admission(
+  o: AdmissionOptions,
+  view: ClusterView,
+  request: { promptTokens: number; ttftTargetMs: number; hopeless: boolean },
+): AdmissionVerdict {
+  if (o.mode === 'off') return { admit: true };
+  const ready = view.instances.filter((v) => v.status === 'ready');
+  if (ready.length === 0) return { admit: true }; // the policy answers no_instance
+  const queueOf = (v: InstanceView) => v.snapshot.waiting.length + v.pending.length;
+  if (ready.every((v) => queueOf(v) >= o.maxQueue))
+    return {
+      admit: false,
+      reason: 'queue',
+      why: `every instance queues ${o.maxQueue} or more requests`,
+    };
+  const bestMs = Math.min(...ready.map((v) => boundTtftMs(v, request.promptTokens)));
+  if (bestMs > o.slack * request.ttftTargetMs)
+    return {
+      admit: false,
+      reason: 'slo',
+      why: `its TTFT is predicted at ${Math.round(bestMs)} ms at best, over ${o.slack} × its ${Math.round(request.ttftTargetMs)} ms target`,
+    };
+  if (o.mode === 'strict' && request.hopeless)
+    return {
+      admit: false,
+      reason: 'policy',
+      why: 'the policy predicts it misses its SLO on every instance',
+    };
+  return { admit: true };
+}
+
+/**
+ * A request's TTFT target: the client's (`x-slo-ttft-ms`), else the fleet's SLO resolved for
+ * its prompt on instance `v`'s profile.
+ */
+export function ttftTargetMs(
+  spec: SloSpec,
+  request: { promptTokens: number; slo?: { ttftMs?: number } },
+  v: InstanceView | undefined,
+): number {
+  if (request.slo?.ttftMs !== undefined) return request.slo.ttftMs;
+  const model = v === undefined ? undefined : modelOf(v.profile);
+  if (v === undefined || model === undefined)
+    return spec.ttft.kind === 'absolute' ? spec.ttft.ms : spec.ttft.floorMs;
+  return resolveSlo(spec, request, model, {
+    maxNumBatchedTokens: v.snapshot.config.maxNumBatchedTokens,
+    enableChunkedPrefill: v.snapshot.config.enableChunkedPrefill,
+  }).ttftMs;
 }

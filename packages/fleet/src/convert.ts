@@ -28,7 +28,7 @@ export function requestInfoOf(request: InferenceRequest, promptTokens: number): 
     arrivalMs: request.receivedAtMs,
     promptTokens,
   };
-  if (request.maxTokensIsDefault !== true) info.maxTokens = request.maxTokens;
+  if (request.maxTokens !== undefined) info.maxTokens = request.maxTokens;
   if (request.tenant !== undefined) info.tenant = request.tenant;
   info.model = request.model;
   return info;
@@ -199,7 +199,7 @@ export function noticesFor(
       atMs,
       role: part.role,
     };
-    if (c.request.maxTokensIsDefault !== true) n.maxTokens = c.request.maxTokens;
+    if (c.request.maxTokens !== undefined) n.maxTokens = c.request.maxTokens;
     if (part.segment !== undefined) {
       n.startToken = part.segment.startToken;
       n.endToken = part.segment.endToken;
@@ -232,7 +232,7 @@ export function snapshotOf(state: InstanceState): InstanceSnapshot {
 /** An engine snapshot in its wire envelope. */
 export function stateOf(
   snapshot: InstanceSnapshot,
-  envelope: Pick<InstanceState, 'seq' | 'status' | 'engine'>,
+  envelope: Pick<InstanceState, 'seq' | 'status' | 'engine' | 'capabilities'>,
 ): InstanceState {
   return { v: 1, type: 'instance_state', ...envelope, ...snapshot };
 }

@@ -1,6 +1,15 @@
 // @adagen/fleet — the live fleet's logic, shared by the services (no NATS, no wall clock).
-export type { AdmissionMode } from './admission.js';
-export { ADMISSION_MODES, backlogMs, drainMs } from './admission.js';
+export type { AdmissionMode, AdmissionOptions, AdmissionVerdict } from './admission.js';
+export {
+  ADMISSION_MODES,
+  DEFAULT_ADMISSION,
+  admission,
+  backlogMs,
+  boundTtftMs,
+  drainMs,
+  ttftTargetMs,
+} from './admission.js';
+export { FALLBACK_MAX_TOKENS, contextLimit, fitToContext } from './context.js';
 export type { FleetClock, FleetClockOptions } from './clock.js';
 export { createFleetClock } from './clock.js';
 export { PROFILE_ALIASES, findProfile, requireProfile } from './profiles.js';
@@ -27,16 +36,29 @@ export type { AgentHost } from './agent/host.js';
 export type { SimAgentOptions } from './agent/sim-agent.js';
 export { SimAgent } from './agent/sim-agent.js';
 export { outputTokensOf } from './agent/job.js';
-export { fillerToken } from './agent/text.js';
+export type { SimTextInput } from './agent/text.js';
+export { simText, simTextSeed, simToken } from './agent/text.js';
+export type { StopStep } from './agent/stop.js';
+export { StopMatcher } from './agent/stop.js';
 export type { ChatBody, CompletionsBody, OpenAiEndpoint } from './openai/schema.js';
 export { OPENAI_ENDPOINTS, chatBodySchema, completionsBodySchema } from './openai/schema.js';
-export type { GatewayRequest, ParseLimits } from './openai/request.js';
-export { BadFieldError, parseOpenAiBody, renderChat } from './openai/request.js';
+export type { GatewayRequest } from './openai/request.js';
+export {
+  BadFieldError,
+  SLO_HEADERS,
+  parseOpenAiBody,
+  parseSloHeaders,
+  renderChat,
+} from './openai/request.js';
+export type { FieldProblem } from './openai/fields.js';
+export { fieldProblem } from './openai/fields.js';
+export { fleetMaxModelLen, unhonouredField } from './openai/capabilities.js';
 export type { ResponseMeta, Usage } from './openai/format.js';
 export {
   SSE_DONE,
   completionResponse,
   errorBody,
+  modelCard,
   modelsList,
   responseId,
   sseData,

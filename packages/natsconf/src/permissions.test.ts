@@ -15,6 +15,7 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
   [subjects.plan, ['gateway', 'balancer'], ['planner']],
   [subjects.estimate, ['balancer', 'planner'], ['estimator']],
   [subjects.dispatch('gpu-1'), ['planner'], ['agent']],
+  [subjects.probe('gpu-1'), ['gateway'], ['agent']],
   [subjects.state('gpu-1'), ['agent'], ['gateway', 'balancer', 'planner', 'estimator', 'observer']],
   [subjects.completion('gpu-1'), ['agent'], ['classifier', 'observer']],
   [

@@ -58,8 +58,14 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
   switch (principal.role) {
     case 'gateway':
       return perms(
-        // Cancels of its own requests only (client gone, retry).
-        [subjects.classify, subjects.balance, subjects.plan, subjects.cancel(principal.id)],
+        // Cancels of its own requests only (client gone, retry); probes of agents gone quiet.
+        [
+          subjects.classify,
+          subjects.balance,
+          subjects.plan,
+          subjects.cancel(principal.id),
+          wildcards.agentVerb('probe'),
+        ],
         // Agent feeds: the gateway notices an agent that died holding its requests.
         [inbox, wildcards.gatewayStreams(principal.id), ...agentFeeds],
         false,
@@ -98,6 +104,7 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
         ],
         [
           subjects.dispatch(principal.id),
+          subjects.probe(principal.id),
           wildcards.kvTo(principal.id),
           wildcards.cancels,
           SERVICE_API,

@@ -3,10 +3,13 @@ import { z } from 'zod';
 /** Every error code AdaGen sends on the wire or to clients. */
 export const ERROR_CODES = [
   'bad_request',
+  'context_length_exceeded',
   'payload_too_large',
   'invalid_message',
   'unknown_subject',
   'not_found',
+  'model_not_found',
+  'method_not_allowed',
   'unauthorized',
   'forbidden',
   'duplicate',
@@ -59,6 +62,12 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     retryable: false,
     description: 'The request is malformed or out of bounds.',
   },
+  context_length_exceeded: {
+    httpStatus: 400,
+    openaiType: T.invalidRequest,
+    retryable: false,
+    description: "The prompt and max_tokens do not fit the model's context.",
+  },
   payload_too_large: {
     httpStatus: 413,
     openaiType: T.invalidRequest,
@@ -82,6 +91,18 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     openaiType: T.notFound,
     retryable: false,
     description: 'The model, route or entity does not exist.',
+  },
+  model_not_found: {
+    httpStatus: 404,
+    openaiType: T.notFound,
+    retryable: false,
+    description: 'The model is not served here.',
+  },
+  method_not_allowed: {
+    httpStatus: 405,
+    openaiType: T.invalidRequest,
+    retryable: false,
+    description: 'The route exists but not with this HTTP method.',
   },
   unauthorized: {
     httpStatus: 401,

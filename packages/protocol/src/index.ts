@@ -49,12 +49,18 @@ export {
 export type {
   Classification,
   InferenceRequest,
+  ChatMessage,
   Placement,
   PlacementCandidate,
   PlacementNotice,
+  RequestSlo,
   SamplingParams,
 } from './messages/request.js';
 export {
+  chatMessageSchema,
+  priorityField,
+  promptTokenIdsSchema,
+  requestSloSchema,
   classificationSchema,
   inferenceRequestSchema,
   placementCandidateSchema,
@@ -75,12 +81,14 @@ export type {
   DispatchAck,
   DispatchRequest,
   KvHandoffNotice,
+  KvStreamState,
 } from './messages/dispatch.js';
 export {
   agentDispatchSchema,
   dispatchAckSchema,
   dispatchRequestSchema,
   kvHandoffNoticeSchema,
+  kvStreamStateSchema,
 } from './messages/dispatch.js';
 export type {
   Outcome,
@@ -98,6 +106,9 @@ export {
 } from './messages/stream.js';
 export type {
   AgentAnnounce,
+  AgentProbe,
+  EngineCapabilities,
+  ProbeAck,
   EngineConfig,
   InstanceState,
   IterationSample,
@@ -106,6 +117,9 @@ export type {
 } from './messages/state.js';
 export {
   agentAnnounceSchema,
+  agentProbeSchema,
+  engineCapabilitiesSchema,
+  probeAckSchema,
   engineConfigSchema,
   instanceStateSchema,
   iterationSampleSchema,

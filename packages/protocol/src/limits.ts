@@ -15,6 +15,10 @@ export const LIMITS = {
   nameChars: 256,
   /** Human-readable error messages. */
   messageChars: 4_096,
+  /** Chat messages in one request. */
+  chatMessages: 10_000,
+  /** Largest token id in a prompt given as token ids. */
+  tokenId: 16_777_216,
   /** Stop sequences: count and length of each (OpenAI allows 4). */
   stopSequences: 4,
   stopSequenceChars: 256,

@@ -14,7 +14,12 @@ import {
   placementNoticeSchema,
   placementSchema,
 } from './messages/request.js';
-import { agentAnnounceSchema, instanceStateSchema } from './messages/state.js';
+import {
+  agentAnnounceSchema,
+  agentProbeSchema,
+  instanceStateSchema,
+  probeAckSchema,
+} from './messages/state.js';
 import { outcomeSchema, streamMessageSchema, tokenChunkSchema } from './messages/stream.js';
 
 export const MESSAGE_SCHEMAS = {
@@ -32,6 +37,8 @@ export const MESSAGE_SCHEMAS = {
   streamMessage: streamMessageSchema,
   instanceState: instanceStateSchema,
   agentAnnounce: agentAnnounceSchema,
+  agentProbe: agentProbeSchema,
+  probeAck: probeAckSchema,
   completionRecord: completionRecordSchema,
   estimateRequest: estimateRequestSchema,
   estimateResponse: estimateResponseSchema,

@@ -14,7 +14,8 @@
  * | `adagen.v1.agent.<instanceId>.dispatch` | planner → that agent (request/reply) | `AgentDispatch` → `DispatchAck` |
  * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |
  * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
- * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator | `AgentAnnounce` |
+ * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator, gateway | `AgentAnnounce` |
+ * | `adagen.v1.agent.<instanceId>.probe` | gateway → that agent (request/reply), when its state is overdue | `AgentProbe` → `ProbeAck` |
  * | `adagen.v1.agent.<instanceId>.kv.<fromInstanceId>` | agent `fromInstanceId` → agent `instanceId` (KV hand-off of split plans) | `KvHandoffNotice` |
  * | `adagen.v1.stream.<gatewayId>.<requestId>.<instanceId>` | that agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
  * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
@@ -42,7 +43,7 @@ export const SERVICE_ENDPOINTS = ['classify', 'balance', 'plan', 'estimate'] as 
 export type ServiceEndpoint = (typeof SERVICE_ENDPOINTS)[number];
 
 /** Per-agent subjects: `adagen.v1.agent.<instanceId>.<verb>`. */
-export const AGENT_VERBS = ['dispatch', 'state', 'completion', 'announce', 'kv'] as const;
+export const AGENT_VERBS = ['dispatch', 'state', 'completion', 'announce', 'probe', 'kv'] as const;
 export type AgentVerb = (typeof AGENT_VERBS)[number];
 /** Verbs whose subject ends with the verb (`kv` also names its sender). */
 export type PlainAgentVerb = Exclude<AgentVerb, 'kv'>;
@@ -84,6 +85,7 @@ export const subjects = {
   state: (instanceId: string): string => subjects.agent(instanceId, 'state'),
   completion: (instanceId: string): string => subjects.agent(instanceId, 'completion'),
   announce: (instanceId: string): string => subjects.agent(instanceId, 'announce'),
+  probe: (instanceId: string): string => subjects.agent(instanceId, 'probe'),
   /** `adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>` */
   kv: (toInstanceId: string, fromInstanceId: string): string =>
     `${SUBJECT_PREFIX}.agent.${checkedId('toInstanceId', toInstanceId)}.kv.${checkedId('fromInstanceId', fromInstanceId)}`,

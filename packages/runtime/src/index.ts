@@ -6,8 +6,13 @@ export type { ServiceOptions } from './service.js';
 export { AdagenService } from './service.js';
 export type { RequestOptions } from './client.js';
 export { isNoResponders, request } from './client.js';
-export type { MessageContext, SubscribeOptions, TypedSubscription } from './subscribe.js';
-export { subscribe } from './subscribe.js';
+export type {
+  MessageContext,
+  SubscribeOptions,
+  TypedSubscription,
+  WireOrderedOptions,
+} from './subscribe.js';
+export { subscribe, subscribeInWireOrder } from './subscribe.js';
 export {
   ADAGEN_ERROR_CODE_HEADER,
   ADAGEN_ERROR_RETRYABLE_HEADER,

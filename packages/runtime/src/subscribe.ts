@@ -79,11 +79,75 @@ export function subscribe<T>(
       }
     }
   })();
+  return typed(nc, subject, subscription, done, options.lifecycle);
+}
 
+export interface WireOrderedOptions<T> extends Omit<SubscribeOptions<T>, 'handler'> {
+  /** Runs synchronously as the message is read off the connection. */
+  readonly handler: (value: T, context: MessageContext) => void;
+}
+
+/**
+ * Like {@link subscribe}, but the handler runs synchronously as each message is read off the
+ * connection, so messages of every subscription made this way on one connection are handled in
+ * wire order: what one publisher sent first (a request's last tokens) is handled before what it
+ * sent next on another subject (its goodbye). For cheap handlers on hot or order-sensitive feeds.
+ */
+export function subscribeInWireOrder<T>(
+  nc: NatsConnection,
+  subject: string,
+  options: WireOrderedOptions<T>,
+): TypedSubscription {
+  const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
+  const metrics = runtimeMetrics(
+    options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
+  );
+  const codec = codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
+    metrics.subscriptionMessages.inc({ subject, outcome });
+  const subscription = nc.subscribe(subject, {
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    callback: (error, msg) => {
+      if (error !== null) {
+        logger.warn({ err: error }, 'subscription error');
+        return;
+      }
+      const decoded = codec.decode(msg.data);
+      if (!decoded.ok) {
+        count('invalid');
+        logger.warn(
+          { subject: msg.subject, error: decoded.error.message },
+          'dropped invalid message',
+        );
+        return;
+      }
+      try {
+        options.handler(decoded.value, { subject: msg.subject, logger });
+        count('ok');
+      } catch (thrown) {
+        count('handler_error');
+        logger.error({ err: thrown, subject: msg.subject }, 'message handler failed');
+      }
+    },
+  });
+  const done = subscription.closed.then(
+    () => undefined,
+    () => undefined,
+  );
+  return typed(nc, subject, subscription, done, options.lifecycle);
+}
+
+function typed(
+  nc: NatsConnection,
+  subject: string,
+  subscription: Subscription,
+  done: Promise<void>,
+  lifecycle: Lifecycle | undefined,
+): TypedSubscription {
   const drain = async () => {
     if (!subscription.isClosed() && !nc.isClosed()) await subscription.drain();
     await done;
   };
-  options.lifecycle?.onStop(`subscription ${subject}`, drain);
+  lifecycle?.onStop(`subscription ${subject}`, drain);
   return { subscription, done, drain };
 }

@@ -55,6 +55,7 @@ export class StatePublisher {
       seq: this.seq++,
       status: this.status,
       engine: 'sim',
+      capabilities: this.o.agent.capabilities,
     });
     this.o.nc.publish(subjects.state(this.o.agent.id), stateCodec.encode(state));
   }
@@ -70,6 +71,7 @@ export class StatePublisher {
       engine: 'sim',
       atMs: this.o.clock.nowMs(),
       statePeriodMs: this.o.periodMs,
+      capabilities: this.o.agent.capabilities,
     };
     this.o.nc.publish(subjects.announce(this.o.agent.id), announceCodec.encode(a));
   }

@@ -11,6 +11,8 @@ import { SimAgent, requireProfile } from '@adagen/fleet';
 import type { AgentHost } from '@adagen/fleet';
 import {
   agentDispatchSchema,
+  agentProbeSchema,
+  probeAckSchema,
   completionRecordSchema,
   createCodec,
   dispatchAckSchema,
@@ -110,6 +112,21 @@ export async function startAgent(
       ctx.logger.debug({ requestId: d.requestId, role: d.role, status: ack.status }, 'dispatch');
       return Promise.resolve(ack);
     },
+  });
+  // "Are you there?" from a gateway whose view of this agent's state is overdue: an answer says
+  // slow, not dead (no responder at all means this agent's connection is gone).
+  rt.service.addEndpoint('probe', subjects.probe(instanceId), {
+    requestSchema: agentProbeSchema,
+    responseSchema: probeAckSchema,
+    maxInFlight: 1_000,
+    handler: () =>
+      Promise.resolve({
+        v: 1,
+        type: 'probe_ack',
+        instanceId,
+        holding: agent.activeRequests,
+        atMs: clock.nowMs(),
+      } as const),
   });
   subscribe(rt.nc, wildcards.kvTo(instanceId), {
     schema: kvHandoffNoticeSchema,

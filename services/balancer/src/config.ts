@@ -7,9 +7,11 @@
  * | policy, seed, sloTtft, sloTpot, kvLink, controlDelayMs | `adagen`, 0, `5x:250`, `5x:50`, `rdma-400g`, 2 | the policy whose balance step runs here |
  * | statePeriodMs, staleAfterPeriods | 100, 5 | agents silent for 5 periods leave the view |
  * | maxInFlight | 512 | requests in the chain at once before answering `overloaded` |
- * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) a request the policy predicts misses its SLO on every instance (AdaGen's `hopeless`; baselines predict nothing and admit all); `off`: place everything, as the simulator does |
+ * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) only a request whose best predicted TTFT is above `admissionSlack` × its target, or when every instance queues `admissionMaxQueue` requests; `strict`: also what the policy predicts misses its SLO on every instance (AdaGen's `hopeless`); `off`: place everything, as the simulator does (packages/fleet/src/admission.ts) |
+ * | admissionSlack | 4 | `slo`: how many times its TTFT target a request may be predicted to wait |
+ * | admissionMaxQueue | 256 | requests queued on every instance before refusing |
  */
-import { ADMISSION_MODES } from '@adagen/fleet';
+import { ADMISSION_MODES, DEFAULT_ADMISSION } from '@adagen/fleet';
 import { configField, runtimeConfigShape } from '@adagen/runtime';
 import { clockConfigShape, policyConfigShape, viewConfigShape } from '@adagen/svc-shared';
 import { z } from 'zod';
@@ -23,7 +25,15 @@ export const balancerConfigSchema = z.object({
   maxInFlight: configField.int(1, 100_000).default(512).describe('requests in flight at most'),
   admission: configField
     .oneOf(ADMISSION_MODES)
-    .default('slo')
-    .describe('slo: refuse requests predicted to miss their SLO everywhere; off: place all'),
+    .default(DEFAULT_ADMISSION.mode)
+    .describe('slo: refuse only the clearly hopeless; strict: also the predicted misses; off'),
+  admissionSlack: configField
+    .number(1, 1000)
+    .default(DEFAULT_ADMISSION.slack)
+    .describe('slo: refuse past this many times the TTFT target'),
+  admissionMaxQueue: configField
+    .int(1, 1_000_000)
+    .default(DEFAULT_ADMISSION.maxQueue)
+    .describe('refuse when every instance queues this many requests'),
 });
 export type BalancerConfig = z.output<typeof balancerConfigSchema>;

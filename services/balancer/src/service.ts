@@ -6,11 +6,15 @@
 import { performance } from 'node:perf_hooks';
 import type { FleetView } from '@adagen/fleet';
 import {
+  admission,
   backlogMs,
   classificationFromWire,
+  contextLimit,
+  fitToContext,
   noticesFor,
   pendingOf,
   placementToWire,
+  ttftTargetMs,
 } from '@adagen/fleet';
 import {
   AdagenError,
@@ -27,7 +31,7 @@ import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { NoReadyInstanceError } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
 import type { Placement } from '@adagen/scheduler';
-import { randomSuffix, startPolicyService } from '@adagen/svc-shared';
+import { randomSuffix, sloSpecOf, startPolicyService } from '@adagen/svc-shared';
 import type { BalancerConfig } from './config.js';
 
 export const BALANCER_VERSION = '0.1.0';
@@ -49,43 +53,61 @@ export async function startBalancer(
     { logger: options.logger, selfId: balancerId },
   );
   const noticeCodec = createCodec(placementNoticeSchema);
+  const slo = sloSpecOf(config);
+  const admissionOptions = {
+    mode: config.admission,
+    slack: config.admissionSlack,
+    maxQueue: config.admissionMaxQueue,
+  };
   const admissions = new Counter({
     name: 'adagen_admission_total',
-    help: 'Admission decisions: admitted, or shed (predicted to miss its SLO on every instance)',
-    labelNames: ['outcome'],
+    help: 'Admission decisions: admitted, or shed with the reason (slo: hopeless by the slack bound; queue: every instance full; policy: strict mode and the policy predicts a miss everywhere)',
+    labelNames: ['outcome', 'reason'],
     registers: [rt.registry],
   });
 
-  /** Admission control: refuse a request the policy predicts misses its SLO everywhere. */
+  /** Admission control (packages/fleet/src/admission.ts), the same for every policy. */
   const admit = (
     placement: Placement,
-    promptTokens: number,
+    c: Classification,
     nowMs: number,
     policy: string,
     decideMs: number,
   ): void => {
-    // A prompt no instance can take is the agent's to refuse (400), not an overload.
-    const fits = view
-      .cluster(nowMs)
-      .instances.some(
-        (v) => v.status === 'ready' && (v.snapshot.config.maxModelLen ?? Infinity) >= promptTokens,
-      );
-    if (config.admission === 'off' || placement.hopeless !== true || !fits) {
-      admissions.inc({ outcome: 'admitted' });
+    const cluster = view.cluster(nowMs);
+    const chosen = cluster.instances.find((v) => v.id === placement.instanceId);
+    const request = {
+      promptTokens: c.promptTokens,
+      ...(c.request.slo ? { slo: c.request.slo } : {}),
+    };
+    const verdict = admission(admissionOptions, cluster, {
+      promptTokens: c.promptTokens,
+      ttftTargetMs: ttftTargetMs(slo, request, chosen),
+      hopeless: placement.hopeless === true,
+    });
+    if (verdict.admit) {
+      admissions.inc({ outcome: 'admitted', reason: '' });
       return;
     }
-    admissions.inc({ outcome: 'shed' });
+    admissions.inc({ outcome: 'shed', reason: verdict.reason });
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     metrics.decisions.inc({ step: 'balance', policy, outcome: 'overloaded' });
-    const waitMs = clock.wallDelayMs(backlogMs(view.cluster(nowMs)));
-    const p = placement.prediction;
+    const waitMs = clock.wallDelayMs(backlogMs(cluster));
     throw new AdagenError(
       'overloaded',
-      `the fleet is at capacity: this request is predicted to miss its SLO on every instance` +
-        (p === undefined ? '' : ` (best: TTFT ${Math.round(p.ttftMs)} ms)`) +
-        `; retry in ${Math.max(1, Math.ceil(waitMs / 1000))} s`,
+      `the fleet is at capacity: ${verdict.why}; retry in ${Math.max(1, Math.ceil(waitMs / 1000))} s`,
       { retryAfterMs: waitMs },
     );
+  };
+
+  /** The cap on generated tokens, checked against the context before anything is placed. */
+  const withContext = (c: Classification, nowMs: number): Classification => {
+    const maxTokens = fitToContext(
+      c.promptTokens,
+      c.request.maxTokens,
+      contextLimit(view.cluster(nowMs)),
+    );
+    return maxTokens === c.request.maxTokens ? c : { ...c, request: { ...c.request, maxTokens } };
   };
 
   const place = (c: Classification, nowMs: number): { placement: Placement; policy: string } => {
@@ -104,14 +126,15 @@ export async function startBalancer(
     }
   };
 
-  const balance = async (c: Classification, logger: Logger): Promise<PlanResult> => {
-    const requestId = c.request.requestId;
+  const balance = async (asked: Classification, logger: Logger): Promise<PlanResult> => {
+    const requestId = asked.request.requestId;
     const log = logger.child({ requestId });
     const t0 = performance.now();
     const nowMs = clock.nowMs();
+    const c = withContext(asked, nowMs);
     const { placement, policy } = place(c, nowMs);
     const decideMs = performance.now() - t0;
-    admit(placement, c.promptTokens, nowMs, policy, decideMs);
+    admit(placement, c, nowMs, policy, decideMs);
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
       requestId,

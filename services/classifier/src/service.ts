@@ -4,7 +4,7 @@
  * and passes the classification on to `svc.balance`; answers with the chain's `PlanResult`.
  */
 import { performance } from 'node:perf_hooks';
-import { classificationToWire, requestInfoOf } from '@adagen/fleet';
+import { classificationToWire, renderChat, requestInfoOf } from '@adagen/fleet';
 import {
   AdagenError,
   classificationSchema,
@@ -51,7 +51,12 @@ export async function startClassifier(
   const classify = async (req: InferenceRequest, logger: Logger): Promise<PlanResult> => {
     const log = logger.child({ requestId: req.requestId });
     const t0 = performance.now();
-    const promptTokens = req.promptTokens ?? tokenizer.countTokens(req.prompt ?? '');
+    const promptTokens =
+      req.promptTokens ??
+      req.promptTokenIds?.length ??
+      tokenizer.countTokens(
+        req.messages === undefined ? (req.prompt ?? '') : renderChat(req.messages),
+      );
     const c = classifier.classify(requestInfoOf(req, promptTokens), clock.nowMs());
     const wire = classificationToWire(c, req);
     const decideMs = performance.now() - t0;

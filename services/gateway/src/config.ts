@@ -9,12 +9,14 @@
  * | requestTimeoutMs | 60000 | deadline of a request from receipt (wall ms); then 504 |
  * | maxInFlight | 1024 | requests held at once; beyond, 429 with `Retry-After` |
  * | maxBodyBytes | 2097152 | larger bodies get 413 |
- * | defaultMaxTokens | 256 | `max_tokens` when the client gives none |
  * | retryAfterS | 1 | `Retry-After` on 429 and 503 when no prediction comes with the error |
  * | maxAttempts | 3 | placements of one request: the first and up to 2 retries |
  * | attemptTimeoutMs | 5000 | wall ms an attempt may take to be placed (plan accepted, or its tokens flowing) before the request is placed again |
  * | retryBackoffMs | 50 | wait before the first retry; doubles per retry (with jitter), at most 1 s |
- * | statePeriodMs, staleAfterPeriods, staleAfterMinWallMs | 100, 5, 500 | an agent whose snapshots stop this long is gone: its requests are placed again (no token sent yet) or failed |
+ * | statePeriodMs, staleAfterPeriods, staleAfterMinWallMs | 100, 5, 500 | an agent whose snapshots stop this long is suspect: the gateway probes it, and it is gone only when nothing answers on its subjects (its NATS connection closed), it announces `down`, or it restarts; then its requests are placed again (no token sent yet) or failed |
+ * | probeTimeoutMs | 1000 | wall ms a probe of a suspect agent may take (a slower answer proves nothing) |
+ * | streamGapTimeoutMs | 2000 | wall ms a missing chunk of a stream is waited for; then the stream ends with an error (placed again if nothing reached the client) |
+ * | corsOrigins | none | origins allowed by CORS (comma-separated; `*` for any); none: no CORS headers |
  * | apiKeys | none | API keys, comma-separated; with keys (or `apiKeysFile`) every `/v1/*` request needs `Authorization: Bearer <key>` |
  * | apiKeysFile | none | a file of keys, one per line: `<key> [name] [ratePerS] [burst]` |
  * | rateLimitPerS | 0 | requests per second per key (all clients together without keys); 0 = no limit |
@@ -47,7 +49,6 @@ export const gatewayConfigSchema = z.object({
     .int(1024, 64 * 1024 * 1024)
     .default(2 * 1024 * 1024)
     .describe('largest body'),
-  defaultMaxTokens: configField.int(1, 4_194_304).default(256).describe('max_tokens default'),
   retryAfterS: configField.int(0, 3600).default(1).describe('Retry-After on 429/503'),
   maxAttempts: configField.int(1, 10).default(3).describe('placements of one request'),
   attemptTimeoutMs: configField
@@ -55,6 +56,18 @@ export const gatewayConfigSchema = z.object({
     .default(5000)
     .describe('wall ms an attempt may take to be placed'),
   retryBackoffMs: configField.int(0, 60_000).default(50).describe('first retry backoff'),
+  probeTimeoutMs: configField
+    .int(10, 600_000)
+    .default(1000)
+    .describe('wall ms a probe of a suspect agent may take'),
+  streamGapTimeoutMs: configField
+    .int(10, 600_000)
+    .default(2000)
+    .describe('wall ms a missing stream chunk is waited for'),
+  corsOrigins: configField
+    .list()
+    .default([])
+    .describe('origins allowed by CORS, comma-separated (* for any)'),
   apiKeys: configField.list().default([]).describe('API keys, comma-separated (none: no auth)'),
   apiKeysFile: configField.string().optional().describe('file of API keys, one per line'),
   rateLimitPerS: configField.number(0, 1e6).default(0).describe('requests/s per key (0: off)'),

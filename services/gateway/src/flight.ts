@@ -1,23 +1,32 @@
 /**
  * One request held by the gateway, from receipt to its one outcome, across its placement
- * attempts. Only the current attempt's stream messages count (a superseded attempt that still
- * runs somewhere is ignored, and cancelled by the gateway). Before an attempt is accepted its
- * tokens are buffered; once accepted, a streaming response sends SSE chunks and a whole
- * response collects the text. An attempt that fails in a retryable way (no placement in time,
- * a retryable error from the chain or the agent, an agent of its plan gone) is placed again
- * while nothing was sent to the client and attempts and time remain; otherwise the client gets
- * one clear error. The agent's `done` or `error`, the deadline or the client going away ends
- * the request, exactly once.
+ * attempts.
+ *
+ * Only the current attempt counts. Once the gateway decides to place a request again, the attempt
+ * it gave up on is dead at once: its acceptance, tokens and outcome are dropped (and counted),
+ * even while the retry waits for its backoff, so a late acceptance can never stream next to the
+ * retry. Within the current attempt, chunks reach the client in `seq` order exactly once
+ * (repeats dropped, early ones held); the `done` outcome is acted on only once every chunk it
+ * counts was delivered. A gap that does not fill within `gapTimeoutMs` ends the attempt with an
+ * error — placed again when nothing reached the client, else one SSE error event: never a
+ * truncated 200.
+ *
+ * Before an attempt is accepted its messages are held; once accepted, a streaming response
+ * sends SSE chunks and a whole response collects the text. An attempt that fails in a retryable
+ * way is placed again while nothing was sent to the client and attempts and time remain;
+ * otherwise the client gets one clear error. The agent's `done` or `error`, the deadline or the
+ * client going away ends the request, exactly once.
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayRequest, ResponseMeta } from '@adagen/fleet';
 import { SSE_DONE, completionResponse, errorBody, sseData, streamChunk } from '@adagen/fleet';
 import { usageChunk } from '@adagen/fleet';
 import { AdagenError, planInstanceIds } from '@adagen/protocol';
-import type { OutcomeDone, PlanResult, StreamMessage } from '@adagen/protocol';
+import type { OutcomeDone, PlanResult, StreamMessage, TokenChunk } from '@adagen/protocol';
 import type { Logger } from '@adagen/runtime';
 import { sendError } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
+import { ChunkSequencer } from './sequencer.js';
 
 export type FlightEnd = 'ok' | AdagenError['code'] | 'client_closed';
 
@@ -34,6 +43,10 @@ export interface FlightOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly retryAfterS: number;
+  /** Wall ms a missing chunk may be waited for before the attempt fails. */
+  readonly gapTimeoutMs: number;
+  /** OpenAI's `param` of an error from the decision chain or an agent, if it names a field. */
+  readonly paramOf?: (error: AdagenError) => string | null;
   /** Whether another attempt may start now (attempts and time left). */
   readonly mayRetry: (attempt: number) => boolean;
   /** Called once, when the request has its outcome. */
@@ -46,6 +59,8 @@ export type AttemptSettled = { readonly retry: AdagenError } | { readonly ended:
 export class Flight {
   private ended = false;
   private attemptNo = -1;
+  /** The current attempt is still wanted (false once the gateway gave up on it). */
+  private live = false;
   private accepted = false;
   /** The attempt may hold work on agents (placement pending or accepted). */
   private holding = false;
@@ -55,8 +70,12 @@ export class Flight {
   private early: StreamMessage[] = [];
   private settle: ((s: AttemptSettled) => void) | undefined;
   private headersWritten = false;
+  /** Generated text reached the client: the request can no longer be placed again. */
   private tokenSent = false;
-  private nextSeq = 0;
+  private readonly order = new ChunkSequencer((c) => this.deliver(c));
+  private outcome: OutcomeDone | undefined;
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private gapSinceWallMs = 0;
   private text = '';
   private firstTokenWallMs: number | undefined;
   private lastTokenWallMs: number | undefined;
@@ -72,6 +91,7 @@ export class Flight {
     return this.ended;
   }
 
+  /** The last attempt started (cancels cover it and every earlier one). */
   get attempt(): number {
     return this.attemptNo;
   }
@@ -89,14 +109,18 @@ export class Flight {
   /** Starts attempt `n`; resolves when it must be retried or the request ended. */
   startAttempt(n: number): Promise<AttemptSettled> {
     this.attemptNo = n;
+    this.live = true;
     this.accepted = false;
     this.holding = true;
     this.instances.clear();
     this.planned = undefined;
     this.early = [];
-    this.nextSeq = 0;
+    this.order.reset();
+    this.outcome = undefined;
+    this.clearGap();
     this.text = '';
     this.firstTokenWallMs = undefined;
+    this.lastTokenWallMs = undefined;
     return new Promise((resolve) => {
       if (this.ended) resolve({ ended: true });
       else this.settle = resolve;
@@ -105,7 +129,9 @@ export class Flight {
 
   /** The decision chain answered attempt `n` with a plan every agent accepted. */
   accept(n: number, result: PlanResult): void {
-    if (this.ended || n !== this.attemptNo || this.accepted) return;
+    if (this.ended) return;
+    if (!this.current(n)) return this.stale('accept');
+    if (this.accepted) return;
     this.planned = new Set(planInstanceIds(result.plan));
     for (const id of this.planned) this.instances.add(id);
     this.headers = { 'x-request-id': this.o.requestId, 'x-adagen-plan': result.plan.kind };
@@ -123,7 +149,7 @@ export class Flight {
    * the decision chain's reply (a replica died after dispatch) only means the reply was lost.
    */
   attemptFailed(n: number, error: AdagenError, fromChain = false): void {
-    if (this.ended || n !== this.attemptNo) return;
+    if (this.ended || !this.current(n)) return;
     if (fromChain) {
       this.holding = error.code === 'deadline_exceeded' || error.code === 'unavailable';
       if (this.early.length > 0) {
@@ -139,6 +165,9 @@ export class Flight {
     ) {
       this.o.metrics.retries.inc({ reason: error.code });
       this.o.logger.info({ attempt: n, code: error.code, err: error.message }, 'placing again');
+      // Given up on from now: nothing of this attempt may reach the client any more.
+      this.live = false;
+      this.clearGap();
       const settle = this.settle;
       this.settle = undefined;
       settle?.({ retry: error });
@@ -147,10 +176,10 @@ export class Flight {
     this.fail(error);
   }
 
-  /** An agent the current attempt runs on stopped (no state, or announced down). */
+  /** An agent the current attempt runs on is gone (announced down, or no longer on NATS). */
   instanceLost(instanceId: string, why: string): void {
-    if (this.ended || !this.instances.has(instanceId)) return;
-    const sent = this.tokenSent ? ` after ${this.nextSeq} tokens were sent` : '';
+    if (this.ended || !this.live || !this.instances.has(instanceId)) return;
+    const sent = this.tokenSent ? ` after ${this.order.next} chunks were sent` : '';
     this.attemptFailed(
       this.attemptNo,
       new AdagenError('instance_failed', `instance ${instanceId} ${why}${sent}`),
@@ -160,7 +189,7 @@ export class Flight {
   /**
    * The gateway's NATS connection dropped and came back: messages for this request may have
    * been lost meanwhile. Placed again when nothing was sent to the client; a started stream
-   * goes on (it ends with its outcome, or at the deadline).
+   * goes on (a lost chunk ends it through the gap bound, else it ends with its outcome).
    */
   connectionLost(): void {
     if (this.ended || this.tokenSent) return;
@@ -178,7 +207,8 @@ export class Flight {
    * plan is unknown and the senders are taken as they come.)
    */
   message(m: StreamMessage): void {
-    if (this.ended || m.attempt !== this.attemptNo) return;
+    if (this.ended) return;
+    if (!this.current(m.attempt)) return this.stale(m.type);
     if (this.planned !== undefined && !this.planned.has(m.instanceId)) {
       this.o.metrics.foreignStream.inc({ reason: 'not_in_plan' });
       this.o.logger.warn(
@@ -196,12 +226,15 @@ export class Flight {
       this.early.push(m);
       return;
     }
-    if (m.type === 'token') this.token(m.seq, m.text);
-    else this.finish(m);
+    if (m.type === 'token') {
+      if (this.order.push(m) === 'duplicate')
+        this.o.metrics.foreignStream.inc({ reason: 'duplicate_chunk' });
+    } else this.outcome ??= m;
+    this.settleOrder();
   }
 
   /** Ends the request with an error (before or after it was accepted). */
-  fail(error: AdagenError, param: string | null = null): void {
+  fail(error: AdagenError, param: string | null = this.o.paramOf?.(error) ?? null): void {
     if (this.ended) return;
     const res = this.o.res;
     if (res.headersSent) {
@@ -213,6 +246,16 @@ export class Flight {
     }
     this.o.logger.info({ code: error.code, err: error.message }, 'request failed');
     this.end(error.code);
+  }
+
+  /** Whether `n` is the attempt the gateway still wants. */
+  private current(n: number): boolean {
+    return this.live && n === this.attemptNo;
+  }
+
+  private stale(what: string): void {
+    this.o.metrics.foreignStream.inc({ reason: 'stale_attempt' });
+    this.o.logger.debug({ what }, 'message of an attempt given up on dropped');
   }
 
   private markAccepted(): void {
@@ -228,25 +271,60 @@ export class Flight {
       this.o.res.flushHeaders();
       if (this.o.meta.endpoint === 'chat')
         this.write(sseData(streamChunk(this.o.meta, { role: true, text: '' })));
+      if (this.o.req.echo !== undefined)
+        this.write(sseData(streamChunk(this.o.meta, { text: this.o.req.echo })));
     }
     const early = this.early;
     this.early = [];
     for (const m of early) this.message(m);
   }
 
-  private token(seq: number, text: string): void {
-    if (seq < this.nextSeq) return; // a repeat
-    this.nextSeq = seq + 1;
+  /** Finishes once every chunk the outcome counts is out; else waits, within the gap bound. */
+  private settleOrder(): void {
+    const outcome = this.outcome;
+    if (outcome !== undefined && this.order.complete(outcome.chunks)) {
+      this.clearGap();
+      return this.finish(outcome);
+    }
+    const waiting = this.order.waiting > 0 || outcome !== undefined;
+    if (!waiting) return this.clearGap();
+    if (this.gapTimer !== undefined) return;
+    this.gapSinceWallMs = this.o.wallNowMs();
+    const attempt = this.attemptNo;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      const missedMs = Math.round(this.o.wallNowMs() - this.gapSinceWallMs);
+      this.attemptFailed(
+        attempt,
+        new AdagenError(
+          'unavailable',
+          `the stream lost chunk ${this.order.next} (not received within ${missedMs} ms); the response is incomplete`,
+        ),
+      );
+    }, this.o.gapTimeoutMs);
+    this.gapTimer.unref();
+  }
+
+  private clearGap(): void {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+
+  /** One chunk, in order. */
+  private deliver(c: TokenChunk): void {
     const now = this.o.wallNowMs();
     if (this.firstTokenWallMs === undefined) {
       this.firstTokenWallMs = now;
       this.o.metrics.ttft.observe((now - this.o.receivedWallMs) / 1000);
+    } else if (this.lastTokenWallMs !== undefined) {
+      const gapS = (now - this.lastTokenWallMs) / 1000 / c.tokenCount;
+      for (let i = 0; i < c.tokenCount; i++) this.o.metrics.itl.observe(gapS);
     }
     this.lastTokenWallMs = now;
     if (this.o.req.stream) {
       this.tokenSent = true;
-      this.write(sseData(streamChunk(this.o.meta, { text })));
-    } else this.text += text;
+      this.write(sseData(streamChunk(this.o.meta, { text: c.text })));
+    } else this.text += c.text;
   }
 
   private finish(m: OutcomeDone): void {
@@ -255,9 +333,12 @@ export class Flight {
       completionTokens: m.usage.completionTokens,
     };
     const n = usage.completionTokens;
+    const metrics = this.o.metrics;
     if (this.firstTokenWallMs !== undefined && this.lastTokenWallMs !== undefined && n > 1)
-      this.o.metrics.tpot.observe((this.lastTokenWallMs - this.firstTokenWallMs) / (n - 1) / 1000);
-    this.o.metrics.e2e.observe((this.o.wallNowMs() - this.o.receivedWallMs) / 1000);
+      metrics.tpot.observe((this.lastTokenWallMs - this.firstTokenWallMs) / (n - 1) / 1000);
+    metrics.e2e.observe((this.o.wallNowMs() - this.o.receivedWallMs) / 1000);
+    metrics.promptTokens.inc(usage.promptTokens);
+    metrics.generationTokens.inc(usage.completionTokens);
     const res = this.o.res;
     if (this.o.req.stream) {
       const last = this.o.meta.endpoint === 'chat' ? {} : { text: '' };
@@ -266,9 +347,8 @@ export class Flight {
       this.write(SSE_DONE);
       res.end();
     } else {
-      const body = JSON.stringify(
-        completionResponse(this.o.meta, this.text, m.finishReason, usage),
-      );
+      const text = (this.o.req.echo ?? '') + this.text;
+      const body = JSON.stringify(completionResponse(this.o.meta, text, m.finishReason, usage));
       res.writeHead(200, { 'content-type': 'application/json', ...this.headers });
       res.end(body);
     }
@@ -282,6 +362,7 @@ export class Flight {
   private end(how: FlightEnd): void {
     if (this.ended) return;
     this.ended = true;
+    this.clearGap();
     const settle = this.settle;
     this.settle = undefined;
     settle?.({ ended: true });

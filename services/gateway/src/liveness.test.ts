@@ -1,28 +1,54 @@
+import type { EngineCapabilities } from '@adagen/protocol';
 import { describe, expect, it } from 'vitest';
 import { LivenessTracker } from './liveness.js';
 import { backoffMs } from './place.js';
 
+const caps: EngineCapabilities = {
+  pdSplit: true,
+  splitPrefill: true,
+  stop: true,
+  logprobs: false,
+  sampling: true,
+  maxModelLen: 8192,
+};
+
 describe('LivenessTracker', () => {
-  it('loses an agent whose snapshots stop for staleAfterMs, once; a new snapshot revives it', () => {
+  it('makes an agent silent for staleAfterMs a suspect, not gone; a new snapshot clears it', () => {
     const t = new LivenessTracker(500);
     t.seen('a', 0);
     t.seen('b', 0);
     t.seen('b', 400);
-    expect(t.sweep(450)).toEqual([]);
-    expect(t.sweep(600).map((l) => l.instanceId)).toEqual(['a']);
-    expect(t.goneWhy('a')).toMatch(/stopped sending state \(none for 600 fleet ms\)/);
-    expect(t.sweep(700)).toEqual([]);
-    t.seen('a', 800);
+    expect(t.suspects(450)).toEqual([]);
+    expect(t.suspects(600)).toEqual([{ instanceId: 'a', silentMs: 600 }]);
+    expect(t.knows('a')).toBe(true);
     expect(t.goneWhy('a')).toBeUndefined();
-    expect(t.sweep(901).map((l) => l.instanceId)).toEqual(['b']);
+    t.seen('a', 800);
+    expect(t.suspects(901).map((s) => s.instanceId)).toEqual(['b']);
   });
 
-  it('loses an agent at once when it announces down', () => {
+  it('loses an agent when told (down, restart, no responder), and remembers why', () => {
     const t = new LivenessTracker(500);
     t.seen('a', 0);
-    expect(t.down('a')).toEqual({ instanceId: 'a', why: 'stopped (announced down)' });
+    expect(t.lose('a', 'stopped (announced down)')).toEqual({
+      instanceId: 'a',
+      why: 'stopped (announced down)',
+    });
     expect(t.size).toBe(0);
-    expect(t.sweep(10_000)).toEqual([]);
+    expect(t.goneWhy('a')).toBe('stopped (announced down)');
+    expect(t.suspects(10_000)).toEqual([]);
+    t.seen('a', 10_001);
+    expect(t.goneWhy('a')).toBeUndefined();
+  });
+
+  it('offers the capabilities of ready agents with current state only', () => {
+    const t = new LivenessTracker(500);
+    t.seen('a', 0, { status: 'ready', capabilities: caps });
+    t.seen('b', 0, { status: 'draining', capabilities: { ...caps, logprobs: true } });
+    t.seen('c', 0, { status: 'ready' });
+    expect(t.capabilities(100)).toEqual([caps]);
+    expect(t.capabilities(600)).toEqual([]);
+    t.seen('a', 700); // a snapshot without capabilities keeps the known ones
+    expect(t.capabilities(800)).toEqual([caps]);
   });
 });
 

@@ -2,13 +2,30 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 
-const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** vLLM's bucket boundaries (vllm/v1/metrics/loggers.py), so dashboards line up. */
+export const VLLM_BUCKETS = {
+  ttft: [
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+    20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+  ],
+  perToken: [
+    0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0,
+    40.0, 80.0,
+  ],
+  request: [
+    0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0,
+    480.0, 960.0, 1920.0, 7680.0,
+  ],
+} as const;
 
 export interface GatewayMetrics {
   readonly requests: Counter<'endpoint' | 'outcome'>;
   readonly ttft: Histogram;
   readonly tpot: Histogram;
+  readonly itl: Histogram;
   readonly e2e: Histogram;
+  readonly promptTokens: Counter;
+  readonly generationTokens: Counter;
   readonly controlPlane: Histogram;
   readonly inFlight: Gauge;
   readonly retries: Counter<'reason'>;
@@ -28,20 +45,36 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     ttft: new Histogram({
       name: 'adagen_ttft_seconds',
-      help: 'Time to first token, from receipt at the gateway',
-      buckets: latencyBuckets,
+      help: 'Time to first token, from receipt at the gateway (vLLM buckets)',
+      buckets: [...VLLM_BUCKETS.ttft],
       registers,
     }),
     tpot: new Histogram({
       name: 'adagen_tpot_seconds',
-      help: 'Time per output token after the first, per request',
-      buckets: [0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1],
+      help: 'Time per output token after the first, per request (vLLM buckets)',
+      buckets: [...VLLM_BUCKETS.perToken],
+      registers,
+    }),
+    itl: new Histogram({
+      name: 'adagen_inter_token_latency_seconds',
+      help: 'Time between consecutive tokens as the client receives them (a chunk of n tokens counts n gaps of its time / n; vLLM buckets)',
+      buckets: [...VLLM_BUCKETS.perToken],
       registers,
     }),
     e2e: new Histogram({
       name: 'adagen_e2e_seconds',
-      help: 'Receipt to last token',
-      buckets: latencyBuckets,
+      help: 'Receipt to last token (vLLM buckets)',
+      buckets: [...VLLM_BUCKETS.request],
+      registers,
+    }),
+    promptTokens: new Counter({
+      name: 'adagen_prompt_tokens_total',
+      help: 'Prompt tokens of the requests answered',
+      registers,
+    }),
+    generationTokens: new Counter({
+      name: 'adagen_generation_tokens_total',
+      help: 'Tokens generated for the requests answered',
       registers,
     }),
     controlPlane: new Histogram({
@@ -75,7 +108,7 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     foreignStream: new Counter({
       name: 'adagen_gateway_stream_dropped_total',
-      help: 'Stream messages dropped because of who sent them: the body names another agent than the subject (sender_mismatch), or the sender is not in the attempt’s plan (not_in_plan)',
+      help: 'Stream messages dropped: the body names another agent than the subject (sender_mismatch), the sender is not in the attempt’s plan (not_in_plan), the attempt was given up on (stale_attempt), or a chunk came again (duplicate_chunk)',
       labelNames: ['reason'],
       registers,
     }),

@@ -15,8 +15,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 /** What every agent of the plan needs to run its part. */
 export function dispatchRequestOf(p: Placement): DispatchRequest {
   const r = p.classification.request;
+  if (r.maxTokens === undefined)
+    throw new AdagenError('internal', 'placement without maxTokens (the balancer fills it in)');
   const d: DispatchRequest = {
     model: r.model,
+    endpoint: r.endpoint,
     promptTokens: p.classification.promptTokens,
     maxTokens: r.maxTokens,
     predictedOutputTokens: p.classification.predictedOutputTokens,
@@ -24,6 +27,10 @@ export function dispatchRequestOf(p: Placement): DispatchRequest {
     deadlineAtMs: r.deadlineAtMs,
     arrivalMs: r.receivedAtMs,
   };
+  if (r.prompt !== undefined) d.prompt = r.prompt;
+  if (r.promptTokenIds !== undefined) d.promptTokenIds = r.promptTokenIds;
+  if (r.messages !== undefined) d.messages = r.messages;
+  if (r.sampling !== undefined) d.sampling = r.sampling;
   if (r.targetOutputTokens !== undefined) d.targetOutputTokens = r.targetOutputTokens;
   if (r.tenant !== undefined) d.tenant = r.tenant;
   return d;

@@ -79,7 +79,7 @@ describe.skipIf(!serviceBuilt('agent'))('an agent killed mid-stream', () => {
       expect(s.hung, 'hung').toBe(0);
       for (const o of all.filter((x) => x.kind === 'failed')) {
         expect(o.code, o.message).toBe('instance_failed');
-        expect(o.message).toMatch(/instance agent-0 .*after \d+ tokens were sent/);
+        expect(o.message).toMatch(/instance agent-0 .*after \d+ chunks were sent/);
         expect(o.tokens, 'only streams that had sent tokens may fail').toBeGreaterThan(0);
       }
       expect(

@@ -1,6 +1,6 @@
 /**
- * Overload: at about 3× what the fleet sustains, SLO-aware admission (the balancer refuses what
- * AdaGen predicts misses its SLO on every instance) sheds with 429 and a `Retry-After` from the
+ * Overload: at about 3× what the fleet sustains, strict SLO-aware admission (`--admission
+ * strict`: the balancer refuses what AdaGen predicts misses its SLO on every instance) sheds with 429 and a `Retry-After` from the
  * predicted backlog, the requests it accepts keep meeting their SLOs, the gateway holds a
  * bounded number of requests, and the fleet serves normally once the load falls. With
  * `ADAGEN_OVERLOAD_COMPARE=1` the same load runs with admission off too, for the record (it takes
@@ -29,7 +29,7 @@ const CAPACITY_PER_S = 7;
 const OVERLOAD_MS = 5000;
 const RECOVERY_MS = 3000;
 
-async function run(admission: 'slo' | 'off') {
+async function run(admission: 'strict' | 'off') {
   await using nats = await startNatsServer();
   await using fleet = await startInProcessFleet({
     natsUrl: nats.url,
@@ -90,8 +90,8 @@ const line = (s: LoadSummary) =>
 
 describe('overload at 3× capacity', () => {
   it('sheds with 429 + Retry-After, keeps accepted requests within SLO, stays bounded, recovers', async () => {
-    const on = await run('slo');
-    const runs: Array<[string, typeof on]> = [['admission slo', on]];
+    const on = await run('strict');
+    const runs: Array<[string, typeof on]> = [['admission strict', on]];
     if (process.env.ADAGEN_OVERLOAD_COMPARE === '1') runs.push(['admission off', await run('off')]);
     for (const [name, r] of runs)
       process.stderr.write(

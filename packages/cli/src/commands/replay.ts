@@ -77,9 +77,9 @@ export function replayCommand(io: CliIo): Command {
     )
     .requiredOption(
       '--trace <name|path>',
-      'azure-code, azure-conv, mooncake-conv, a file, synthetic:<preset>, or mix:<a>+<b>',
+      '(required) azure-code, azure-conv, mooncake-conv, a file, synthetic:<preset>, or mix:<a>+<b>',
     )
-    .requiredOption('--url <base>', 'server base URL, e.g. http://127.0.0.1:8080')
+    .requiredOption('--url <base>', '(required) server base URL, e.g. http://127.0.0.1:8080')
     .option('--rate <reqPerS>', 'rescale arrivals to this mean rate (req/s)')
     .option('--requests <n>', 'the first N requests of the trace')
     .option('--duration <s>', 'the first S seconds of the trace (before rescaling)')

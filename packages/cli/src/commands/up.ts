@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { ADMISSION_MODES, findProfile } from '@adagen/fleet';
 import { positiveInt, positiveNumber } from '../args/parse.js';
+import { checkPolicy, knownPolicyNames } from '../args/policies.js';
 import { UsageError } from '../args/usage-error.js';
 import type { CliIo } from '../io.js';
 import type { Child, ChildSpec } from './up/children.js';
@@ -46,7 +48,7 @@ export function upCommand(io: CliIo): Command {
     .description('start the live fleet (nats-server, services, simulated agents) and serve HTTP')
     .option('--agents <n>', 'simulated agents (instances)', '4')
     .option('--profile <name>', 'agents’ latency profile: a100, h100 or a profile name', 'a100')
-    .option('--policy <name>', 'scheduling policy', 'adagen')
+    .option('--policy <name>', `scheduling policy: ${knownPolicyNames().join(', ')}`, 'adagen')
     .option('--replicas <n>', 'replicas of classifier, balancer and planner', '1')
     .option('--port <n>', 'gateway HTTP port', '8080')
     .option('--host <addr>', 'gateway HTTP address', '127.0.0.1')
@@ -61,7 +63,7 @@ export function upCommand(io: CliIo): Command {
     .option('--max-model-len <tokens>', 'agents’ longest prompt pass (default: the profile’s)')
     .option(
       '--admission <mode>',
-      'slo: shed (429 + Retry-After) requests predicted to miss their SLO everywhere; off: admit all',
+      'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; off: admit all',
       'slo',
     )
     .option(
@@ -70,10 +72,16 @@ export function upCommand(io: CliIo): Command {
       false,
     )
     .action(async (raw: UpRaw) => {
+      // Every option is checked before anything starts.
+      if (findProfile(raw.profile) === undefined)
+        throw new UsageError(
+          '--profile',
+          `unknown profile "${raw.profile}" (try a100, h100 or a built-in profile name)`,
+        );
       const flags: UpFlags = {
         agents: positiveInt('--agents', raw.agents),
         profile: raw.profile,
-        policy: raw.policy,
+        policy: checkPolicy('--policy', raw.policy),
         replicas: positiveInt('--replicas', raw.replicas),
         port: positiveInt('--port', raw.port),
         host: raw.host,
@@ -90,8 +98,8 @@ export function upCommand(io: CliIo): Command {
 }
 
 function oneOfAdmission(text: string): string {
-  if (text !== 'slo' && text !== 'off')
-    throw new UsageError('--admission', `expected slo or off, got "${text}"`);
+  if (!(ADMISSION_MODES as readonly string[]).includes(text))
+    throw new UsageError('--admission', `expected ${ADMISSION_MODES.join(', ')}, got "${text}"`);
   return text;
 }
 
@@ -109,6 +117,7 @@ async function up(
     );
   // Checked first: otherwise another process answering /readyz on the port would pass for our
   // gateway, and `up` would print a URL that is not ours.
+  io.stderr(`adagen up: checking ${flags.host}:${flags.port} and nats-server…\n`);
   await assertBindable(flags.host, flags.port).catch((error: unknown) => {
     throw new UsageError('--port', error instanceof Error ? error.message : String(error));
   });
@@ -121,7 +130,9 @@ async function up(
   } catch (error) {
     throw new UsageError('--dir', `cannot create ${dir}: ${(error as Error).message}`);
   }
+  const say = (line: string) => io.stderr(`adagen up: ${line}\n`);
   const secure = secureFlag ? await prepareSecureNats(dir, flags) : undefined;
+  say(`starting nats-server (logs in ${dir})…`);
   const nats = await startNats(bin, join(dir, 'nats.log'), 15_000, secure?.configFile);
   const groups: Child[][] = [];
   let stopping: Promise<void> | undefined;
@@ -139,6 +150,8 @@ async function up(
     const env = { ...process.env, ADAGEN_LOG_LEVEL: flags.logLevel };
     // Start order = dependency order; stop order is the reverse (gateway first).
     for (const group of specs) {
+      const first = group[0];
+      if (first !== undefined) say(`starting ${group.length} × ${first.service}…`);
       const started = group.map((spec: ChildSpec) =>
         startChild(
           repoRoot,
@@ -155,17 +168,24 @@ async function up(
       groups.push(started);
       await waitReady(started, 60_000);
     }
+    say(`waiting until every balancer sees the ${flags.agents} agents…`);
     await waitForAgents(groups, flags.agents, 30_000);
   } catch (error) {
     await stopAll('start-up failed');
     throw error;
   }
   const url = `http://${flags.host}:${flags.port}`;
+  const agentMetrics = groups
+    .flat()
+    .filter((c) => c.spec.service === 'agent')
+    .map((c) => `    ${c.spec.label}  http://127.0.0.1:${c.spec.httpPort}/metrics`);
   io.stdout(
     [
       `AdaGen fleet up: ${flags.agents} × ${flags.profile} simulated agents, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,
+      `  agents' metrics:`,
+      ...agentMetrics,
       `  logs     ${dir}`,
       `try:  curl -s ${url}/v1/completions -H 'content-type: application/json' -d '{"model":"meta-llama/Meta-Llama-3-8B-Instruct","prompt":"Hello","max_tokens":32}'`,
       'Ctrl-C stops everything.',

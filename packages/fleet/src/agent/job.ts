@@ -2,6 +2,8 @@
 import type { WorkKind } from '@adagen/engine';
 import { parseSubject, subjects } from '@adagen/protocol';
 import type { AgentDispatch, ExecutionPlan, KvHandoffNotice } from '@adagen/protocol';
+import { StreamText } from './stream-text.js';
+import { simTextSeed } from './text.js';
 
 export interface Job {
   readonly requestId: string;
@@ -20,8 +22,12 @@ export interface Job {
   engineKind: WorkKind | undefined;
   /** First token of the request (emitted here or reported by the prefill instance), fleet ms. */
   firstTokenAtMs: number | undefined;
-  /** Tokens of the request streamed so far (by any instance). */
+  /** Tokens of the request generated so far (by any instance). */
   tokens: number;
+  /** The stream this agent sends: chunk numbers, stop strings, held-back text. */
+  text: StreamText;
+  /** Seed of the simulated text (a function of the request). */
+  readonly textSeed: number;
   /** Split prefill on the decode instance: segment starts whose KV is here. */
   readonly segmentsReady: Set<number>;
   /** Cancels of timers still pending for this job. */
@@ -41,6 +47,8 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
     engineKind: undefined,
     firstTokenAtMs: undefined,
     tokens: 0,
+    text: new StreamText(d.request.sampling?.stop),
+    textSeed: simTextSeed(d.request),
     segmentsReady: new Set(),
     timers: new Set(),
   };

@@ -9,20 +9,35 @@ import type {
 } from '@adagen/protocol';
 import { ERROR_TABLE, planInstanceIds } from '@adagen/protocol';
 import type { Job } from './job.js';
-import { fillerToken } from './text.js';
+import type { ChunkOut } from './stream-text.js';
 
-export function tokenChunk(job: Job, instanceId: string, index: number, atMs: number): TokenChunk {
+export function tokenChunk(
+  job: Job,
+  instanceId: string,
+  chunk: ChunkOut,
+  atMs: number,
+): TokenChunk {
   return {
     v: 1,
     type: 'token',
     requestId: job.requestId,
     attempt: job.attempt,
     instanceId,
-    seq: index,
-    text: fillerToken(index),
-    tokenCount: 1,
+    seq: chunk.seq,
+    text: chunk.text,
+    tokenCount: chunk.tokenCount,
     atMs,
   };
+}
+
+/** Tokens the request generated in all: fewer than planned when a stop string ended it. */
+function generatedOf(job: Job): number {
+  return job.text.stopped ? job.tokens : job.outputTokens;
+}
+
+function finishReasonOf(job: Job): 'stop' | 'length' {
+  if (job.text.stopped) return 'stop';
+  return job.outputTokens >= job.request.maxTokens ? 'length' : 'stop';
 }
 
 function firstTokenOf(job: Job, atMs: number): number {
@@ -37,8 +52,9 @@ export function doneOutcome(job: Job, instanceId: string, atMs: number): Outcome
     requestId: job.requestId,
     attempt: job.attempt,
     instanceId,
-    finishReason: job.outputTokens >= job.request.maxTokens ? 'length' : 'stop',
-    usage: { promptTokens: job.request.promptTokens, completionTokens: job.outputTokens },
+    finishReason: finishReasonOf(job),
+    usage: { promptTokens: job.request.promptTokens, completionTokens: generatedOf(job) },
+    chunks: job.text.chunks,
     timings: {
       ttftMs: first - job.request.arrivalMs,
       e2eMs: Math.max(0, atMs - job.request.arrivalMs),
@@ -70,7 +86,7 @@ export function errorOutcome(
 export function completionRecord(job: Job, atMs: number): CompletionRecord {
   const r = job.request;
   const first = firstTokenOf(job, atMs);
-  const n = job.outputTokens;
+  const n = generatedOf(job);
   const record: CompletionRecord = {
     v: 1,
     type: 'completion_record',
@@ -87,7 +103,7 @@ export function completionRecord(job: Job, atMs: number): CompletionRecord {
     finishedAtMs: Math.max(atMs, first),
     ttftMs: first - r.arrivalMs,
     tpotMs: n > 1 ? Math.max(0, atMs - first) / (n - 1) : 0,
-    finishReason: n >= r.maxTokens ? 'length' : 'stop',
+    finishReason: finishReasonOf(job),
   };
   if (r.tenant !== undefined) record.tenant = r.tenant;
   return record;
@@ -113,6 +129,7 @@ export function kvReady(
     atMs,
   };
   if (job.firstTokenAtMs !== undefined) n.firstTokenAtMs = job.firstTokenAtMs;
+  if (job.plan.kind === 'pd-split') n.stream = job.text.handoff();
   return n;
 }
 

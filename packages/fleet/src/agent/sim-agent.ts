@@ -20,6 +20,7 @@ import type {
 import type {
   AgentDispatch,
   DispatchAck,
+  EngineCapabilities,
   ErrorCode,
   KvHandoffNotice,
   RequestCancel,
@@ -37,6 +38,8 @@ import {
   kvReady,
   tokenChunk,
 } from './messages.js';
+import { StreamText } from './stream-text.js';
+import { simToken } from './text.js';
 
 export interface SimAgentOptions {
   readonly instanceId: string;
@@ -87,6 +90,18 @@ export class SimAgent {
       ...(options.engine === undefined ? {} : { config: options.engine }),
       observer: this.observer(),
     });
+  }
+
+  /** What the simulated engine can do (sampling fields are recorded; `seed` shapes the text). */
+  get capabilities(): EngineCapabilities {
+    return {
+      pdSplit: true,
+      splitPrefill: true,
+      stop: true,
+      logprobs: false,
+      sampling: true,
+      maxModelLen: this.instance.config.maxModelLen,
+    };
   }
 
   /** Requests this agent holds (running, waiting, or waiting for KV). */
@@ -165,7 +180,9 @@ export class SimAgent {
     if (job.plan.kind === 'pd-split') {
       job.firstTokenAtMs ??= n.firstTokenAtMs;
       job.tokens = Math.max(job.tokens, 1);
-      if (job.outputTokens <= 1) return this.forget(job); // the prefill instance finished it
+      if (n.stream !== undefined) job.text = new StreamText(job.request.sampling?.stop, n.stream);
+      // The prefill instance finished it (one token, or a stop string in the first).
+      if (job.outputTokens <= 1 || n.stream?.finished === true) return this.forget(job);
       this.enqueueDecode(job);
       return;
     }
@@ -175,7 +192,7 @@ export class SimAgent {
     // Every segment's KV is computed: the first token, then the gather, then decode here.
     const now = this.host.clock.nowMs();
     this.emit(job, 0, now);
-    if (job.outputTokens <= 1) {
+    if (job.outputTokens <= 1 || job.text.stopped) {
       this.releaseIfHeld(job);
       return this.finish(job, now);
     }
@@ -302,7 +319,7 @@ export class SimAgent {
     if (peer === undefined) return;
     const blocks = blocksForTokens(kvTokens, this.instance.config.blockSize);
     const range = { startToken: 0, endToken: Math.max(1, job.request.promptTokens) };
-    if (job.outputTokens <= 1) {
+    if (job.outputTokens <= 1 || job.text.stopped) {
       this.instance.release(job.requestId);
       this.host.kv(peer, kvReady(job, this.id, peer, range, blocks, atMs));
       return this.finish(job, atMs);
@@ -352,10 +369,24 @@ export class SimAgent {
     if (index === 0) job.firstTokenAtMs ??= atMs;
     job.tokens = Math.max(job.tokens, index + 1);
     this.counts.tokens += 1;
-    this.host.stream(job.streamSubject, tokenChunk(job, this.id, index, atMs));
+    const step = job.text.token(simToken(job.textSeed, index));
+    if (step.chunk !== undefined)
+      this.host.stream(job.streamSubject, tokenChunk(job, this.id, step.chunk, atMs));
+    // A stop string ends the request here; the engine frees its KV once this iteration is done.
+    // (A P/D prefill or a split-prefill gather checks `text.stopped` itself.)
+    if (step.stopped && (job.engineKind === 'full' || job.engineKind === 'decode')) {
+      this.host.setTimer(0, () => {
+        this.instance.cancel(job.requestId);
+        this.pump();
+      });
+      this.finish(job, atMs);
+    }
   }
 
   private finish(job: Job, atMs: number): void {
+    const rest = job.text.end();
+    if (rest !== undefined)
+      this.host.stream(job.streamSubject, tokenChunk(job, this.id, rest, atMs));
     this.host.stream(job.streamSubject, doneOutcome(job, this.id, atMs));
     this.host.completion(completionRecord(job, atMs));
     this.counts.finished += 1;

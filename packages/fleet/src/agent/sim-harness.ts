@@ -83,9 +83,12 @@ export function dispatches(
   promptTokens: number,
   outputTokens: number,
   attempt = 0,
+  extra: Partial<AgentDispatch['request']> = {},
 ): AgentDispatch[] {
   return dispatchesFor(plan, id, attempt, {
     model: 'm',
+    prompt: `prompt of ${id}`,
+    ...extra,
     promptTokens,
     maxTokens: 1000,
     predictedOutputTokens: 50,
@@ -104,4 +107,11 @@ export function tokens(h: Harness, id: string): number[] {
 
 export function outcome(h: Harness, id: string): StreamMessage | undefined {
   return (h.streams.get(`adagen.v1.stream.gw.${id}`) ?? []).find((m) => m.type !== 'token');
+}
+
+/** The text the stream of `id` carried, chunk by chunk. */
+export function chunks(h: Harness, id: string): string[] {
+  return (h.streams.get(`adagen.v1.stream.gw.${id}`) ?? []).flatMap((m) =>
+    m.type === 'token' ? [m.text] : [],
+  );
 }

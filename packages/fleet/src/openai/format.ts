@@ -108,9 +108,23 @@ export function sseData(value: unknown): string {
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
-export function modelsList(models: readonly string[], createdS: number) {
+/** One model, as vLLM's `/v1/models` lists it (with `max_model_len` when the fleet knows it). */
+export function modelCard(id: string, createdS: number, maxModelLen: number | undefined) {
   return {
-    object: 'list',
-    data: models.map((id) => ({ id, object: 'model', created: createdS, owned_by: 'adagen' })),
+    id,
+    object: 'model',
+    created: createdS,
+    owned_by: 'adagen',
+    root: id,
+    parent: null,
+    ...(maxModelLen === undefined ? {} : { max_model_len: maxModelLen }),
   };
+}
+
+export function modelsList(
+  models: readonly string[],
+  createdS: number,
+  maxModelLen: number | undefined,
+) {
+  return { object: 'list', data: models.map((id) => modelCard(id, createdS, maxModelLen)) };
 }

@@ -4,6 +4,7 @@ import { errorCodeSchema } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { parseSubject } from '../subjects.js';
 import { executionPlanSchema } from './plan.js';
+import { chatMessageSchema, promptTokenIdsSchema, samplingParams } from './request.js';
 import type { ExecutionPlan } from './plan.js';
 import {
   attempt,
@@ -29,13 +30,22 @@ const streamSubject = z
     { error: 'expected adagen.v1.stream.<gatewayId>.<requestId> (the agent appends its id)' },
   );
 
-/** What an agent needs to run its part of a request. */
+/**
+ * What an agent needs to run its part of a request: the request itself (prompt text, token ids
+ * or chat messages; sampling and stop), as a real engine needs it, and the lengths the policies
+ * planned with.
+ */
 export const dispatchRequestSchema = z.object({
   model: nameString,
+  endpoint: z.enum(['completions', 'chat']).optional(),
   prompt: z.string().max(LIMITS.promptChars).optional(),
+  promptTokenIds: promptTokenIdsSchema.optional(),
+  messages: z.array(chatMessageSchema).min(1).max(LIMITS.chatMessages).optional(),
+  sampling: samplingParams.optional(),
   promptTokens: tokenCount,
   maxTokens: boundedInt(LIMITS.tokens).min(1),
   predictedOutputTokens: tokenCount,
+  /** Load testing: generate exactly this many tokens (an engine-side hint). */
   targetOutputTokens: tokenCount.optional(),
   /** Where tokens and the terminal outcome go. */
   streamSubject,
@@ -155,6 +165,19 @@ export const dispatchAckSchema = z.discriminatedUnion('status', [
 export type DispatchAck = z.infer<typeof dispatchAckSchema>;
 
 /**
+ * The stream of a P/D split handed from the prefill agent (which streamed the first token) to the
+ * decode agent: chunks sent, text held back as a possible start of a stop string, and whether a
+ * stop string already ended the request.
+ */
+export const kvStreamStateSchema = z.object({
+  chunks: boundedInt(LIMITS.seq),
+  heldText: z.string().max(LIMITS.stopSequenceChars),
+  heldTokens: tokenCount,
+  finished: z.boolean(),
+});
+export type KvStreamState = z.infer<typeof kvStreamStateSchema>;
+
+/**
  * agent → agent (`adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>`): KV for a token range of a split plan is
  * ready to pull (`kv_ready`), or will not come (`kv_aborted`).
  */
@@ -171,6 +194,8 @@ export const kvHandoffNoticeSchema = z.discriminatedUnion('type', [
     atMs: timestampMs,
     /** When the sender emitted the request's first token (a P/D prefill does), fleet clock. */
     firstTokenAtMs: timestampMs.optional(),
+    /** P/D split: the stream as the prefill agent left it. */
+    stream: kvStreamStateSchema.optional(),
   }),
   z.object({
     v: versionField,

@@ -25,7 +25,7 @@ export const nameString = z.string().min(1).max(LIMITS.nameChars);
 export const messageString = z.string().max(LIMITS.messageChars);
 
 /** Engine kind behind an agent. */
-export const engineKind = z.enum(['sim', 'http']);
+export const engineKind = z.enum(['sim', 'llama', 'http']);
 export type EngineKind = z.infer<typeof engineKind>;
 
 /** Length class of a prefill or a decode. */

@@ -15,16 +15,52 @@ import {
   versionField,
 } from './primitives.js';
 
+/**
+ * How the engine picks tokens (OpenAI and vLLM fields, camelCase). Every field travels to the
+ * engine; the simulated engine uses `seed` and `stop` and records the rest.
+ */
 export const samplingParams = z.object({
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().gt(0).max(1).optional(),
+  /** vLLM's `top_k`; -1 (or 0) turns it off. */
+  topK: z.int().min(-1).max(1_000_000).optional(),
+  minP: z.number().min(0).max(1).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  repetitionPenalty: z.number().gt(0).max(10).optional(),
+  /** Generation ends before the first of these strings; it is not part of the text. */
   stop: z
     .array(z.string().min(1).max(LIMITS.stopSequenceChars))
+    .min(1)
     .max(LIMITS.stopSequences)
     .optional(),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type SamplingParams = z.infer<typeof samplingParams>;
+
+/** One chat message as the engine receives it (content parts joined into text). */
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.string().max(LIMITS.promptChars),
+  name: nameString.optional(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/** A prompt given as token ids. */
+export const promptTokenIdsSchema = z.array(boundedInt(LIMITS.tokenId)).min(1).max(LIMITS.tokens);
+
+/**
+ * Per-request latency targets (the `x-slo-ttft-ms` / `x-slo-tpot-ms` headers, as the Gateway API
+ * Inference Extension proposes); a missing one falls back to the fleet's SLO.
+ */
+export const requestSloSchema = z.object({
+  ttftMs: durationMs.min(1).optional(),
+  tpotMs: durationMs.min(1).optional(),
+});
+export type RequestSlo = z.infer<typeof requestSloSchema>;
+
+/** Scheduling priority (`x-priority`): higher is more important. @default 0 */
+export const priorityField = z.int().min(-1000).max(1000);
 
 /**
  * gateway → classifier (`adagen.v1.svc.classify`). Carries the prompt text (chat messages are
@@ -41,32 +77,48 @@ export const inferenceRequestSchema = z
     deadlineAtMs: timestampMs,
     model: nameString,
     endpoint: z.enum(['completions', 'chat']),
+    /** Completions: the prompt text. */
     prompt: z.string().max(LIMITS.promptChars).optional(),
+    /** Completions: the prompt as token ids. */
+    promptTokenIds: promptTokenIdsSchema.optional(),
+    /** Chat: the messages (the classifier renders them to count tokens). */
+    messages: z.array(chatMessageSchema).min(1).max(LIMITS.chatMessages).optional(),
     promptTokens: tokenCount.optional(),
-    maxTokens: boundedInt(LIMITS.tokens).min(1),
     /**
-     * True when the client gave no `max_tokens` and `maxTokens` is the gateway's default: the
-     * classifier then does not treat it as a cap on the predicted length.
+     * The client's cap on generated tokens. Absent: the client gave none, and the cap is the
+     * room left in the context (the balancer fills it in, as vLLM does).
      */
-    maxTokensIsDefault: z.boolean().optional(),
+    maxTokens: boundedInt(LIMITS.tokens).min(1).optional(),
     stream: z.boolean(),
     sampling: samplingParams.optional(),
     tenant: nameString.optional(),
-    /** Load testing: produce exactly this many output tokens (ignore EOS). */
+    slo: requestSloSchema.optional(),
+    priority: priorityField.optional(),
+    /**
+     * Load testing: produce exactly this many output tokens (ignore EOS). An engine-side hint:
+     * it travels to the agent, and no policy reads it.
+     */
     targetOutputTokens: tokenCount.optional(),
   })
-  .refine((r) => r.prompt !== undefined || r.promptTokens !== undefined, {
-    error: 'expected prompt text or promptTokens (or both)',
-    path: ['prompt'],
-  })
+  .refine(
+    (r) =>
+      r.prompt !== undefined ||
+      r.promptTokenIds !== undefined ||
+      r.messages !== undefined ||
+      r.promptTokens !== undefined,
+    { error: 'expected prompt, promptTokenIds, messages or promptTokens', path: ['prompt'] },
+  )
   .refine((r) => r.deadlineAtMs >= r.receivedAtMs, {
     error: 'expected deadlineAtMs >= receivedAtMs',
     path: ['deadlineAtMs'],
   })
-  .refine((r) => r.targetOutputTokens === undefined || r.targetOutputTokens <= r.maxTokens, {
-    error: 'expected targetOutputTokens <= maxTokens',
-    path: ['targetOutputTokens'],
-  });
+  .refine(
+    (r) =>
+      r.targetOutputTokens === undefined ||
+      r.maxTokens === undefined ||
+      r.targetOutputTokens <= r.maxTokens,
+    { error: 'expected targetOutputTokens <= maxTokens', path: ['targetOutputTokens'] },
+  );
 export type InferenceRequest = z.infer<typeof inferenceRequestSchema>;
 
 /** classifier → balancer (`adagen.v1.svc.balance`). */

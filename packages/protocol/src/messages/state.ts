@@ -94,6 +94,26 @@ export const engineConfigSchema = z.object({
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
 
 /**
+ * What an agent's engine can do. The planner plans only what the chosen instances can do and the
+ * gateway refuses a request field no instance can honour.
+ */
+export const engineCapabilitiesSchema = z.object({
+  /** Prefill on one instance, decode on another (KV hand-off). */
+  pdSplit: z.boolean(),
+  /** A prompt's prefill split over several instances. */
+  splitPrefill: z.boolean(),
+  /** Stop strings. */
+  stop: z.boolean(),
+  /** Per-token log probabilities. */
+  logprobs: z.boolean(),
+  /** Sampling fields (temperature, top_p, top_k, min_p, penalties, seed). */
+  sampling: z.boolean(),
+  /** Longest context (prompt + output) in tokens. */
+  maxModelLen: tokenCount.min(1),
+});
+export type EngineCapabilities = z.infer<typeof engineCapabilitiesSchema>;
+
+/**
  * agent → balancer, planner, estimator (`adagen.v1.agent.<instanceId>.state`). `seq` increases
  * by one per snapshot, so a subscriber can detect lost snapshots. Times are fleet-clock ms.
  */
@@ -121,6 +141,7 @@ export const instanceStateSchema = z
     busySinceMs: timestampMs.optional(),
     /** When the iteration in progress is expected to end. */
     busyUntilMs: timestampMs.optional(),
+    capabilities: engineCapabilitiesSchema.optional(),
   })
   .refine((s) => s.kv.usedBlocks <= s.kv.totalBlocks, {
     error: 'expected usedBlocks <= totalBlocks',
@@ -139,5 +160,28 @@ export const agentAnnounceSchema = z.object({
   atMs: timestampMs,
   /** Snapshot period, so subscribers know when an agent has gone quiet. */
   statePeriodMs: durationMs.optional(),
+  capabilities: engineCapabilitiesSchema.optional(),
 });
 export type AgentAnnounce = z.infer<typeof agentAnnounceSchema>;
+
+/**
+ * gateway → agent (`adagen.v1.agent.<instanceId>.probe`, request/reply): is this agent still
+ * there? Sent when its state is overdue. An answer means slow, not dead; "no responders" means
+ * its NATS connection is gone.
+ */
+export const agentProbeSchema = z.object({
+  v: versionField,
+  type: z.literal('agent_probe'),
+  atMs: timestampMs,
+});
+export type AgentProbe = z.infer<typeof agentProbeSchema>;
+
+export const probeAckSchema = z.object({
+  v: versionField,
+  type: z.literal('probe_ack'),
+  instanceId: idSchema,
+  /** Requests the agent holds now. */
+  holding: boundedInt(LIMITS.requestsPerInstance * 16),
+  atMs: timestampMs,
+});
+export type ProbeAck = z.infer<typeof probeAckSchema>;

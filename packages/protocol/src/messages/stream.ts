@@ -37,6 +37,11 @@ export const outcomeDoneSchema = z.object({
   instanceId: idSchema,
   finishReason,
   usage: z.object({ promptTokens: tokenCount, completionTokens: tokenCount }),
+  /**
+   * Token chunks this attempt's stream carried in all (`seq` 0 … chunks − 1, from every agent of
+   * the plan): the gateway ends the response only once it has delivered each of them.
+   */
+  chunks: seqNumber,
   timings: z.object({ ttftMs: durationMs, e2eMs: durationMs }),
   atMs: timestampMs,
 });

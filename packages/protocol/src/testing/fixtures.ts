@@ -206,6 +206,7 @@ export const VALID_MESSAGES: Record<MessageName, unknown> = {
     instanceId: 'gpu-1',
     finishReason: 'length',
     usage: { promptTokens: 12, completionTokens: 256 },
+    chunks: 256,
     timings: { ttftMs: 40, e2eMs: 5400.5 },
     atMs: 1_700_000_005_400,
   },
@@ -268,6 +269,14 @@ export const VALID_MESSAGES: Record<MessageName, unknown> = {
         horizonReached: false,
       },
     ],
+  },
+  agentProbe: { v: 1, type: 'agent_probe', atMs: 1_700_000_000_700 },
+  probeAck: {
+    v: 1,
+    type: 'probe_ack',
+    instanceId: 'gpu-1',
+    holding: 3,
+    atMs: 1_700_000_000_701,
   },
   requestCancel: {
     v: 1,

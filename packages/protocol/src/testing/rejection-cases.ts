@@ -112,7 +112,7 @@ export const CASES: Case[] = [
     value: DELETE,
     alsoDelete: 'prompt',
     expectPath: 'prompt',
-    expectMessage: /expected prompt text or promptTokens/,
+    expectMessage: /expected prompt, promptTokenIds, messages or promptTokens/,
   },
   {
     what: 'too many stop sequences',
@@ -408,5 +408,19 @@ export const CASES: Case[] = [
     path: ['upToAttempt'],
     value: -1,
     expectMessage: /Too small/,
+  },
+  {
+    what: 'probe with a negative time',
+    name: 'agentProbe',
+    path: ['atMs'],
+    value: -5,
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'probe answer from a bad id',
+    name: 'probeAck',
+    path: ['instanceId'],
+    value: 'a.b',
+    expectMessage: /got "a\.b"/,
   },
 ];

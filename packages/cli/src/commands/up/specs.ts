@@ -11,7 +11,7 @@ export interface UpFlags {
   readonly timeScale: number;
   readonly logLevel: string;
   readonly maxModelLen?: number;
-  /** Balancers' admission control (`slo` or `off`). */
+  /** Balancers' admission control (`slo`, `strict` or `off`). */
   readonly admission: string;
 }
 
