@@ -1,0 +1,54 @@
+// Online calibration: error of the calibrated profile vs the TRUE engine profile as iterations
+// are observed, for an engine slower than its start profile (A100 × 1.2) and one of another
+// shape (H100, starting from A100), without and with measurement noise.
+// pnpm --filter @adagen/engine bench:calibration
+import { A100, H100, runRecovery, scaledProfile } from '../src/calibration/scenario.testutil.js';
+import type { Recovery } from '../src/calibration/scenario.testutil.js';
+
+const CHECKPOINTS = [1, 5, 10, 25, 50, 100, 200, 300, 500, 1000, 2000, 4000];
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`.padStart(9);
+
+const cases = [
+  { label: 'A100 x1.2, no noise', truth: scaledProfile(A100, 1.2, 'a100x1.2'), jitterSigma: 0 },
+  { label: 'H100 shape, no noise', truth: H100, jitterSigma: 0 },
+  {
+    label: 'A100 x1.2, noise sigma 0.05',
+    truth: scaledProfile(A100, 1.2, 'a100x1.2'),
+    jitterSigma: 0.05,
+  },
+  { label: 'H100 shape, noise sigma 0.05', truth: H100, jitterSigma: 0.05 },
+  {
+    label: 'A100 x1.2, noise sigma 0.15',
+    truth: scaledProfile(A100, 1.2, 'a100x1.2'),
+    jitterSigma: 0.15,
+  },
+  { label: 'H100 shape, noise sigma 0.15', truth: H100, jitterSigma: 0.15 },
+];
+
+function print(label: string, r: Recovery): void {
+  process.stdout.write(
+    `\n${label}: ${r.iterations} iterations; start profile (A100) error vs truth: median ${pct(r.startMedian).trim()} on the run, ${pct(r.startGridMedian).trim()} on the grid\n`,
+  );
+  process.stdout.write(
+    '  iters | run median |  run p90 | grid median | grid p90 | scale | window fit median | prediction median\n',
+  );
+  for (const p of r.points) {
+    process.stdout.write(
+      `  ${String(p.iterations).padStart(5)} | ${pct(p.median)}  | ${pct(p.p90)}|   ${pct(p.gridMedian)} |${pct(p.gridP90)} | ${p.stats.scale.toFixed(3)} |   ${pct(p.stats.fitError.median)}       | ${pct(p.stats.predictionError.median)}\n`,
+    );
+  }
+}
+
+const seed = Number(process.argv[2] ?? 7);
+process.stdout.write(
+  `seed ${seed}; 600 requests, Poisson 20 req/s, prompts 1–2000, outputs 1–200; start profile A100\n`,
+);
+for (const c of cases) {
+  print(
+    c.label,
+    runRecovery(
+      { truth: c.truth, start: A100, jitterSigma: c.jitterSigma, seed, requests: 600 },
+      CHECKPOINTS,
+    ),
+  );
+}
