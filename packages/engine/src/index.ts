@@ -24,7 +24,13 @@ export { LatencyProfileSchema, loadProfile, ProfileError } from './latency/profi
 export { builtinProfiles, ProfileRegistry } from './latency/builtin.js';
 export { LatencyModel } from './latency/model.js';
 export type { IterationSample, PiecewiseFit } from './latency/fit.js';
-export { DEFAULT_KNOTS, fitErrors, fitPiecewise, predictPiecewise } from './latency/fit.js';
+export {
+  DEFAULT_KNOTS,
+  fitErrors,
+  fitPiecewise,
+  predictionErrors,
+  predictPiecewise,
+} from './latency/fit.js';
 
 export type { CalibrationStats, ErrorSummary } from './calibration/calibrator.js';
 export { OnlineCalibrator } from './calibration/calibrator.js';
