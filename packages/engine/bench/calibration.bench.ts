@@ -4,11 +4,17 @@
 // pnpm --filter @adagen/engine bench:calibration
 import { A100, H100, runRecovery, scaledProfile } from '../src/calibration/scenario.testutil.js';
 import type { Recovery } from '../src/calibration/scenario.testutil.js';
+import type { LatencyProfile } from '../src/index.js';
 
 const CHECKPOINTS = [1, 5, 10, 25, 50, 100, 200, 300, 500, 1000, 2000, 4000];
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`.padStart(9);
 
-const cases = [
+const cases: Array<{
+  label: string;
+  truth: LatencyProfile;
+  jitterSigma: number;
+  ratePerS?: number;
+}> = [
   { label: 'A100 x1.2, no noise', truth: scaledProfile(A100, 1.2, 'a100x1.2'), jitterSigma: 0 },
   { label: 'H100 shape, no noise', truth: H100, jitterSigma: 0 },
   {
@@ -23,6 +29,17 @@ const cases = [
     jitterSigma: 0.15,
   },
   { label: 'H100 shape, noise sigma 0.15', truth: H100, jitterSigma: 0.15 },
+  {
+    label: 'A100 x30 (a far slower engine), no noise',
+    truth: scaledProfile(A100, 30, 'a100x30'),
+    jitterSigma: 0,
+  },
+  {
+    label: 'H100 shape x30 at 1/30 the rate (the same load), noise sigma 0.05',
+    truth: scaledProfile(H100, 30, 'h100x30'),
+    jitterSigma: 0.05,
+    ratePerS: 20 / 30,
+  },
 ];
 
 function print(label: string, r: Recovery): void {
@@ -41,13 +58,20 @@ function print(label: string, r: Recovery): void {
 
 const seed = Number(process.argv[2] ?? 7);
 process.stdout.write(
-  `seed ${seed}; 600 requests, Poisson 20 req/s, prompts 1–2000, outputs 1–200; start profile A100\n`,
+  `seed ${seed}; 600 requests, Poisson 20 req/s unless said, prompts 1–2000, outputs 1–200; start profile A100\n`,
 );
 for (const c of cases) {
   print(
     c.label,
     runRecovery(
-      { truth: c.truth, start: A100, jitterSigma: c.jitterSigma, seed, requests: 600 },
+      {
+        truth: c.truth,
+        start: A100,
+        jitterSigma: c.jitterSigma,
+        seed,
+        requests: 600,
+        ratePerS: c.ratePerS ?? 20,
+      },
       CHECKPOINTS,
     ),
   );

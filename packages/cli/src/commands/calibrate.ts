@@ -42,7 +42,10 @@ export function calibrateCommand(io: CliIo): Command {
     )
     .option('--name <name>', 'name of the calibrated profile (default <start name>.calibrated)')
     .option('--window <n>', 'fit only the last N observations (default: all of them)')
-    .option('--prior-weight <w>', 'pull toward the rescaled start profile, in observations', '1')
+    .option(
+      '--prior-weight <w>',
+      'pull toward the rescaled start profile, in observations per coefficient (default 0.3)',
+    )
     .action(async (raw: CalibrateRaw) => {
       const start = await resolveProfileFlag(raw.profile, io.cwd);
       const records = await readObservations(resolve(io.cwd, raw.observations));
@@ -52,7 +55,9 @@ export function calibrateCommand(io: CliIo): Command {
           : positiveInt('--window', raw.window);
       const cal = newCalibrator(start, {
         windowSize,
-        priorWeight: positiveNumber('--prior-weight', raw.priorWeight ?? '1'),
+        ...(raw.priorWeight !== undefined
+          ? { priorWeight: positiveNumber('--prior-weight', raw.priorWeight) }
+          : {}),
         ...(raw.name !== undefined ? { name: raw.name } : {}),
       });
       for (const r of records) cal.observe(observationOf(r));

@@ -86,8 +86,9 @@ export class OnlineCalibrator {
     for (let j = 0; j < TERMS; j++) predictedMs += (this.row[j]! * this.v[j]!) / this.rho[j]!;
     // Residuals are relative to the current prediction, not to the measurement: a weight that
     // depends on the measured time favours the short (noise-shrunk) ones and biases the fit low
-    // by about 1.5·σ² under lognormal noise. Clamped so a bad early profile cannot dominate.
-    const normMs = Math.min(Math.max(predictedMs, t / 2), 2 * t);
+    // by about 1.5·σ² under lognormal noise. While the prediction is off by more than 2× (a
+    // start profile far from the engine) the measurement is the better yardstick.
+    const normMs = predictedMs > t / 2 && predictedMs < 2 * t ? predictedMs : t;
     for (let j = 0; j < TERMS; j++) this.row[j] = this.row[j]! / (normMs * this.rho[j]!);
     const r = (t - cpuMs) / normMs;
     this.sums.push(this.row, r, obs.weight ?? 1, normMs / t, Math.abs(predictedMs - t) / t);
@@ -121,9 +122,14 @@ export class OnlineCalibrator {
     };
   }
 
-  /** Stage 1: the overall factor; stage 2: every term, ridge toward factor × start, in bounds. */
+  /**
+   * Stage 1: the overall factor s, by least squares of the start profile's shape on the window
+   * (a uniformly slower or faster engine is recovered from any batch). Stage 2: every term, by
+   * least squares with a ridge toward s × start (weight `priorWeight`, measured relative to
+   * the rescaled prior so it means the same for an engine 100× slower), in the bounds.
+   */
   private refit(): void {
-    const { priorWeight: lambda, maxScale, maxDeviation } = this.options;
+    const { priorWeight, maxScale, maxDeviation } = this.options;
     const a = this.sums.gram;
     const b = this.sums.moment;
     let qq = 0;
@@ -132,8 +138,10 @@ export class OnlineCalibrator {
       qr += this.v0[j]! * b[j]!;
       for (let k = 0; k < TERMS; k++) qq += this.v0[j]! * a[j]![k]! * this.v0[k]!;
     }
-    const s = Math.min(Math.max((qr + lambda) / (qq + lambda), 1 / maxScale), maxScale);
+    const fitted = qq > 0 ? qr / qq : 1;
+    const s = Math.min(Math.max(fitted, 1 / maxScale), maxScale);
     this.scale = s;
+    const lambda = priorWeight / (s * s);
     const h = a.map((rowJ, j) => Float64Array.from(rowJ, (x, k) => (j === k ? x + lambda : x)));
     const g = b.map((x, j) => x + lambda * s * this.v0[j]!);
     const lo = this.v0.map((x) => Math.max(0, s * (x - maxDeviation)));

@@ -22,11 +22,27 @@ describe('online calibration recovers the engine profile (virtual time)', () => 
       jitterSigma: 0.05,
       startAtLeast: 0.5,
     },
+    {
+      // A start profile 30× off (think a CPU engine): the prior is relative to the rescaled
+      // start profile, so the fit is the same as at ×1 (same load: 1/30 of the rate).
+      label: 'H100 shape x30, lognormal noise sigma 0.05',
+      truth: scaledProfile(H100, 30, 'h100x30'),
+      jitterSigma: 0.05,
+      startAtLeast: 0.9,
+      ratePerS: 20 / 30,
+    },
   ];
   for (const c of cases) {
     it(`${c.label}: median iteration error ≤ 3 % after 500 iterations, starting from A100`, () => {
       const r = runRecovery(
-        { truth: c.truth, start: A100, jitterSigma: c.jitterSigma, seed: 7, requests: 600 },
+        {
+          truth: c.truth,
+          start: A100,
+          jitterSigma: c.jitterSigma,
+          seed: 7,
+          requests: 600,
+          ratePerS: 'ratePerS' in c ? c.ratePerS : 20,
+        },
         CHECKPOINTS,
       );
       expect(r.iterations).toBeGreaterThan(500);
