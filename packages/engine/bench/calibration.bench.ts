@@ -76,3 +76,23 @@ for (const c of cases) {
     ),
   );
 }
+
+// Spread over seeds: the median error vs the truth after 500 iterations.
+const seeds = Number(process.argv[3] ?? 20);
+process.stdout.write(
+  `\nmedian error vs truth after 500 iterations, seeds 1–${seeds} (min / median / max)\n`,
+);
+for (const c of cases.slice(0, 6)) {
+  const m: number[] = [];
+  for (let s = 1; s <= seeds; s++) {
+    const r = runRecovery(
+      { truth: c.truth, start: A100, jitterSigma: c.jitterSigma, seed: s, requests: 600 },
+      [500],
+    );
+    m.push(r.points[0]?.median ?? Number.NaN);
+  }
+  m.sort((a, b) => a - b);
+  process.stdout.write(
+    `  ${c.label.padEnd(30)} ${pct(m[0]!)} / ${pct(m[Math.floor(m.length / 2)]!)} / ${pct(m[m.length - 1]!)}\n`,
+  );
+}

@@ -70,6 +70,8 @@ describe('adagen calibrate', () => {
         'obs.jsonl',
         '--profile',
         'a100',
+        '--instance',
+        'h100-0',
         '--out',
         'out/h100-cal.json',
       ],
@@ -131,6 +133,12 @@ describe('adagen calibrate', () => {
     r = await run(['calibrate', '--observations', 'empty.jsonl', '--out', 'x.json'], dir);
     expect(r.stderr).toMatch(/holds no observations/);
     await writeFile(join(dir, 'good.jsonl'), `${good}\n`);
+    r = await run(
+      ['calibrate', '--observations', 'good.jsonl', '--out', 'x.json', '--instance', 'other'],
+      dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--instance: no record of .*good\.jsonl has instanceId "other"/);
     r = await run(
       ['calibrate', '--observations', 'good.jsonl', '--out', 'x.json', '--window', '0'],
       dir,

@@ -23,6 +23,7 @@ interface CalibrateRaw {
   name?: string;
   window?: string;
   priorWeight?: string;
+  instance?: string;
 }
 
 export function calibrateCommand(io: CliIo): Command {
@@ -41,6 +42,7 @@ export function calibrateCommand(io: CliIo): Command {
       'a100',
     )
     .option('--name <name>', 'name of the calibrated profile (default <start name>.calibrated)')
+    .option('--instance <id>', 'use only the records whose instanceId is this (default: all)')
     .option('--window <n>', 'fit only the last N observations (default: all of them)')
     .option(
       '--prior-weight <w>',
@@ -48,7 +50,13 @@ export function calibrateCommand(io: CliIo): Command {
     )
     .action(async (raw: CalibrateRaw) => {
       const start = await resolveProfileFlag(raw.profile, io.cwd);
-      const records = await readObservations(resolve(io.cwd, raw.observations));
+      const path = resolve(io.cwd, raw.observations);
+      const all = await readObservations(path);
+      const records =
+        raw.instance === undefined ? all : all.filter((r) => r.instanceId === raw.instance);
+      if (records.length === 0) {
+        throw new UsageError('--instance', `no record of ${path} has instanceId "${raw.instance}"`);
+      }
       const windowSize =
         raw.window === undefined
           ? Math.max(records.length, 1)
