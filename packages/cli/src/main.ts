@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
@@ -21,6 +22,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(sweepCommand(io));
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
+  program.addCommand(calibrateCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

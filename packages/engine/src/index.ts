@@ -24,7 +24,30 @@ export { LatencyProfileSchema, loadProfile, ProfileError } from './latency/profi
 export { builtinProfiles, ProfileRegistry } from './latency/builtin.js';
 export { LatencyModel } from './latency/model.js';
 export type { IterationSample, PiecewiseFit } from './latency/fit.js';
-export { DEFAULT_KNOTS, fitErrors, fitPiecewise, predictPiecewise } from './latency/fit.js';
+export {
+  DEFAULT_KNOTS,
+  fitErrors,
+  fitPiecewise,
+  predictionErrors,
+  predictPiecewise,
+} from './latency/fit.js';
+
+export type { CalibrationStats, ErrorSummary } from './calibration/calibrator.js';
+export { OnlineCalibrator } from './calibration/calibrator.js';
+export type { CalibratorOptions, CalibratorOptionsInput } from './calibration/options.js';
+export { CalibrationError, CalibratorOptionsSchema } from './calibration/options.js';
+export type {
+  IterationObservation,
+  ObservationRecord,
+  TokenGapObservation,
+} from './calibration/observation.js';
+export {
+  fromTokenGap,
+  iterationRecord,
+  ObservationRecordSchema,
+  observationOf,
+  parseObservationsJsonl,
+} from './calibration/observation.js';
 
 export type { KvCapacity, KvCapacityOptions } from './kv/capacity.js';
 export {

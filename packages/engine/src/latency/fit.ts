@@ -81,12 +81,23 @@ export function fitErrors(
   c: PiecewiseCoefficients,
   samples: ReadonlyArray<IterationSample>,
 ): FitErrorReport {
+  return predictionErrors((f) => predictPiecewise(c, f), samples);
+}
+
+/**
+ * Relative errors |predict(features) − ms| / ms on `samples`, overall and by batch type
+ * (e.g. a whole `LatencyModel`, CPU overhead included).
+ */
+export function predictionErrors<F extends IterationSample['features']>(
+  predictMs: (features: F) => number,
+  samples: ReadonlyArray<{ features: F; ms: number }>,
+): FitErrorReport {
   const all: number[] = [];
   const decodeOnly: number[] = [];
   const prefillOnly: number[] = [];
   const mixed: number[] = [];
   for (const s of samples) {
-    const e = Math.abs(predictPiecewise(c, s.features) - s.ms) / s.ms;
+    const e = Math.abs(predictMs(s.features) - s.ms) / s.ms;
     all.push(e);
     const hasP = s.features.prefillTokens > 0;
     const hasD = s.features.decodeRequests > 0;

@@ -32,7 +32,7 @@ export function leastSquares(
 }
 
 /** Solves M·y = r (M symmetric positive semi-definite, destroyed); singular directions → 0. */
-function solveSymmetric(mat: number[][], rhs: number[]): number[] {
+export function solveSymmetric(mat: number[][], rhs: number[]): number[] {
   const n = rhs.length;
   const active = new Array<boolean>(n).fill(true);
   for (let col = 0; col < n; col++) {
