@@ -4,9 +4,9 @@
 # 0.5x (recovery), sampling the gateway's and balancer's memory every second and probing the
 # gateway with curl every 2 s for the status and Retry-After of a shed request.
 #
-#   bash test/bench/overload.sh <slo|off> <out-dir> [agents=2] [sustained-rate=6] [seconds=90]
+#   bash test/bench/overload.sh <slo|strict|off> <out-dir> [agents=2] [sustained-rate=6] [seconds=90]
 set -euo pipefail
-ADMISSION=${1:?slo or off}
+ADMISSION=${1:?slo, strict or off}
 OUT=${2:?out dir}
 AGENTS=${3:-2}
 RATE=${4:-6}

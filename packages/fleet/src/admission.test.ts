@@ -1,7 +1,7 @@
 import { SimInstance, builtinProfiles } from '@adagen/engine';
 import type { InstanceView } from '@adagen/scheduler';
 import { describe, expect, it } from 'vitest';
-import { backlogMs, drainMs } from './admission.js';
+import { admission, backlogMs, boundTtftMs, drainMs } from './admission.js';
 
 const a100 = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
 
@@ -29,5 +29,44 @@ describe('admission backlog', () => {
       drainMs(lighter),
     );
     expect(backlogMs({ nowMs: 0, instances: [] })).toBe(0);
+  });
+});
+
+describe('admission', () => {
+  const opts = { mode: 'slo', slack: 4, maxQueue: 256 } as const;
+  const cluster = (...vs: InstanceView[]) => ({ nowMs: 0, instances: vs });
+  const req = (ttftTargetMs: number, extra: { hopeless?: boolean; priority?: number } = {}) => ({
+    promptTokens: 500,
+    ttftTargetMs,
+    hopeless: extra.hopeless ?? false,
+    ...(extra.priority === undefined ? {} : { priority: extra.priority }),
+  });
+
+  it('admits a burst an idle fleet works off; refuses only past the slack', () => {
+    const busy = cluster(view('a', Array(40).fill(2000)), view('b', Array(40).fill(2000)));
+    const best = Math.min(...busy.instances.map((v) => boundTtftMs(v, 500)));
+    expect(admission(opts, busy, req(best / 3)).admit).toBe(true);
+    expect(admission(opts, busy, req(best / 5))).toMatchObject({ admit: false, reason: 'slo' });
+    expect(admission({ ...opts, mode: 'off' }, busy, req(1)).admit).toBe(true);
+  });
+
+  it('strict also refuses what the policy predicts misses everywhere', () => {
+    const idle = cluster(view('a', []));
+    expect(admission(opts, idle, req(250, { hopeless: true })).admit).toBe(true);
+    expect(
+      admission({ ...opts, mode: 'strict' }, idle, req(250, { hopeless: true })),
+    ).toMatchObject({ admit: false, reason: 'policy' });
+  });
+
+  it('refuses when every queue is full; priority lifts or tightens the SLO rule', () => {
+    const full = cluster(view('a', Array(3).fill(100)), view('b', Array(3).fill(100)));
+    expect(admission({ ...opts, maxQueue: 2 }, full, req(1e9))).toMatchObject({
+      admit: false,
+      reason: 'queue',
+    });
+    const busy = cluster(view('a', Array(40).fill(2000)));
+    const best = boundTtftMs(busy.instances[0]!, 500);
+    expect(admission(opts, busy, req(best / 5, { priority: 1 })).admit).toBe(true);
+    expect(admission(opts, busy, req(best / 3, { priority: -1 })).admit).toBe(false);
   });
 });

@@ -10,6 +10,9 @@
  *   (AdaGen's `hopeless`): the accepted requests keep their SLO, at the price of shedding early.
  * - `off`: place everything, as the simulator does.
  *
+ * Priority (`x-priority`): a request above 0 is never refused by the SLO rule (only when every
+ * queue is full); one below 0 is refused at half the slack.
+ *
  * The predicted TTFT here is a cheap bound any policy can use: the time the instance needs to
  * work off the prefill queued on it at its full token budget, plus the request's own prefill on
  * an idle instance. Refused requests get 429 `overloaded` with `Retry-After` from the soonest a
@@ -92,7 +95,7 @@ export type AdmissionVerdict =
 export function admission(
   o: AdmissionOptions,
   view: ClusterView,
-  request: { promptTokens: number; ttftTargetMs: number; hopeless: boolean },
+  request: { promptTokens: number; ttftTargetMs: number; hopeless: boolean; priority?: number },
 ): AdmissionVerdict {
   if (o.mode === 'off') return { admit: true };
   const ready = view.instances.filter((v) => v.status === 'ready');
@@ -104,12 +107,15 @@ export function admission(
       reason: 'queue',
       why: `every instance queues ${o.maxQueue} or more requests`,
     };
+  const priority = request.priority ?? 0;
+  if (priority > 0) return { admit: true };
+  const slack = priority < 0 ? o.slack / 2 : o.slack;
   const bestMs = Math.min(...ready.map((v) => boundTtftMs(v, request.promptTokens)));
-  if (bestMs > o.slack * request.ttftTargetMs)
+  if (bestMs > slack * request.ttftTargetMs)
     return {
       admit: false,
       reason: 'slo',
-      why: `its TTFT is predicted at ${Math.round(bestMs)} ms at best, over ${o.slack} × its ${Math.round(request.ttftTargetMs)} ms target`,
+      why: `its TTFT is predicted at ${Math.round(bestMs)} ms at best, over ${slack} × its ${Math.round(request.ttftTargetMs)} ms target`,
     };
   if (o.mode === 'strict' && request.hopeless)
     return {

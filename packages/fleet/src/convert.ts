@@ -30,6 +30,8 @@ export function requestInfoOf(request: InferenceRequest, promptTokens: number): 
   };
   if (request.maxTokens !== undefined) info.maxTokens = request.maxTokens;
   if (request.tenant !== undefined) info.tenant = request.tenant;
+  if (request.slo !== undefined) info.slo = request.slo;
+  if (request.priority !== undefined) info.priority = request.priority;
   info.model = request.model;
   return info;
 }

@@ -22,6 +22,10 @@ export interface RequestInfo {
   maxTokens?: number;
   tenant?: string;
   model?: string;
+  /** The client's own targets (ms); each one given replaces the policy's SLO for it. */
+  slo?: { ttftMs?: number; tpotMs?: number };
+  /** Higher is more important (the live fleet's `x-priority`). */
+  priority?: number;
 }
 
 export const PrefillClass = { short: 'short', long: 'long' } as const;

@@ -84,6 +84,7 @@ export async function startBalancer(
       promptTokens: c.promptTokens,
       ttftTargetMs: ttftTargetMs(slo, request, chosen),
       hopeless: placement.hopeless === true,
+      ...(c.request.priority === undefined ? {} : { priority: c.request.priority }),
     });
     if (verdict.admit) {
       admissions.inc({ outcome: 'admitted', reason: '' });

@@ -33,6 +33,8 @@ export function dispatchRequestOf(p: Placement): DispatchRequest {
   if (r.sampling !== undefined) d.sampling = r.sampling;
   if (r.targetOutputTokens !== undefined) d.targetOutputTokens = r.targetOutputTokens;
   if (r.tenant !== undefined) d.tenant = r.tenant;
+  if (r.slo !== undefined) d.slo = r.slo;
+  if (r.priority !== undefined) d.priority = r.priority;
   return d;
 }
 

@@ -106,6 +106,7 @@ export function completionRecord(job: Job, atMs: number): CompletionRecord {
     finishReason: finishReasonOf(job),
   };
   if (r.tenant !== undefined) record.tenant = r.tenant;
+  if (r.slo !== undefined) record.slo = r.slo;
   return record;
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import { PLAN_KINDS } from './plan.js';
+import { requestSloSchema } from './request.js';
 import {
   durationMs,
   finishReason,
@@ -36,6 +37,8 @@ export const completionRecordSchema = z
     ttftMs: durationMs,
     tpotMs: durationMs,
     finishReason,
+    /** The client's own targets (`x-slo-*` headers), when it set them. */
+    slo: requestSloSchema.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.firstTokenAtMs < r.arrivalMs)

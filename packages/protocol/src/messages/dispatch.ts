@@ -4,7 +4,13 @@ import { errorCodeSchema } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { parseSubject } from '../subjects.js';
 import { executionPlanSchema } from './plan.js';
-import { chatMessageSchema, promptTokenIdsSchema, samplingParams } from './request.js';
+import {
+  chatMessageSchema,
+  priorityField,
+  promptTokenIdsSchema,
+  requestSloSchema,
+  samplingParams,
+} from './request.js';
 import type { ExecutionPlan } from './plan.js';
 import {
   attempt,
@@ -52,6 +58,9 @@ export const dispatchRequestSchema = z.object({
   deadlineAtMs: timestampMs,
   arrivalMs: timestampMs,
   tenant: nameString.optional(),
+  /** The client's own latency targets, for the completion record. */
+  slo: requestSloSchema.optional(),
+  priority: priorityField.optional(),
 });
 export type DispatchRequest = z.infer<typeof dispatchRequestSchema>;
 

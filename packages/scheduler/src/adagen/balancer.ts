@@ -101,7 +101,7 @@ export class AdaGenBalancer implements Balancer {
 
   /** The cost of placing `c` on `v` as estimated. */
   cost(c: Classification, v: InstanceView, e: Estimate): Cost {
-    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    const slo = this.shared.sloOf(c.request, v.profile);
     const decodes = c.predictedOutputTokens > 1;
     return {
       violations: (this.ownMiss(c, v, e) ? 1 : 0) + e.newlyViolated,
@@ -172,12 +172,12 @@ export class AdaGenBalancer implements Balancer {
   }
 
   private ownMiss(c: Classification, v: InstanceView, e: Estimate): boolean {
-    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    const slo = this.shared.sloOf(c.request, v.profile);
     return e.ttftMs > slo.ttftMs || (c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs);
   }
 
   private estimateOn(c: Classification, view: ClusterView, v: InstanceView): Estimate {
-    const slo = this.shared.sloFor(c.request.promptTokens, v.profile);
+    const slo = this.shared.sloOf(c.request, v.profile);
     return this.shared.estimator.estimate(
       v,
       {

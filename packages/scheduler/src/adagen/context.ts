@@ -10,6 +10,7 @@ import { LayoutEstimator } from '@adagen/estimator';
 import type { Estimate, SloTargets } from '@adagen/estimator';
 import { resolveSlo } from '../slo.js';
 import type { SloSpec } from '../slo.js';
+import type { RequestInfo } from '../types.js';
 
 /** The cluster a policy is built for (structurally the simulator's `PolicyContext`). */
 export interface AdaGenContext {
@@ -103,6 +104,14 @@ export class SharedContext {
       this.slos.set(key, s);
     }
     return s;
+  }
+
+  /** A request's targets on `profile`: its own where it set them, else the policy's SLO. */
+  sloOf(request: RequestInfo, profile: string): SloTargets {
+    const s = this.sloFor(request.promptTokens, profile);
+    const own = request.slo;
+    if (own === undefined) return s;
+    return { ttftMs: own.ttftMs ?? s.ttftMs, tpotMs: own.tpotMs ?? s.tpotMs };
   }
 
   /** Time to move the KV of `tokens` tokens between two instances of `profile`. */

@@ -141,7 +141,7 @@ export class AdaGenPlanner implements Planner {
     newlyViolated: number,
     addedDelayMs = 0,
   ): Cost {
-    const slo = this.shared.sloFor(c.request.promptTokens, profile);
+    const slo = this.shared.sloOf(c.request, profile);
     const decodes = c.predictedOutputTokens > 1;
     const miss = ttftMs > slo.ttftMs || (decodes && tpotMs > slo.tpotMs);
     return {

@@ -27,7 +27,9 @@ export class LiveStats {
   ) {}
 
   add(r: CompletionRecord, atWallMs: number): void {
-    const slo = this.sloOf(r.promptTokens);
+    const fleet = this.sloOf(r.promptTokens);
+    // A client's own targets (x-slo-* headers) replace the fleet's.
+    const slo = { ttftMs: r.slo?.ttftMs ?? fleet.ttftMs, tpotMs: r.slo?.tpotMs ?? fleet.tpotMs };
     const met = r.ttftMs <= slo.ttftMs && (r.outputTokens <= 1 || r.tpotMs <= slo.tpotMs);
     this.window.push({ atWallMs, tokens: r.outputTokens, met, ttftMs: r.ttftMs });
     this.total += 1;
