@@ -236,6 +236,6 @@ describe('a burst on an idle fleet, default admission', () => {
       ),
     );
     const refused = results.filter((r) => r.status === 'rejected');
-    expect(refused.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(refused.map((r) => String(r.reason))).toEqual([]);
   });
 });

@@ -43,7 +43,16 @@ describe('admission', () => {
   });
 
   it('admits a burst an idle fleet works off; refuses only past the slack', () => {
-    const busy = cluster(view('a', Array(40).fill(2000)), view('b', Array(40).fill(2000)));
+    const busy = cluster(
+      view(
+        'a',
+        Array.from({ length: 40 }, () => 2000),
+      ),
+      view(
+        'b',
+        Array.from({ length: 40 }, () => 2000),
+      ),
+    );
     const best = Math.min(...busy.instances.map((v) => boundTtftMs(v, 500)));
     expect(admission(opts, busy, req(best / 3)).admit).toBe(true);
     expect(admission(opts, busy, req(best / 5))).toMatchObject({ admit: false, reason: 'slo' });
@@ -59,12 +68,26 @@ describe('admission', () => {
   });
 
   it('refuses when every queue is full; priority lifts or tightens the SLO rule', () => {
-    const full = cluster(view('a', Array(3).fill(100)), view('b', Array(3).fill(100)));
+    const full = cluster(
+      view(
+        'a',
+        Array.from({ length: 3 }, () => 100),
+      ),
+      view(
+        'b',
+        Array.from({ length: 3 }, () => 100),
+      ),
+    );
     expect(admission({ ...opts, maxQueue: 2 }, full, req(1e9))).toMatchObject({
       admit: false,
       reason: 'queue',
     });
-    const busy = cluster(view('a', Array(40).fill(2000)));
+    const busy = cluster(
+      view(
+        'a',
+        Array.from({ length: 40 }, () => 2000),
+      ),
+    );
     const best = boundTtftMs(busy.instances[0]!, 500);
     expect(admission(opts, busy, req(best / 5, { priority: 1 })).admit).toBe(true);
     expect(admission(opts, busy, req(best / 3, { priority: -1 })).admit).toBe(false);

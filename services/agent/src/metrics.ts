@@ -1,16 +1,16 @@
 /** The agent's Prometheus metrics (docs/METRICS.md), read from the engine when scraped. */
-import type { SimAgent } from '@adagen/fleet';
+import type { Agent } from '@adagen/fleet';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
-export function agentMetrics(registry: Registry, agent: SimAgent): void {
+export function agentMetrics(registry: Registry, agent: Agent): void {
   const registers = [registry];
   new Gauge({
     name: 'adagen_agent_queue_depth',
     help: 'Requests waiting on the instance (not yet admitted)',
     registers,
     collect() {
-      this.set(agent.instance.snapshot().waiting.length);
+      this.set(agent.snapshot().waiting.length);
     },
   });
   new Gauge({
@@ -18,7 +18,7 @@ export function agentMetrics(registry: Registry, agent: SimAgent): void {
     help: 'Requests admitted on the instance (prefilling, decoding or holding KV)',
     registers,
     collect() {
-      this.set(agent.instance.snapshot().running.length);
+      this.set(agent.snapshot().running.length);
     },
   });
   new Gauge({
@@ -26,7 +26,7 @@ export function agentMetrics(registry: Registry, agent: SimAgent): void {
     help: 'Share of KV blocks in use',
     registers,
     collect() {
-      const kv = agent.instance.snapshot().kv;
+      const kv = agent.snapshot().kv;
       this.set(kv.totalBlocks === 0 ? 0 : kv.usedBlocks / kv.totalBlocks);
     },
   });

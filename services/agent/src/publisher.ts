@@ -1,6 +1,6 @@
 /** Publishes the agent's state: periodically, and (throttled) when its requests change. */
 import { stateOf } from '@adagen/fleet';
-import type { FleetClock, SimAgent } from '@adagen/fleet';
+import type { Agent, FleetClock } from '@adagen/fleet';
 import { agentAnnounceSchema, createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
 import type { AgentAnnounce } from '@adagen/protocol';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -10,7 +10,7 @@ const announceCodec = createCodec(agentAnnounceSchema);
 
 export interface StatePublisherOptions {
   readonly nc: NatsConnection;
-  readonly agent: SimAgent;
+  readonly agent: Agent;
   readonly clock: FleetClock;
   readonly periodMs: number;
   readonly minGapMs: number;
@@ -54,7 +54,7 @@ export class StatePublisher {
     const state = stateOf(this.o.agent.snapshot(), {
       seq: this.seq++,
       status: this.status,
-      engine: 'sim',
+      engine: this.o.agent.backend.kind,
       capabilities: this.o.agent.capabilities,
     });
     this.o.nc.publish(subjects.state(this.o.agent.id), stateCodec.encode(state));
@@ -68,7 +68,7 @@ export class StatePublisher {
       instanceId: this.o.agent.id,
       status,
       profile,
-      engine: 'sim',
+      engine: this.o.agent.backend.kind,
       atMs: this.o.clock.nowMs(),
       statePeriodMs: this.o.periodMs,
       capabilities: this.o.agent.capabilities,
