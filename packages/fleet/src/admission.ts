@@ -44,6 +44,8 @@ const models = new Map<string, LatencyModel | undefined>();
 
 function modelOf(profile: string): LatencyModel | undefined {
   if (!models.has(profile)) {
+    // Calibrated profiles come and go under new names: keep the cache small.
+    if (models.size > 256) models.clear();
     const p = findProfile(profile);
     models.set(profile, p === undefined ? undefined : new LatencyModel(p));
   }

@@ -2,7 +2,7 @@
  * Between the wire messages (`@adagen/protocol`) and the scheduler's types (`@adagen/scheduler`):
  * the services decode a message, convert it, call the policy, and convert the answer back.
  */
-import type { InstanceSnapshot } from '@adagen/engine';
+import type { InstanceSnapshot, OnlineCalibrator } from '@adagen/engine';
 import type {
   AgentDispatch,
   Classification as WireClassification,
@@ -10,6 +10,7 @@ import type {
   ExecutionPlan,
   InferenceRequest,
   InstanceState,
+  LatencyCalibration,
   Placement as WirePlacement,
   PlacementNotice,
 } from '@adagen/protocol';
@@ -227,14 +228,37 @@ export function pendingOf(n: PlacementNotice): PendingPlacement {
 
 /** The engine snapshot inside a state message (the wire type is an InstanceSnapshot). */
 export function snapshotOf(state: InstanceState): InstanceSnapshot {
-  const { v: _v, type: _type, seq: _seq, status: _status, engine: _engine, ...snapshot } = state;
+  const {
+    v: _v,
+    type: _type,
+    seq: _seq,
+    status: _status,
+    engine: _engine,
+    capabilities: _capabilities,
+    calibration: _calibration,
+    ...snapshot
+  } = state;
   return snapshot;
 }
 
 /** An engine snapshot in its wire envelope. */
 export function stateOf(
   snapshot: InstanceSnapshot,
-  envelope: Pick<InstanceState, 'seq' | 'status' | 'engine' | 'capabilities'>,
+  envelope: Pick<InstanceState, 'seq' | 'status' | 'engine' | 'capabilities' | 'calibration'>,
 ): InstanceState {
   return { v: 1, type: 'instance_state', ...envelope, ...snapshot };
+}
+
+/** An online calibrator's current fit, as agents publish it in their state. */
+export function calibrationOf(c: OnlineCalibrator): LatencyCalibration {
+  const p = c.profile();
+  const s = c.stats();
+  return {
+    baseProfile: c.start.name,
+    version: s.version,
+    observations: s.observations,
+    medianError: Number.isFinite(s.fitError.median) ? s.fitError.median : 0,
+    latency: { ...p.latency, knots: [...p.latency.knots] },
+    cpuOverhead: { ...p.cpuOverhead },
+  };
 }

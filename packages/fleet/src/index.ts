@@ -12,9 +12,16 @@ export {
 export { FALLBACK_MAX_TOKENS, contextLimit, fitToContext } from './context.js';
 export type { FleetClock, FleetClockOptions } from './clock.js';
 export { createFleetClock } from './clock.js';
-export { PROFILE_ALIASES, findProfile, requireProfile } from './profiles.js';
+export {
+  PROFILE_ALIASES,
+  calibratedProfileName,
+  findProfile,
+  registerCalibrated,
+  requireProfile,
+} from './profiles.js';
 export type { PlanPart } from './convert.js';
 export {
+  calibrationOf,
   classificationFromWire,
   classificationToWire,
   dispatchesFor,

@@ -8,6 +8,7 @@ import type { InstanceSnapshot } from '@adagen/engine';
 import type { AgentAnnounce, InstanceState } from '@adagen/protocol';
 import type { ClusterView, InstanceView, PendingPlacement } from '@adagen/scheduler';
 import { snapshotOf } from './convert.js';
+import { registerCalibrated } from './profiles.js';
 
 export interface FleetViewOptions {
   /**
@@ -36,6 +37,8 @@ export interface Member {
 interface Entry {
   readonly id: string;
   state: InstanceState;
+  /** The profile estimators predict it with: its calibrated one when it sends one. */
+  profile: string;
   receivedAtMs: number;
   status: 'ready' | 'draining';
   pending: PendingPlacement[];
@@ -68,22 +71,27 @@ export class FleetView {
     if (old !== undefined && state.atMs < old.state.atMs) return false; // out of order
     const snapshot = snapshotOf(state);
     const pending = old === undefined ? [] : this.prune(old.pending, state);
+    const profile =
+      state.calibration === undefined
+        ? state.profile
+        : (registerCalibrated(state.instanceId, state.calibration) ?? state.profile);
     const entry: Entry = {
       id: state.instanceId,
       state,
+      profile,
       receivedAtMs: nowMs,
       status: state.status,
       pending,
       view: {
         id: state.instanceId,
-        profile: state.profile,
+        profile,
         status: state.status,
         snapshot,
         pending,
       },
     };
     this.entries.set(state.instanceId, entry);
-    return old === undefined || memberKey(old.state) !== memberKey(state);
+    return old === undefined || memberKey(old) !== memberKey(entry);
   }
 
   /** Applies an announcement; true when an agent left. */
@@ -149,8 +157,9 @@ export class FleetView {
   /** The agents, in id order, for building a policy. */
   members(): Member[] {
     return [...this.entries.keys()].sort().map((id) => {
-      const s = this.entries.get(id)!.state;
-      return { id, profile: s.profile, config: s.config, totalKvBlocks: s.kv.totalBlocks };
+      const e = this.entries.get(id)!;
+      const s = e.state;
+      return { id, profile: e.profile, config: s.config, totalKvBlocks: s.kv.totalBlocks };
     });
   }
 
@@ -158,7 +167,7 @@ export class FleetView {
   membershipKey(): string {
     return [...this.entries.keys()]
       .sort()
-      .map((id) => memberKey(this.entries.get(id)!.state))
+      .map((id) => memberKey(this.entries.get(id)!))
       .join(';');
   }
 
@@ -187,7 +196,8 @@ export class FleetView {
   }
 }
 
-function memberKey(s: InstanceState): string {
+function memberKey(e: Entry): string {
+  const s = e.state;
   const c = s.config;
-  return `${s.instanceId}:${s.profile}:${c.maxNumBatchedTokens}:${c.maxNumSeqs}:${c.enableChunkedPrefill}:${c.blockSize}:${s.kv.totalBlocks}:${c.maxModelLen ?? ''}`;
+  return `${s.instanceId}:${e.profile}:${c.maxNumBatchedTokens}:${c.maxNumSeqs}:${c.enableChunkedPrefill}:${c.blockSize}:${s.kv.totalBlocks}:${c.maxModelLen ?? ''}`;
 }

@@ -5,7 +5,9 @@
  * |---|---|---|
  * | instanceId | `agent-<random>` | the instance's id in subjects (`adagen.v1.agent.<id>.*`) |
  * | engine | `sim` | `sim`: the simulated engine in real time (an HTTP backend comes later) |
- * | profile | `a100` | latency profile: `a100`, `h100` or a built-in profile name |
+ * | profile | `a100` | latency profile the agent announces (what estimators predict it with): `a100`, `h100` or a built-in profile name |
+ * | engineProfile | = profile | `sim`: the profile the simulated engine really runs (model error: estimators start from `profile`) |
+ * | calibrate | `auto` | fit the latency profile online from the engine's iterations and send it in the snapshots: `on`, `off`, or `auto` (on when the engine is not the simulated one, or runs another profile than it announces) |
  * | maxNumBatchedTokens, maxNumSeqs | 512, 256 | vLLM's knobs |
  * | numGpuBlocks, maxModelLen | from the profile | KV blocks, longest prompt pass |
  * | kvLink | `rdma-400g` | link preset for KV hand-offs to peers |
@@ -27,6 +29,14 @@ export const agentConfigSchema = z.object({
     .describe('instance id (default agent-<random>)'),
   engine: configField.oneOf(['sim']).default('sim').describe('engine behind the agent'),
   profile: configField.string().default('a100').describe('latency profile (a100, h100, a name)'),
+  engineProfile: configField
+    .string()
+    .optional()
+    .describe('sim: the profile the engine really runs (default: profile)'),
+  calibrate: configField
+    .oneOf(['auto', 'on', 'off'])
+    .default('auto')
+    .describe('fit the latency profile online and send it with the state'),
   maxNumBatchedTokens: configField.int(1, 1_048_576).default(512).describe('token budget'),
   maxNumSeqs: configField.int(1, 65_536).default(256).describe('sequences per batch'),
   numGpuBlocks: configField.int(1, 16_777_216).optional().describe('KV blocks (override)'),

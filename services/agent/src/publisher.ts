@@ -1,8 +1,8 @@
 /** Publishes the agent's state: periodically, and (throttled) when its requests change. */
-import { stateOf } from '@adagen/fleet';
+import { calibrationOf, stateOf } from '@adagen/fleet';
 import type { Agent, FleetClock } from '@adagen/fleet';
 import { agentAnnounceSchema, createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
-import type { AgentAnnounce } from '@adagen/protocol';
+import type { AgentAnnounce, LatencyCalibration } from '@adagen/protocol';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 const stateCodec = createCodec(instanceStateSchema, { validateOnEncode: false });
@@ -14,6 +14,12 @@ export interface StatePublisherOptions {
   readonly clock: FleetClock;
   readonly periodMs: number;
   readonly minGapMs: number;
+  /**
+   * A new calibrated profile goes out at most this often (fleet ms), and only once the fit has
+   * `calibrationMinObservations` iterations: each one makes the deciders rebuild their policy.
+   */
+  readonly calibrationEveryMs?: number;
+  readonly calibrationMinObservations?: number;
 }
 
 export class StatePublisher {
@@ -21,6 +27,8 @@ export class StatePublisher {
   private lastMs = Number.NEGATIVE_INFINITY;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private periodic: ReturnType<typeof setTimeout> | undefined;
+  private calibration: LatencyCalibration | undefined;
+  private calibratedAtMs = Number.NEGATIVE_INFINITY;
   status: 'ready' | 'draining' = 'ready';
 
   constructor(private readonly o: StatePublisherOptions) {}
@@ -56,8 +64,25 @@ export class StatePublisher {
       status: this.status,
       engine: this.o.agent.backend.kind,
       capabilities: this.o.agent.capabilities,
+      ...this.calibrated(),
     });
     this.o.nc.publish(subjects.state(this.o.agent.id), stateCodec.encode(state));
+  }
+
+  /** The calibrated profile to send: the last one, refreshed at most every `calibrationEveryMs`. */
+  private calibrated(): { calibration?: LatencyCalibration } {
+    const cal = this.o.agent.calibrator;
+    if (cal === undefined) return {};
+    const now = this.o.clock.nowMs();
+    const enough = cal.stats().windowObservations >= (this.o.calibrationMinObservations ?? 50);
+    if (enough && now - this.calibratedAtMs >= (this.o.calibrationEveryMs ?? 5000)) {
+      const next = calibrationOf(cal);
+      if (next.version !== this.calibration?.version) {
+        this.calibration = next;
+        this.calibratedAtMs = now;
+      }
+    }
+    return this.calibration === undefined ? {} : { calibration: this.calibration };
   }
 
   announce(status: AgentAnnounce['status'], profile: string): void {

@@ -57,6 +57,10 @@ export async function startAgent(
   const instanceId = config.instanceId ?? `agent-${randomSuffix()}`;
   const clock = fleetClockOf(config);
   const profile = requireProfile(config.profile);
+  const engineProfile =
+    config.engineProfile === undefined ? profile : requireProfile(config.engineProfile);
+  const calibrate =
+    config.calibrate === 'on' || (config.calibrate === 'auto' && engineProfile !== profile);
   const link = linkOf(config.kvLink);
   const engine: EngineConfigInput = {
     maxNumBatchedTokens: config.maxNumBatchedTokens,
@@ -90,7 +94,15 @@ export async function startAgent(
   };
   let agent: SimAgent;
   try {
-    agent = new SimAgent({ instanceId, profile, engine, link, host });
+    agent = new SimAgent({
+      instanceId,
+      profile: engineProfile,
+      announcedProfile: profile,
+      calibrate,
+      engine,
+      link,
+      host,
+    });
   } catch (error) {
     await rt.stop('bad engine configuration');
     throw error;

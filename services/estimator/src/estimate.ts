@@ -23,6 +23,8 @@ export class EstimateHandler {
       sloFor: (promptTokens, profile) => {
         let model = models.get(profile);
         if (model === undefined) {
+          // Calibrated profiles come and go under new names: keep the cache small.
+          if (models.size > 256) models.clear();
           model = new LatencyModel(requireProfile(profile));
           models.set(profile, model);
         }

@@ -6,7 +6,12 @@ import { SimBackend } from './sim-backend.js';
 
 export interface SimAgentOptions {
   readonly instanceId: string;
+  /** The profile the simulated engine runs. */
   readonly profile: LatencyProfile;
+  /** The profile it announces (estimators start from it), when another. @default profile */
+  readonly announcedProfile?: LatencyProfile;
+  /** Calibrate the announced profile online from the engine's iterations. @default false */
+  readonly calibrate?: boolean;
   readonly engine?: EngineConfigInput;
   /** Link used for KV transfers to and from peers. */
   readonly link: Link;
@@ -17,10 +22,12 @@ export interface SimAgentOptions {
 
 export class SimAgent extends Agent {
   constructor(options: SimAgentOptions) {
+    const announced = options.announcedProfile ?? options.profile;
     super({
       instanceId: options.instanceId,
       host: options.host,
-      backend: (sink) => new SimBackend(options, sink),
+      backend: (sink) => new SimBackend({ ...options, announcedProfile: announced.name }, sink),
+      ...(options.calibrate === true ? { calibrateFrom: announced } : {}),
     });
   }
 

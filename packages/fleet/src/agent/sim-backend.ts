@@ -27,7 +27,10 @@ import { simToken } from './text.js';
 
 export interface SimBackendOptions {
   readonly instanceId: string;
+  /** The profile the simulated engine runs. */
   readonly profile: LatencyProfile;
+  /** The profile it announces, when another (model error, for calibration). @default profile */
+  readonly announcedProfile?: string;
   readonly engine?: EngineConfigInput;
   /** Link used for KV transfers to and from peers. */
   readonly link: Link;
@@ -58,7 +61,7 @@ export class SimBackend implements EngineBackend {
   }
 
   get profileName(): string {
-    return this.o.profile.name;
+    return this.o.announcedProfile ?? this.o.profile.name;
   }
 
   /** What the simulated engine can do (sampling fields are recorded; `seed` shapes the text). */
@@ -107,6 +110,7 @@ export class SimBackend implements EngineBackend {
   snapshot(nowMs: number): InstanceSnapshot {
     const snap = this.instance.snapshot();
     snap.atMs = Math.max(snap.atMs, nowMs);
+    snap.profile = this.profileName;
     return snap;
   }
 

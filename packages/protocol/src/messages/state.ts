@@ -113,6 +113,36 @@ export const engineCapabilitiesSchema = z.object({
 });
 export type EngineCapabilities = z.infer<typeof engineCapabilitiesSchema>;
 
+const coefficient = z.number().min(-1e6).max(1e6);
+
+/**
+ * A latency profile the agent calibrated online from its engine's iterations: the announced
+ * profile (`baseProfile`: model, KV, knots) with these coefficients. Estimators predict this
+ * agent with it.
+ */
+export const latencyCalibrationSchema = z.object({
+  baseProfile: nameString,
+  /** Grows with every refit; a subscriber rebuilds only when it changes. */
+  version: boundedInt(LIMITS.seq),
+  observations: boundedInt(LIMITS.seq),
+  /** Median relative error of the fit over its window. */
+  medianError: z.number().min(0).max(1e6),
+  latency: z.object({
+    knots: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]),
+    b0: coefficient,
+    b1: coefficient,
+    b2: coefficient,
+    b3: coefficient,
+    c2: coefficient,
+    c4: coefficient,
+  }),
+  cpuOverhead: z.object({
+    fixedMs: z.number().min(0).max(1e6),
+    perSeqMs: z.number().min(0).max(1e6),
+  }),
+});
+export type LatencyCalibration = z.infer<typeof latencyCalibrationSchema>;
+
 /**
  * agent → balancer, planner, estimator (`adagen.v1.agent.<instanceId>.state`). `seq` increases
  * by one per snapshot, so a subscriber can detect lost snapshots. Times are fleet-clock ms.
@@ -142,6 +172,7 @@ export const instanceStateSchema = z
     /** When the iteration in progress is expected to end. */
     busyUntilMs: timestampMs.optional(),
     capabilities: engineCapabilitiesSchema.optional(),
+    calibration: latencyCalibrationSchema.optional(),
   })
   .refine((s) => s.kv.usedBlocks <= s.kv.totalBlocks, {
     error: 'expected usedBlocks <= totalBlocks',
