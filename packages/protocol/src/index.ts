@@ -98,6 +98,8 @@ export type {
   TokenChunk,
 } from './messages/stream.js';
 export {
+  isStreamChunkFast,
+  isTokenChunk,
   outcomeDoneSchema,
   outcomeErrorSchema,
   outcomeSchema,

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@adagen/protocol';
+import type { Codec } from '@adagen/protocol';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -26,6 +27,8 @@ export interface SubscribeOptions<T> {
   readonly lifecycle?: Lifecycle;
   /** @default 1048576 */
   readonly maxBytes?: number;
+  /** A codec of `schema` to use instead of the default one (e.g. with a hot-path `fastCheck`). */
+  readonly codec?: Codec<T>;
 }
 
 export interface TypedSubscription {
@@ -51,7 +54,8 @@ export function subscribe<T>(
   const metrics = runtimeMetrics(
     options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
   );
-  const codec = codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const codec =
+    options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const subscription = nc.subscribe(
     subject,
     options.queue === undefined ? {} : { queue: options.queue },
@@ -102,7 +106,8 @@ export function subscribeInWireOrder<T>(
   const metrics = runtimeMetrics(
     options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
   );
-  const codec = codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const codec =
+    options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
     metrics.subscriptionMessages.inc({ subject, outcome });
   const subscription = nc.subscribe(subject, {

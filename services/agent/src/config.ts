@@ -14,6 +14,8 @@
  * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
  * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
  * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
+ * | flushWindowMs | 5 | a request's tokens after its first are coalesced into one message per window (fleet ms; 0: one per token) |
+ * | maxChunkTokens | 32 | …or per this many tokens, whichever comes first |
  */
 import { configField, runtimeConfigShape } from '@adagen/runtime';
 import { clockConfigShape } from '@adagen/svc-shared';
@@ -45,5 +47,10 @@ export const agentConfigSchema = z.object({
   statePeriodMs: configField.number(1, 60_000).default(100).describe('snapshot period'),
   stateOnChange: configField.boolean().default(true).describe('snapshot when requests change'),
   minStateGapMs: configField.number(0, 60_000).default(10).describe('min gap between snapshots'),
+  flushWindowMs: configField
+    .number(0, 10_000)
+    .default(5)
+    .describe('coalesce a request’s tokens into one message per window (0: per token)'),
+  maxChunkTokens: configField.int(1, 65_536).default(32).describe('most tokens per message'),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;

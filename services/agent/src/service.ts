@@ -102,6 +102,8 @@ export async function startAgent(
       engine,
       link,
       host,
+      flushWindowMs: config.flushWindowMs,
+      maxChunkTokens: config.maxChunkTokens,
     });
   } catch (error) {
     await rt.stop('bad engine configuration');

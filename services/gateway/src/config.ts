@@ -16,6 +16,7 @@
  * | statePeriodMs, staleAfterPeriods, staleAfterMinWallMs | 100, 5, 500 | an agent whose snapshots stop this long is suspect: the gateway probes it, and it is gone only when nothing answers on its subjects (its NATS connection closed), it announces `down`, or it restarts; then its requests are placed again (no token sent yet) or failed |
  * | probeTimeoutMs | 1000 | wall ms a probe of a suspect agent may take (a slower answer proves nothing) |
  * | streamGapTimeoutMs | 2000 | wall ms a missing chunk of a stream is waited for; then the stream ends with an error (placed again if nothing reached the client) |
+ * | sseMaxBufferedBytes | 4194304 | a streaming client that stops reading may leave this much waiting; then it is dropped (and its request cancelled) |
  * | corsOrigins | none | origins allowed by CORS (comma-separated; `*` for any); none: no CORS headers |
  * | apiKeys | none | API keys, comma-separated; with keys (or `apiKeysFile`) every `/v1/*` request needs `Authorization: Bearer <key>` |
  * | apiKeysFile | none | a file of keys, one per line: `<key> [name] [ratePerS] [burst]` |
@@ -64,6 +65,10 @@ export const gatewayConfigSchema = z.object({
     .int(10, 600_000)
     .default(2000)
     .describe('wall ms a missing stream chunk is waited for'),
+  sseMaxBufferedBytes: configField
+    .int(1024, 1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024)
+    .describe('bytes a slow streaming client may leave waiting'),
   corsOrigins: configField
     .list()
     .default([])

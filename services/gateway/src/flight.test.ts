@@ -16,7 +16,11 @@ class FakeResponse extends EventEmitter {
   body = '';
   headersSent = false;
   writableEnded = false;
+  writableNeedDrain = false;
   destroyed = false;
+  destroy(): void {
+    this.destroyed = true;
+  }
   setHeader(): void {}
   writeHead(status: number): this {
     this.status = status;
@@ -71,6 +75,8 @@ function flight(stream: boolean, gapTimeoutMs = 40) {
   return { f, res, ends, metrics };
 }
 
+const tick = () => new Promise((r) => setImmediate(r));
+
 const plan = (attempt: number): PlanResult => ({
   v: 1,
   type: 'plan_result',
@@ -119,19 +125,33 @@ describe('Flight', () => {
     f.message(token(0, 2)); // still the old attempt: dropped
     for (let i = 0; i < 4; i++) f.message(token(1, i));
     f.message(done(1, 4));
+    await tick();
     expect(res.text()).toBe('<0><1><2><3>');
     expect(ends).toEqual(['ok']);
   });
 
-  it('delivers chunks in seq order exactly once and ends only when all are out', () => {
+  it('delivers chunks in seq order exactly once and ends only when all are out', async () => {
     const { f, res, ends } = flight(true);
     void f.startAttempt(0);
     f.accept(0, plan(0));
     for (const m of [token(0, 1), token(0, 0), token(0, 0), done(0, 4), token(0, 3)]) f.message(m);
     expect(ends).toEqual([]); // chunk 2 is missing: the outcome waits
     f.message(token(0, 2));
+    await tick();
     expect(res.text()).toBe('<0><1><2><3>');
     expect(ends).toEqual(['ok']);
+  });
+
+  it('drops a client that stops reading once its buffer is over the bound', async () => {
+    const { f, res, ends, metrics } = flight(true);
+    void f.startAttempt(0);
+    f.accept(0, plan(0));
+    await tick();
+    res.writableNeedDrain = true; // the socket stopped taking data
+    for (let i = 0; i < 2000; i++) f.message(token(0, i, 'x'.repeat(4096)));
+    expect(ends).toEqual(['client_closed']);
+    expect(res.destroyed).toBe(true);
+    expect((await metrics.slowClients.get()).values[0]!.value).toBe(1);
   });
 
   it('ends a stream whose gap does not fill with an error event, never a truncated 200', async () => {

@@ -27,6 +27,7 @@ import type { Logger } from '@adagen/runtime';
 import { sendError } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
 import { ChunkSequencer } from './sequencer.js';
+import { SseOut } from './sse-out.js';
 
 export type FlightEnd = 'ok' | AdagenError['code'] | 'client_closed';
 
@@ -47,6 +48,8 @@ export interface FlightOptions {
   readonly gapTimeoutMs: number;
   /** OpenAI's `param` of an error from the decision chain or an agent, if it names a field. */
   readonly paramOf?: (error: AdagenError) => string | null;
+  /** Streamed bytes a client that does not read may leave waiting before it is dropped. */
+  readonly maxBufferedBytes?: number;
   /** Whether another attempt may start now (attempts and time left). */
   readonly mayRetry: (attempt: number) => boolean;
   /** Called once, when the request has its outcome. */
@@ -80,11 +83,13 @@ export class Flight {
   private firstTokenWallMs: number | undefined;
   private lastTokenWallMs: number | undefined;
   private headers: Record<string, string> = {};
+  private readonly out: SseOut;
 
   constructor(private readonly o: FlightOptions) {
     o.res.on('close', () => {
       if (!this.ended) this.end('client_closed');
     });
+    this.out = new SseOut(o.res, o.maxBufferedBytes ?? 4 * 1024 * 1024, () => this.slowClient());
   }
 
   get done(): boolean {
@@ -240,7 +245,7 @@ export class Flight {
     if (res.headersSent) {
       this.write(sseData(errorBody(error, param)));
       this.write(SSE_DONE);
-      res.end();
+      this.out.end();
     } else {
       sendError(res, error, param, this.o.retryAfterS);
     }
@@ -345,7 +350,7 @@ export class Flight {
       this.write(sseData(streamChunk(this.o.meta, { finishReason: m.finishReason, ...last })));
       if (this.o.req.includeUsage) this.write(sseData(usageChunk(this.o.meta, usage)));
       this.write(SSE_DONE);
-      res.end();
+      this.out.end();
     } else {
       const text = (this.o.req.echo ?? '') + this.text;
       const body = JSON.stringify(completionResponse(this.o.meta, text, m.finishReason, usage));
@@ -356,7 +361,19 @@ export class Flight {
   }
 
   private write(chunk: string): void {
-    if (!this.o.res.writableEnded && !this.o.res.destroyed) this.o.res.write(chunk);
+    this.out.write(chunk);
+  }
+
+  /** The client stopped reading while its stream kept coming: drop it (its agents are told). */
+  private slowClient(): void {
+    if (this.ended) return;
+    this.o.metrics.slowClients.inc();
+    this.o.logger.warn(
+      { bufferedBytes: this.o.maxBufferedBytes },
+      'client does not read its stream: connection closed',
+    );
+    this.end('client_closed');
+    this.o.res.destroy();
   }
 
   private end(how: FlightEnd): void {

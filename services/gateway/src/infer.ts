@@ -133,6 +133,7 @@ export function inferenceHandler(d: InferDeps) {
       logger,
       retryAfterS: config.retryAfterS,
       gapTimeoutMs: config.streamGapTimeoutMs,
+      maxBufferedBytes: config.sseMaxBufferedBytes,
       paramOf: (e) =>
         e.code === 'context_length_exceeded' ? (endpoint === 'chat' ? 'messages' : 'prompt') : null,
       mayRetry: (next) =>

@@ -32,6 +32,7 @@ export interface GatewayMetrics {
   readonly cancels: Counter<'reason'>;
   readonly rejected: Counter<'reason'>;
   readonly foreignStream: Counter<'reason'>;
+  readonly slowClients: Counter;
 }
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
@@ -110,6 +111,11 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'adagen_gateway_stream_dropped_total',
       help: 'Stream messages dropped: the body names another agent than the subject (sender_mismatch), the sender is not in the attempt’s plan (not_in_plan), the attempt was given up on (stale_attempt), or a chunk came again (duplicate_chunk)',
       labelNames: ['reason'],
+      registers,
+    }),
+    slowClients: new Counter({
+      name: 'adagen_gateway_slow_clients_total',
+      help: 'Streams dropped because the client stopped reading while sseMaxBufferedBytes piled up',
       registers,
     }),
   };

@@ -13,6 +13,7 @@ import { fleetMaxModelLen } from '@adagen/fleet';
 import {
   AdagenError,
   createCodec,
+  isStreamChunkFast,
   parseSubject,
   requestCancelSchema,
   streamMessageSchema,
@@ -44,6 +45,8 @@ export interface GatewayRuntime extends ServiceRuntime {
 }
 
 const cancelCodec = createCodec(requestCancelSchema);
+/** Stream messages: token chunks (the hot path) checked by hand, outcomes by the schema. */
+const streamCodec = createCodec(streamMessageSchema, { fastCheck: isStreamChunkFast });
 
 export async function startGateway(
   config: GatewayConfig,
@@ -84,6 +87,7 @@ export async function startGateway(
   // are handled before its goodbye.
   subscribeInWireOrder(rt.nc, wildcards.gatewayStreams(gatewayId), {
     schema: streamMessageSchema,
+    codec: streamCodec,
     logger: rt.logger,
     registry: rt.registry,
     lifecycle: rt.lifecycle,

@@ -35,6 +35,14 @@ export interface AgentOptions {
    * (the profile's name is the agent's own, so estimators keep one per agent).
    */
   readonly calibrateFrom?: LatencyProfile;
+  /**
+   * A request's tokens after its first are coalesced into one message per this many fleet ms
+   * (the first token is never delayed; the outcome flushes what is left). 0: one per token.
+   * @default 5
+   */
+  readonly flushWindowMs?: number;
+  /** …or per this many tokens, whichever comes first. @default 32 */
+  readonly maxChunkTokens?: number;
 }
 
 /** Roles of a plan a backend must offer to run. */
@@ -61,6 +69,11 @@ export class Agent {
   /** `<gatewayId>/<requestId>` → the highest attempt cancelled (a late dispatch is refused). */
   private readonly cancelled = new RecentIds();
   private readonly early = new EarlyNotices();
+  /** Jobs with coalesced text waiting for the next flush. */
+  private readonly unflushed = new Set<Job>();
+  private flushTimer: (() => void) | undefined;
+  private readonly flushWindowMs: number;
+  private readonly maxChunkTokens: number;
   private stopped = false;
   /** Counters for metrics. */
   readonly counts = {
@@ -77,6 +90,8 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.id = options.instanceId;
     this.host = options.host;
+    this.flushWindowMs = options.flushWindowMs ?? 5;
+    this.maxChunkTokens = options.maxChunkTokens ?? 32;
     this.calibrator =
       options.calibrateFrom === undefined
         ? undefined
@@ -229,6 +244,7 @@ export class Agent {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.flushTimer?.();
     for (const job of [...this.jobs.values()])
       this.fail(job, 'unavailable', `agent ${this.id} stopped`);
     this.backend.stop();
@@ -241,8 +257,14 @@ export class Agent {
     job.tokens = Math.max(job.tokens, index + 1);
     this.counts.tokens += 1;
     const step = job.text.token(text);
-    if (step.chunk !== undefined)
-      this.host.stream(job.streamSubject, tokenChunk(job, this.id, step.chunk, atMs));
+    if (step.piece !== undefined) {
+      job.outText += step.piece.text;
+      job.outTokens += step.piece.tokenCount;
+      // The first chunk goes at once; later ones per flush window or chunk size.
+      if (job.text.chunks === 0 || job.outTokens >= this.maxChunkTokens || this.flushWindowMs <= 0)
+        this.flush(job, atMs);
+      else this.flushSoon(job);
+    }
     // A stop string ends the request here; the engine frees its KV once it is out of the
     // iteration that produced the token. (A P/D prefill or a split-prefill gather checks
     // `text.stopped` itself.)
@@ -252,11 +274,33 @@ export class Agent {
     }
   }
 
+  /** Sends a job's coalesced text as its next chunk. */
+  private flush(job: Job, atMs = this.host.clock.nowMs()): void {
+    this.unflushed.delete(job);
+    if (job.outTokens === 0) return;
+    const chunk = job.text.number({ text: job.outText, tokenCount: job.outTokens });
+    job.outText = '';
+    job.outTokens = 0;
+    this.host.stream(job.streamSubject, tokenChunk(job, this.id, chunk, atMs));
+  }
+
+  /** Flushes every job with coalesced text at the end of the current window (one timer). */
+  private flushSoon(job: Job): void {
+    this.unflushed.add(job);
+    this.flushTimer ??= this.host.setTimer(this.flushWindowMs, () => {
+      this.flushTimer = undefined;
+      for (const j of [...this.unflushed]) this.flush(j);
+    });
+  }
+
   private finish(job: Job, atMs: number): void {
     if (!this.jobs.has(job.requestId)) return;
     const rest = job.text.end();
-    if (rest !== undefined)
-      this.host.stream(job.streamSubject, tokenChunk(job, this.id, rest, atMs));
+    if (rest !== undefined) {
+      job.outText += rest.text;
+      job.outTokens += rest.tokenCount;
+    }
+    this.flush(job, atMs);
     this.host.stream(job.streamSubject, doneOutcome(job, this.id, atMs));
     this.host.completion(completionRecord(job, atMs));
     this.counts.finished += 1;
@@ -267,6 +311,7 @@ export class Agent {
     if (!this.jobs.has(job.requestId)) return;
     const now = this.host.clock.nowMs();
     this.host.warn({ requestId: job.requestId, code }, message);
+    this.flush(job, now);
     this.host.stream(job.streamSubject, errorOutcome(job, this.id, code, message, now));
     const peer = job.roles.has('decode') ? undefined : kvPeerOf(job);
     if (peer !== undefined && peer !== this.id)
@@ -284,6 +329,7 @@ export class Agent {
   }
 
   private forget(job: Job): void {
+    this.unflushed.delete(job);
     for (const cancel of job.timers) cancel();
     job.timers.clear();
     if (this.jobs.get(job.requestId) === job) {
@@ -308,7 +354,16 @@ export class Agent {
       finished: (job, atMs) => this.finish(job, atMs),
       failed: (job, code, message) => this.fail(job, code, message),
       handedOff: (job) => this.forget(job),
-      kv: (to, notice) => this.host.kv(to, notice),
+      kv: (to, notice) => {
+        // A P/D prefill hands its stream on: what it coalesced goes out first, and the
+        // hand-off says how many chunks were sent.
+        const job = this.jobs.get(notice.requestId);
+        if (job !== undefined && notice.type === 'kv_ready' && notice.stream !== undefined) {
+          this.flush(job);
+          notice.stream = job.text.handoff();
+        }
+        this.host.kv(to, notice);
+      },
       later: (job, ms, fn) => this.later(job, ms, fn),
       setTimer: (ms, fn) => this.host.setTimer(ms, fn),
       nowMs: () => this.host.clock.nowMs(),

@@ -26,6 +26,9 @@ export interface Job {
   tokens: number;
   /** The stream this agent sends: chunk numbers, stop strings, held-back text. */
   text: StreamText;
+  /** Text ready to send, coalesced until the agent's next flush (and the tokens it carries). */
+  outText: string;
+  outTokens: number;
   /** Seed of the simulated text (a function of the request). */
   readonly textSeed: number;
   /** Split prefill on the decode instance: segment starts whose KV is here. */
@@ -48,6 +51,8 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
     firstTokenAtMs: undefined,
     tokens: 0,
     text: new StreamText(d.request.sampling?.stop),
+    outText: '',
+    outTokens: 0,
     textSeed: simTextSeed(d.request),
     segmentsReady: new Set(),
     timers: new Set(),

@@ -71,3 +71,21 @@ describe('SimAgent text and stop strings', () => {
     }
   });
 });
+
+describe('token coalescing', () => {
+  it('sends the first token at once, then one chunk per window; the text and seq stay exact', () => {
+    const h = new Harness();
+    const a = h.agent('a', { flushWindowMs: 100, maxChunkTokens: 8 });
+    for (const d of dispatches(single, 'r5', 200, 40)) a.dispatch(d);
+    h.run();
+    const msgs = h.streams.get('adagen.v1.stream.gw.r5') ?? [];
+    const chunksOut = msgs.flatMap((m) => (m.type === 'token' ? [m] : []));
+    expect(chunksOut[0]!.tokenCount).toBe(1); // the first token is not delayed
+    expect(chunksOut.length).toBeLessThan(20);
+    expect(chunksOut.map((c) => c.seq)).toEqual([...chunksOut.keys()]);
+    expect(Math.max(...chunksOut.map((c) => c.tokenCount))).toBeLessThanOrEqual(8);
+    expect(chunksOut.reduce((n, c) => n + c.tokenCount, 0)).toBe(40);
+    expect(chunksOut.map((c) => c.text).join('')).toBe(textOf('r5', 40));
+    expect(outcome(h, 'r5')).toMatchObject({ type: 'done', chunks: chunksOut.length });
+  });
+});

@@ -18,6 +18,9 @@ export interface SimAgentOptions {
   readonly host: AgentHost;
   /** Most fleet ms a late timer may be caught up by. @default 50 */
   readonly maxLagMs?: number;
+  /** Token coalescing (see `AgentOptions`). */
+  readonly flushWindowMs?: number;
+  readonly maxChunkTokens?: number;
 }
 
 export class SimAgent extends Agent {
@@ -28,6 +31,8 @@ export class SimAgent extends Agent {
       host: options.host,
       backend: (sink) => new SimBackend({ ...options, announcedProfile: announced.name }, sink),
       ...(options.calibrate === true ? { calibrateFrom: announced } : {}),
+      ...(options.flushWindowMs === undefined ? {} : { flushWindowMs: options.flushWindowMs }),
+      ...(options.maxChunkTokens === undefined ? {} : { maxChunkTokens: options.maxChunkTokens }),
     });
   }
 

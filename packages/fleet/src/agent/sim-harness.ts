@@ -11,6 +11,7 @@ import { createFleetClock } from '../clock.js';
 import { dispatchesFor } from '../convert.js';
 import type { AgentHost } from './host.js';
 import { SimAgent } from './sim-agent.js';
+import type { SimAgentOptions } from './sim-agent.js';
 
 export const profile = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
 
@@ -49,12 +50,13 @@ export class Harness {
     };
   }
 
-  agent(id: string): SimAgent {
+  agent(id: string, extra: Partial<SimAgentOptions> = {}): SimAgent {
     const a = new SimAgent({
       instanceId: id,
       profile,
       link: LinkPresets['rdma-400g'],
       host: this.host(),
+      ...extra,
     });
     this.agents.set(id, a);
     return a;

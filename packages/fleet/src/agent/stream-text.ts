@@ -1,21 +1,24 @@
 /**
- * What an agent streams for one request: chunks numbered from 0 (`seq`), stop strings applied
- * (the text ends before the stop string, nothing of it is sent), text that might begin a stop
- * string held back until the next token settles it. A P/D split hands this state from the
- * prefill agent (which streams the first token) to the decode agent.
+ * What an agent streams for one request: text with stop strings applied (the text ends before
+ * the stop string, nothing of it is sent), text that might begin a stop string held back until
+ * the next token settles it, and the count of chunks sent (the next chunk's `seq`). A P/D split
+ * hands this state from the prefill agent (which streams the first token) to the decode agent.
  */
 import type { KvStreamState } from '@adagen/protocol';
 import { StopMatcher } from './stop.js';
 
-export interface ChunkOut {
-  readonly seq: number;
+/** Text that may be sent, and the tokens it accounts for. */
+export interface TextPiece {
   readonly text: string;
-  /** Tokens this chunk carries (held-back tokens are sent with the chunk that releases them). */
   readonly tokenCount: number;
 }
 
+export interface ChunkOut extends TextPiece {
+  readonly seq: number;
+}
+
 export interface TokenStep {
-  readonly chunk?: ChunkOut;
+  readonly piece?: TextPiece;
   /** A stop string was reached: generation ends here. */
   readonly stopped: boolean;
 }
@@ -39,21 +42,26 @@ export class StreamText {
   token(text: string): TokenStep {
     if (this.stopped) return { stopped: true };
     this.heldTokens += 1;
-    if (this.matcher === undefined) return { chunk: this.take(text), stopped: false };
+    if (this.matcher === undefined) return { piece: this.take(text), stopped: false };
     const step = this.matcher.push(text);
     if (step.stopped) this.stopped = true;
     if (step.emit === '') return { stopped: step.stopped };
-    return { chunk: this.take(step.emit), stopped: step.stopped };
+    return { piece: this.take(step.emit), stopped: step.stopped };
   }
 
   /** Generation ended without a stop string: what was held back, if anything. */
-  end(): ChunkOut | undefined {
+  end(): TextPiece | undefined {
     const rest = this.matcher?.flush() ?? '';
     if (rest === '' || this.stopped) return undefined;
     return this.take(rest);
   }
 
-  /** The state to hand to the agent that continues the stream. */
+  /** Numbers a piece being sent as the next chunk. */
+  number(piece: TextPiece): ChunkOut {
+    return { seq: this.chunks++, text: piece.text, tokenCount: piece.tokenCount };
+  }
+
+  /** The state to hand to the agent that continues the stream (every piece already sent). */
   handoff(): KvStreamState {
     return {
       chunks: this.chunks,
@@ -63,10 +71,9 @@ export class StreamText {
     };
   }
 
-  private take(text: string): ChunkOut {
-    const chunk = { seq: this.chunks, text, tokenCount: Math.max(1, this.heldTokens) };
-    this.chunks += 1;
+  private take(text: string): TextPiece {
+    const piece = { text, tokenCount: Math.max(1, this.heldTokens) };
     this.heldTokens = 0;
-    return chunk;
+    return piece;
   }
 }

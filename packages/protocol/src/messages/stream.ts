@@ -1,6 +1,7 @@
 /** agent → gateway (`adagen.v1.stream.<gatewayId>.<requestId>`): token chunks, then one outcome. */
 import { z } from 'zod';
 import { errorCodeSchema } from '../errors.js';
+import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import {
   attempt,
@@ -72,3 +73,37 @@ export const streamMessageSchema = z.discriminatedUnion('type', [
   outcomeErrorSchema,
 ]);
 export type StreamMessage = z.infer<typeof streamMessageSchema>;
+
+const isInt = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * The token chunk schema's rules, hand-written for the hot path (one call per streamed chunk,
+ * no allocation): a value it accepts, `tokenChunkSchema` accepts too (a property test checks).
+ * Unknown extra fields are allowed here as zod's object strips them.
+ */
+export function isTokenChunk(raw: unknown): raw is TokenChunk {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const m = raw as Record<string, unknown>;
+  return (
+    m.v === 1 &&
+    m.type === 'token' &&
+    typeof m.requestId === 'string' &&
+    isValidId(m.requestId) &&
+    typeof m.instanceId === 'string' &&
+    isValidId(m.instanceId) &&
+    isInt(m.attempt, 0, LIMITS.attempts) &&
+    isInt(m.seq, 0, LIMITS.seq) &&
+    typeof m.text === 'string' &&
+    m.text.length <= LIMITS.chunkChars &&
+    isInt(m.tokenCount, 1, LIMITS.chunkChars) &&
+    typeof m.atMs === 'number' &&
+    m.atMs >= 0 &&
+    m.atMs <= LIMITS.timestampMs
+  );
+}
+
+/** A stream message: token chunks through {@link isTokenChunk}, outcomes through the schema. */
+export function isStreamChunkFast(raw: unknown): raw is StreamMessage {
+  return isTokenChunk(raw);
+}
