@@ -4,6 +4,7 @@
  *   { id, op: 'send', url, body, clientTimeoutMs }  → { id, outcome }   (faults/client.ts)
  *   { id, op: 'get', url }                           → { id, status, text } (status 0: no answer)
  */
+import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { send } from '../faults/client.js';
@@ -18,6 +19,11 @@ const commandSchema = z.discriminatedUnion('op', [
   }),
   z.object({ id: z.number(), op: z.literal('get'), url: z.string() }),
 ]);
+
+// A fresh connection per request: a reused keep-alive socket that the gateway closes as idle just
+// as a request goes out ends in ECONNRESET — a client-side race (the request may be retried by
+// a client that knows it is idempotent), not an outcome of the fleet's.
+http.globalAgent = new http.Agent({ keepAlive: false });
 
 const answer = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
