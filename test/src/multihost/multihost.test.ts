@@ -32,6 +32,9 @@ if (skipReason !== undefined && process.env.ADAGEN_MULTIHOST === '1')
   process.stderr.write(`[multihost] skipped: ${skipReason}\n`);
 
 const LOST = 2;
+/** The gateway's request deadline, and the client's own limit (3× it): no outcome by then is hung. */
+const DEADLINE_MS = 15_000;
+const CLIENT_TIMEOUT_MS = 3 * DEADLINE_MS;
 const LAYOUT: readonly ServiceSpec[] = [
   { service: 'agent', host: 1, env: { ADAGEN_INSTANCE_ID: 'agent-0' } },
   { service: 'agent', host: 1, env: { ADAGEN_INSTANCE_ID: 'agent-1' } },
@@ -50,7 +53,7 @@ const LAYOUT: readonly ServiceSpec[] = [
     host: 0,
     env: {
       ADAGEN_GATEWAY_ID: 'gw-0',
-      ADAGEN_REQUEST_TIMEOUT_MS: '15000',
+      ADAGEN_REQUEST_TIMEOUT_MS: String(DEADLINE_MS),
       ADAGEN_ATTEMPT_TIMEOUT_MS: '4000',
       ADAGEN_STALE_AFTER_MIN_WALL_MS: '2000',
     },
@@ -140,7 +143,7 @@ describe.skipIf(skipReason !== undefined)(
           const sent: Promise<Outcome>[] = [];
           const until = Date.now() + ms;
           while (Date.now() < until) {
-            sent.push(relay.send(gatewayUrl, body(i++), 20_000));
+            sent.push(relay.send(gatewayUrl, body(i++), CLIENT_TIMEOUT_MS));
             await sleep(60);
           }
           return sent;
