@@ -73,12 +73,27 @@ describe('nats test harness', () => {
   });
 
   it.skipIf(noDockerHints === false)(
-    'falls back to the binary when containers are asked for but no runtime is reachable',
+    'refuses container mode when no runtime is reachable; auto uses the binary',
     async () => {
-      const decision = await resolveMode({ ADAGEN_NATS_MODE: 'container' });
-      expect(decision.mode).toBe('binary');
-      expect(decision.fallbackReason).toMatch(/^container runtime unreachable: /);
+      await expect(resolveMode({ ADAGEN_NATS_MODE: 'container' })).rejects.toThrow(
+        /^ADAGEN_NATS_MODE=container, but container runtime unreachable: /,
+      );
       expect(await resolveMode({})).toEqual({ mode: 'binary' });
+    },
+  );
+
+  it.skipIf(noDockerHints)(
+    'with a runtime, names the missing image (auto falls back to the binary, container refuses)',
+    async () => {
+      const env = { ...process.env, ADAGEN_NATS_IMAGE: 'adagen/no-such-image:never' };
+      const auto = await resolveMode({ ...env, ADAGEN_NATS_MODE: 'auto' });
+      expect(auto.mode).toBe('binary');
+      expect(auto.fallbackReason ?? '').toMatch(
+        /image adagen\/no-such-image:never is not present \(build it: bash infra\/images\/build.sh nats\)|container runtime unreachable/,
+      );
+      await expect(resolveMode({ ...env, ADAGEN_NATS_MODE: 'container' })).rejects.toThrow(
+        /^ADAGEN_NATS_MODE=container, but /,
+      );
     },
   );
 });

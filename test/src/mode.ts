@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { findNatsServerBinary } from './binary.js';
+import {
+  NATS_IMAGE_HINT,
+  containerLauncher,
+  prepareTestcontainersEnv,
+  natsImage,
+} from './container.js';
+import { binaryLauncher } from './launcher.js';
+import type { NatsLauncher } from './launcher.js';
 
 export type NatsMode = 'binary' | 'container';
 
@@ -26,20 +35,25 @@ function runtimeHints(env: NodeJS.ProcessEnv): string[] {
   );
 }
 
-async function probeContainerRuntime(): Promise<string | undefined> {
+/** Why containers cannot be used (no runtime answering, or the image missing), or undefined. */
+async function probeContainerRuntime(image: string): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    prepareTestcontainersEnv();
+    const { ImageName, getContainerRuntimeClient } = await import('testcontainers');
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
         PROBE_TIMEOUT_MS,
       );
     });
-    await Promise.race([getContainerRuntimeClient(), timeout]);
+    const client = await Promise.race([getContainerRuntimeClient(), timeout]);
+    if (!(await client.image.exists(ImageName.fromString(image))))
+      return `image ${image} is not present (build it: ${NATS_IMAGE_HINT})`;
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return `container runtime unreachable: ${message}`;
   } finally {
     clearTimeout(timer);
   }
@@ -47,7 +61,7 @@ async function probeContainerRuntime(): Promise<string | undefined> {
 
 export interface ModeDecision {
   readonly mode: NatsMode;
-  /** Why binary mode was used although containers were asked for or hinted at. */
+  /** Why binary mode was used although containers were hinted at. */
   readonly fallbackReason?: string;
 }
 
@@ -60,8 +74,10 @@ export function decideMode(): Promise<ModeDecision> {
 }
 
 /**
- * `ADAGEN_NATS_MODE=binary` → binary. `container`, or `auto` (the default) with a reachable
- * container runtime → container. Anything unreachable falls back to binary, with the reason.
+ * `ADAGEN_NATS_MODE=binary` → binary. `container` → container, and an error naming the problem
+ * when the runtime does not answer or the image is missing (so a CI that asked for containers
+ * never passes on the binary unnoticed). `auto` (the default) → container when a runtime answers
+ * and has the image, else binary with the reason.
  */
 export async function resolveMode(env: NodeJS.ProcessEnv): Promise<ModeDecision> {
   const asked = env.ADAGEN_NATS_MODE ?? 'auto';
@@ -69,7 +85,18 @@ export async function resolveMode(env: NodeJS.ProcessEnv): Promise<ModeDecision>
   if (asked !== 'container' && asked !== 'auto')
     return { mode: 'binary', fallbackReason: `unknown ADAGEN_NATS_MODE=${asked}` };
   if (asked === 'auto' && runtimeHints(env).length === 0) return { mode: 'binary' };
-  const problem = await probeContainerRuntime();
+  const problem = await probeContainerRuntime(natsImage(env));
   if (problem === undefined) return { mode: 'container' };
-  return { mode: 'binary', fallbackReason: `container runtime unreachable: ${problem}` };
+  if (asked === 'container')
+    throw new Error(
+      `ADAGEN_NATS_MODE=container, but ${problem} (unset it, or set binary, to use the binary)`,
+    );
+  return { mode: 'binary', fallbackReason: problem };
+}
+
+/** How servers are started in the decided mode. */
+export function launcherFor(decision: ModeDecision): NatsLauncher {
+  return decision.mode === 'container'
+    ? containerLauncher(natsImage())
+    : binaryLauncher(findNatsServerBinary());
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { findNatsServerBinary } from './binary.js';
+import { decideMode, launcherFor } from './mode.js';
 import { freePorts } from './ports.js';
 import { NatsProcess } from './process.js';
 import { noticeOnce } from './report.js';
@@ -31,16 +31,19 @@ export interface NatsCluster extends AsyncDisposable {
 const routezSchema = z.object({ num_routes: z.number() });
 
 /**
- * Starts `size` nats-servers clustered on loopback (always binary mode: fault tests kill and
- * restart processes in place) and waits until the full mesh of routes is up.
+ * Starts `size` nats-servers clustered on loopback (processes or containers, as `decideMode`
+ * says; `kill` and `restart` work in place either way) and waits until the full mesh of routes
+ * is up.
  */
 export async function startNatsCluster(
   size = 3,
   options: NatsClusterOptions = {},
 ): Promise<NatsCluster> {
   if (size < 2) throw new Error(`a cluster needs at least 2 nodes, got ${size}`);
-  const bin = findNatsServerBinary();
-  noticeOnce('cluster-mode', `nats cluster mode: binary (${bin})`);
+  const decision = await decideMode();
+  const launcher = launcherFor(decision);
+  const why = decision.fallbackReason === undefined ? '' : ` — ${decision.fallbackReason}`;
+  noticeOnce('cluster-mode', `nats cluster mode: ${launcher.mode} (${launcher.what})${why}`);
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const jetstream = options.jetstream ?? false;
   const dir = await WorkDir.create('nats-cluster');
@@ -50,7 +53,7 @@ export async function startNatsCluster(
     { length: size },
     (_, i) =>
       new NatsProcess({
-        bin,
+        launcher,
         dir: dir.path,
         name: `node${i}`,
         clientPort: ports[i] ?? 0,

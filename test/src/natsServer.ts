@@ -1,9 +1,8 @@
-import { startContainerNats } from './container.js';
-import { findNatsServerBinary } from './binary.js';
-import { decideMode } from './mode.js';
+import { decideMode, launcherFor } from './mode.js';
 import type { NatsMode } from './mode.js';
 import { freePorts } from './ports.js';
 import { NatsProcess } from './process.js';
+import type { NatsLauncher } from './launcher.js';
 import { noticeOnce } from './report.js';
 import { WorkDir } from './workdir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,7 +32,8 @@ export interface NatsServer extends AsyncDisposable {
 const MAX_PORT_ATTEMPTS = 3;
 
 /**
- * Starts a real nats-server on free loopback ports (or in a container, see `decideMode`),
+ * Starts a real nats-server on free loopback ports (as a process or in a container on host
+ * networking, see `decideMode`),
  * waits until it is healthy, and returns a handle for `await using`.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -42,21 +42,20 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const jetstream = options.jetstream ?? false;
   const dir = await WorkDir.create('nats');
   try {
-    if (decision.mode === 'container') {
-      noticeOnce('mode', `nats mode: container (${process.env.ADAGEN_NATS_IMAGE ?? 'nats:2.9'})`);
-      const c = await startContainerNats(dir, { jetstream, startTimeoutMs, ...options });
-      return handle('container', c.url, c.port, c.monitorUrl, c.logFile, c.stop, dir);
-    }
-    const bin = findNatsServerBinary();
+    const launcher = launcherFor(decision);
     const why = decision.fallbackReason === undefined ? '' : ` — ${decision.fallbackReason}`;
-    noticeOnce('mode', `nats mode: binary (${bin})${why}`);
-    const server = await startBinary(bin, dir, { ...options, jetstream, startTimeoutMs });
+    noticeOnce('mode', `nats mode: ${launcher.mode} (${launcher.what})${why}`);
+    const server = await startWithFreePorts(launcher, dir, {
+      ...options,
+      jetstream,
+      startTimeoutMs,
+    });
     const stop = async () => {
       await server.stop();
       if (server.crashed) dir.keep('nats-server crashed');
     };
     return handle(
-      'binary',
+      launcher.mode,
       server.url,
       server.spec.clientPort,
       server.monitorUrl,
@@ -71,15 +70,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   }
 }
 
-async function startBinary(
-  bin: string,
+async function startWithFreePorts(
+  launcher: NatsLauncher,
   dir: WorkDir,
   options: NatsServerOptions & { jetstream: boolean; startTimeoutMs: number },
 ): Promise<NatsProcess> {
   for (let attempt = 1; ; attempt += 1) {
     const [clientPort = 0, monitorPort = 0] = await freePorts(2);
     const server = new NatsProcess({
-      bin,
+      launcher,
       dir: dir.path,
       name: `n${attempt}`,
       clientPort,

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LaunchedNats, NatsLauncher } from './launcher.js';
 import { SERVER_PID_SUFFIX } from './orphans.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface NatsProcessSpec {
-  readonly bin: string;
+  /** Binary or container (see `launcher.ts`). */
+  readonly launcher: NatsLauncher;
   readonly dir: string;
   readonly name: string;
   readonly clientPort: number;
@@ -22,18 +20,6 @@ export interface NatsProcessSpec {
   };
   readonly extraConfig?: string;
   readonly args?: readonly string[];
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Kill servers a crashed test left behind when the worker exits. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
 }
 
 function configText(spec: NatsProcessSpec): string {
@@ -56,11 +42,11 @@ function configText(spec: NatsProcessSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One nats-server process with fixed ports, so it can be killed and restarted in place. */
+/** One nats-server with fixed ports, so it can be killed and restarted in place. */
 export class NatsProcess {
   readonly logFile: string;
   readonly configFile: string;
-  private child: ChildProcess | undefined;
+  private server: LaunchedNats | undefined;
   private stopping = false;
   /** Set when the server exited without being asked to. */
   crashed = false;
@@ -79,34 +65,30 @@ export class NatsProcess {
   }
 
   get running(): boolean {
-    return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-    );
+    return this.server?.running() ?? false;
   }
 
   /** Starts the server and waits until its monitoring endpoint answers. */
   async start(timeoutMs: number): Promise<void> {
     if (this.running) return;
     await writeFile(this.configFile, configText(this.spec));
-    const fd = openSync(this.logFile, 'a');
-    const child = spawn(this.spec.bin, ['-c', this.configFile, ...(this.spec.args ?? [])], {
-      stdio: ['ignore', fd, fd],
+    const server = await this.spec.launcher.launch({
+      dir: this.spec.dir,
+      configFile: this.configFile,
+      logFile: this.logFile,
+      args: this.spec.args ?? [],
     });
-    closeSync(fd);
-    installExitHook();
-    live.add(child);
-    this.child = child;
+    this.server = server;
     this.stopping = false;
-    child.once('exit', () => {
-      live.delete(child);
+    void server.exited.then(() => {
       if (!this.stopping) this.crashed = true;
     });
     // Lets a later test process kill this server if this one dies without cleaning up.
     const pidFile = join(this.spec.dir, `${this.spec.name}${SERVER_PID_SUFFIX}`);
-    if (child.pid !== undefined) await writeFile(pidFile, String(child.pid));
+    if (server.pid !== undefined) await writeFile(pidFile, String(server.pid));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null)
+      if (!server.running())
         throw new Error(
           `nats-server ${this.spec.name} exited during start:\n${await this.logTail()}`,
         );
@@ -142,28 +124,18 @@ export class NatsProcess {
 
   /** SIGKILL, as a crash would. */
   async kill(): Promise<void> {
-    await this.signal('SIGKILL');
+    const server = this.server;
+    if (server === undefined || !server.running()) return;
+    this.stopping = true;
+    await server.kill();
   }
 
   /** SIGTERM and wait; SIGKILL when it takes longer than 5 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || !this.running) return;
-    const exited = once(child, 'exit');
+    const server = this.server;
+    if (server === undefined || !server.running()) return;
     this.stopping = true;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  private async signal(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (child === undefined || !this.running) return;
-    const exited = once(child, 'exit');
-    this.stopping = true;
-    child.kill(signal);
-    await exited;
+    await server.stop(5000);
   }
 
   async logTail(lines = 30): Promise<string> {

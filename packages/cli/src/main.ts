@@ -9,6 +9,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
+import { deployCommand } from './commands/deploy.js';
 import type { CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -23,6 +24,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));
+  program.addCommand(deployCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

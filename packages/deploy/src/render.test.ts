@@ -1,0 +1,89 @@
+import { createUser } from '@nats-io/nkeys';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { natsUsersOf, renderFleet } from './render.js';
+import { parseValues } from './values.js';
+import type { ValuesInput } from './values.js';
+import { toKustomize, toYaml } from './yaml.js';
+
+const seedsFor = (users: readonly string[]) =>
+  Object.fromEntries(users.map((u) => [u, new TextDecoder().decode(createUser().getSeed())]));
+
+const input: ValuesInput = {
+  gateway: { replicas: 2, autoscaling: { type: 'keda', maxReplicas: 3, threshold: 100 } },
+  balancer: { replicas: 2, autoscaling: { type: 'hpa', maxReplicas: 4 } },
+  pools: [
+    { name: 'a100', profile: 'a100', replicas: 2, engine: { type: 'vllm' } },
+    { name: 'sim', profile: 'h100', replicas: 1, engine: { type: 'sim' } },
+  ],
+};
+
+describe('renderFleet', () => {
+  const values = parseValues(input);
+  const objects = renderFleet(values, seedsFor(natsUsersOf(values)));
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const names = (kind: string) => byKind(kind).map((o) => o.metadata?.name);
+
+  it('gives each stage and pool its workload, PDB and autoscaler; NATS as a StatefulSet', () => {
+    expect(names('Deployment')).toEqual([
+      'adagen-classifier',
+      'adagen-planner',
+      'adagen-estimator',
+    ]);
+    expect(names('StatefulSet')).toEqual([
+      'adagen-nats',
+      'adagen-gateway',
+      'adagen-balancer',
+      'adagen-agent-a100',
+      'adagen-agent-sim',
+    ]);
+    expect(byKind('PodDisruptionBudget')).toHaveLength(8);
+    expect(names('ScaledObject')).toEqual(['adagen-gateway']);
+    expect(names('HorizontalPodAutoscaler')).toEqual([
+      'adagen-classifier',
+      'adagen-balancer',
+      'adagen-planner',
+      'adagen-estimator',
+    ]);
+    expect(names('NetworkPolicy')).toEqual(['adagen-agent-a100']);
+  });
+
+  it('makes one NATS user per possible pod of a per-id role (up to the autoscaler’s maximum)', () => {
+    const users = natsUsersOf(values);
+    expect(users.filter((u) => u.startsWith('gateway-'))).toEqual([
+      'gateway-adagen-gateway-0',
+      'gateway-adagen-gateway-1',
+      'gateway-adagen-gateway-2',
+    ]);
+    expect(users.filter((u) => u.startsWith('balancer-'))).toHaveLength(4);
+    expect(users.filter((u) => u.startsWith('agent-'))).toHaveLength(3);
+    expect(users).toContain('classifier');
+  });
+
+  it('prints YAML and a kustomize base holding the same objects', () => {
+    const stream = toYaml(objects)
+      .split(/^---$/m)
+      .slice(1)
+      .map((d) => parse(d) as unknown);
+    const plain = objects.map((o) => JSON.parse(JSON.stringify(o.toJSON())) as unknown);
+    expect(stream).toEqual(plain);
+    const files = toKustomize(objects);
+    const kustomization = parse(files['kustomization.yaml'] ?? '') as { resources: string[] };
+    expect(kustomization.resources.map((f) => parse(files[f] ?? '') as unknown)).toEqual(plain);
+  });
+
+  it('names the bad field, a missing seed, and an object its schema rejects', () => {
+    expect(() => parseValues({ pools: [] })).toThrow(/pools: /);
+    expect(() =>
+      parseValues({
+        pools: [{ name: 'A_100', profile: 'a100', replicas: 1, engine: { type: 'sim' } }],
+      }),
+    ).toThrow(/pools\.0\.name: expected a DNS label/);
+    expect(() => renderFleet(values, {})).toThrow(
+      'no nkey seed for NATS user gateway-adagen-gateway-0',
+    );
+    const deployment = byKind('Deployment')[0] as unknown as { spec: { replicas: unknown } };
+    deployment.spec.replicas = 'two';
+    expect(() => (deployment as unknown as { validate(): void }).validate()).toThrow(/replicas/);
+  });
+});
