@@ -8,6 +8,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
+import { modelCommand } from './commands/model.js';
 import type { CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -21,6 +22,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(sweepCommand(io));
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
+  program.addCommand(modelCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
