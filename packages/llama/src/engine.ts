@@ -129,9 +129,9 @@ export class LlamaEngine {
           itemPrioritizationStrategy: 'maximumParallelism',
         },
       });
-      let engine: LlamaEngine | undefined;
-      const observed = observeDecodes(context, clock, (o) => engine?.observed(o));
-      engine = new LlamaEngine(
+      const ref: { engine?: LlamaEngine } = {};
+      const observed = observeDecodes(context, clock, (o) => ref.engine?.observed(o));
+      ref.engine = new LlamaEngine(
         config,
         loadedModelInfo(model, config.modelPath),
         model,
@@ -140,7 +140,7 @@ export class LlamaEngine {
         clock,
         observed,
       );
-      return engine;
+      return ref.engine;
     } catch (e) {
       await model.dispose();
       throw e;
