@@ -123,6 +123,7 @@ export class LlamaEngine {
         contextSize: config.contextSize,
         batchSize: config.batchSize,
         threads: 1,
+        flashAttention: config.flashAttention,
         failedCreationRemedy: false,
         batching: {
           dispatchSchedule: 'nextCycle',

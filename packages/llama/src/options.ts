@@ -29,6 +29,11 @@ export const LlamaEngineOptionsSchema = z
      * @default true
      */
     prefixCache: z.boolean().default(true),
+    /**
+     * Flash attention. On this CPU build a decode of 3 sequences cost 3.5 ms with it and 7.1 ms
+     * without (26 MB generated model; node-llama-cpp's 'auto' left it off). @default true
+     */
+    flashAttention: z.boolean().default(true),
   })
   .strict();
 export type LlamaEngineOptionsInput = z.input<typeof LlamaEngineOptionsSchema>;
