@@ -28,7 +28,7 @@ describe('LlamaEngine: model and tokens', () => {
       maxSequences: 3,
       pdSplit: false,
       splitPrefill: false,
-      logprobs: false,
+      logprobs: true,
       observations: 'per-decode',
     });
     expect(engine.model).toMatchObject({
@@ -177,6 +177,42 @@ describe('LlamaEngine: generation', () => {
   });
 });
 
+describe('LlamaEngine: logprobs', () => {
+  it('gives one logprob per chunk token; greedy picks the top alternative', async () => {
+    const r = submit(engine, {
+      requestId: id(),
+      input: { type: 'text', text: 'the model' },
+      maxTokens: 12,
+      ignoreEos: true,
+      sampling: greedy,
+      logprobs: 3,
+    });
+    await r.end;
+    let count = 0;
+    for (const e of r.events) {
+      if (e.type !== 'chunk') continue;
+      expect(e.logprobs).toHaveLength(e.tokens);
+      for (const lp of e.logprobs ?? []) {
+        count++;
+        expect(lp.top).toHaveLength(3);
+        expect(lp.top[0]!.token).toBe(lp.token);
+        expect(lp.logprob).toBeCloseTo(lp.top[0]!.logprob, 6);
+        expect(lp.top[0]!.logprob).toBeGreaterThanOrEqual(lp.top[1]!.logprob);
+        expect(lp.top[1]!.logprob).toBeGreaterThanOrEqual(lp.top[2]!.logprob);
+        expect(lp.logprob).toBeLessThan(0);
+      }
+    }
+    expect(count).toBe(12);
+    const plain = submit(engine, {
+      requestId: id(),
+      input: { type: 'text', text: 'x' },
+      maxTokens: 3,
+    });
+    await plain.end;
+    expect(plain.events.some((e) => e.type === 'chunk' && 'logprobs' in e)).toBe(false);
+  });
+});
+
 describe('LlamaEngine: batching, queue, cancel', () => {
   it('decodes concurrent requests together in the same llama_decode', async () => {
     const seen: IterationObservation[] = [];
@@ -299,6 +335,23 @@ describe('LlamaEngine: bad input', () => {
     } as never);
     await expectError({ requestId: rid, ...ok }, 'duplicate', /already running or waiting/);
     await first.end;
+  });
+
+  it('keeps serving when a sink throws', async () => {
+    const r = submit(
+      engine,
+      { requestId: id(), input: { type: 'text', text: 'y' }, maxTokens: 5, ignoreEos: true },
+      (e) => {
+        if (e.type === 'chunk') throw new Error('client bug');
+      },
+    );
+    expect(await r.end).toMatchObject({ type: 'done', usage: { completionTokens: 5 } });
+    const after = submit(engine, {
+      requestId: id(),
+      input: { type: 'text', text: 'y' },
+      maxTokens: 2,
+    });
+    expect(await after.end).toMatchObject({ type: 'done' });
   });
 
   it('rejects bad options before loading anything, naming the field', async () => {

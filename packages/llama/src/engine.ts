@@ -76,6 +76,7 @@ export class LlamaEngine {
     private readonly context: LlamaContext,
     private readonly chat: ChatWrapper | undefined,
     private readonly clock: () => number,
+    private readonly logger: LlamaLogger | undefined,
     observed: boolean,
   ) {
     this.slots = Array.from({ length: config.maxSequences }, () => ({
@@ -97,7 +98,7 @@ export class LlamaEngine {
       sampling: true,
       seed: true,
       ignoreEos: true,
-      logprobs: false,
+      logprobs: true,
       chatTemplate: chat !== undefined,
       maxContextTokens: config.contextSize,
       maxSequences: config.maxSequences,
@@ -139,6 +140,7 @@ export class LlamaEngine {
         context,
         chatWrapperFor(model),
         clock,
+        deps.logger,
         observed,
       );
       return ref.engine;
@@ -166,7 +168,15 @@ export class LlamaEngine {
    * Queues a request. Every outcome reaches `sink`, never a throw: a bad request, a duplicate
    * id, a full queue or a stopped engine is one `error` event (on a later microtask).
    */
-  submit(input: GenerationRequestInput, sink: GenerationSink): void {
+  submit(input: GenerationRequestInput, given: GenerationSink): void {
+    // A throwing sink must not break the engine: its event is dropped and logged.
+    const sink: GenerationSink = (e) => {
+      try {
+        given(e);
+      } catch (err) {
+        this.logger?.error({ requestId: e.requestId, err }, 'generation sink threw; event dropped');
+      }
+    };
     const requestId =
       typeof input === 'object' && input !== null && typeof input.requestId === 'string'
         ? input.requestId

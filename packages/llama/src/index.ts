@@ -13,6 +13,7 @@ export type {
   GenerationRequest,
   GenerationRequestInput,
   GenerationSink,
+  TokenLogprob,
   Usage,
 } from './request.js';
 export { FINISH_REASONS, GenerationRequestSchema } from './request.js';

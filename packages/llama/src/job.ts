@@ -1,6 +1,7 @@
 /** One request on one sequence: prefix reuse, evaluation, streaming, stop strings, finish. */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
-import type { FinishReason, GenerationRequest, GenerationSink } from './request.js';
+import type { FinishReason, GenerationRequest, GenerationSink, TokenLogprob } from './request.js';
+import { sampled } from './sampled.js';
 import { StopMatcher } from './stop-matcher.js';
 import { TextStream } from './text-stream.js';
 
@@ -66,17 +67,19 @@ export async function runJob(
     ctx.model.detokenize(t as readonly Token[], false, last as readonly Token[]),
   );
   const matcher = new StopMatcher(job.stops);
-  const emit = (chunk: string, tokens: number) =>
-    job.sink({ type: 'chunk', requestId: request.requestId, text: chunk, tokens });
-  const it = seq.evaluate(promptTokens.slice(job.cachedPromptTokens), {
-    temperature: request.sampling.temperature,
-    topP: request.sampling.topP,
-    topK: request.sampling.topK,
-    ...(request.sampling.seed === undefined ? {} : { seed: request.sampling.seed }),
-    ...(request.ignoreEos ? { tokenBias: ctx.noEogBias } : {}),
-    yieldEogToken: true,
-  });
   let held = 0;
+  let heldLogprobs: TokenLogprob[] = [];
+  const emit = (chunk: string, tokens: number) => {
+    job.sink({
+      type: 'chunk',
+      requestId: request.requestId,
+      text: chunk,
+      tokens,
+      ...(request.logprobs === undefined ? {} : { logprobs: heldLogprobs }),
+    });
+    heldLogprobs = [];
+  };
+  const it = sampled(seq, promptTokens.slice(job.cachedPromptTokens), request, ctx);
   let result: RunResult | undefined;
   try {
     while (result === undefined) {
@@ -87,8 +90,10 @@ export async function runJob(
         result = { finishReason: 'stop' };
         break;
       }
+      const { token, logprob } = next.value;
       job.completionTokens++;
       held++;
+      if (logprob !== undefined) heldLogprobs.push(logprob);
       if (job.completionTokens === 1) {
         job.firstTokenMs = ctx.clock();
         job.sink({
@@ -100,11 +105,11 @@ export async function runJob(
           ttftMs: job.firstTokenMs - job.submittedMs,
         });
       }
-      if (!request.ignoreEos && ctx.model.isEogToken(next.value)) {
+      if (!request.ignoreEos && ctx.model.isEogToken(token)) {
         result = { finishReason: 'stop' };
         break;
       }
-      const piece = text.push(next.value);
+      const piece = text.push(token);
       const pushed = matcher.push(piece);
       if (pushed.type === 'stop') {
         emit(pushed.text, held);

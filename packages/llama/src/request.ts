@@ -43,6 +43,11 @@ export const GenerationRequestSchema = z
      * exactly `maxTokens` tokens unless a stop string ends earlier. @default false
      */
     ignoreEos: z.boolean().default(false),
+    /**
+     * Per-token log-probabilities in the chunks, with this many top alternatives (0–20; see
+     * `TokenLogprob` for what the numbers are). Absent: none.
+     */
+    logprobs: z.number().int().min(0).max(20).optional(),
   })
   .strict();
 export type GenerationRequestInput = z.input<typeof GenerationRequestSchema>;
@@ -79,6 +84,8 @@ export type GenerationEvent =
       text: string;
       /** Generated tokens this chunk accounts for; over a request they add up to completionTokens. */
       tokens: number;
+      /** One entry per token of the chunk, when the request asked for logprobs. */
+      logprobs?: TokenLogprob[];
     }
   | {
       type: 'done';
@@ -96,5 +103,18 @@ export type GenerationEvent =
       message: string;
       retryable: boolean;
     };
+
+/**
+ * A generated token's log-probability and its top alternatives. node-llama-cpp computes them
+ * after the request's sampling transforms (temperature, top-k, top-p): with temperature 0 or 1
+ * and top-k / top-p off they are the model's raw log-softmax. `text` is the token's own text
+ * (a byte token that is part of a character shows as U+FFFD).
+ */
+export interface TokenLogprob {
+  token: number;
+  text: string;
+  logprob: number;
+  top: Array<{ token: number; text: string; logprob: number }>;
+}
 
 export type GenerationSink = (event: GenerationEvent) => void;

@@ -6,7 +6,8 @@ export interface EngineCapabilities {
   readonly sampling: true;
   readonly seed: true;
   readonly ignoreEos: true;
-  readonly logprobs: false;
+  /** Per-token log-probabilities with up to 20 alternatives (see TokenLogprob). */
+  readonly logprobs: true;
   /** The model has a chat template (otherwise chat is a plain "role: content" transcript). */
   readonly chatTemplate: boolean;
   /** Prompt + output tokens one request may use. */
