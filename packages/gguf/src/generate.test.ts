@@ -52,6 +52,9 @@ describe('generateRandomLlama', () => {
     expect(Array.from(tensorValues(file, bytes, 'output_norm.weight'))).toEqual(
       new Array(64).fill(1),
     );
+    expect(params.chatTemplate).toMatch(/<\|im_start\|>/);
+    const plain = decodeGguf(generateRandomLlama({ ...tiny, chatTemplate: false }));
+    expect(plain.metadata.has('tokenizer.chat_template')).toBe(false);
   });
 
   it('the default model is a few MB of f16 weights', () => {

@@ -41,7 +41,9 @@ function llamaMetadata(spec: RandomLlamaSpec): Array<[string, GgufValue]> {
     ['tokenizer.ggml.eot_token_id', u32(vocab.imEndId)],
     ['tokenizer.ggml.padding_token_id', u32(vocab.endOfTextId)],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', str(CHATML_TEMPLATE)],
+    ...(spec.chatTemplate
+      ? [['tokenizer.chat_template', str(CHATML_TEMPLATE)] satisfies [string, GgufValue]]
+      : []),
   ];
 }
 

@@ -41,6 +41,8 @@ export const RandomLlamaOptionsSchema = z
     ropeFreqBase: z.number().positive().default(10000),
     /** RMS norm epsilon. @default 1e-5 */
     rmsEpsilon: z.number().positive().max(1).default(1e-5),
+    /** Write a ChatML chat template (tokenizer.chat_template). @default true */
+    chatTemplate: z.boolean().default(true),
     /** general.name. @default 'adagen-random-llama' */
     name: z.string().min(1).max(200).default('adagen-random-llama'),
   })

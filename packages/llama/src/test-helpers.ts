@@ -7,13 +7,14 @@ import type { LlamaEngine } from './engine.js';
 import type { GenerationEvent, GenerationRequestInput } from './request.js';
 
 /** A 2-layer random model (~0.4 MB) written to a temp dir; loads and runs in well under a second. */
-export function tinyModelPath(seed = 11): string {
+export function tinyModelPath(seed = 11, chatTemplate = true): string {
   const dir = mkdtempSync(join(tmpdir(), 'adagen-llama-test-'));
   const path = join(dir, 'tiny.gguf');
   writeFileSync(
     path,
     generateRandomLlama({
       seed,
+      chatTemplate,
       layers: 2,
       embeddingLength: 64,
       heads: 4,
