@@ -319,7 +319,7 @@ describe('LlamaEngine: bad input', () => {
     await expectError(
       { requestId: id(), input: { type: 'tokens', tokens: [1, 300] }, maxTokens: 2 },
       'bad_request',
-      /input\.tokens\.1: 300 is not below the vocabulary size 300/,
+      /input\.tokens\[1\]: 300 is not below the vocabulary size 300/,
     );
     await expectError(
       { requestId: id(), input: { type: 'text', text: 'x '.repeat(400) }, maxTokens: 2 },

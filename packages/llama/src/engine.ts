@@ -11,7 +11,7 @@ import type {
   LlamaModel,
   Token,
 } from 'node-llama-cpp';
-import { ERROR_TABLE } from '@adagen/protocol';
+import { ERROR_TABLE, issuesFromZod } from '@adagen/protocol';
 import type { ErrorCode } from '@adagen/protocol';
 import { chatWrapperFor, renderChat } from './chat.js';
 import { runJob } from './job.js';
@@ -269,9 +269,11 @@ export class LlamaEngine {
   private admit(input: GenerationRequestInput, sink: GenerationSink): Job {
     const parsed = GenerationRequestSchema.safeParse(input);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-      throw new RequestError('bad_request', `request ${path}: ${issue?.message ?? 'invalid'}`);
+      const issue = issuesFromZod(parsed.error)[0];
+      throw new RequestError(
+        'bad_request',
+        `request ${issue?.path ?? '(root)'}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     const request = parsed.data;
     if (!this.accepting) throw new RequestError('unavailable', 'the engine is draining or closed');
@@ -317,7 +319,7 @@ export class LlamaEngine {
         if (bad !== -1)
           throw new RequestError(
             'bad_request',
-            `request input.tokens.${bad}: ${input.tokens[bad]} is not below the vocabulary size ${this.model.vocabSize}`,
+            `request input.tokens[${bad}]: ${input.tokens[bad]} is not below the vocabulary size ${this.model.vocabSize}`,
           );
         return { tokens: input.tokens as Token[], stops: [] }; // checked above
       }

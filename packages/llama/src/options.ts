@@ -1,5 +1,6 @@
 /** Engine options: documented defaults, validated once at load; errors name the field. */
 import { z } from 'zod';
+import { formatPath } from '@adagen/protocol';
 
 export const LlamaEngineOptionsSchema = z
   .object({
@@ -57,11 +58,7 @@ export function resolveEngineOptions(input: LlamaEngineOptionsInput): LlamaEngin
   if (parsed.success) return Object.freeze(parsed.data);
   const issue = parsed.error.issues[0];
   const field =
-    issue?.code === 'unrecognized_keys'
-      ? issue.keys.join(', ')
-      : issue && issue.path.length > 0
-        ? issue.path.map(String).join('.')
-        : '(root)';
+    issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : formatPath(issue?.path ?? []);
   throw new LlamaEngineOptionsError(
     field,
     `llama engine option ${field}: ${issue?.message ?? 'invalid'}`,
