@@ -1,7 +1,10 @@
 /**
- * An in-process llama.cpp engine: one model, one context whose sequences are decoded together
- * (continuous batching), a FIFO queue beyond them, streaming with stop strings, cancellation,
- * live counters and one observation per llama_decode.
+ * An in-process llama.cpp engine: one model, one context whose sequences are decoded together.
+ * The engine runs in steps, as vLLM's scheduler does: each step is one llama_decode holding the
+ * next token of every decoding request plus prompt chunks of new ones (chunked prefill within
+ * `batchSize`), then one sampled token per request that finished its prompt. Requests beyond
+ * `maxSequences` wait, FIFO. Streaming with stop strings, cancellation, live counters and one
+ * observation per llama_decode.
  */
 import { TokenBias } from 'node-llama-cpp';
 import type {
@@ -13,30 +16,32 @@ import type {
 } from 'node-llama-cpp';
 import { ERROR_TABLE, issuesFromZod } from '@adagen/protocol';
 import type { ErrorCode } from '@adagen/protocol';
-import { chatWrapperFor, renderChat } from './chat.js';
-import { runJob } from './job.js';
-import type { Job, RunContext } from './job.js';
+import { chatWrapperFor } from './chat.js';
+import { Generation } from './generation.js';
+import type { Finish, GenerationContext } from './generation.js';
+import { loadedModelInfo } from './model-info.js';
 import { observeDecodes } from './observe.js';
 import type { IterationObservation } from './observe.js';
 import { resolveEngineOptions } from './options.js';
 import type { LlamaEngineConfig, LlamaEngineOptionsInput } from './options.js';
+import { PromptError, promptOf } from './prompt.js';
 import { GenerationRequestSchema } from './request.js';
-import type { GenerationRequest, GenerationRequestInput, GenerationSink } from './request.js';
+import type { GenerationRequestInput, GenerationSink } from './request.js';
 import { llamaRuntime } from './runtime.js';
 import type { LlamaLogger } from './runtime.js';
+import { planStep } from './step-plan.js';
 import type { EngineCapabilities, EngineCounters, ModelInfo } from './types.js';
-import { loadedModelInfo } from './model-info.js';
 
 export interface LlamaEngineDeps {
   /** Milliseconds, for timings and observations. @default performance.now */
   clock?: () => number;
-  /** Receives llama.cpp's warnings and errors. @default none (dropped) */
+  /** Receives llama.cpp's warnings and errors, and sinks that throw. @default none (dropped) */
   logger?: LlamaLogger;
 }
 
 interface Slot {
   readonly seq: LlamaContextSequence;
-  job: Job | undefined;
+  gen: Generation | undefined;
   lastUsedMs: number;
 }
 
@@ -49,13 +54,33 @@ class RequestError extends Error {
   }
 }
 
+interface Loaded {
+  config: LlamaEngineConfig;
+  info: ModelInfo;
+  model: LlamaModel;
+  context: LlamaContext;
+  chat: ChatWrapper | undefined;
+  clock: () => number;
+  logger: LlamaLogger | undefined;
+  observed: boolean;
+}
+
 export class LlamaEngine {
+  readonly capabilities: EngineCapabilities;
+  readonly model: ModelInfo;
+  private readonly config: LlamaEngineConfig;
+  private readonly llamaModel: LlamaModel;
+  private readonly context: LlamaContext;
+  private readonly chat: ChatWrapper | undefined;
+  private readonly clock: () => number;
+  private readonly logger: LlamaLogger | undefined;
+  private readonly gen: GenerationContext;
   private readonly slots: Slot[];
-  private readonly queue: Job[] = [];
-  private readonly jobs = new Map<string, Job>();
-  private readonly running = new Set<Promise<void>>();
+  /** Running requests in the order they got a sequence (prefill chunks go oldest first). */
+  private readonly active: Slot[] = [];
+  private readonly queue: Generation[] = [];
+  private readonly byId = new Map<string, Generation>();
   private readonly listeners = new Set<(o: IterationObservation) => void>();
-  private readonly run: RunContext;
   private readonly totals = {
     promptTokens: 0,
     cachedPromptTokens: 0,
@@ -65,47 +90,39 @@ export class LlamaEngine {
     failed: 0,
     decodeCalls: 0,
   };
+  private loop: Promise<void> | undefined;
   private accepting = true;
   private closed = false;
-  readonly capabilities: EngineCapabilities;
 
-  private constructor(
-    private readonly config: LlamaEngineConfig,
-    readonly model: ModelInfo,
-    private readonly llamaModel: LlamaModel,
-    private readonly context: LlamaContext,
-    private readonly chat: ChatWrapper | undefined,
-    private readonly clock: () => number,
-    private readonly logger: LlamaLogger | undefined,
-    observed: boolean,
-  ) {
-    this.slots = Array.from({ length: config.maxSequences }, () => ({
-      seq: context.getSequence(),
-      job: undefined,
+  private constructor(l: Loaded) {
+    this.config = l.config;
+    this.model = l.info;
+    this.llamaModel = l.model;
+    this.context = l.context;
+    this.chat = l.chat;
+    this.clock = l.clock;
+    this.logger = l.logger;
+    this.slots = Array.from({ length: l.config.maxSequences }, () => ({
+      seq: l.context.getSequence(),
+      gen: undefined,
       lastUsedMs: 0,
     }));
-    const noEogBias = new TokenBias(llamaModel.tokenizer);
-    for (const t of model.eogTokens) noEogBias.set(t as Token, 'never');
-    this.run = {
-      model: llamaModel,
-      clock,
-      contextSize: config.contextSize,
-      prefixCache: config.prefixCache,
-      noEogBias,
-    };
+    const noEogBias = new TokenBias(l.model.tokenizer);
+    for (const t of l.info.eogTokens) noEogBias.set(t as Token, 'never');
+    this.gen = { model: l.model, clock: l.clock, contextSize: l.config.contextSize, noEogBias };
     this.capabilities = Object.freeze({
       stop: true,
       sampling: true,
       seed: true,
       ignoreEos: true,
       logprobs: true,
-      chatTemplate: chat !== undefined,
-      maxContextTokens: config.contextSize,
-      maxSequences: config.maxSequences,
-      prefixCache: config.prefixCache,
+      chatTemplate: l.chat !== undefined,
+      maxContextTokens: l.config.contextSize,
+      maxSequences: l.config.maxSequences,
+      prefixCache: l.config.prefixCache,
       pdSplit: false,
       splitPrefill: false,
-      observations: observed ? 'per-decode' : 'none',
+      observations: l.observed ? 'per-decode' : 'none',
     } as const);
   }
 
@@ -126,23 +143,21 @@ export class LlamaEngine {
         threads: 1,
         flashAttention: config.flashAttention,
         failedCreationRemedy: false,
-        batching: {
-          dispatchSchedule: 'nextCycle',
-          itemPrioritizationStrategy: 'maximumParallelism',
-        },
       });
       const ref: { engine?: LlamaEngine } = {};
       const observed = observeDecodes(context, clock, (o) => ref.engine?.observed(o));
-      ref.engine = new LlamaEngine(
+      const info = loadedModelInfo(model, config.modelPath);
+      const chat = chatWrapperFor(model);
+      ref.engine = new LlamaEngine({
         config,
-        loadedModelInfo(model, config.modelPath),
+        info,
         model,
         context,
-        chatWrapperFor(model),
+        chat,
         clock,
-        deps.logger,
+        logger: deps.logger,
         observed,
-      );
+      });
       return ref.engine;
     } catch (e) {
       await model.dispose();
@@ -177,59 +192,46 @@ export class LlamaEngine {
         this.logger?.error({ requestId: e.requestId, err }, 'generation sink threw; event dropped');
       }
     };
-    const requestId =
-      typeof input === 'object' && input !== null && typeof input.requestId === 'string'
-        ? input.requestId
-        : '';
-    let job: Job;
+    let gen: Generation;
     try {
-      job = this.admit(input, sink);
+      gen = this.admit(input, sink);
     } catch (e) {
-      const err =
-        e instanceof RequestError
-          ? e
-          : new RequestError('internal', e instanceof Error ? e.message : String(e));
+      const err = e instanceof RequestError ? e : new RequestError('internal', String(e));
+      const requestId = typeof input?.requestId === 'string' ? input.requestId : '';
+      const retryable = ERROR_TABLE[err.code].retryable;
       queueMicrotask(() =>
-        sink({
-          type: 'error',
-          requestId,
-          code: err.code,
-          message: err.message,
-          retryable: ERROR_TABLE[err.code].retryable,
-        }),
+        sink({ type: 'error', requestId, code: err.code, message: err.message, retryable }),
       );
       return;
     }
-    this.jobs.set(job.request.requestId, job);
-    this.queue.push(job);
-    this.pump();
+    this.byId.set(gen.id, gen);
+    this.queue.push(gen);
+    this.assign();
+    this.kick();
   }
 
   /** Stops a request (waiting or running); its KV is cleared before its `done` (cancelled). */
   cancel(requestId: string): boolean {
-    const job = this.jobs.get(requestId);
-    if (job === undefined) return false;
-    job.cancelled = true;
-    const i = this.queue.indexOf(job);
+    const gen = this.byId.get(requestId);
+    if (gen === undefined) return false;
+    gen.cancelled = true;
+    const i = this.queue.indexOf(gen);
     if (i !== -1) {
       this.queue.splice(i, 1);
-      this.finish(job, { finishReason: 'cancelled' });
-    }
+      this.finish(gen, { finishReason: 'cancelled' });
+    } else this.kick(); // running: removed at the next step boundary
     return true;
   }
 
   counters(): EngineCounters {
     let used = 0;
     let cached = 0;
-    let runningCount = 0;
     for (const s of this.slots) {
-      if (s.job !== undefined) {
-        runningCount++;
-        used += s.seq.nextTokenIndex;
-      } else cached += s.seq.nextTokenIndex;
+      if (s.gen !== undefined) used += s.seq.nextTokenIndex;
+      else cached += s.seq.nextTokenIndex;
     }
     return {
-      running: runningCount,
+      running: this.active.length,
       waiting: this.queue.length,
       kvCellsUsed: used,
       kvCellsCached: cached,
@@ -248,7 +250,7 @@ export class LlamaEngine {
   /** Stops accepting and waits for every queued and running request to finish. */
   async drain(): Promise<void> {
     this.accepting = false;
-    while (this.queue.length > 0 || this.running.size > 0) await Promise.race(this.running);
+    while (this.loop !== undefined) await this.loop;
   }
 
   /** Cancels everything, waits for it, and frees the context and the model. Idempotent. */
@@ -256,8 +258,8 @@ export class LlamaEngine {
     this.accepting = false;
     if (this.closed) return;
     this.closed = true;
-    for (const job of [...this.jobs.values()]) this.cancel(job.request.requestId);
-    while (this.running.size > 0) await Promise.all(this.running);
+    for (const id of [...this.byId.keys()]) this.cancel(id);
+    while (this.loop !== undefined) await this.loop;
     await this.context.dispose();
     await this.llamaModel.dispose();
   }
@@ -266,7 +268,7 @@ export class LlamaEngine {
     await this.close();
   }
 
-  private admit(input: GenerationRequestInput, sink: GenerationSink): Job {
+  private admit(input: GenerationRequestInput, sink: GenerationSink): Generation {
     const parsed = GenerationRequestSchema.safeParse(input);
     if (!parsed.success) {
       const issue = issuesFromZod(parsed.error)[0];
@@ -277,139 +279,171 @@ export class LlamaEngine {
     }
     const request = parsed.data;
     if (!this.accepting) throw new RequestError('unavailable', 'the engine is draining or closed');
-    if (this.jobs.has(request.requestId))
+    if (this.byId.has(request.requestId))
       throw new RequestError(
         'duplicate',
         `request id ${request.requestId} is already running or waiting`,
       );
-    const { tokens, stops } = this.prompt(request);
-    if (tokens.length >= this.config.contextSize)
+    let prompt: ReturnType<typeof promptOf>;
+    try {
+      prompt = promptOf(request, this.llamaModel, this.model, this.chat);
+    } catch (e) {
+      if (e instanceof PromptError) throw new RequestError('bad_request', e.message);
+      throw e;
+    }
+    if (prompt.tokens.length >= this.config.contextSize)
       throw new RequestError(
         'bad_request',
-        `the prompt has ${tokens.length} tokens; a sequence holds ${this.config.contextSize} (prompt + output)`,
+        `the prompt has ${prompt.tokens.length} tokens; a sequence holds ${this.config.contextSize} (prompt + output)`,
       );
-    if (this.queue.length >= this.config.maxWaiting && !this.slots.some((s) => s.job === undefined))
+    if (this.queue.length >= this.config.maxWaiting && this.active.length === this.slots.length)
       throw new RequestError(
         'overloaded',
         `${this.queue.length} requests are waiting (maxWaiting)`,
       );
-    return {
+    return new Generation(
       request,
       sink,
-      promptTokens: tokens,
-      stops: [...request.stop, ...stops],
-      submittedMs: this.clock(),
-      cachedPromptTokens: 0,
-      completionTokens: 0,
-      cancelled: false,
-    };
+      prompt.tokens,
+      [...request.stop, ...prompt.stops],
+      this.gen,
+    );
   }
 
-  private prompt(request: GenerationRequest): { tokens: Token[]; stops: string[] } {
-    const input = request.input;
-    switch (input.type) {
-      case 'text': {
-        const tokens = this.llamaModel.tokenize(input.text, true);
-        const bos = this.llamaModel.tokens.bos;
-        if (this.model.addBosToken && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
-        return { tokens, stops: [] };
-      }
-      case 'tokens': {
-        const bad = input.tokens.findIndex((t) => t >= this.model.vocabSize);
-        if (bad !== -1)
-          throw new RequestError(
-            'bad_request',
-            `request input.tokens[${bad}]: ${input.tokens[bad]} is not below the vocabulary size ${this.model.vocabSize}`,
-          );
-        return { tokens: input.tokens as Token[], stops: [] }; // checked above
-      }
-      case 'chat':
-        return renderChat(this.llamaModel, this.chat, input.messages);
+  /** Starts the step loop unless it runs. */
+  private kick(): void {
+    this.loop ??= this.steps()
+      .catch((e: unknown) => this.logger?.error({ err: e }, 'llama engine step loop failed'))
+      .finally(() => {
+        this.loop = undefined;
+        if (this.queue.length > 0 || this.active.length > 0) this.kick();
+      });
+  }
+
+  private async steps(): Promise<void> {
+    for (;;) {
+      this.assign();
+      await this.dropCancelled();
+      await this.trimReused();
+      if (this.active.length === 0) return;
+      await this.step();
     }
   }
 
-  /** Starts waiting requests while sequences are free: the idle one sharing the longest prefix. */
-  private pump(): void {
+  /**
+   * Gives waiting requests free sequences (synchronously, so counters are exact): the idle one
+   * sharing the longest prompt prefix, least recently used on a tie.
+   */
+  private assign(): void {
     while (this.queue.length > 0) {
-      const free = this.slots.filter((s) => s.job === undefined);
+      const free = this.slots.filter((s) => s.gen === undefined);
       if (free.length === 0) return;
-      const job = this.queue.shift()!;
+      const gen = this.queue.shift()!;
+      const prompt = [...gen.promptTokens];
       let best = free[0]!;
       let bestKeep = -1;
       for (const s of free) {
         const keep = this.config.prefixCache
-          ? s.seq.compareContextTokens([...job.promptTokens]).firstDifferentIndex
+          ? s.seq.compareContextTokens(prompt).firstDifferentIndex
           : 0;
         if (keep > bestKeep || (keep === bestKeep && s.lastUsedMs < best.lastUsedMs)) {
           best = s;
           bestKeep = keep;
         }
       }
-      this.start(job, best);
+      best.gen = gen;
+      gen.assignedMs = this.clock();
+      // Keep at least one prompt token to evaluate: its logits give the first output token.
+      gen.cachedPromptTokens = Math.min(Math.max(bestKeep, 0), prompt.length - 1);
+      gen.evaluated = gen.cachedPromptTokens;
+      this.active.push(best);
     }
   }
 
-  private start(job: Job, slot: Slot): void {
-    slot.job = job;
-    job.assignedMs = this.clock();
-    const task = runJob(job, slot.seq, this.run)
-      .then(async (result) => {
-        if (result.finishReason === 'cancelled' || !this.config.prefixCache)
-          await slot.seq.clearHistory();
-        this.release(slot);
-        this.finish(job, result);
-      })
-      .catch(async (e: unknown) => {
-        await slot.seq.clearHistory().catch(() => undefined);
-        this.release(slot);
-        this.fail(job, e);
-      })
-      .finally(() => this.running.delete(task));
-    this.running.add(task);
+  /** Erases what newly assigned sequences hold beyond the prefix their request reuses. */
+  private async trimReused(): Promise<void> {
+    for (const slot of this.active) {
+      const gen = slot.gen!;
+      const fresh = gen.completionTokens === 0 && gen.evaluated === gen.cachedPromptTokens;
+      if (fresh && slot.seq.nextTokenIndex > gen.evaluated)
+        await slot.seq.eraseContextTokenRanges([
+          { start: gen.evaluated, end: slot.seq.nextTokenIndex },
+        ]);
+    }
   }
 
-  private release(slot: Slot): void {
-    slot.job = undefined;
+  private async dropCancelled(): Promise<void> {
+    for (const slot of [...this.active]) {
+      if (slot.gen?.cancelled === true) await this.release(slot, { finishReason: 'cancelled' });
+    }
+  }
+
+  /** One llama_decode: every decoding request's token and the prompt chunks that fit. */
+  private async step(): Promise<void> {
+    const gens = this.active.map((s) => s.gen!);
+    const prefill = planStep(gens, this.config.batchSize);
+    const calls = this.active.map(async (slot, i) => {
+      const gen = slot.gen!;
+      if (!gen.decoding && prefill[i] === 0) return undefined;
+      const input = gen.stepInput(prefill[i]!);
+      const out = await slot.seq.controlledEvaluate(input);
+      return gen.accept(out[input.length - 1]);
+    });
+    const results = await Promise.allSettled(calls);
+    const slots = [...this.active];
+    for (const [i, r] of results.entries()) {
+      const slot = slots[i]!;
+      if (r.status === 'rejected') await this.release(slot, undefined, r.reason);
+      else if (r.value !== undefined) await this.release(slot, r.value);
+    }
+  }
+
+  /** Ends a running request: clears or keeps its KV, frees the sequence, reports the end. */
+  private async release(slot: Slot, finish: Finish | undefined, error?: unknown): Promise<void> {
+    const gen = slot.gen!;
+    const keepKv =
+      finish !== undefined && finish.finishReason !== 'cancelled' && this.config.prefixCache;
+    if (!keepKv) await slot.seq.clearHistory().catch(() => undefined);
+    slot.gen = undefined;
     slot.lastUsedMs = this.clock();
-    this.pump();
+    this.active.splice(this.active.indexOf(slot), 1);
+    if (finish !== undefined) this.finish(gen, finish);
+    else this.fail(gen, error);
   }
 
-  private finish(
-    job: Job,
-    result: { finishReason: 'stop' | 'length' | 'cancelled'; stop?: string },
-  ): void {
-    this.jobs.delete(job.request.requestId);
-    this.totals.promptTokens += job.promptTokens.length;
-    this.totals.cachedPromptTokens += job.cachedPromptTokens;
-    this.totals.generatedTokens += job.completionTokens;
-    if (result.finishReason === 'cancelled') this.totals.cancelled++;
+  private finish(gen: Generation, finish: Finish): void {
+    this.byId.delete(gen.id);
+    this.totals.promptTokens += gen.promptTokens.length;
+    this.totals.cachedPromptTokens += gen.cachedPromptTokens;
+    this.totals.generatedTokens += gen.completionTokens;
+    if (finish.finishReason === 'cancelled') this.totals.cancelled++;
     else this.totals.finished++;
     const now = this.clock();
-    job.sink({
+    gen.sink({
       type: 'done',
-      requestId: job.request.requestId,
-      finishReason: result.finishReason,
-      ...(result.stop === undefined ? {} : { stop: result.stop }),
+      requestId: gen.id,
+      finishReason: finish.finishReason,
+      ...(finish.stop === undefined ? {} : { stop: finish.stop }),
       usage: {
-        promptTokens: job.promptTokens.length,
-        completionTokens: job.completionTokens,
-        cachedPromptTokens: job.cachedPromptTokens,
+        promptTokens: gen.promptTokens.length,
+        completionTokens: gen.completionTokens,
+        cachedPromptTokens: gen.cachedPromptTokens,
       },
       timings: {
-        queueMs: (job.assignedMs ?? now) - job.submittedMs,
-        ttftMs: job.firstTokenMs === undefined ? undefined : job.firstTokenMs - job.submittedMs,
-        totalMs: now - job.submittedMs,
+        queueMs: (gen.assignedMs ?? now) - gen.submittedMs,
+        ttftMs: gen.firstTokenMs === undefined ? undefined : gen.firstTokenMs - gen.submittedMs,
+        totalMs: now - gen.submittedMs,
       },
     });
   }
 
-  private fail(job: Job, e: unknown): void {
-    this.jobs.delete(job.request.requestId);
+  private fail(gen: Generation, e: unknown): void {
+    this.byId.delete(gen.id);
     this.totals.failed++;
-    this.totals.generatedTokens += job.completionTokens;
-    job.sink({
+    this.totals.generatedTokens += gen.completionTokens;
+    gen.sink({
       type: 'error',
-      requestId: job.request.requestId,
+      requestId: gen.id,
       code: 'internal',
       message: `llama.cpp failed: ${e instanceof Error ? e.message : String(e)}`,
       retryable: ERROR_TABLE.internal.retryable,

@@ -55,15 +55,23 @@ export class LlamaEngineOptionsError extends Error {
 
 export function resolveEngineOptions(input: LlamaEngineOptionsInput): LlamaEngineConfig {
   const parsed = LlamaEngineOptionsSchema.safeParse(input);
-  if (parsed.success) return Object.freeze(parsed.data);
-  const issue = parsed.error.issues[0];
-  const field =
-    issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : formatPath(issue?.path ?? []);
-  throw new LlamaEngineOptionsError(
-    field,
-    `llama engine option ${field}: ${issue?.message ?? 'invalid'}`,
-    {
-      cause: parsed.error,
-    },
-  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field =
+      issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : formatPath(issue?.path ?? []);
+    throw new LlamaEngineOptionsError(
+      field,
+      `llama engine option ${field}: ${issue?.message ?? 'invalid'}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  const c = parsed.data;
+  if (c.batchSize < c.maxSequences)
+    throw new LlamaEngineOptionsError(
+      'batchSize',
+      `llama engine option batchSize (${c.batchSize}) must be at least maxSequences (${c.maxSequences})`,
+    );
+  return Object.freeze(c);
 }
