@@ -13,6 +13,7 @@ beforeAll(async () => {
     modelPath: tinyModelPath(),
     maxSequences: 3,
     contextSize: 256,
+    batchSize: 32,
   });
 });
 afterAll(async () => {
@@ -228,15 +229,52 @@ describe('LlamaEngine: batching, queue, cancel', () => {
     );
     await Promise.all(runs.map((r) => r.end));
     stop();
-    expect(Math.max(...seen.map((o) => o.decodeTokens))).toBeGreaterThanOrEqual(2);
-    expect(seen.some((o) => o.sequences >= 2)).toBe(true);
+    // One step with the three prompts, then 19 steps each decoding all three sequences.
     const decodes = engine.counters().decodeCallsTotal - decodesBefore;
     expect(decodes).toBe(seen.length);
-    expect(decodes).toBeLessThan(60); // 60 generated tokens (+ 3 prompts) in fewer decodes
+    expect(decodes).toBe(20);
+    expect(seen.map((o) => o.sequences)).toEqual(new Array(20).fill(3));
+    expect(seen.slice(1).map((o) => [o.prefillTokens, o.decodeTokens])).toEqual(
+      new Array(19).fill([0, 3]),
+    );
     for (const o of seen) {
       expect(o.durationMs).toBeGreaterThanOrEqual(0);
       expect(o.contextTokens).toBeGreaterThanOrEqual(o.prefillTokens + o.decodeTokens);
     }
+  });
+
+  it('chunks a long prompt within batchSize while the running request keeps decoding', async () => {
+    const seen: IterationObservation[] = [];
+    const stop = engine.observe((o) => seen.push(o));
+    let long: ReturnType<typeof submit> | undefined;
+    const text =
+      'Numbers such as 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 32, 64, 128 and 4096 appear. '.repeat(
+        3,
+      );
+    const first = submit(
+      engine,
+      {
+        requestId: id(),
+        input: { type: 'text', text: 'decoding' },
+        maxTokens: 40,
+        ignoreEos: true,
+      },
+      (e) => {
+        if (e.type === 'first-token')
+          long = submit(engine, { requestId: id(), input: { type: 'text', text }, maxTokens: 2 });
+      },
+    );
+    await first.end;
+    await long!.end;
+    stop();
+    const promptTokens = engine.tokenize(text).length;
+    expect(promptTokens).toBeGreaterThan(64);
+    const mixed = seen.filter((o) => o.prefillTokens > 0 && o.decodeTokens > 0);
+    expect(mixed.length).toBeGreaterThanOrEqual(2);
+    for (const o of seen) expect(o.prefillTokens + o.decodeTokens).toBeLessThanOrEqual(32);
+    expect(mixed.reduce((a, o) => a + o.prefillTokens, 0)).toBeGreaterThanOrEqual(
+      promptTokens - 31,
+    );
   });
 
   it('queues beyond maxSequences, first in first out, and counts them live', async () => {
