@@ -7,13 +7,7 @@
  * observation per llama_decode.
  */
 import { TokenBias } from 'node-llama-cpp';
-import type {
-  ChatWrapper,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaModel,
-  Token,
-} from 'node-llama-cpp';
+import type { ChatWrapper, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import { ERROR_TABLE, issuesFromZod } from '@adagen/protocol';
 import type { ErrorCode } from '@adagen/protocol';
 import { chatWrapperFor } from './chat.js';
@@ -30,6 +24,8 @@ import type { GenerationRequestInput, GenerationSink } from './request.js';
 import { llamaRuntime } from './runtime.js';
 import type { LlamaLogger } from './runtime.js';
 import { planStep } from './step-plan.js';
+import { kvCells, pickSlot } from './slots.js';
+import type { Slot } from './slots.js';
 import type { EngineCapabilities, EngineCounters, ModelInfo } from './types.js';
 
 export interface LlamaEngineDeps {
@@ -37,12 +33,6 @@ export interface LlamaEngineDeps {
   clock?: () => number;
   /** Receives llama.cpp's warnings and errors, and sinks that throw. @default none (dropped) */
   logger?: LlamaLogger;
-}
-
-interface Slot {
-  readonly seq: LlamaContextSequence;
-  gen: Generation | undefined;
-  lastUsedMs: number;
 }
 
 class RequestError extends Error {
@@ -224,12 +214,7 @@ export class LlamaEngine {
   }
 
   counters(): EngineCounters {
-    let used = 0;
-    let cached = 0;
-    for (const s of this.slots) {
-      if (s.gen !== undefined) used += s.seq.nextTokenIndex;
-      else cached += s.seq.nextTokenIndex;
-    }
+    const { used, cached } = kvCells(this.slots);
     return {
       running: this.active.length,
       waiting: this.queue.length,
@@ -339,22 +324,14 @@ export class LlamaEngine {
       const free = this.slots.filter((s) => s.gen === undefined);
       if (free.length === 0) return;
       const gen = this.queue.shift()!;
-      const prompt = [...gen.promptTokens];
-      let best = free[0]!;
-      let bestKeep = -1;
-      for (const s of free) {
-        const keep = this.config.prefixCache
-          ? s.seq.compareContextTokens(prompt).firstDifferentIndex
-          : 0;
-        if (keep > bestKeep || (keep === bestKeep && s.lastUsedMs < best.lastUsedMs)) {
-          best = s;
-          bestKeep = keep;
-        }
-      }
+      const { slot: best, keep: bestKeep } = pickSlot(
+        free,
+        gen.promptTokens,
+        this.config.prefixCache,
+      );
       best.gen = gen;
       gen.assignedMs = this.clock();
-      // Keep at least one prompt token to evaluate: its logits give the first output token.
-      gen.cachedPromptTokens = Math.min(Math.max(bestKeep, 0), prompt.length - 1);
+      gen.cachedPromptTokens = bestKeep;
       gen.evaluated = gen.cachedPromptTokens;
       this.active.push(best);
     }
@@ -418,36 +395,14 @@ export class LlamaEngine {
     this.totals.generatedTokens += gen.completionTokens;
     if (finish.finishReason === 'cancelled') this.totals.cancelled++;
     else this.totals.finished++;
-    const now = this.clock();
-    gen.sink({
-      type: 'done',
-      requestId: gen.id,
-      finishReason: finish.finishReason,
-      ...(finish.stop === undefined ? {} : { stop: finish.stop }),
-      usage: {
-        promptTokens: gen.promptTokens.length,
-        completionTokens: gen.completionTokens,
-        cachedPromptTokens: gen.cachedPromptTokens,
-      },
-      timings: {
-        queueMs: (gen.assignedMs ?? now) - gen.submittedMs,
-        ttftMs: gen.firstTokenMs === undefined ? undefined : gen.firstTokenMs - gen.submittedMs,
-        totalMs: now - gen.submittedMs,
-      },
-    });
+    gen.done(finish);
   }
 
   private fail(gen: Generation, e: unknown): void {
     this.byId.delete(gen.id);
     this.totals.failed++;
     this.totals.generatedTokens += gen.completionTokens;
-    gen.sink({
-      type: 'error',
-      requestId: gen.id,
-      code: 'internal',
-      message: `llama.cpp failed: ${e instanceof Error ? e.message : String(e)}`,
-      retryable: ERROR_TABLE.internal.retryable,
-    });
+    gen.failed(`llama.cpp failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   private observed(o: IterationObservation): void {

@@ -4,6 +4,7 @@
  * sampled for it (first-token event, streamed text with held-back stop strings, finish).
  */
 import { randomInt } from 'node:crypto';
+import { ERROR_TABLE } from '@adagen/protocol';
 import type {
   ControlledEvaluateIndexOutput,
   ControlledEvaluateInputItem,
@@ -135,6 +136,38 @@ export class Generation {
     if (this.completionTokens >= this.limit) return this.end({ finishReason: 'length' });
     this.next = token;
     return undefined;
+  }
+
+  /** The terminal `done` event. */
+  done(finish: Finish): void {
+    const now = this.ctx.clock();
+    this.sink({
+      type: 'done',
+      requestId: this.id,
+      finishReason: finish.finishReason,
+      ...(finish.stop === undefined ? {} : { stop: finish.stop }),
+      usage: {
+        promptTokens: this.promptTokens.length,
+        completionTokens: this.completionTokens,
+        cachedPromptTokens: this.cachedPromptTokens,
+      },
+      timings: {
+        queueMs: (this.assignedMs ?? now) - this.submittedMs,
+        ttftMs: this.firstTokenMs === undefined ? undefined : this.firstTokenMs - this.submittedMs,
+        totalMs: now - this.submittedMs,
+      },
+    });
+  }
+
+  /** The terminal `error` event for an engine failure (retryable: another instance may work). */
+  failed(message: string): void {
+    this.sink({
+      type: 'error',
+      requestId: this.id,
+      code: 'internal',
+      message,
+      retryable: ERROR_TABLE.internal.retryable,
+    });
   }
 
   private firstToken(): void {
