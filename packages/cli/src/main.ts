@@ -10,6 +10,7 @@ import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import { deployCommand } from './commands/deploy.js';
+import { modelCommand } from './commands/model.js';
 import type { CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -25,6 +26,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));
   program.addCommand(deployCommand(io));
+  program.addCommand(modelCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
