@@ -156,7 +156,7 @@ describe('fleet limits and distributed plans', () => {
         usage: { completionTokens: 12 },
         instanceId: plan.kind === 'single' ? plan.instanceId : plan.decodeInstanceId,
       });
-      for (const a of fleet.agents) expect(a.agent.instance.snapshot().kv.usedBlocks).toBe(0);
+      for (const a of fleet.agents) expect(a.agent.snapshot().kv.usedBlocks).toBe(0);
     },
   );
 });

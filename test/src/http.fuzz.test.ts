@@ -284,7 +284,7 @@ describe('hostile input over HTTP', () => {
           (await metricValue(fleet.gateway.registry, 'adagen_gateway_in_flight')) === 0 &&
           gauges.every((g) => g === 0) &&
           fleet.agents.every(
-            (a) => a.agent.activeRequests === 0 && a.agent.instance.snapshot().kv.usedBlocks === 0,
+            (a) => a.agent.activeRequests === 0 && a.agent.snapshot().kv.usedBlocks === 0,
           )
         );
       },

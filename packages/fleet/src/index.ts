@@ -43,7 +43,7 @@ export type { AgentHost } from './agent/host.js';
 export type { AgentOptions } from './agent/agent.js';
 export { Agent } from './agent/agent.js';
 export type { BackendSink, EngineBackend } from './agent/backend.js';
-export type { Job } from './agent/job.js';
+export type { EngineReport, Job } from './agent/job.js';
 export type { SimBackendOptions } from './agent/sim-backend.js';
 export { SimBackend } from './agent/sim-backend.js';
 export type { SimAgentOptions } from './agent/sim-agent.js';
@@ -67,7 +67,7 @@ export {
 } from './openai/request.js';
 export type { FieldProblem } from './openai/fields.js';
 export { fieldProblem } from './openai/fields.js';
-export { fleetMaxModelLen, unhonouredField } from './openai/capabilities.js';
+export { fleetMaxModelLen, honours, unhonouredField } from './openai/capabilities.js';
 export type { ResponseMeta, Usage } from './openai/format.js';
 export {
   SSE_DONE,

@@ -156,6 +156,11 @@ export class LlamaEngine {
   }
 
   /** Subscribes to per-llama_decode observations; returns the unsubscribe function. */
+  /** Most tokens in one llama_decode (prompt chunks plus one per decoding request). */
+  get batchSize(): number {
+    return this.config.batchSize;
+  }
+
   observe(listener: (o: IterationObservation) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -4,7 +4,9 @@
  * | Option | Default | What |
  * |---|---|---|
  * | instanceId | `agent-<random>` | the instance's id in subjects (`adagen.v1.agent.<id>.*`) |
- * | engine | `sim` | `sim`: the simulated engine in real time (an HTTP backend comes later) |
+ * | backend | `sim` | the engine: `sim` (the simulated engine in real time), `llama` (llama.cpp in this process, `modelFile`), `http` (an OpenAI-compatible engine at `engineUrl`) |
+ * | modelFile | none | `llama`: the GGUF model to load (`adagen model gen` writes a small random-weight one) |
+ * | llamaMaxSequences, llamaContextSize, llamaBatchSize | 4, 2048, 512 | `llama`: requests decoded together, tokens per request (prompt + output), tokens per llama_decode |
  * | profile | `a100` | latency profile the agent announces (what estimators predict it with): `a100`, `h100` or a built-in profile name |
  * | engineProfile | = profile | `sim`: the profile the simulated engine really runs (model error: estimators start from `profile`) |
  * | calibrate | `auto` | fit the latency profile online from the engine's iterations and send it in the snapshots: `on`, `off`, or `auto` (on when the engine is not the simulated one, or runs another profile than it announces) |
@@ -29,7 +31,20 @@ export const agentConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ -' })
     .optional()
     .describe('instance id (default agent-<random>)'),
-  engine: configField.oneOf(['sim']).default('sim').describe('engine behind the agent'),
+  backend: configField
+    .oneOf(['sim', 'llama', 'http'])
+    .default('sim')
+    .describe('engine behind the agent: sim, llama or http'),
+  modelFile: configField.string().optional().describe('llama: the GGUF model file'),
+  llamaMaxSequences: configField
+    .int(1, 256)
+    .default(4)
+    .describe('llama: requests decoded together'),
+  llamaContextSize: configField
+    .int(64, 1_048_576)
+    .default(2048)
+    .describe('llama: tokens per request (prompt + output)'),
+  llamaBatchSize: configField.int(1, 65_536).default(512).describe('llama: tokens per decode'),
   profile: configField.string().default('a100').describe('latency profile (a100, h100, a name)'),
   engineProfile: configField
     .string()

@@ -1,14 +1,11 @@
 /**
- * The agent: one instance. Runs the simulated engine in real time (`SimAgent`), takes dispatches
+ * The agent: one instance. Runs its engine backend (`sim`, `llama`; see backends/), takes dispatches
  * on `adagen.v1.agent.<id>.dispatch`, KV hand-offs on `.kv`, streams tokens and outcomes to the
  * requester's stream subject, publishes completion records, state snapshots and announcements.
  * On stop it drains: announces `draining`, finishes what it holds (up to the grace period),
  * then announces `down`.
  */
-import { LinkPresets } from '@adagen/engine';
-import type { EngineConfigInput, Link } from '@adagen/engine';
-import { SimAgent, requireProfile } from '@adagen/fleet';
-import type { AgentHost } from '@adagen/fleet';
+import type { Agent, AgentHost } from '@adagen/fleet';
 import {
   agentDispatchSchema,
   agentProbeSchema,
@@ -26,6 +23,7 @@ import {
 import { startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { fleetClockOf, randomSuffix } from '@adagen/svc-shared';
+import { buildAgent } from './backends/index.js';
 import type { AgentConfig } from './config.js';
 import { agentMetrics } from './metrics.js';
 import { StatePublisher } from './publisher.js';
@@ -34,21 +32,12 @@ export const AGENT_VERSION = '0.1.0';
 
 export interface AgentRuntime extends ServiceRuntime {
   readonly instanceId: string;
-  readonly agent: SimAgent;
+  readonly agent: Agent;
 }
 
 const streamCodec = createCodec(streamMessageSchema, { validateOnEncode: false });
 const kvCodec = createCodec(kvHandoffNoticeSchema);
 const completionCodec = createCodec(completionRecordSchema);
-
-function linkOf(name: string): Link {
-  const link = (LinkPresets as Readonly<Record<string, Link>>)[name];
-  if (link === undefined)
-    throw new RangeError(
-      `kvLink: unknown preset "${name}" (known: ${Object.keys(LinkPresets).join(', ')})`,
-    );
-  return link;
-}
 
 export async function startAgent(
   config: AgentConfig,
@@ -56,18 +45,6 @@ export async function startAgent(
 ): Promise<AgentRuntime> {
   const instanceId = config.instanceId ?? `agent-${randomSuffix()}`;
   const clock = fleetClockOf(config);
-  const profile = requireProfile(config.profile);
-  const engineProfile =
-    config.engineProfile === undefined ? profile : requireProfile(config.engineProfile);
-  const calibrate =
-    config.calibrate === 'on' || (config.calibrate === 'auto' && engineProfile !== profile);
-  const link = linkOf(config.kvLink);
-  const engine: EngineConfigInput = {
-    maxNumBatchedTokens: config.maxNumBatchedTokens,
-    maxNumSeqs: config.maxNumSeqs,
-  };
-  if (config.numGpuBlocks !== undefined) engine.numGpuBlocks = config.numGpuBlocks;
-  if (config.maxModelLen !== undefined) engine.maxModelLen = config.maxModelLen;
   const rt = await startRuntime({
     service: {
       name: 'agent',
@@ -92,23 +69,15 @@ export async function startAgent(
     changed: () => onChange.publish(),
     warn: (fields, message) => rt.logger.warn(fields, message),
   };
-  let agent: SimAgent;
+  let agent: Agent;
+  let closeEngine: () => Promise<void>;
   try {
-    agent = new SimAgent({
-      instanceId,
-      profile: engineProfile,
-      announcedProfile: profile,
-      calibrate,
-      engine,
-      link,
-      host,
-      flushWindowMs: config.flushWindowMs,
-      maxChunkTokens: config.maxChunkTokens,
-    });
+    ({ agent, close: closeEngine } = await buildAgent(config, instanceId, host));
   } catch (error) {
     await rt.stop('bad engine configuration');
     throw error;
   }
+  const profile = { name: agent.backend.profileName };
   const pub = new StatePublisher({
     nc: rt.nc,
     agent,
@@ -204,6 +173,7 @@ export async function startAgent(
       'agent drained',
     );
     agent.stop();
+    await closeEngine();
     pub.stop();
     pub.announce('down', profile.name);
     if (!rt.nc.isClosed()) await rt.nc.flush();

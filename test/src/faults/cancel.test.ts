@@ -101,7 +101,7 @@ describe('cancels and rollbacks', () => {
 
   const idle = () =>
     fleet.agents.every(
-      (a) => a.agent.activeRequests === 0 && a.agent.instance.snapshot().kv.usedBlocks === 0,
+      (a) => a.agent.activeRequests === 0 && a.agent.snapshot().kv.usedBlocks === 0,
     );
 
   it('a client gone mid-stream or before its response: the agent cancels it and frees its KV', async () => {

@@ -6,12 +6,13 @@
  * completion records, and on Ctrl-C / SIGTERM stops everything in order (gateway first, NATS
  * last).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ADMISSION_MODES, findProfile } from '@adagen/fleet';
+import { generateRandomLlama } from '@adagen/gguf';
 import { positiveInt, positiveNumber } from '../args/parse.js';
 import { checkPolicy, knownPolicyNames } from '../args/policies.js';
 import { UsageError } from '../args/usage-error.js';
@@ -29,6 +30,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 
 interface UpRaw {
   agents: string;
+  backend: string;
+  model?: string;
   profile: string;
   policy: string;
   replicas: string;
@@ -46,7 +49,16 @@ interface UpRaw {
 export function upCommand(io: CliIo): Command {
   return new Command('up')
     .description('start the live fleet (nats-server, services, simulated agents) and serve HTTP')
-    .option('--agents <n>', 'simulated agents (instances)', '4')
+    .option('--agents <n>', 'agents (instances)', '4')
+    .option(
+      '--backend <engine>',
+      'the agents’ engine: sim (simulated in real time) or llama (llama.cpp in each agent, CPU, one thread)',
+      'sim',
+    )
+    .option(
+      '--model <file.gguf>',
+      'llama: the model every agent loads (default: a small random-weight GGUF written to --dir)',
+    )
     .option('--profile <name>', 'agents’ latency profile: a100, h100 or a profile name', 'a100')
     .option('--policy <name>', `scheduling policy: ${knownPolicyNames().join(', ')}`, 'adagen')
     .option('--replicas <n>', 'replicas of classifier, balancer and planner', '1')
@@ -78,8 +90,16 @@ export function upCommand(io: CliIo): Command {
           '--profile',
           `unknown profile "${raw.profile}" (try a100, h100 or a built-in profile name)`,
         );
+      if (raw.backend !== 'sim' && raw.backend !== 'llama')
+        throw new UsageError('--backend', `expected sim or llama, got "${raw.backend}"`);
+      if (raw.model !== undefined && raw.backend !== 'llama')
+        throw new UsageError('--model', 'only with --backend llama');
+      if (raw.model !== undefined && !existsSync(resolve(io.cwd, raw.model)))
+        throw new UsageError('--model', `no such file: ${raw.model}`);
       const flags: UpFlags = {
         agents: positiveInt('--agents', raw.agents),
+        backend: raw.backend,
+        ...(raw.model === undefined ? {} : { modelFile: resolve(io.cwd, raw.model) }),
         profile: raw.profile,
         policy: checkPolicy('--policy', raw.policy),
         replicas: positiveInt('--replicas', raw.replicas),
@@ -105,11 +125,12 @@ function oneOfAdmission(text: string): string {
 
 async function up(
   io: CliIo,
-  flags: UpFlags,
+  given: UpFlags,
   statsEveryS: number,
   dirFlag: string | undefined,
   secureFlag: boolean,
 ): Promise<void> {
+  let flags = given;
   const missing = missingBuilds(repoRoot);
   if (missing.length > 0)
     throw new Error(
@@ -131,6 +152,12 @@ async function up(
     throw new UsageError('--dir', `cannot create ${dir}: ${(error as Error).message}`);
   }
   const say = (line: string) => io.stderr(`adagen up: ${line}\n`);
+  if (flags.backend === 'llama' && flags.modelFile === undefined) {
+    const modelFile = join(dir, 'random-llama.gguf');
+    writeFileSync(modelFile, generateRandomLlama({ seed: 1 }));
+    say(`no --model: wrote a random-weight llama GGUF (seed 1) to ${modelFile}`);
+    flags = { ...flags, modelFile };
+  }
   const secure = secureFlag ? await prepareSecureNats(dir, flags) : undefined;
   say(`starting nats-server (logs in ${dir})…`);
   const nats = await startNats(bin, join(dir, 'nats.log'), 15_000, secure?.configFile);
@@ -181,7 +208,7 @@ async function up(
     .map((c) => `    ${c.spec.label}  http://127.0.0.1:${c.spec.httpPort}/metrics`);
   io.stdout(
     [
-      `AdaGen fleet up: ${flags.agents} × ${flags.profile} simulated agents, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
+      `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,
       `  agents' metrics:`,

@@ -23,6 +23,7 @@ import type { AgentHost } from './host.js';
 import type { Job } from './job.js';
 import { EarlyNotices, RecentIds, gatewayOf, newJob, outputTokensOf } from './job.js';
 import { completionRecord, doneOutcome, errorOutcome, kvAborted, tokenChunk } from './messages.js';
+import { honours } from '../openai/capabilities.js';
 import { StreamText } from './stream-text.js';
 
 export interface AgentOptions {
@@ -180,6 +181,9 @@ export class Agent {
       return `agent ${this.id} (${this.backend.kind} engine) cannot run a ${d.plan.kind} plan`;
     if (d.request.sampling?.stop !== undefined && !caps.stop)
       return `agent ${this.id} (${this.backend.kind} engine) does not offer stop strings`;
+    for (const [key, value] of Object.entries(d.request.sampling ?? {}))
+      if (key !== 'stop' && value !== undefined && !honours(caps, key))
+        return `agent ${this.id} (${this.backend.kind} engine) does not offer sampling field ${key}`;
     return undefined;
   }
 
@@ -351,7 +355,10 @@ export class Agent {
     return {
       job: (id) => this.jobs.get(id),
       token: (job, index, text, atMs) => this.emit(job, index, text, atMs),
-      finished: (job, atMs) => this.finish(job, atMs),
+      finished: (job, atMs, reported) => {
+        if (reported !== undefined) job.reported = reported;
+        this.finish(job, atMs);
+      },
       failed: (job, code, message) => this.fail(job, code, message),
       handedOff: (job) => this.forget(job),
       kv: (to, notice) => {

@@ -15,7 +15,7 @@ import type {
   ErrorCode,
   KvHandoffNotice,
 } from '@adagen/protocol';
-import type { Job } from './job.js';
+import type { EngineReport, Job } from './job.js';
 
 export interface EngineBackend {
   readonly kind: EngineKind;
@@ -48,8 +48,11 @@ export interface BackendSink {
   job(requestId: string): Job | undefined;
   /** Token `index` of the request (0 = first), with its text. */
   token(job: Job, index: number, text: string, atMs: number): void;
-  /** The engine finished the request here (its last token was reported). */
-  finished(job: Job, atMs: number): void;
+  /**
+   * The engine finished the request here (its last token was reported); a real engine says why
+   * and how many tokens it generated.
+   */
+  finished(job: Job, atMs: number, reported?: EngineReport): void;
   /** The request failed on the engine. */
   failed(job: Job, code: ErrorCode, message: string): void;
   /** This agent's part is done without an outcome (its KV was handed to a peer). */

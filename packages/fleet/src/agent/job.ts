@@ -5,6 +5,14 @@ import type { AgentDispatch, ExecutionPlan, KvHandoffNotice } from '@adagen/prot
 import { StreamText } from './stream-text.js';
 import { simTextSeed } from './text.js';
 
+/** What a real engine reports at the end of a request. */
+export interface EngineReport {
+  readonly finishReason: 'stop' | 'length';
+  readonly completionTokens: number;
+  /** The engine's own count (its tokenizer may differ from the classifier's). */
+  readonly promptTokens?: number;
+}
+
 export interface Job {
   readonly requestId: string;
   readonly attempt: number;
@@ -26,6 +34,8 @@ export interface Job {
   tokens: number;
   /** The stream this agent sends: chunk numbers, stop strings, held-back text. */
   text: StreamText;
+  /** What a real engine said at the end (its own count and reason), when it says. */
+  reported: EngineReport | undefined;
   /** Text ready to send, coalesced until the agent's next flush (and the tokens it carries). */
   outText: string;
   outTokens: number;
@@ -53,6 +63,7 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
     text: new StreamText(d.request.sampling?.stop),
     outText: '',
     outTokens: 0,
+    reported: undefined,
     textSeed: simTextSeed(d.request),
     segmentsReady: new Set(),
     timers: new Set(),

@@ -30,13 +30,18 @@ export function tokenChunk(
   };
 }
 
-/** Tokens the request generated in all: fewer than planned when a stop string ended it. */
+/**
+ * Tokens the request generated in all: a real engine's count; else the simulated engine's plan,
+ * fewer when a stop string ended it.
+ */
 function generatedOf(job: Job): number {
-  return job.text.stopped ? job.tokens : job.outputTokens;
+  if (job.text.stopped) return job.tokens;
+  return job.reported?.completionTokens ?? job.outputTokens;
 }
 
 function finishReasonOf(job: Job): 'stop' | 'length' {
   if (job.text.stopped) return 'stop';
+  if (job.reported !== undefined) return job.reported.finishReason;
   return job.outputTokens >= job.request.maxTokens ? 'length' : 'stop';
 }
 
@@ -53,7 +58,10 @@ export function doneOutcome(job: Job, instanceId: string, atMs: number): Outcome
     attempt: job.attempt,
     instanceId,
     finishReason: finishReasonOf(job),
-    usage: { promptTokens: job.request.promptTokens, completionTokens: generatedOf(job) },
+    usage: {
+      promptTokens: job.reported?.promptTokens ?? job.request.promptTokens,
+      completionTokens: generatedOf(job),
+    },
     chunks: job.text.chunks,
     timings: {
       ttftMs: first - job.request.arrivalMs,

@@ -34,12 +34,14 @@ export function unhonouredField(
       message: 'not supported by this fleet (no instance offers stop strings)',
     };
   for (const [key, param] of Object.entries(SAMPLING_FIELDS))
-    if (s[key as keyof typeof SAMPLING_FIELDS] !== undefined && !fleet.some((c) => c.sampling))
-      return {
-        param,
-        message: 'not supported by this fleet (no instance offers sampling parameters)',
-      };
+    if (s[key as keyof typeof SAMPLING_FIELDS] !== undefined && !fleet.some((c) => honours(c, key)))
+      return { param, message: `not supported by this fleet (no instance offers ${param})` };
   return undefined;
+}
+
+/** Whether an engine honours sampling field `key` (a `SamplingParams` name). */
+export function honours(c: EngineCapabilities, key: string): boolean {
+  return c.sampling && (c.samplingFields === undefined || c.samplingFields.includes(key));
 }
 
 /** The context (prompt + output tokens) every ready instance offers: the smallest, if any. */

@@ -108,6 +108,11 @@ export const engineCapabilitiesSchema = z.object({
   logprobs: z.boolean(),
   /** Sampling fields (temperature, top_p, top_k, min_p, penalties, seed). */
   sampling: z.boolean(),
+  /**
+   * Which sampling fields (`SamplingParams` names: `temperature`, `topP`, …) it honours, when
+   * not all of them.
+   */
+  samplingFields: z.array(z.string().max(32)).max(16).optional(),
   /** Longest context (prompt + output) in tokens. */
   maxModelLen: tokenCount.min(1),
 });

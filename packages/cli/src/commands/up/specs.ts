@@ -13,6 +13,10 @@ export interface UpFlags {
   readonly maxModelLen?: number;
   /** Balancers' admission control (`slo`, `strict` or `off`). */
   readonly admission: string;
+  /** The agents' engine: `sim` or `llama`. */
+  readonly backend: 'sim' | 'llama';
+  /** `llama`: the GGUF model every agent loads. */
+  readonly modelFile?: string;
 }
 
 export async function fleetSpecs(
@@ -55,6 +59,8 @@ export async function fleetSpecs(
     await many('agent', flags.agents, (i) => ({
       ADAGEN_INSTANCE_ID: `agent-${i}`,
       ADAGEN_PROFILE: flags.profile,
+      ADAGEN_BACKEND: flags.backend,
+      ...(flags.modelFile === undefined ? {} : { ADAGEN_MODEL_FILE: flags.modelFile }),
       ...(flags.maxModelLen === undefined
         ? {}
         : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),

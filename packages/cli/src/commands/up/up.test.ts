@@ -50,6 +50,7 @@ describe('adagen up', () => {
         logLevel: 'info',
         admission: 'off',
         maxModelLen: 16384,
+        backend: 'sim',
       },
       'nats://127.0.0.1:4999',
       123,
