@@ -25,7 +25,7 @@ import {
   planResultSchema,
   subjects,
 } from '@adagen/protocol';
-import type { Classification, PlanResult } from '@adagen/protocol';
+import type { Classification, PlanResult, Placement as WirePlacement } from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { NoReadyInstanceError } from '@adagen/scheduler';
@@ -101,6 +101,13 @@ export async function startBalancer(
     );
   };
 
+  /** The prediction's engine part: less the time already spent and the assumed control delay. */
+  const withEnginePart = (wire: WirePlacement, nowMs: number): WirePlacement => {
+    if (wire.predicted === undefined) return wire;
+    const spentMs = nowMs - wire.classification.request.receivedAtMs + config.controlDelayMs;
+    return { ...wire, predictedEngineTtftMs: Math.max(0, wire.predicted.ttftMs - spentMs) };
+  };
+
   /** The cap on generated tokens, checked against the context before anything is placed. */
   const withContext = (c: Classification, nowMs: number): Classification => {
     const maxTokens = fitToContext(
@@ -153,7 +160,7 @@ export async function startBalancer(
             subjects.plan,
             placementSchema,
             planResultSchema,
-            placementToWire(placement, c, policy, decideMs),
+            withEnginePart(placementToWire(placement, c, policy, decideMs), nowMs),
             { timeoutMs },
           )
         : {

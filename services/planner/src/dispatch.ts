@@ -34,6 +34,8 @@ export function dispatchRequestOf(p: Placement): DispatchRequest {
   if (r.targetOutputTokens !== undefined) d.targetOutputTokens = r.targetOutputTokens;
   if (r.tenant !== undefined) d.tenant = r.tenant;
   if (r.slo !== undefined) d.slo = r.slo;
+  if (p.predicted !== undefined) d.predictedTtftMs = p.predicted.ttftMs;
+  if (p.predictedEngineTtftMs !== undefined) d.predictedEngineTtftMs = p.predictedEngineTtftMs;
   if (r.priority !== undefined) d.priority = r.priority;
   return d;
 }

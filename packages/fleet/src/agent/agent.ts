@@ -146,6 +146,7 @@ export class Agent {
     )
       return { ...base, status: 'duplicate' };
     const job = existing ?? newJob(d, outputTokensOf(d));
+    job.queuedAtMs ??= this.host.clock.nowMs();
     // Registered before the engine sees it: an engine may report on it at once.
     this.jobs.set(d.requestId, job);
     try {

@@ -34,6 +34,8 @@ export interface Job {
   tokens: number;
   /** The stream this agent sends: chunk numbers, stop strings, held-back text. */
   text: StreamText;
+  /** When this agent took the request (fleet ms). */
+  queuedAtMs: number | undefined;
   /** What a real engine said at the end (its own count and reason), when it says. */
   reported: EngineReport | undefined;
   /** Text ready to send, coalesced until the agent's next flush (and the tokens it carries). */
@@ -64,6 +66,7 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
     outText: '',
     outTokens: 0,
     reported: undefined,
+    queuedAtMs: undefined,
     textSeed: simTextSeed(d.request),
     segmentsReady: new Set(),
     timers: new Set(),

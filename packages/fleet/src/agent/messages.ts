@@ -115,6 +115,9 @@ export function completionRecord(job: Job, atMs: number): CompletionRecord {
   };
   if (r.tenant !== undefined) record.tenant = r.tenant;
   if (r.slo !== undefined) record.slo = r.slo;
+  if (r.predictedTtftMs !== undefined) record.predictedTtftMs = r.predictedTtftMs;
+  if (r.predictedEngineTtftMs !== undefined) record.predictedEngineTtftMs = r.predictedEngineTtftMs;
+  if (job.queuedAtMs !== undefined) record.queuedAtMs = job.queuedAtMs;
   return record;
 }
 

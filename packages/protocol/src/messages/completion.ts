@@ -39,6 +39,11 @@ export const completionRecordSchema = z
     finishReason,
     /** The client's own targets (`x-slo-*` headers), when it set them. */
     slo: requestSloSchema.optional(),
+    /** The TTFT the policy predicted when it placed the request (its estimator's accuracy). */
+    predictedTtftMs: durationMs.optional(),
+    /** …its engine part (from the request reaching the agent), and when it reached the agent. */
+    predictedEngineTtftMs: durationMs.optional(),
+    queuedAtMs: timestampMs.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.firstTokenAtMs < r.arrivalMs)

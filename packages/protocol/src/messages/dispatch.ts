@@ -15,6 +15,7 @@ import type { ExecutionPlan } from './plan.js';
 import {
   attempt,
   boundedInt,
+  durationMs,
   idSchema,
   messageString,
   nameString,
@@ -60,6 +61,10 @@ export const dispatchRequestSchema = z.object({
   tenant: nameString.optional(),
   /** The client's own latency targets, for the completion record. */
   slo: requestSloSchema.optional(),
+  /** The TTFT the policy predicted for this placement (fleet ms), for the completion record. */
+  predictedTtftMs: durationMs.optional(),
+  /** …and its engine part, from the request reaching the agent (see `Placement`). */
+  predictedEngineTtftMs: durationMs.optional(),
   priority: priorityField.optional(),
 });
 export type DispatchRequest = z.infer<typeof dispatchRequestSchema>;

@@ -150,6 +150,11 @@ export const placementSchema = z.object({
   instanceId: idSchema,
   policy: nameString,
   predicted: latencyPrediction.optional(),
+  /**
+   * The predicted TTFT counted from the request reaching its agent (the prediction less the
+   * time already spent and the control delay the policy assumes): the engine's part.
+   */
+  predictedEngineTtftMs: durationMs.optional(),
   candidates: z.array(placementCandidateSchema).max(LIMITS.instances),
   decidedInMs: durationMs.optional(),
 });

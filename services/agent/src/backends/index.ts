@@ -55,12 +55,16 @@ export async function buildAgent(
           'modelFile: required for backend llama (a GGUF file; `adagen model gen --out m.gguf` writes a small one)',
         );
       const { LlamaEngine } = await import('@adagen/llama');
-      const engine = await LlamaEngine.load({
-        modelPath: config.modelFile,
-        maxSequences: config.llamaMaxSequences,
-        contextSize: config.llamaContextSize,
-        batchSize: config.llamaBatchSize,
-      });
+      const engine = await LlamaEngine.load(
+        {
+          modelPath: config.modelFile,
+          maxSequences: config.llamaMaxSequences,
+          contextSize: config.llamaContextSize,
+          batchSize: config.llamaBatchSize,
+        },
+        // Iteration times in fleet ms, as every snapshot's.
+        { clock: () => host.clock.nowMs() },
+      );
       const agent = new Agent({
         instanceId,
         host,

@@ -10,7 +10,12 @@ import type { InstanceSnapshot, LatencyProfile } from '@adagen/engine';
 import type { BackendSink, EngineBackend, Job } from '@adagen/fleet';
 import { AdagenError } from '@adagen/protocol';
 import type { AgentDispatch, EngineCapabilities, RequestProgress } from '@adagen/protocol';
-import type { GenerationEvent, GenerationRequestInput, LlamaEngine } from '@adagen/llama';
+import type {
+  GenerationEvent,
+  GenerationRequestInput,
+  IterationObservation as LlamaObservation,
+  LlamaEngine,
+} from '@adagen/llama';
 
 /** KV is reported in blocks of this many cells (the engine has no paging; a view for estimators). */
 const BLOCK_TOKENS = 16;
@@ -47,29 +52,42 @@ export class LlamaBackend implements EngineBackend {
     private readonly o: LlamaBackendOptions,
     private readonly sink: BackendSink,
   ) {
+    // An iteration of the engine is more than its llama_decode: sampling and the step loop
+    // come after it. While the engine is busy, an iteration lasts from one decode's start to the
+    // next's; each observation is reported once the next one shows where it ended.
+    let previous: LlamaObservation | undefined;
     this.unobserve = engine.observe((obs) => {
-      const decodeRequests = obs.decodeTokens;
-      // The engine reports Σ KV length over the batch's sequences; the prefill's attention work
-      // is its tokens × (what it attends to: about its own context).
-      const prefillAttnWork =
-        obs.prefillTokens *
-        Math.max(obs.prefillTokens, obs.contextTokens / Math.max(1, obs.sequences));
-      this.sink.iteration({
-        prefillTokens: obs.prefillTokens,
-        prefillAttnWork,
-        decodeRequests,
-        decodeContextTokens: decodeRequests > 0 ? obs.contextTokens : 0,
-        numSeqs: obs.sequences,
-        durationMs: obs.durationMs,
-      });
-      this.recent.push({
-        startMs: this.sink.nowMs() - obs.durationMs,
-        durationMs: obs.durationMs,
-        prefillTokens: obs.prefillTokens,
-        decodeRequests,
-      });
-      if (this.recent.length > RECENT) this.recent.shift();
+      if (previous !== undefined) {
+        const gapMs = obs.startMs - (previous.startMs + previous.durationMs);
+        const busy = gapMs >= 0 && gapMs <= Math.max(2, previous.durationMs);
+        this.report(previous, busy ? obs.startMs - previous.startMs : previous.durationMs);
+      }
+      previous = obs;
     });
+  }
+
+  private report(obs: LlamaObservation, durationMs: number): void {
+    const decodeRequests = obs.decodeTokens;
+    // The engine reports the sum of KV lengths over the batch's sequences; a prefill chunk
+    // attends to about its own sequence's context.
+    const prefillAttnWork =
+      obs.prefillTokens *
+      Math.max(obs.prefillTokens, obs.contextTokens / Math.max(1, obs.sequences));
+    this.sink.iteration({
+      prefillTokens: obs.prefillTokens,
+      prefillAttnWork,
+      decodeRequests,
+      decodeContextTokens: decodeRequests > 0 ? obs.contextTokens : 0,
+      numSeqs: obs.sequences,
+      durationMs,
+    });
+    this.recent.push({
+      startMs: obs.startMs,
+      durationMs,
+      prefillTokens: obs.prefillTokens,
+      decodeRequests,
+    });
+    if (this.recent.length > RECENT) this.recent.shift();
   }
 
   get profileName(): string {
