@@ -4,7 +4,9 @@
  * | Option | Default | What |
  * |---|---|---|
  * | policy, seed, sloTtft, sloTpot | `adagen`, 0, `5x:250`, `5x:50` | the policy whose classify step runs here |
- * | tokenizer | `llama3` | `llama3` (Llama 3 BPE) or `chars` (4 characters a token, for tests) |
+ * | tokenizer | `llama3` | `llama3` (Llama 3 BPE, in worker threads) or `chars` (4 characters a token, for tests) |
+ * | tokenizerWorkers | 1 | `llama3`: worker threads counting tokens (off the event loop) |
+ * | tokenizerMaxQueued | 256 | prompts waiting to be counted at most; beyond, `overloaded` (429) |
  * | maxInFlight | 512 | requests in the chain at once before answering `overloaded` |
  */
 import { configField, runtimeConfigShape } from '@adagen/runtime';
@@ -19,6 +21,11 @@ export const classifierConfigSchema = z.object({
     .oneOf(['llama3', 'chars'])
     .default('llama3')
     .describe('prompt token counter'),
+  tokenizerWorkers: configField.int(1, 64).default(1).describe('tokenizer worker threads'),
+  tokenizerMaxQueued: configField
+    .int(1, 100_000)
+    .default(256)
+    .describe('prompts waiting to be tokenized at most'),
   maxInFlight: configField.int(1, 100_000).default(512).describe('requests in flight at most'),
 });
 export type ClassifierConfig = z.output<typeof classifierConfigSchema>;

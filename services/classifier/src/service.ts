@@ -17,10 +17,10 @@ import {
 import type { InferenceRequest, PlanResult } from '@adagen/protocol';
 import { request, startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
-import { charsPerTokenTokenizer, loadLlama3Tokenizer, policyFor } from '@adagen/scheduler';
-import type { Tokenizer } from '@adagen/scheduler';
-import { decisionMetrics, fleetClockOf, sloSpecOf } from '@adagen/svc-shared';
+import { charsPerTokenTokenizer, policyFor } from '@adagen/scheduler';
 import type { ClassifierConfig } from './config.js';
+import { TokenizePool } from './tokenize-pool.js';
+import { decisionMetrics, fleetClockOf, sloSpecOf } from '@adagen/svc-shared';
 
 export const CLASSIFIER_VERSION = '0.1.0';
 
@@ -28,8 +28,17 @@ export async function startClassifier(
   config: ClassifierConfig,
   options: { logger?: Logger } = {},
 ): Promise<ServiceRuntime> {
-  const tokenizer: Tokenizer =
-    config.tokenizer === 'llama3' ? await loadLlama3Tokenizer() : charsPerTokenTokenizer;
+  const pool =
+    config.tokenizer === 'llama3'
+      ? await TokenizePool.start({
+          workers: config.tokenizerWorkers,
+          maxQueued: config.tokenizerMaxQueued,
+        })
+      : undefined;
+  const countTokens = (text: string): Promise<number> =>
+    pool === undefined
+      ? Promise.resolve(charsPerTokenTokenizer.countTokens(text))
+      : pool.count(text);
   const clock = fleetClockOf(config);
   const policy = policyFor(config.policy, {
     seed: config.seed,
@@ -54,12 +63,14 @@ export async function startClassifier(
     const promptTokens =
       req.promptTokens ??
       req.promptTokenIds?.length ??
-      tokenizer.countTokens(
+      (await countTokens(
         req.messages === undefined ? (req.prompt ?? '') : renderChat(req.messages),
-      );
+      ));
+    const t1 = performance.now();
     const c = classifier.classify(requestInfoOf(req, promptTokens), clock.nowMs());
     const wire = classificationToWire(c, req);
-    const decideMs = performance.now() - t0;
+    const decideMs = performance.now() - t1;
+    metrics.decisionSeconds.observe({ step: 'tokenize', policy: policy.name }, (t1 - t0) / 1000);
     metrics.decisionSeconds.observe({ step: 'classify', policy: policy.name }, decideMs / 1000);
     log.debug(
       { promptTokens, predictedOutputTokens: wire.predictedOutputTokens, class: wire.class },
@@ -114,6 +125,10 @@ export async function startClassifier(
     },
   });
   await rt.ready();
-  rt.logger.info({ policy: policy.name, tokenizer: tokenizer.name }, 'classifier ready');
+  if (pool !== undefined) rt.lifecycle.onStop('tokenizer workers', () => pool.close());
+  rt.logger.info(
+    { policy: policy.name, tokenizer: pool?.name ?? charsPerTokenTokenizer.name },
+    'classifier ready',
+  );
   return rt;
 }
