@@ -25,6 +25,7 @@ export {
   SERVICE_ENDPOINTS,
   SUBJECT_PREFIX,
   TOKEN_POSITIONS,
+  bodyMatchesSubject,
   parseSubject,
   subjects,
   wildcards,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AdagenError } from './errors.js';
-import { AGENT_VERBS, SERVICE_ENDPOINTS, parseSubject, subjects, wildcards } from './subjects.js';
+import {
+  AGENT_VERBS,
+  SERVICE_ENDPOINTS,
+  bodyMatchesSubject,
+  parseSubject,
+  subjects,
+  wildcards,
+} from './subjects.js';
 
 describe('subject builders', () => {
   it('build the documented subjects', () => {
@@ -106,5 +113,19 @@ describe('parseSubject', () => {
       expect(result.error.code).toBe('unknown_subject');
       expect(result.error.message).toMatch(why);
     }
+  });
+});
+
+describe('bodyMatchesSubject', () => {
+  it('holds only when the body names the sender (and request) its subject names', () => {
+    const stream = subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1');
+    expect(bodyMatchesSubject(stream, { instanceId: 'gpu-1', requestId: 'req-1' })).toBe(true);
+    expect(bodyMatchesSubject(stream, { instanceId: 'gpu-2', requestId: 'req-1' })).toBe(false);
+    expect(bodyMatchesSubject(stream, { instanceId: 'gpu-1', requestId: 'req-2' })).toBe(false);
+    const kv = subjects.kv('gpu-2', 'gpu-1');
+    expect(bodyMatchesSubject(kv, { fromInstanceId: 'gpu-1' })).toBe(true);
+    expect(bodyMatchesSubject(kv, { fromInstanceId: 'gpu-3' })).toBe(false);
+    expect(bodyMatchesSubject(kv, { instanceId: 'gpu-1', requestId: 'req-1' })).toBe(false);
+    expect(bodyMatchesSubject('adagen.v1.nope', { fromInstanceId: 'gpu-1' })).toBe(false);
   });
 });

@@ -215,3 +215,23 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
       return fail('expected family svc, agent, stream, placements or cancel');
   }
 }
+
+/**
+ * Whether a message's body names the sender its subject names: a stream message
+ * (`stream.<gw>.<request>.<instance>`) must carry that request and instance, a KV hand-off
+ * (`agent.<to>.kv.<from>`) that sender. NATS permissions let an agent publish only under its own
+ * id, so a body that claims another is forged or broken.
+ */
+export function bodyMatchesSubject(
+  subject: string,
+  body:
+    | { readonly instanceId: string; readonly requestId: string }
+    | { readonly fromInstanceId: string },
+): boolean {
+  const parsed = parseSubject(subject);
+  if (!parsed.ok) return false;
+  const s = parsed.value;
+  if ('fromInstanceId' in body)
+    return s.kind === 'agent' && s.verb === 'kv' && s.fromInstanceId === body.fromInstanceId;
+  return s.kind === 'stream' && s.instanceId === body.instanceId && s.requestId === body.requestId;
+}

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@adagen/protocol';
 import type { Codec } from '@adagen/protocol';
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { codecFor } from './codecs.js';
@@ -39,6 +39,37 @@ export interface TypedSubscription {
   drain(): Promise<void>;
 }
 
+/** What both kinds of subscription share: decode, validate, count, log. */
+function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handler'>) {
+  const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
+  const metrics = runtimeMetrics(
+    options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
+  );
+  const codec =
+    options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
+    metrics.subscriptionMessages.inc({ subject, outcome });
+  return {
+    logger,
+    count,
+    /** The message's value, or undefined when invalid (dropped with a log line and a count). */
+    decode(msg: Msg): T | undefined {
+      const decoded = codec.decode(msg.data);
+      if (decoded.ok) return decoded.value;
+      count('invalid');
+      logger.warn(
+        { subject: msg.subject, error: decoded.error.message },
+        'dropped invalid message',
+      );
+      return undefined;
+    },
+    failed(error: unknown, msg: Msg): void {
+      count('handler_error');
+      logger.error({ err: error, subject: msg.subject }, 'message handler failed');
+    },
+  };
+}
+
 /**
  * Subscribes to a non-service subject (state snapshots, completion records, stream chunks).
  * Each message is decoded and validated; invalid ones are dropped with a log line and a counter
@@ -50,36 +81,20 @@ export function subscribe<T>(
   subject: string,
   options: SubscribeOptions<T>,
 ): TypedSubscription {
-  const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
-  const metrics = runtimeMetrics(
-    options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
-  );
-  const codec =
-    options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+  const r = receiver(subject, options);
   const subscription = nc.subscribe(
     subject,
     options.queue === undefined ? {} : { queue: options.queue },
   );
-  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
-    metrics.subscriptionMessages.inc({ subject, outcome });
-
   const done = (async () => {
     for await (const msg of subscription) {
-      const decoded = codec.decode(msg.data);
-      if (!decoded.ok) {
-        count('invalid');
-        logger.warn(
-          { subject: msg.subject, error: decoded.error.message },
-          'dropped invalid message',
-        );
-        continue;
-      }
+      const value = r.decode(msg);
+      if (value === undefined) continue;
       try {
-        await options.handler(decoded.value, { subject: msg.subject, logger });
-        count('ok');
+        await options.handler(value, { subject: msg.subject, logger: r.logger });
+        r.count('ok');
       } catch (error) {
-        count('handler_error');
-        logger.error({ err: error, subject: msg.subject }, 'message handler failed');
+        r.failed(error, msg);
       }
     }
   })();
@@ -102,36 +117,21 @@ export function subscribeInWireOrder<T>(
   subject: string,
   options: WireOrderedOptions<T>,
 ): TypedSubscription {
-  const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
-  const metrics = runtimeMetrics(
-    options.registry ?? createMetricsRegistry({ service: 'unnamed', collectDefault: false }),
-  );
-  const codec =
-    options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
-    metrics.subscriptionMessages.inc({ subject, outcome });
+  const r = receiver(subject, options);
   const subscription = nc.subscribe(subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     callback: (error, msg) => {
       if (error !== null) {
-        logger.warn({ err: error }, 'subscription error');
+        r.logger.warn({ err: error }, 'subscription error');
         return;
       }
-      const decoded = codec.decode(msg.data);
-      if (!decoded.ok) {
-        count('invalid');
-        logger.warn(
-          { subject: msg.subject, error: decoded.error.message },
-          'dropped invalid message',
-        );
-        return;
-      }
+      const value = r.decode(msg);
+      if (value === undefined) return;
       try {
-        options.handler(decoded.value, { subject: msg.subject, logger });
-        count('ok');
+        options.handler(value, { subject: msg.subject, logger: r.logger });
+        r.count('ok');
       } catch (thrown) {
-        count('handler_error');
-        logger.error({ err: thrown, subject: msg.subject }, 'message handler failed');
+        r.failed(thrown, msg);
       }
     },
   });

@@ -7,6 +7,7 @@
  */
 import type { Agent, AgentHost } from '@adagen/fleet';
 import {
+  bodyMatchesSubject,
   agentDispatchSchema,
   agentProbeSchema,
   probeAckSchema,
@@ -117,14 +118,7 @@ export async function startAgent(
     registry: rt.registry,
     lifecycle: rt.lifecycle,
     handler: (n, ctx) => {
-      // The subject names the sender (NATS permissions let an agent send only as itself); a
-      // body that claims another sender is forged or broken.
-      const from = parseSubject(ctx.subject);
-      if (
-        !from.ok ||
-        from.value.kind !== 'agent' ||
-        from.value.fromInstanceId !== n.fromInstanceId
-      ) {
+      if (!bodyMatchesSubject(ctx.subject, n)) {
         agent.counts.foreignKv += 1;
         ctx.logger.warn(
           { requestId: n.requestId, fromInstanceId: n.fromInstanceId },

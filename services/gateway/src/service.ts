@@ -13,8 +13,8 @@ import { fleetMaxModelLen } from '@adagen/fleet';
 import {
   AdagenError,
   createCodec,
+  bodyMatchesSubject,
   isStreamChunkFast,
-  parseSubject,
   requestCancelSchema,
   streamMessageSchema,
   subjects,
@@ -92,15 +92,7 @@ export async function startGateway(
     registry: rt.registry,
     lifecycle: rt.lifecycle,
     handler: (m, ctx) => {
-      // The subject's last token is the sender (enforced by NATS permissions); a body that
-      // claims another agent, or another request, is forged or broken.
-      const from = parseSubject(ctx.subject);
-      if (
-        !from.ok ||
-        from.value.kind !== 'stream' ||
-        from.value.instanceId !== m.instanceId ||
-        from.value.requestId !== m.requestId
-      ) {
+      if (!bodyMatchesSubject(ctx.subject, m)) {
         metrics.foreignStream.inc({ reason: 'sender_mismatch' });
         ctx.logger.warn(
           { requestId: m.requestId, instanceId: m.instanceId },
