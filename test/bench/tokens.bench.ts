@@ -1,0 +1,157 @@
+/**
+ * Token-path throughput: streamed tokens per second through one gateway process, beside a bare
+ * NATS → SSE relay written for the benchmark, in the same run and from the same token source (a
+ * blaster process that plays the decision chain and the agent, so only the gateway's own cost is
+ * measured). Many concurrent long streams; the figure is tokens the clients received per second.
+ *
+ *   pnpm --filter @adagen/testkit bench:tokens
+ *   pnpm --filter @adagen/testkit bench:tokens -- --streams 64 --tokens 3000 --chunk 8
+ *   … -- --old-gateway /path/to/older/services/gateway/dist/main.js   # an older gateway, per token
+ *
+ * Rows: the relay with chunks of --chunk tokens (agents coalesce a request's tokens: a few ms or
+ * 32 tokens per message); this gateway with the same chunks; this gateway with one token per
+ * message (no coalescing at the agents); and, with --old-gateway, that build with one token per
+ * message (what agents sent before coalescing).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/ports.js';
+import { startNatsServer } from '../src/natsServer.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+}
+const STREAMS = Number(flag('streams', '64'));
+const TOKENS = Number(flag('tokens', '2000'));
+const CHUNK = Number(flag('chunk', '8'));
+const OLD = flag('old-gateway', '');
+const ROUNDS = Number(flag('rounds', '2'));
+
+function child(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const c = spawn(process.execPath, args, {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  return new Promise((ok, fail) => {
+    c.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) ok(c);
+    });
+    c.once('exit', (code) => fail(new Error(`${args.join(' ')} exited (${code})`)));
+  });
+}
+
+async function gatewayProcess(main: string, natsUrl: string, port: number): Promise<ChildProcess> {
+  const c = spawn(process.execPath, [main], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ADAGEN_NATS_SERVERS: natsUrl,
+      ADAGEN_GATEWAY_ID: 'gw-0',
+      ADAGEN_HTTP_HOST: '127.0.0.1',
+      ADAGEN_HTTP_PORT: String(port),
+      ADAGEN_LOG_LEVEL: 'warn',
+      ADAGEN_MAX_IN_FLIGHT: '100000',
+      ADAGEN_REQUEST_TIMEOUT_MS: '600000',
+      ADAGEN_EXIT_WITH_PARENT: '1',
+    },
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      await r.text();
+      if (r.status === 200) return c;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('gateway did not start');
+}
+
+/** One stream; resolves with the tokens its text carried. */
+function stream(url: string): Promise<number> {
+  const body = JSON.stringify({
+    model: 'meta-llama/Meta-Llama-3-8B-Instruct',
+    prompt: 'go',
+    max_tokens: TOKENS,
+    ignore_eos: true,
+    stream: true,
+  });
+  return new Promise((ok) => {
+    let tokens = 0;
+    let rest = '';
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          const text = rest + d;
+          const cut = text.lastIndexOf('\n\n');
+          rest = cut < 0 ? text : text.slice(cut + 2);
+          const done = cut < 0 ? '' : text.slice(0, cut);
+          for (let i = done.indexOf(' tok'); i >= 0; i = done.indexOf(' tok', i + 4)) tokens += 1;
+        });
+        res.on('end', () => ok(tokens));
+      },
+    );
+    req.on('error', () => ok(tokens));
+    req.end(body);
+  });
+}
+
+async function measure(url: string): Promise<{ tokensPerS: number; complete: number }> {
+  let best = 0;
+  let complete = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const t0 = performance.now();
+    const got = await Promise.all(Array.from({ length: STREAMS }, () => stream(url)));
+    const s = (performance.now() - t0) / 1000;
+    const total = got.reduce((a, b) => a + b, 0);
+    complete = got.filter((n) => n === TOKENS).length;
+    best = Math.max(best, total / s);
+  }
+  return { tokensPerS: best, complete };
+}
+
+await using nats = await startNatsServer();
+const tsx = ['--import', 'tsx'];
+const rows: { what: string; tokensPerS: number; complete: number }[] = [];
+const run = async (what: string, chunk: number, target: 'relay' | string) => {
+  const blaster = await child([...tsx, join(here, 'token-blaster.ts'), nats.url, String(chunk)]);
+  const port = await freePort();
+  const server =
+    target === 'relay'
+      ? await child([...tsx, join(here, 'token-relay.ts'), nats.url, String(port)])
+      : await gatewayProcess(target, nats.url, port);
+  const path = target === 'relay' ? '/' : '/v1/completions';
+  try {
+    const r = await measure(`http://127.0.0.1:${port}${path}`);
+    rows.push({ what, ...r });
+    process.stdout.write(
+      `${what}: ${Math.round(r.tokensPerS)} tokens/s (${r.complete}/${STREAMS} streams complete)\n`,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    blaster.kill('SIGTERM');
+  }
+};
+const gateway = join(repo, 'services/gateway/dist/main.js');
+process.stdout.write(`${STREAMS} streams × ${TOKENS} tokens, best of ${ROUNDS} rounds each\n`);
+await run(`bare relay, ${CHUNK} tokens/msg`, CHUNK, 'relay');
+await run(`gateway, ${CHUNK} tokens/msg`, CHUNK, gateway);
+await run('gateway, 1 token/msg', 1, gateway);
+if (OLD !== '') await run('older gateway, 1 token/msg', 1, OLD);
+const relay = rows[0]!.tokensPerS;
+const ours = rows[1]!.tokensPerS;
+process.stdout.write(`\ngateway / relay (same chunks): ${(ours / relay).toFixed(2)}×\n`);
+if (OLD !== '')
+  process.stdout.write(
+    `gateway with agents' coalescing / older gateway per token: ${(ours / rows[3]!.tokensPerS).toFixed(2)}×\n`,
+  );
