@@ -186,10 +186,8 @@ for (const [policy, calibrate] of [
   process.stdout.write(`${JSON.stringify(rows.at(-1))}\n`);
 }
 const cols = Object.keys(rows[0]!);
-const widths = cols.map((c) =>
-  Math.max(c.length, ...rows.map((r) => String(r[c as keyof typeof r]).length)),
-);
+const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
 process.stdout.write(
-  `${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c as keyof typeof r])))).join('\n')}\n`,
+  `${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c])))).join('\n')}\n`,
 );

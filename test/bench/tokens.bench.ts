@@ -39,7 +39,7 @@ function child(args: string[], env: Record<string, string> = {}): Promise<ChildP
     env: { ...process.env, ...env },
   });
   return new Promise((ok, fail) => {
-    c.stdout!.on('data', (d: Buffer) => {
+    c.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) ok(c);
     });
     c.once('exit', (code) => fail(new Error(`${args.join(' ')} exited (${code})`)));
@@ -123,7 +123,7 @@ async function measure(url: string): Promise<{ tokensPerS: number; complete: num
 await using nats = await startNatsServer();
 const tsx = ['--import', 'tsx'];
 const rows: { what: string; tokensPerS: number; complete: number }[] = [];
-const run = async (what: string, chunk: number, target: 'relay' | string) => {
+const run = async (what: string, chunk: number, target: string) => {
   const blaster = await child([...tsx, join(here, 'token-blaster.ts'), nats.url, String(chunk)]);
   const port = await freePort();
   const server =
