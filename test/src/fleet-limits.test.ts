@@ -149,10 +149,14 @@ describe('fleet limits and distributed plans', () => {
       );
       for (const a of acks) expect(a.ok && a.value.status).toBe('accepted');
       await collected;
-      const tokens = got.filter((m) => m.type === 'token');
-      expect(tokens.map((m) => m.seq)).toEqual([...Array(12).keys()]);
+      const tokens = got.flatMap((m) => (m.type === 'token' ? [m] : []));
+      // Agents coalesce tokens after the first into chunks: every chunk once, in order, and
+      // every token in exactly one chunk.
+      expect(tokens.map((m) => m.seq)).toEqual([...tokens.keys()]);
+      expect(tokens.reduce((n, m) => n + m.tokenCount, 0)).toBe(12);
       expect(got.at(-1)).toMatchObject({
         type: 'done',
+        chunks: tokens.length,
         usage: { completionTokens: 12 },
         instanceId: plan.kind === 'single' ? plan.instanceId : plan.decodeInstanceId,
       });
