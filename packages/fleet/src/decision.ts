@@ -97,7 +97,9 @@ function planReasons(d: DecisionInput, p: Placement | undefined): string[] {
       ? 'the single placement was predicted to miss'
       : !single.meetsSlo
         ? `on ${single.instanceId} alone it was predicted to miss its SLO (TTFT ${ms(single.ttftMs)}, TPOT ${ms(single.tpotMs)})`
-        : `on ${single.instanceId} alone it would push ${single.newlyViolated} other request(s) over their SLO`;
+        : single.newlyViolated > 0
+          ? `on ${single.instanceId} alone it would push ${single.newlyViolated} other request(s) over their SLO`
+          : `the planner, on its own fresher view, predicted a miss on ${single.instanceId} alone (the balance step had TTFT ${ms(single.ttftMs)})`;
   const what =
     plan.kind === 'pd-split'
       ? `prefill on ${plan.prefillInstanceId}, decode on ${plan.decodeInstanceId}`

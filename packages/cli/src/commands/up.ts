@@ -41,6 +41,7 @@ interface UpRaw {
   maxModelLen?: string;
   admission: string;
   secure: boolean;
+  dashboardPort: string;
 }
 
 export function upCommand(io: CliIo): Command {
@@ -66,6 +67,7 @@ export function upCommand(io: CliIo): Command {
       'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; off: admit all',
       'slo',
     )
+    .option('--dashboard-port <n>', 'the dashboard’s HTTP port (0: a free port)', '0')
     .option(
       '--secure',
       'NATS with generated per-service nkey users and least-privilege permissions (@adagen/natsconf)',
@@ -88,6 +90,7 @@ export function upCommand(io: CliIo): Command {
         timeScale: positiveNumber('--time-scale', raw.timeScale),
         logLevel: raw.logLevel,
         admission: oneOfAdmission(raw.admission),
+        dashboardPort: nonNegativeInt('--dashboard-port', raw.dashboardPort),
         ...(raw.maxModelLen === undefined
           ? {}
           : { maxModelLen: positiveInt('--max-model-len', raw.maxModelLen) }),
@@ -95,6 +98,10 @@ export function upCommand(io: CliIo): Command {
       const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
       await up(io, flags, statsEveryS, raw.dir, raw.secure);
     });
+}
+
+function nonNegativeInt(flag: string, text: string): number {
+  return text.trim() === '0' ? 0 : positiveInt(flag, text);
 }
 
 function oneOfAdmission(text: string): string {
@@ -121,6 +128,13 @@ async function up(
   await assertBindable(flags.host, flags.port).catch((error: unknown) => {
     throw new UsageError('--port', error instanceof Error ? error.message : String(error));
   });
+  if (flags.dashboardPort !== undefined && flags.dashboardPort !== 0)
+    await assertBindable(flags.host, flags.dashboardPort).catch((error: unknown) => {
+      throw new UsageError(
+        '--dashboard-port',
+        error instanceof Error ? error.message : String(error),
+      );
+    });
   const bin = ensureNatsServer(io.env, repoRoot);
   if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
   const dir =
@@ -175,6 +189,8 @@ async function up(
     throw error;
   }
   const url = `http://${flags.host}:${flags.port}`;
+  const dashboardSpec = groups.flat().find((c) => c.spec.service === 'dashboard')?.spec;
+  const dashboardUrl = `http://${flags.host}:${dashboardSpec?.httpPort ?? '?'}`;
   const agentMetrics = groups
     .flat()
     .filter((c) => c.spec.service === 'agent')
@@ -183,6 +199,7 @@ async function up(
     [
       `AdaGen fleet up: ${flags.agents} × ${flags.profile} simulated agents, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
+      `  dashboard: ${dashboardUrl}/  (every instance's predicted layout, SLO attainment, decisions)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,
       `  agents' metrics:`,
       ...agentMetrics,

@@ -17,6 +17,7 @@ export const SERVICE_NAMES = [
   'classifier',
   'estimator',
   'gateway',
+  'dashboard',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -13,6 +13,8 @@ export interface UpFlags {
   readonly maxModelLen?: number;
   /** Balancers' admission control (`slo`, `strict` or `off`). */
   readonly admission: string;
+  /** The dashboard's HTTP port (0: a free one). */
+  readonly dashboardPort?: number;
 }
 
 export async function fleetSpecs(
@@ -51,28 +53,41 @@ export async function fleetSpecs(
     for (let i = 0; i < n; i++) out.push(await spec(service, `${service}-${i}`, extra(i)));
     return out;
   };
+  const agents = await many('agent', flags.agents, (i) => ({
+    ADAGEN_INSTANCE_ID: `agent-${i}`,
+    ADAGEN_PROFILE: flags.profile,
+    ...(flags.maxModelLen === undefined ? {} : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),
+  }));
+  const balancers = await many('balancer', flags.replicas, (i) => ({
+    ADAGEN_BALANCER_ID: `bal-${i}`,
+    ADAGEN_ADMISSION: flags.admission,
+  }));
+  const gateway = await spec(
+    'gateway',
+    'gateway-0',
+    { ADAGEN_GATEWAY_ID: 'gw-0', ADAGEN_HTTP_HOST: flags.host },
+    flags.port,
+  );
+  const metricsOf = (s: ChildSpec) => `http://127.0.0.1:${s.httpPort}/metrics`;
+  // The dashboard reads shed counts from the balancers and deadline failures from the gateway.
+  const dashboard = await spec(
+    'dashboard',
+    'dashboard-0',
+    {
+      ADAGEN_HTTP_HOST: flags.host,
+      ADAGEN_METRICS_URLS: [...balancers, gateway].map(metricsOf).join(','),
+    },
+    flags.dashboardPort === undefined || flags.dashboardPort === 0
+      ? undefined
+      : flags.dashboardPort,
+  );
   return [
-    await many('agent', flags.agents, (i) => ({
-      ADAGEN_INSTANCE_ID: `agent-${i}`,
-      ADAGEN_PROFILE: flags.profile,
-      ...(flags.maxModelLen === undefined
-        ? {}
-        : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),
-    })),
+    agents,
     await many('planner', flags.replicas, (i) => ({ ADAGEN_PLANNER_ID: `plan-${i}` })),
-    await many('balancer', flags.replicas, (i) => ({
-      ADAGEN_BALANCER_ID: `bal-${i}`,
-      ADAGEN_ADMISSION: flags.admission,
-    })),
+    balancers,
     await many('classifier', flags.replicas, () => ({})),
     [await spec('estimator', 'estimator-0')],
-    [
-      await spec(
-        'gateway',
-        'gateway-0',
-        { ADAGEN_GATEWAY_ID: 'gw-0', ADAGEN_HTTP_HOST: flags.host },
-        flags.port,
-      ),
-    ],
+    [gateway],
+    [dashboard],
   ];
 }

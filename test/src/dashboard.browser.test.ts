@@ -1,0 +1,132 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+ * fleet over a real nats-server: the page shows the 4 agents with their predicted layouts, its
+ * figures change while requests run, and a decision opens to show its reasons. A screenshot is
+ * written (to $ADAGEN_SCREENSHOT, else the temp dir). Skipped, saying why, where Chromium
+ * cannot be found or installed.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '@adagen/runtime';
+import { dashboardConfigSchema, startDashboard } from '@adagen/svc-dashboard';
+import type { DashboardRuntime } from '@adagen/svc-dashboard';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from './browser.js';
+import { findChromium, launchBrowser } from './browser.js';
+import type { InProcessFleet } from './fleet/in-process.js';
+import { startInProcessFleet } from './fleet/in-process.js';
+import { postStream } from './fleet/openai-client.js';
+import type { NatsServer } from './natsServer.js';
+import { startNatsServer } from './natsServer.js';
+
+const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+const chromium = findChromium();
+if ('missing' in chromium)
+  process.stderr.write(`dashboard browser test skipped: ${chromium.missing}\n`);
+
+describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
+  let nats: NatsServer;
+  let fleet: InProcessFleet;
+  let dash: DashboardRuntime;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    // The dashboard runs on the fleet's clock (same origin and scale).
+    const clock = { ADAGEN_TIME_SCALE: '4', ADAGEN_CLOCK_ORIGIN_MS: String(Date.now()) };
+    fleet = await startInProcessFleet({
+      natsUrl: nats.url,
+      agents: 4,
+      policy: 'adagen',
+      timeScale: 4,
+      env: clock,
+    });
+    const metrics = [...fleet.balancers.map((b) => b.http!.url), fleet.gateway.url].map(
+      (u) => `${u}/metrics`,
+    );
+    dash = await startDashboard(
+      parseConfig(dashboardConfigSchema, {
+        env: {
+          ADAGEN_NATS_SERVERS: nats.url,
+          ADAGEN_LOG_LEVEL: 'silent',
+          ADAGEN_HTTP_HOST: '127.0.0.1',
+          ADAGEN_HTTP_PORT: '0',
+          ...clock,
+          ADAGEN_PUSH_PERIOD_MS: '250',
+          ADAGEN_WINDOW_MS: '5000',
+          ADAGEN_METRICS_URLS: metrics.join(','),
+        },
+      }),
+    );
+    browser = await launchBrowser((chromium as { path: string }).path);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dash?.stop('test over');
+    await fleet?.stop();
+    await nats?.stop();
+  });
+
+  it('shows 4 agents, live figures while requests run, and a decision’s reasons', async () => {
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${dash.url}/`);
+    const cards = page.locator('[data-testid=agent-card]');
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(4);
+    await expect.poll(() => page.locator('#conn').textContent()).toMatch(/^live/);
+    expect(await page.locator('#agents-count').textContent()).toBe('4');
+    const doneBefore = Number(await page.locator('#total-done').textContent());
+
+    // A few seconds of load: long and short prompts, so layouts mix prefill and decode.
+    const load = Promise.all(
+      Array.from({ length: 36 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 120));
+        return postStream(`${fleet.url}/v1/completions`, {
+          model: MODEL,
+          prompt: `request ${i} `.repeat(20 + (i % 6) * 150),
+          max_tokens: 40 + (i % 4) * 30,
+          ignore_eos: true,
+          stream: true,
+        });
+      }),
+    );
+    // While it runs, some instance shows predicted iterations (the layout chart has data).
+    await expect
+      .poll(
+        async () =>
+          (dash.latest()?.agents ?? []).some((a) => a.iterations.length > 0) &&
+          (await page.locator('#decisions-seen').textContent()) !== '0',
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    // A decision opens to its reasons and the candidates' predictions.
+    const decision = page.locator('[data-testid=decision]').first();
+    await decision.locator('summary').click();
+    await expect.poll(() => decision.getAttribute('open')).not.toBeNull();
+    const reasons = await decision.locator('[data-testid=reasons] li').allTextContents();
+    expect(reasons.join('\n')).toMatch(/predicted TTFT \d+ ms/);
+    expect(await decision.locator('table tbody tr').count()).toBeGreaterThan(0);
+
+    // An instance's requests: predicted (or seen) first token beside its target.
+    await cards.first().click();
+    await expect.poll(() => page.locator('#detail').isVisible()).toBe(true);
+
+    // While the load still runs: the layouts are live.
+    const file = process.env.ADAGEN_SCREENSHOT ?? join(tmpdir(), 'adagen-dashboard.png');
+    await page.screenshot({ path: file, fullPage: true });
+    process.stderr.write(`dashboard screenshot: ${file}\n`);
+    const results = await load;
+    expect(results.every((r) => r.status === 200 && r.sawDone)).toBe(true);
+    await expect
+      .poll(async () => Number(await page.locator('#total-done').textContent()), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThanOrEqual(doneBefore + 36);
+    expect(await page.locator('#req-rate').textContent()).not.toBe('–');
+    expect(await page.locator('#attainment').textContent()).toMatch(/%$/);
+
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+});
