@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { dashCommand } from './commands/dash.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
@@ -23,6 +24,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));
+  program.addCommand(dashCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
