@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { dashCommand } from './commands/dash.js';
+import { planCommand } from './commands/plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
@@ -25,6 +26,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));
   program.addCommand(dashCommand(io));
+  program.addCommand(planCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
