@@ -5,3 +5,6 @@ export type { CapacityPlan, CurvePoint, PlanOptions, SimSettings } from './plan.
 export { planCapacity } from './plan.js';
 export type { TokenCost } from './cost.js';
 export { tokenCost } from './cost.js';
+export { ObservedTraffic } from './observed.js';
+export type { HysteresisOptions } from './autoscale.js';
+export { Hysteresis } from './autoscale.js';
