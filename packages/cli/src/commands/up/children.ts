@@ -18,6 +18,7 @@ export const SERVICE_NAMES = [
   'estimator',
   'gateway',
   'dashboard',
+  'recommender',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

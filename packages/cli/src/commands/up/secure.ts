@@ -32,6 +32,7 @@ export function userOf(spec: Pick<ChildSpec, 'service' | 'label'>): string {
     case 'estimator':
       return spec.service;
     case 'dashboard':
+    case 'recommender':
       return 'observer';
   }
 }

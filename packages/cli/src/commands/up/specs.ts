@@ -1,4 +1,5 @@
 /** What `adagen up` starts: one group per step, in start order, each child with its settings. */
+import { AUTOSCALE_DRAIN_GRACE_MS } from './autoscale.js';
 import type { ChildSpec } from './children.js';
 
 export interface UpFlags {
@@ -15,6 +16,8 @@ export interface UpFlags {
   readonly admission: string;
   /** The dashboard's HTTP port (0: a free one). */
   readonly dashboardPort?: number;
+  /** `--autoscale MIN..MAX`: a recommender, and agents that drain as long as they must. */
+  readonly autoscale?: { readonly min: number; readonly max: number; readonly windowS: number };
 }
 
 export async function fleetSpecs(
@@ -56,6 +59,9 @@ export async function fleetSpecs(
   const agents = await many('agent', flags.agents, (i) => ({
     ADAGEN_INSTANCE_ID: `agent-${i}`,
     ADAGEN_PROFILE: flags.profile,
+    ...(flags.autoscale === undefined
+      ? {}
+      : { ADAGEN_DRAIN_GRACE_MS: String(AUTOSCALE_DRAIN_GRACE_MS) }),
     ...(flags.maxModelLen === undefined ? {} : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),
   }));
   const balancers = await many('balancer', flags.replicas, (i) => ({
@@ -69,6 +75,17 @@ export async function fleetSpecs(
     flags.port,
   );
   const metricsOf = (s: ChildSpec) => `http://127.0.0.1:${s.httpPort}/metrics`;
+  const a = flags.autoscale;
+  const recommender =
+    a === undefined
+      ? undefined
+      : await spec('recommender', 'recommender-0', {
+          ADAGEN_MIN_INSTANCES: String(a.min),
+          ADAGEN_MAX_INSTANCES: String(a.max),
+          // The window in fleet ms, so it lasts `windowS` wall seconds at any --time-scale.
+          ADAGEN_WINDOW_MS: String(Math.round(a.windowS * 1000 * flags.timeScale)),
+          ADAGEN_PROFILE: flags.profile,
+        });
   // The dashboard reads shed counts from the balancers and deadline failures from the gateway.
   const dashboard = await spec(
     'dashboard',
@@ -76,6 +93,7 @@ export async function fleetSpecs(
     {
       ADAGEN_HTTP_HOST: flags.host,
       ADAGEN_METRICS_URLS: [...balancers, gateway].map(metricsOf).join(','),
+      ...(recommender === undefined ? {} : { ADAGEN_RECOMMENDER_URL: metricsOf(recommender) }),
     },
     flags.dashboardPort === undefined || flags.dashboardPort === 0
       ? undefined
@@ -88,6 +106,7 @@ export async function fleetSpecs(
     await many('classifier', flags.replicas, () => ({})),
     [await spec('estimator', 'estimator-0')],
     [gateway],
+    ...(recommender === undefined ? [] : [[recommender]]),
     [dashboard],
   ];
 }
