@@ -108,7 +108,14 @@ function layoutChart(el) {
       axes: [
         { show: false },
         { scale: 'tok', size: 34, font: '9px system-ui', values: (u, v) => v.map((x) => `${x}`) },
-        { scale: 'ms', side: 1, size: 30, font: '9px system-ui', grid: { show: false } },
+        {
+          scale: 'ms',
+          side: 1,
+          size: 34,
+          font: '9px system-ui',
+          grid: { show: false },
+          values: (u, v) => v.map((x) => x.toFixed(0)),
+        },
       ],
       series: [
         {},
