@@ -1,5 +1,5 @@
 // The AdaGen dashboard page: listens to /events (Server-Sent Events) and draws with uPlot.
-/* global uPlot */
+/* global document, window, getComputedStyle, EventSource, uPlot */
 'use strict';
 
 const $ = (id) => document.getElementById(id);

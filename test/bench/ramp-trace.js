@@ -2,7 +2,8 @@
 // Writes a ramp workload as an Azure-2023-format CSV (replayable with `adagen replay --trace
 // <file>`): Poisson arrivals whose rate steps through phases (default 2 → 8 → 2 req/s, 120 s
 // each), request lengths taken in order from the given Azure traces (interleaved).
-//   node test/bench/ramp-trace.mjs OUT.csv [--phases 2:120,8:120,2:120] [--seed 1] TRACE.csv...
+//   node test/bench/ramp-trace.js OUT.csv [--phases 2:120,8:120,2:120] [--seed 1] TRACE.csv...
+/* global process, console */
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -17,7 +18,7 @@ while (args.length > 0) {
   else traces.push(a);
 }
 if (!out || traces.length === 0) {
-  console.error('usage: ramp-trace.mjs OUT.csv [--phases R:S,...] [--seed N] TRACE.csv...');
+  console.error('usage: ramp-trace.js OUT.csv [--phases R:S,...] [--seed N] TRACE.csv...');
   process.exit(2);
 }
 const lengths = traces.map((file) =>
