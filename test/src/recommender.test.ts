@@ -3,6 +3,11 @@
  * and the agents' completion records, simulates the last window with the fleet's policy, and
  * exports `adagen_recommended_instances` on /metrics.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parseConfig } from '@adagen/runtime';
 import { recommenderConfigSchema, startRecommender } from '@adagen/svc-recommender';
 import type { RecommenderRuntime } from '@adagen/svc-recommender';
@@ -14,6 +19,23 @@ import type { NatsServer } from './natsServer.js';
 import { startNatsServer } from './natsServer.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+const cli = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '../..'),
+  'packages/cli/dist/bin/adagen.js',
+);
+
+const send = (url: string, n: number, tag: string) =>
+  Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      postStream(`${url}/v1/completions`, {
+        model: MODEL,
+        prompt: `${tag} ${i} `.repeat(10 + i * 20),
+        max_tokens: 16 + i,
+        ignore_eos: true,
+        stream: true,
+      }),
+    ),
+  );
 
 describe('the recommender', () => {
   let nats: NatsServer;
@@ -52,17 +74,7 @@ describe('the recommender', () => {
   });
 
   it('recommends from the observed traffic and exports adagen_recommended_instances', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        postStream(`${fleet.url}/v1/completions`, {
-          model: MODEL,
-          prompt: `observed ${i} `.repeat(10 + i * 20),
-          max_tokens: 16 + i,
-          ignore_eos: true,
-          stream: true,
-        }),
-      ),
-    );
+    const results = await send(fleet.url, 20, 'observed');
     expect(results.every((r) => r.status === 200)).toBe(true);
     await new Promise((r) => setTimeout(r, 200)); // the last completion records
     const r = await rec.recommend();
@@ -76,4 +88,36 @@ describe('the recommender', () => {
     );
     expect(page).toMatch(/^adagen_observed_requests_per_second\{[^}]*\} [0-9.e-]+$/m);
   }, 60_000);
+
+  it.skipIf(!existsSync(cli))(
+    'adagen plan --nats plans for the workload the fleet serves',
+    async () => {
+      const planned = promisify(execFile)(process.execPath, [
+        cli,
+        'plan',
+        '--nats',
+        nats.url,
+        '--observe-s',
+        '4',
+        '--policy',
+        'least-requests',
+        '--max-instances',
+        '4',
+        '--json',
+      ]);
+      await new Promise((r) => setTimeout(r, 1500)); // it has subscribed
+      const results = await send(fleet.url, 12, 'planned');
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      const { stdout } = await planned;
+      const plan = JSON.parse(stdout) as {
+        trace: string;
+        workload: { requests: number };
+        instances: number;
+      };
+      expect(plan.trace).toBe(`observed on ${nats.url}`);
+      expect(plan.workload.requests).toBe(12);
+      expect(plan.instances).toBeGreaterThanOrEqual(1);
+    },
+    60_000,
+  );
 });

@@ -18,10 +18,13 @@ import { UsageError } from '../args/usage-error.js';
 import { buildWorkload, longestRequestTokens } from '../args/workload.js';
 import type { CliIo } from '../io.js';
 import { plotAttainmentVsRate } from '../plots/attainment.js';
+import { observeWorkload } from './plan/observe.js';
 import { writePlot } from '../plots/write.js';
 
 interface PlanRaw {
-  trace: string;
+  trace?: string;
+  nats?: string;
+  observeS: string;
   traceDir?: string;
   rate?: string;
   duration?: string;
@@ -49,7 +52,9 @@ export function planCommand(io: CliIo): Command {
     .description(
       'fewest instances meeting an SLO attainment target for a trace, the attainment-vs-instances curve, cost per million tokens',
     )
-    .requiredOption('--trace <name>', 'trace (name, file, synthetic:<preset>, mix:<a>+<b>)')
+    .option('--trace <name>', 'trace (name, file, synthetic:<preset>, mix:<a>+<b>)')
+    .option('--nats <url>', 'instead of a trace: the workload a running fleet serves (its NATS)')
+    .option('--observe-s <s>', 'with --nats: seconds of traffic to observe', '60')
     .option('--trace-dir <dir>', 'look for named traces here first')
     .option('--rate <reqPerS>', 'rescale arrivals to this mean rate (req/s)')
     .option('--duration <s>', 'the first S seconds of the trace (before rescaling)')
@@ -91,19 +96,31 @@ async function plan(io: CliIo, raw: PlanRaw): Promise<void> {
     ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
   };
   const seed = integer('--seed', raw.seed);
-  const workload = await buildWorkload(
-    {
-      trace: raw.trace,
-      seed,
-      ...(raw.traceDir === undefined ? {} : { traceDir: raw.traceDir }),
-      ...(raw.rate === undefined ? {} : { ratePerS: positiveNumber('--rate', raw.rate) }),
-      ...(raw.duration === undefined
-        ? {}
-        : { durationS: positiveNumber('--duration', raw.duration) }),
-      ...(raw.requests === undefined ? {} : { requests: positiveInt('--requests', raw.requests) }),
-    },
-    ctx,
-  );
+  if ((raw.trace === undefined) === (raw.nats === undefined))
+    throw new UsageError(
+      '--trace',
+      'give a trace (--trace) or a running fleet (--nats), one of them',
+    );
+  const workload =
+    raw.nats !== undefined
+      ? await observeWorkload(raw.nats, positiveNumber('--observe-s', raw.observeS), seed, (line) =>
+          io.stderr(`adagen plan: ${line}\n`),
+        )
+      : await buildWorkload(
+          {
+            trace: raw.trace!,
+            seed,
+            ...(raw.traceDir === undefined ? {} : { traceDir: raw.traceDir }),
+            ...(raw.rate === undefined ? {} : { ratePerS: positiveNumber('--rate', raw.rate) }),
+            ...(raw.duration === undefined
+              ? {}
+              : { durationS: positiveNumber('--duration', raw.duration) }),
+            ...(raw.requests === undefined
+              ? {}
+              : { requests: positiveInt('--requests', raw.requests) }),
+          },
+          ctx,
+        );
   const profile = await resolveProfileFlag(raw.profile, io.cwd);
   const longest = longestRequestTokens(workload);
   const engine = longest > profile.model.maxModelLen ? { maxModelLen: longest } : {};
@@ -132,7 +149,7 @@ async function plan(io: CliIo, raw: PlanRaw): Promise<void> {
       : tokenCost(workload, result.instances, price, gpus);
   const summary = {
     schema: 'adagen-plan/v1',
-    trace: raw.trace,
+    trace: raw.trace ?? `observed on ${raw.nats}`,
     workload: { name: workload.name, requests: workload.requests.length, notes: workload.notes },
     profile: profile.name,
     policy,
