@@ -9,13 +9,13 @@ rate=${2:-40}
 policy=${3:-adagen}
 max=${4:-24}
 out=$(mktemp -d)
-adagen() { node packages/cli/dist/bin/adagen.js "$@"; }
+cli=packages/cli/dist/bin/adagen.js
 echo "plan vs sweep: $trace at $rate req/s, policy $policy, 1..$max instances; output in $out"
 /usr/bin/time -f "plan: user %U s, sys %S s, wall %e s" -o "$out/plan.time" \
-  adagen plan --trace "$trace" --rate "$rate" --policy "$policy" --max-instances "$max" \
+  node "$cli" plan --trace "$trace" --rate "$rate" --policy "$policy" --max-instances "$max" \
   --gpu-hour-usd 2 --out "$out/plan" >"$out/plan.txt" 2>"$out/plan.err"
 /usr/bin/time -f "sweep: user %U s, sys %S s, wall %e s" -o "$out/sweep.time" \
-  adagen sweep --traces "$trace" --policies "$policy" --instances-needed --rate "$rate" \
+  node "$cli" sweep --traces "$trace" --policies "$policy" --instances-needed --rate "$rate" \
   --max-instances "$max" --jobs 1 --out "$out/sweep" >"$out/sweep.txt" 2>"$out/sweep.err"
 cat "$out/plan.txt"
 grep -A4 'instances needed' "$out/sweep.txt"
