@@ -126,7 +126,9 @@ describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
     if (policy === 'adagen') {
       // A predictive policy lists what it predicted on each candidate, the chosen one first.
       expect(d!.candidates.length).toBe(2);
-      expect(d!.candidates[0]!.instanceId).toBe(d!.chosen);
+      // Cheapest first: the chosen one, unless it was sacrificed (predicted late everywhere).
+      if (d!.hopeless !== true) expect(d!.candidates[0]!.instanceId).toBe(d!.chosen);
+      expect(d!.candidates.map((c) => c.instanceId)).toContain(d!.chosen);
       expect(d!.candidates[0]!.predicted!.ttftMs).toBeGreaterThan(0);
       expect(d!.reasons[0]).toMatch(/predicted TTFT \d+ ms/);
     } else {

@@ -245,7 +245,12 @@ async function up(
     void c.exited.then((code) => {
       if (stopping !== undefined || retired.has(c)) return;
       io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
-      if (group.every((x) => x.process.exitCode !== null || x.process.signalCode !== null))
+      // The dashboard and the recommender only watch: the fleet serves without them.
+      const watcher = c.spec.service === 'dashboard' || c.spec.service === 'recommender';
+      if (
+        !watcher &&
+        group.every((x) => x.process.exitCode !== null || x.process.signalCode !== null)
+      )
         fatal(`every ${c.spec.service} exited`);
     });
   for (const group of groups) for (const c of group) watchChild(group, c);
