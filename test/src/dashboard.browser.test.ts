@@ -102,7 +102,9 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
       )
       .toBe(true);
     // A decision opens to its reasons and the candidates' predictions.
-    const decision = page.locator('[data-testid=decision]').first();
+    // Pinned by its key: newer decisions are inserted above it while the load runs.
+    const key = await page.locator('[data-testid=decision]').first().getAttribute('data-key');
+    const decision = page.locator(`[data-testid=decision][data-key="${key}"]`);
     await decision.locator('summary').click();
     await expect.poll(() => decision.getAttribute('open')).not.toBeNull();
     const reasons = await decision.locator('[data-testid=reasons] li').allTextContents();

@@ -3,11 +3,10 @@
  * and the agents' completion records, simulates the last window with the fleet's policy, and
  * exports `adagen_recommended_instances` on /metrics.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseConfig } from '@adagen/runtime';
 import { recommenderConfigSchema, startRecommender } from '@adagen/svc-recommender';
 import type { RecommenderRuntime } from '@adagen/svc-recommender';
@@ -92,23 +91,33 @@ describe('the recommender', () => {
   it.skipIf(!existsSync(cli))(
     'adagen plan --nats plans for the workload the fleet serves',
     async () => {
-      const planned = promisify(execFile)(process.execPath, [
-        cli,
-        'plan',
-        '--nats',
-        nats.url,
-        '--observe-s',
-        '4',
-        '--policy',
-        'least-requests',
-        '--max-instances',
-        '4',
-        '--json',
-      ]);
-      await new Promise((r) => setTimeout(r, 1500)); // it has subscribed
+      const child = spawn(
+        process.execPath,
+        [
+          cli,
+          'plan',
+          '--nats',
+          nats.url,
+          '--observe-s',
+          '8',
+          '--policy',
+          'least-requests',
+          '--max-instances',
+          '4',
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      // Requests only once it observes (its start-up takes seconds on a busy machine).
+      await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/observing/);
       const results = await send(fleet.url, 12, 'planned');
       expect(results.every((r) => r.status === 200)).toBe(true);
-      const { stdout } = await planned;
+      expect(await exited, stderr).toBe(0);
       const plan = JSON.parse(stdout) as {
         trace: string;
         workload: { requests: number };

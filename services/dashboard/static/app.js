@@ -223,6 +223,7 @@ function decisionItem(d) {
   const li = document.createElement('li');
   const details = document.createElement('details');
   details.dataset.testid = 'decision';
+  details.dataset.key = `${d.balancerId}/${d.requestId}/${d.attempt}`;
   const s = document.createElement('summary');
   const target = d.slo === undefined ? '' : ` / ${ms(d.slo.ttftMs)}`;
   const pred = d.predicted === undefined ? '' : ` TTFT ${ms(d.predicted.ttftMs)}${target}`;

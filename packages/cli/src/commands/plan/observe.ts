@@ -38,6 +38,7 @@ export async function observeWorkload(
       return Promise.resolve();
     },
   });
+  await nc.flush(); // the server has the subscriptions before the window starts
   say(`observing ${natsUrl} for ${observeS} s…`);
   await new Promise((r) => setTimeout(r, observeS * 1000));
   await nc.close();
