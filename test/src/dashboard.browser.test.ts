@@ -7,7 +7,10 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
+import type { InstanceState } from '@adagen/protocol';
 import { parseConfig } from '@adagen/runtime';
+import { connect } from '@nats-io/transport-node';
 import { dashboardConfigSchema, startDashboard } from '@adagen/svc-dashboard';
 import type { DashboardRuntime } from '@adagen/svc-dashboard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +27,43 @@ const chromium = findChromium();
 if ('missing' in chromium)
   process.stderr.write(`dashboard browser test skipped: ${chromium.missing}\n`);
 
+/** A loaded agent's snapshot (4 decoding, 2 long prompts waiting), as of fleet time `atMs`. */
+function fakeState(instanceId: string, seq: number, atMs: number): InstanceState {
+  const request = (id: string, promptTokens: number, decoding: boolean) => ({
+    id: `${instanceId}-${id}`,
+    kind: 'full' as const,
+    promptTokens,
+    phase: decoding ? ('decoding' as const) : ('waiting' as const),
+    prefilledTokens: decoding ? promptTokens : 0,
+    generatedTokens: decoding ? 10 : 0,
+    arrivalMs: atMs - (decoding ? 800 : 40),
+    predictedOutputTokens: 120,
+    ...(decoding ? { firstTokenAtMs: atMs - 300 } : {}),
+  });
+  return {
+    v: 1,
+    type: 'instance_state',
+    instanceId,
+    seq,
+    atMs,
+    status: 'ready',
+    engine: 'sim',
+    profile: 'llama-3-8b_a100-80gb_tp1',
+    config: {
+      maxNumBatchedTokens: 512,
+      maxNumSeqs: 256,
+      enableChunkedPrefill: true,
+      blockSize: 16,
+    },
+    kv: { totalBlocks: 28_693, usedBlocks: 160 },
+    running: [0, 1, 2, 3].map((i) => request(`d${i}`, 400 + 300 * i, true)),
+    waiting: [request('w0', 3000, false), request('w1', 1500, false)],
+    recentIterations: [],
+  };
+}
+
 describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
+  const originMs = Date.now();
   let nats: NatsServer;
   let fleet: InProcessFleet;
   let dash: DashboardRuntime;
@@ -33,7 +72,7 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
   beforeAll(async () => {
     nats = await startNatsServer();
     // The dashboard runs on the fleet's clock (same origin and scale).
-    const clock = { ADAGEN_TIME_SCALE: '4', ADAGEN_CLOCK_ORIGIN_MS: String(Date.now()) };
+    const clock = { ADAGEN_TIME_SCALE: '4', ADAGEN_CLOCK_ORIGIN_MS: String(originMs) };
     fleet = await startInProcessFleet({
       natsUrl: nats.url,
       agents: 4,
@@ -131,4 +170,41 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
 
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it('draws 64 instances (60 more agents’ states published beside the fleet)', async () => {
+    const nc = await connect({ servers: nats.url });
+    const codec = createCodec(instanceStateSchema);
+    let seq = 0;
+    const publish = () => {
+      seq += 1;
+      const fleetNowMs = originMs + (Date.now() - originMs) * 4;
+      for (let i = 0; i < 60; i++) {
+        const id = `gpu-${String(i).padStart(2, '0')}`;
+        nc.publish(subjects.state(id), codec.encode(fakeState(id, seq, fleetNowMs)));
+      }
+    };
+    publish();
+    const timer = setInterval(publish, 100);
+    try {
+      const page = await browser.context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${dash.url}/`);
+      const cards = page.locator('[data-testid=agent-card]');
+      await expect.poll(() => cards.count(), { timeout: 20_000 }).toBe(64);
+      expect(await page.locator('#agents-count').textContent()).toBe('64');
+      // The fake agents' queued long prompts show as predicted misses and predicted layouts.
+      await expect
+        .poll(() => (dash.latest()?.agents ?? []).filter((a) => a.iterations.length > 0).length)
+        .toBeGreaterThanOrEqual(60);
+      const file = process.env.ADAGEN_SCREENSHOT_64 ?? join(tmpdir(), 'adagen-dashboard-64.png');
+      await page.screenshot({ path: file, fullPage: true });
+      process.stderr.write(`dashboard screenshot (64 instances): ${file}\n`);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    } finally {
+      clearInterval(timer);
+      await nc.close();
+    }
+  }, 60_000);
 });
