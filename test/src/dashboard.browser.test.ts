@@ -114,7 +114,9 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
     await page.goto(`${dash.url}/`);
     const cards = page.locator('[data-testid=agent-card]');
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(4);
-    await expect.poll(() => page.locator('#conn').textContent()).toMatch(/^live/);
+    await expect
+      .poll(() => page.locator('#conn').textContent(), { timeout: 15_000 })
+      .toMatch(/^live/);
     expect(await page.locator('#agents-count').textContent()).toBe('4');
     const doneBefore = Number(await page.locator('#total-done').textContent());
 
@@ -145,14 +147,14 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
     const key = await page.locator('[data-testid=decision]').first().getAttribute('data-key');
     const decision = page.locator(`[data-testid=decision][data-key="${key}"]`);
     await decision.locator('summary').click();
-    await expect.poll(() => decision.getAttribute('open')).not.toBeNull();
+    await expect.poll(() => decision.getAttribute('open'), { timeout: 10_000 }).not.toBeNull();
     const reasons = await decision.locator('[data-testid=reasons] li').allTextContents();
     expect(reasons.join('\n')).toMatch(/predicted TTFT \d+ ms/);
     expect(await decision.locator('table tbody tr').count()).toBeGreaterThan(0);
 
     // An instance's requests: predicted (or seen) first token beside its target.
     await cards.first().click();
-    await expect.poll(() => page.locator('#detail').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#detail').isVisible(), { timeout: 10_000 }).toBe(true);
 
     // While the load still runs: the layouts are live.
     const file = process.env.ADAGEN_SCREENSHOT ?? join(tmpdir(), 'adagen-dashboard.png');
@@ -192,10 +194,14 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
       await page.goto(`${dash.url}/`);
       const cards = page.locator('[data-testid=agent-card]');
       await expect.poll(() => cards.count(), { timeout: 20_000 }).toBe(64);
-      expect(await page.locator('#agents-count').textContent()).toBe('64');
+      await expect
+        .poll(() => page.locator('#agents-count').textContent(), { timeout: 10_000 })
+        .toBe('64');
       // The fake agents' queued long prompts show as predicted misses and predicted layouts.
       await expect
-        .poll(() => (dash.latest()?.agents ?? []).filter((a) => a.iterations.length > 0).length)
+        .poll(() => (dash.latest()?.agents ?? []).filter((a) => a.iterations.length > 0).length, {
+          timeout: 15_000,
+        })
         .toBeGreaterThanOrEqual(60);
       const file = process.env.ADAGEN_SCREENSHOT_64 ?? join(tmpdir(), 'adagen-dashboard-64.png');
       await page.screenshot({ path: file, fullPage: true });
