@@ -92,6 +92,8 @@ describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {
           ADAGEN_HTTP_PORT: '0',
           ...clock,
           ADAGEN_PUSH_PERIOD_MS: '250',
+          // Everything shares this process: a busy event loop must not age the agents out.
+          ADAGEN_STALE_AFTER_MIN_WALL_MS: '5000',
           ADAGEN_WINDOW_MS: '5000',
           ADAGEN_METRICS_URLS: metrics.join(','),
         },
