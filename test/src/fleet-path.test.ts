@@ -2,6 +2,9 @@
  * The whole request path over a real nats-server and real HTTP: gateway → classifier → balancer
  * → planner → agents, tokens straight back to the gateway; streaming and non-streaming.
  */
+import { connect } from '@nats-io/transport-node';
+import { createCodec, decisionRecordSchema, wildcards } from '@adagen/protocol';
+import type { DecisionRecord } from '@adagen/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessFleet } from './fleet/in-process.js';
 import { startInProcessFleet } from './fleet/in-process.js';
@@ -92,6 +95,46 @@ describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
     });
     const finished = fleet.agents.map((a) => a.agent.counts.finished);
     expect(finished.every((n) => n > 0)).toBe(true);
+  });
+
+  it('publishes a decision record per request: candidates, chosen, plan, reasons', async () => {
+    const nc = await connect({ servers: nats.url });
+    const codec = createCodec(decisionRecordSchema);
+    const seen: DecisionRecord[] = [];
+    const sub = nc.subscribe(wildcards.decisions, {
+      callback: (_e, m) => {
+        const r = codec.decode(m.data);
+        if (r.ok) seen.push(r.value);
+      },
+    });
+    await nc.flush();
+    const { status, headers } = await postJson(`${fleet.url}/v1/completions`, {
+      model: MODEL,
+      prompt: 'A decision to explain.',
+      max_tokens: 6,
+      ignore_eos: true,
+    });
+    expect(status).toBe(200);
+    const id = headers.get('x-request-id');
+    await nc.flush();
+    sub.unsubscribe();
+    await nc.close();
+    const d = seen.find((r) => r.requestId === id);
+    expect(d, `decisions seen: ${seen.length}`).toBeDefined();
+    expect(d).toMatchObject({ outcome: 'placed', policy, plan: { kind: 'single' } });
+    expect(d!.reasons.length).toBeGreaterThan(0);
+    if (policy === 'adagen') {
+      // A predictive policy lists what it predicted on each candidate, the chosen one first.
+      expect(d!.candidates.length).toBe(2);
+      // Cheapest first: the chosen one, unless it was sacrificed (predicted late everywhere).
+      if (d!.hopeless !== true) expect(d!.candidates[0]!.instanceId).toBe(d!.chosen);
+      expect(d!.candidates.map((c) => c.instanceId)).toContain(d!.chosen);
+      expect(d!.candidates[0]!.predicted!.ttftMs).toBeGreaterThan(0);
+      expect(d!.reasons[0]).toMatch(/predicted TTFT \d+ ms/);
+    } else {
+      expect(d!.candidates).toEqual([]);
+      expect(d!.reasons[0]).toMatch(/by its own score/);
+    }
   });
 
   it('answers bad requests with OpenAI errors naming the field', async () => {

@@ -120,7 +120,13 @@ describe.skipIf(!existsSync(cli))('adagen up (the main job, as a process)', () =
     expect(up.stdout()).toContain(`http://127.0.0.1:${port}`);
     const natsPort = natsPortOf(up.stdout());
     const children = childPids(up.child.pid!);
-    expect(children.length).toBe(2 + 1 + 1 + 1 + 1 + 1); // agents, one of each step, gateway
+    // agents, one of each step, gateway, dashboard
+    expect(children.length).toBe(2 + 1 + 1 + 1 + 1 + 1 + 1);
+    const dashboard = /dashboard: (http:\/\/\S+)/.exec(up.stdout())?.[1];
+    expect(dashboard).toBeDefined();
+    const page = await fetch(dashboard!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/vendor/uPlot.iife.min.js');
 
     const res = await postJson(`http://127.0.0.1:${port}/v1/completions`, {
       model: MODEL,

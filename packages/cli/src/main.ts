@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UsageError } from './args/usage-error.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { dashCommand } from './commands/dash.js';
+import { planCommand } from './commands/plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
@@ -27,6 +29,8 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(calibrateCommand(io));
   program.addCommand(deployCommand(io));
   program.addCommand(modelCommand(io));
+  program.addCommand(dashCommand(io));
+  program.addCommand(planCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

@@ -1,6 +1,8 @@
 import type { LatencyProfile } from '@adagen/engine';
 import { BaselineEntry } from './baseline.js';
 import type { KnownRequest } from './baseline.js';
+import { forecastLayout } from './forecast.js';
+import type { ForecastLimits, LayoutForecast } from './forecast.js';
 import { additionItem, runForward } from './forward.js';
 import { outlook, violates } from './predict.js';
 import { WindowRecorder } from './recorder.js';
@@ -89,6 +91,24 @@ export class LayoutEstimator {
         this.baselineRuns.delete(id);
       }
     }
+  }
+
+  /**
+   * The predicted layout of `input`'s next iterations from `nowMs` (no addition): prefill and
+   * decode tokens per iteration, their durations, and each request's first token against its
+   * TTFT target. @default 32 iterations within 30 s
+   */
+  forecast(
+    input: InstanceInput,
+    nowMs: number,
+    limits: Partial<ForecastLimits> = {},
+  ): LayoutForecast {
+    return forecastLayout(
+      this.entry(input, nowMs),
+      nowMs,
+      { iterations: limits.iterations ?? 32, horizonMs: limits.horizonMs ?? 30_000 },
+      (promptTokens, profile) => this.options.sloFor(promptTokens, profile),
+    );
   }
 
   /** Predicts the effect of `add` on instance `input` at `nowMs`. */

@@ -13,3 +13,9 @@ export { additionItem, ArrivalQueue, runForward } from './forward.js';
 export type { KnownRequest } from './baseline.js';
 export type { RequestOutlook } from './predict.js';
 export { outlook } from './predict.js';
+export type {
+  ForecastIteration,
+  ForecastLimits,
+  ForecastRequest,
+  LayoutForecast,
+} from './forecast.js';

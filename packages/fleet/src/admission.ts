@@ -129,20 +129,36 @@ export function admission(
 }
 
 /**
- * A request's TTFT target: the client's (`x-slo-ttft-ms`), else the fleet's SLO resolved for
- * its prompt on instance `v`'s profile.
+ * A request's SLO targets: the client's (`x-slo-ttft-ms`, `x-slo-tpot-ms`), else the fleet's SLO
+ * resolved for its prompt on instance `v`'s profile.
  */
+export function sloTargets(
+  spec: SloSpec,
+  request: { promptTokens: number; slo?: { ttftMs?: number; tpotMs?: number } },
+  v: InstanceView | undefined,
+): { ttftMs: number; tpotMs: number } {
+  const model = v === undefined ? undefined : modelOf(v.profile);
+  const fleet =
+    v === undefined || model === undefined
+      ? {
+          ttftMs: spec.ttft.kind === 'absolute' ? spec.ttft.ms : spec.ttft.floorMs,
+          tpotMs: spec.tpot.kind === 'absolute' ? spec.tpot.ms : spec.tpot.floorMs,
+        }
+      : resolveSlo(spec, request, model, {
+          maxNumBatchedTokens: v.snapshot.config.maxNumBatchedTokens,
+          enableChunkedPrefill: v.snapshot.config.enableChunkedPrefill,
+        });
+  return {
+    ttftMs: request.slo?.ttftMs ?? fleet.ttftMs,
+    tpotMs: request.slo?.tpotMs ?? fleet.tpotMs,
+  };
+}
+
+/** A request's TTFT target (see {@link sloTargets}). */
 export function ttftTargetMs(
   spec: SloSpec,
   request: { promptTokens: number; slo?: { ttftMs?: number } },
   v: InstanceView | undefined,
 ): number {
-  if (request.slo?.ttftMs !== undefined) return request.slo.ttftMs;
-  const model = v === undefined ? undefined : modelOf(v.profile);
-  if (v === undefined || model === undefined)
-    return spec.ttft.kind === 'absolute' ? spec.ttft.ms : spec.ttft.floorMs;
-  return resolveSlo(spec, request, model, {
-    maxNumBatchedTokens: v.snapshot.config.maxNumBatchedTokens,
-    enableChunkedPrefill: v.snapshot.config.enableChunkedPrefill,
-  }).ttftMs;
+  return sloTargets(spec, request, v).ttftMs;
 }

@@ -7,8 +7,11 @@ export {
   backlogMs,
   boundTtftMs,
   drainMs,
+  sloTargets,
   ttftTargetMs,
 } from './admission.js';
+export type { DecisionInput } from './decision.js';
+export { decisionRecord } from './decision.js';
 export { FALLBACK_MAX_TOKENS, contextLimit, fitToContext } from './context.js';
 export type { FleetClock, FleetClockOptions } from './clock.js';
 export { createFleetClock } from './clock.js';

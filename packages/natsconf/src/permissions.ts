@@ -78,7 +78,13 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
       );
     case 'balancer':
       return perms(
-        [subjects.plan, subjects.estimate, subjects.placements(principal.id)],
+        // Its decision records, for dashboards and the capacity recommender, under its own id.
+        [
+          subjects.plan,
+          subjects.estimate,
+          subjects.placements(principal.id),
+          subjects.decisions(principal.id),
+        ],
         [subjects.balance, SERVICE_API, inbox, ...fleetView],
         true,
       );
@@ -114,7 +120,13 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
     case 'observer':
       return perms(
         [SERVICE_API],
-        [inbox, ...agentFeeds, wildcards.agentCompletion, wildcards.placements],
+        [
+          inbox,
+          ...agentFeeds,
+          wildcards.agentCompletion,
+          wildcards.placements,
+          wildcards.decisions,
+        ],
         false,
       );
     case 'admin':

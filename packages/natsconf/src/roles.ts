@@ -49,10 +49,11 @@ export function principal(role: Role, id?: string): Principal {
 export const ROLE_PURPOSE: Readonly<Record<Role, string>> = {
   gateway: 'HTTP front door: calls classify/balance/plan, reads the token streams addressed to it',
   classifier: 'serves classify, calls balance, learns from completion records',
-  balancer: 'serves balance, calls plan and estimate, shares placement notices with its peers',
+  balancer:
+    'serves balance, calls plan and estimate, shares placement notices with its peers, publishes its decision records',
   planner: 'serves plan, calls estimate, dispatches to agents',
   estimator: 'serves estimate from agent state',
   agent: 'runs requests on one instance: answers its dispatch, publishes its own state and results',
-  observer: 'read-only: metrics, dashboards and Service API discovery',
+  observer: 'read-only: metrics, the dashboard, the capacity recommender and Service API discovery',
   admin: 'operator: everything in the AdaGen account',
 };

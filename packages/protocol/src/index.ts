@@ -135,6 +135,12 @@ export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
 export type { CompletionRecord } from './messages/completion.js';
 export { completionRecordSchema } from './messages/completion.js';
+export type { DecisionCandidate, DecisionOutcome, DecisionRecord } from './messages/decision.js';
+export {
+  DECISION_OUTCOMES,
+  decisionCandidateSchema,
+  decisionRecordSchema,
+} from './messages/decision.js';
 export type {
   AffectedRequest,
   EstimateAddition,

@@ -34,6 +34,10 @@ export const LIMITS = {
   iterationSamples: 256,
   /** Instances named in one message (candidates, estimate targets). */
   instances: 1_024,
+  /** Candidates listed in one decision record, and its reasons (count, characters each). */
+  decisionCandidates: 16,
+  decisionReasons: 8,
+  decisionReasonChars: 512,
   /** Requests added in one estimate query. */
   estimateAdditions: 64,
   /** Engine batch limits and KV blocks. */

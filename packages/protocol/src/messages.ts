@@ -1,6 +1,7 @@
 /** A catalogue of every message schema, by name, for tools and tests that iterate over them. */
 import { requestCancelSchema } from './messages/cancel.js';
 import { completionRecordSchema } from './messages/completion.js';
+import { decisionRecordSchema } from './messages/decision.js';
 import {
   agentDispatchSchema,
   dispatchAckSchema,
@@ -43,6 +44,7 @@ export const MESSAGE_SCHEMAS = {
   estimateRequest: estimateRequestSchema,
   estimateResponse: estimateResponseSchema,
   requestCancel: requestCancelSchema,
+  decisionRecord: decisionRecordSchema,
 } as const;
 
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;

@@ -31,6 +31,8 @@ function rebuild(parsed: ParsedSubject): string {
           );
     case 'placements':
       return subjects.placements(parsed.balancerId);
+    case 'decisions':
+      return subjects.decisions(parsed.balancerId);
     case 'cancel':
       return subjects.cancel(parsed.gatewayId);
   }
@@ -61,6 +63,7 @@ const realTokens = [
   'agent',
   'stream',
   'placements',
+  'decisions',
   'cancel',
   ...SERVICE_ENDPOINTS,
   ...AGENT_VERBS,
@@ -88,7 +91,7 @@ describe('parseSubject on hostile subjects', () => {
       [],
     );
     const family = fc.oneof(
-      fc.constantFrom('svc', 'agent', 'stream', 'placements', 'cancel'),
+      fc.constantFrom('svc', 'agent', 'stream', 'placements', 'decisions', 'cancel'),
       token,
     );
     const tail = fc.array(fc.oneof(fc.constantFrom(...AGENT_VERBS, ...SERVICE_ENDPOINTS), token), {

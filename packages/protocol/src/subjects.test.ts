@@ -85,6 +85,10 @@ describe('parseSubject', () => {
       ok: true,
       value: { kind: 'placements', balancerId: 'b' },
     });
+    expect(parseSubject(subjects.decisions('bal-1'))).toEqual({
+      ok: true,
+      value: { kind: 'decisions', balancerId: 'bal-1' },
+    });
     expect(parseSubject(subjects.cancel('gw-1'))).toEqual({
       ok: true,
       value: { kind: 'cancel', gatewayId: 'gw-1' },
@@ -103,6 +107,7 @@ describe('parseSubject', () => {
     ['adagen.v1.stream.gw.r.gpu.extra', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.stream.gw.r.*', /stream\.<gatewayId>\.<requestId>/],
     ['adagen.v1.placements.>', /placements\.<balancerId>/],
+    ['adagen.v1.decisions.*', /decisions\.<balancerId>/],
     ['adagen.v1.cancel.gw.extra', /cancel\.<gatewayId>/],
     ['adagen.v1.other.x', /expected family/],
     ['', /prefix/],

@@ -19,6 +19,7 @@
  * | `adagen.v1.agent.<instanceId>.kv.<fromInstanceId>` | agent `fromInstanceId` → agent `instanceId` (KV hand-off of split plans) | `KvHandoffNotice` |
  * | `adagen.v1.stream.<gatewayId>.<requestId>.<instanceId>` | that agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
  * | `adagen.v1.placements.<balancerId>` | balancer → its peer balancers | `PlacementNotice` |
+ * | `adagen.v1.decisions.<balancerId>` | balancer → dashboards, the capacity recommender | `DecisionRecord` |
  * | `adagen.v1.cancel.<gatewayId>` | that gateway (client gone, retry) or a planner (rollback) → every agent | `RequestCancel` |
  *
  * Service endpoints are served through the NATS Service API; replicas share a subject through
@@ -59,6 +60,7 @@ export const TOKEN_POSITIONS = {
   streamRequestId: 4,
   streamInstanceId: 5,
   placementsBalancerId: 3,
+  decisionsBalancerId: 3,
   cancelGatewayId: 3,
 } as const;
 
@@ -110,6 +112,10 @@ export const subjects = {
   placements(balancerId: string): string {
     return `${SUBJECT_PREFIX}.placements.${checkedId('balancerId', balancerId)}`;
   },
+  /** `adagen.v1.decisions.<balancerId>`: that balancer's decision records. */
+  decisions(balancerId: string): string {
+    return `${SUBJECT_PREFIX}.decisions.${checkedId('balancerId', balancerId)}`;
+  },
   /** `adagen.v1.cancel.<gatewayId>`: cancels of requests that gateway holds. */
   cancel(gatewayId: string): string {
     return `${SUBJECT_PREFIX}.cancel.${checkedId('gatewayId', gatewayId)}`;
@@ -143,6 +149,8 @@ export const wildcards = {
     `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*.*`,
   /** Every balancer's placement notices. */
   placements: `${SUBJECT_PREFIX}.placements.*`,
+  /** Every balancer's decision records. */
+  decisions: `${SUBJECT_PREFIX}.decisions.*`,
   /** Every gateway's cancels (what agents subscribe to). */
   cancels: `${SUBJECT_PREFIX}.cancel.*`,
 } as const;
@@ -165,6 +173,7 @@ export type ParsedSubject =
       readonly instanceId?: string;
     }
   | { readonly kind: 'placements'; readonly balancerId: string }
+  | { readonly kind: 'decisions'; readonly balancerId: string }
   | { readonly kind: 'cancel'; readonly gatewayId: string };
 
 function includes<T extends string>(list: readonly T[], value: string | undefined): value is T {
@@ -206,13 +215,17 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
       if (tokens.length === 4 && a !== undefined && idsOk(a))
         return ok({ kind: 'placements', balancerId: a });
       return fail(`expected ${SUBJECT_PREFIX}.placements.<balancerId>`);
+    case 'decisions':
+      if (tokens.length === 4 && a !== undefined && idsOk(a))
+        return ok({ kind: 'decisions', balancerId: a });
+      return fail(`expected ${SUBJECT_PREFIX}.decisions.<balancerId>`);
     case 'cancel':
       if (tokens.length === 4 && a !== undefined && idsOk(a))
         return ok({ kind: 'cancel', gatewayId: a });
       return fail(`expected ${SUBJECT_PREFIX}.cancel.<gatewayId>`);
     case undefined:
     default:
-      return fail('expected family svc, agent, stream, placements or cancel');
+      return fail('expected family svc, agent, stream, placements, decisions or cancel');
   }
 }
 

@@ -1,5 +1,6 @@
 export type {
   Balancer,
+  CandidateEstimate,
   Classification,
   Classifier,
   ClusterView,

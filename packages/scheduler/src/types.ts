@@ -87,6 +87,17 @@ export interface Prediction {
   newlyViolated?: number;
 }
 
+/** One instance the balance step estimated, for explanations (dashboards, decision records). */
+export interface CandidateEstimate {
+  instanceId: string;
+  ttftMs: number;
+  tpotMs: number;
+  /** Requests already there predicted to miss their SLO because of this one. */
+  newlyViolated: number;
+  /** The prediction meets the request's own SLO there. */
+  meetsSlo: boolean;
+}
+
 /** Output of the balance step. */
 export interface Placement {
   classification: Classification;
@@ -94,6 +105,8 @@ export interface Placement {
   prediction?: Prediction;
   /** Instances considered (after pre-filtering). */
   candidates: number;
+  /** What the policy predicted on each candidate, in its order of preference (predictive policies). */
+  considered?: readonly CandidateEstimate[];
   /**
    * The policy predicts the request misses its SLO on every candidate (AdaGen). The simulator
    * places it anyway; the live fleet's balancer may refuse it instead (admission control).

@@ -9,17 +9,20 @@ import {
   admission,
   backlogMs,
   classificationFromWire,
+  decisionRecord,
   contextLimit,
   fitToContext,
   noticesFor,
   pendingOf,
   placementToWire,
-  ttftTargetMs,
+  sloTargets,
 } from '@adagen/fleet';
+import type { DecisionInput } from '@adagen/fleet';
 import {
   AdagenError,
   classificationSchema,
   createCodec,
+  decisionRecordSchema,
   placementNoticeSchema,
   placementSchema,
   planResultSchema,
@@ -53,6 +56,36 @@ export async function startBalancer(
     { logger: options.logger, selfId: balancerId },
   );
   const noticeCodec = createCodec(placementNoticeSchema);
+  const decisionCodec = createCodec(decisionRecordSchema);
+  /** One decision record per balance decision, for dashboards and the capacity recommender. */
+  const publishDecision = (
+    c: Classification,
+    d: Omit<
+      DecisionInput,
+      | 'balancerId'
+      | 'requestId'
+      | 'attempt'
+      | 'promptTokens'
+      | 'predictedOutputTokens'
+      | 'maxTokens'
+    >,
+    log: Logger,
+  ): void => {
+    try {
+      const record = decisionRecord({
+        ...d,
+        balancerId,
+        requestId: c.request.requestId,
+        attempt: c.request.attempt,
+        promptTokens: c.promptTokens,
+        predictedOutputTokens: c.predictedOutputTokens,
+        ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
+      });
+      rt.nc.publish(subjects.decisions(balancerId), decisionCodec.encode(record));
+    } catch (error) {
+      log.warn({ err: error }, 'decision record not published');
+    }
+  };
   const slo = sloSpecOf(config);
   const admissionOptions = {
     mode: config.admission,
@@ -73,24 +106,40 @@ export async function startBalancer(
     nowMs: number,
     policy: string,
     decideMs: number,
-  ): void => {
+    log: Logger,
+  ): { ttftMs: number; tpotMs: number } => {
     const cluster = view.cluster(nowMs);
     const chosen = cluster.instances.find((v) => v.id === placement.instanceId);
     const request = {
       promptTokens: c.promptTokens,
       ...(c.request.slo ? { slo: c.request.slo } : {}),
     };
+    const targets = sloTargets(slo, request, chosen);
     const verdict = admission(admissionOptions, cluster, {
       promptTokens: c.promptTokens,
-      ttftTargetMs: ttftTargetMs(slo, request, chosen),
+      ttftTargetMs: targets.ttftMs,
       hopeless: placement.hopeless === true,
       ...(c.request.priority === undefined ? {} : { priority: c.request.priority }),
     });
     if (verdict.admit) {
       admissions.inc({ outcome: 'admitted', reason: '' });
-      return;
+      return targets;
     }
     admissions.inc({ outcome: 'shed', reason: verdict.reason });
+    publishDecision(
+      c,
+      {
+        atMs: nowMs,
+        policy,
+        slo: targets,
+        outcome: 'shed',
+        placement,
+        why: verdict.why,
+        errorCode: 'overloaded',
+        decideMs,
+      },
+      log,
+    );
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     metrics.decisions.inc({ step: 'balance', policy, outcome: 'overloaded' });
     const waitMs = clock.wallDelayMs(backlogMs(cluster));
@@ -142,7 +191,7 @@ export async function startBalancer(
     const c = withContext(asked, nowMs);
     const { placement, policy } = place(c, nowMs);
     const decideMs = performance.now() - t0;
-    admit(placement, c, nowMs, policy, decideMs);
+    const targets = admit(placement, c, nowMs, policy, decideMs, log);
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
       requestId,
@@ -173,6 +222,24 @@ export async function startBalancer(
       policy,
       outcome: result.ok ? 'ok' : result.error.code,
     });
+    publishDecision(
+      c,
+      {
+        atMs: nowMs,
+        policy,
+        slo: targets,
+        outcome: result.ok ? 'placed' : 'failed',
+        placement,
+        decideMs,
+        ...(result.ok
+          ? {
+              plan: result.value.plan,
+              ...(result.value.predicted ? { planPredicted: result.value.predicted } : {}),
+            }
+          : { why: result.error.message, errorCode: result.error.code }),
+      },
+      log,
+    );
     if (!result.ok) {
       // The planner found the agent gone (nobody serves its dispatch subject): stop placing on
       // it now rather than when its snapshots go stale, so the gateway's retry lands elsewhere.

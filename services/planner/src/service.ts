@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { FleetView } from '@adagen/fleet';
 import { pendingOf, noticesFor, placementFromWire, planToWire } from '@adagen/fleet';
 import { AdagenError, placementSchema, planResultSchema, subjects } from '@adagen/protocol';
-import type { ExecutionPlan, Placement, PlanResult } from '@adagen/protocol';
+import type { ExecutionPlan, LatencyPrediction, Placement, PlanResult } from '@adagen/protocol';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { randomSuffix, startPolicyService } from '@adagen/svc-shared';
 import type { PlannerConfig } from './config.js';
@@ -32,13 +32,27 @@ export async function startPlanner(
     { logger: options.logger },
   );
 
-  const decide = (p: Placement, nowMs: number): { plan: ExecutionPlan; policy: string } => {
+  const decide = (
+    p: Placement,
+    nowMs: number,
+  ): { plan: ExecutionPlan; policy: string; predicted?: LatencyPrediction } => {
     const policy = host.forView(view);
     // An agent this replica has not seen yet: run the request where the balancer put it.
     if (policy === undefined || !view.has(p.instanceId))
       return { plan: { kind: 'single', instanceId: p.instanceId }, policy: p.policy };
     const decision = policy.planner.plan(placementFromWire(p), view.cluster(nowMs));
-    return { plan: planToWire(decision.plan), policy: policy.name };
+    const pr = decision.prediction;
+    return {
+      plan: planToWire(decision.plan),
+      policy: policy.name,
+      // The distributed plan's own prediction, for the balancer's decision record.
+      ...(decision.plan.kind !== 'single' &&
+      pr !== undefined &&
+      Number.isFinite(pr.ttftMs) &&
+      Number.isFinite(pr.tpotMs)
+        ? { predicted: { ttftMs: clampMs(pr.ttftMs), tpotMs: clampMs(pr.tpotMs) } }
+        : {}),
+    };
   };
 
   const plan = async (p: Placement, logger: Logger): Promise<PlanResult> => {
@@ -46,7 +60,7 @@ export async function startPlanner(
     const log = logger.child({ requestId: r.requestId });
     const t0 = performance.now();
     const nowMs = clock.nowMs();
-    const { plan: chosen, policy } = decide(p, nowMs);
+    const { plan: chosen, policy, predicted } = decide(p, nowMs);
     const decideMs = performance.now() - t0;
     metrics.decisionSeconds.observe({ step: 'plan', policy }, decideMs / 1000);
     for (const n of noticesFor(chosen, plannerId, p.classification, nowMs))
@@ -90,6 +104,7 @@ export async function startPlanner(
       decisionMs: { plan: decideMs },
     };
     if (acceptedAtMs !== undefined) result.acceptedAtMs = acceptedAtMs;
+    if (predicted !== undefined) result.predicted = predicted;
     return result;
   };
 
@@ -102,4 +117,8 @@ export async function startPlanner(
   await rt.ready();
   rt.logger.info({ plannerId, policy: config.policy }, 'planner ready');
   return { ...rt, stop: (reason?: string) => rt.stop(reason), plannerId, view };
+}
+
+function clampMs(x: number): number {
+  return Math.min(Math.max(x, 0), 1e9);
 }

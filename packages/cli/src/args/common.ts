@@ -88,6 +88,14 @@ function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
   return t;
 }
 
+/** The SLO spec of `--slo-ttft` / `--slo-tpot` texts. */
+export function parseSloFlags(ttft: string, tpot: string): SloSpec {
+  return {
+    ttft: slo('--slo-ttft', ttft, defaultSloSpec.ttft),
+    tpot: slo('--slo-tpot', tpot, defaultSloSpec.tpot),
+  };
+}
+
 function linkPreset(text: string): string {
   if (!Object.hasOwn(LinkPresets, text)) {
     throw new UsageError(

@@ -21,6 +21,7 @@ import type { Child, ChildSpec } from './up/children.js';
 import { gauge, logTail, missingBuilds, startChild, stopGroup, waitReady } from './up/children.js';
 import { watchCompletions } from './up/dashboard.js';
 import { NATS_MISSING, ensureNatsServer, startNats } from './up/nats.js';
+import { Autoscaler, parseRange } from './up/autoscale.js';
 import { assertBindable, freePort } from './up/ports.js';
 import { prepareSecureNats, userOf } from './up/secure.js';
 import { fleetSpecs } from './up/specs.js';
@@ -44,6 +45,9 @@ interface UpRaw {
   maxModelLen?: string;
   admission: string;
   secure: boolean;
+  dashboardPort: string;
+  autoscale?: string;
+  autoscaleWindowS: string;
 }
 
 export function upCommand(io: CliIo): Command {
@@ -78,6 +82,12 @@ export function upCommand(io: CliIo): Command {
       'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; off: admit all',
       'slo',
     )
+    .option('--dashboard-port <n>', 'the dashboard’s HTTP port (0: a free port)', '0')
+    .option(
+      '--autoscale <min..max>',
+      'follow the recommender’s adagen_recommended_instances: start agents, drain them (never dropping a request), with hysteresis; --agents is the starting count',
+    )
+    .option('--autoscale-window-s <s>', 'seconds of traffic per recommendation', '30')
     .option(
       '--secure',
       'NATS with generated per-service nkey users and least-privilege permissions (@adagen/natsconf)',
@@ -96,7 +106,7 @@ export function upCommand(io: CliIo): Command {
         throw new UsageError('--model', 'only with --backend llama');
       if (raw.model !== undefined && !existsSync(resolve(io.cwd, raw.model)))
         throw new UsageError('--model', `no such file: ${raw.model}`);
-      const flags: UpFlags = {
+      let flags: UpFlags = {
         agents: positiveInt('--agents', raw.agents),
         backend: raw.backend,
         ...(raw.model === undefined ? {} : { modelFile: resolve(io.cwd, raw.model) }),
@@ -108,13 +118,27 @@ export function upCommand(io: CliIo): Command {
         timeScale: positiveNumber('--time-scale', raw.timeScale),
         logLevel: raw.logLevel,
         admission: oneOfAdmission(raw.admission),
+        dashboardPort: nonNegativeInt('--dashboard-port', raw.dashboardPort),
         ...(raw.maxModelLen === undefined
           ? {}
           : { maxModelLen: positiveInt('--max-model-len', raw.maxModelLen) }),
       };
+      if (raw.autoscale !== undefined) {
+        const range = parseRange('--autoscale', raw.autoscale);
+        const windowS = positiveNumber('--autoscale-window-s', raw.autoscaleWindowS);
+        flags = {
+          ...flags,
+          agents: Math.min(range.max, Math.max(range.min, flags.agents)),
+          autoscale: { ...range, windowS },
+        };
+      }
       const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
       await up(io, flags, statsEveryS, raw.dir, raw.secure);
     });
+}
+
+function nonNegativeInt(flag: string, text: string): number {
+  return text.trim() === '0' ? 0 : positiveInt(flag, text);
 }
 
 function oneOfAdmission(text: string): string {
@@ -142,6 +166,13 @@ async function up(
   await assertBindable(flags.host, flags.port).catch((error: unknown) => {
     throw new UsageError('--port', error instanceof Error ? error.message : String(error));
   });
+  if (flags.dashboardPort !== undefined && flags.dashboardPort !== 0)
+    await assertBindable(flags.host, flags.dashboardPort).catch((error: unknown) => {
+      throw new UsageError(
+        '--dashboard-port',
+        error instanceof Error ? error.message : String(error),
+      );
+    });
   const bin = ensureNatsServer(io.env, repoRoot);
   if (bin === undefined) throw new UsageError('nats-server', NATS_MISSING);
   const dir =
@@ -158,10 +189,25 @@ async function up(
     say(`no --model: wrote a random-weight llama GGUF (seed 1) to ${modelFile}`);
     flags = { ...flags, modelFile };
   }
-  const secure = secureFlag ? await prepareSecureNats(dir, flags) : undefined;
+  const secure = secureFlag
+    ? await prepareSecureNats(dir, { ...flags, agents: flags.autoscale?.max ?? flags.agents })
+    : undefined;
   say(`starting nats-server (logs in ${dir})…`);
   const nats = await startNats(bin, join(dir, 'nats.log'), 15_000, secure?.configFile);
   const groups: Child[][] = [];
+  const env = { ...process.env, ADAGEN_LOG_LEVEL: flags.logLevel };
+  const launch = (spec: ChildSpec): Child =>
+    startChild(
+      repoRoot,
+      dir,
+      secure === undefined
+        ? spec
+        : {
+            ...spec,
+            env: { ...spec.env, ADAGEN_NATS_NKEY_SEED_FILE: secure.seedFile(userOf(spec)) },
+          },
+      env,
+    );
   let stopping: Promise<void> | undefined;
   const stopAll = (why: string): Promise<void> => {
     stopping ??= (async () => {
@@ -174,24 +220,11 @@ async function up(
   };
   try {
     const specs = await fleetSpecs(flags, nats.url, Date.now(), freePort);
-    const env = { ...process.env, ADAGEN_LOG_LEVEL: flags.logLevel };
     // Start order = dependency order; stop order is the reverse (gateway first).
     for (const group of specs) {
       const first = group[0];
       if (first !== undefined) say(`starting ${group.length} × ${first.service}…`);
-      const started = group.map((spec: ChildSpec) =>
-        startChild(
-          repoRoot,
-          dir,
-          secure === undefined
-            ? spec
-            : {
-                ...spec,
-                env: { ...spec.env, ADAGEN_NATS_NKEY_SEED_FILE: secure.seedFile(userOf(spec)) },
-              },
-          env,
-        ),
-      );
+      const started = group.map(launch);
       groups.push(started);
       await waitReady(started, 60_000);
     }
@@ -202,6 +235,8 @@ async function up(
     throw error;
   }
   const url = `http://${flags.host}:${flags.port}`;
+  const dashboardSpec = groups.flat().find((c) => c.spec.service === 'dashboard')?.spec;
+  const dashboardUrl = `http://${flags.host}:${dashboardSpec?.httpPort ?? '?'}`;
   const agentMetrics = groups
     .flat()
     .filter((c) => c.spec.service === 'agent')
@@ -210,6 +245,7 @@ async function up(
     [
       `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
+      `  dashboard: ${dashboardUrl}/  (every instance's predicted layout, SLO attainment, decisions)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,
       `  agents' metrics:`,
       ...agentMetrics,
@@ -231,16 +267,21 @@ async function up(
   // fails rather than printing a status line for a fleet that is not there.
   let fatal: (why: string) => void = () => undefined;
   const failed = new Promise<string>((resolveFailed) => (fatal = resolveFailed));
-  for (const group of groups) {
-    let alive = group.length;
-    for (const c of group)
-      void c.exited.then((code) => {
-        alive -= 1;
-        if (stopping !== undefined) return;
-        io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
-        if (alive === 0) fatal(`every ${c.spec.service} exited`);
-      });
-  }
+  const retired = new Set<Child>();
+  const watchChild = (group: Child[], c: Child) =>
+    void c.exited.then((code) => {
+      if (stopping !== undefined || retired.has(c)) return;
+      io.stderr(`adagen up: ${c.spec.label} exited (code ${code}):\n${logTail(c)}\n`);
+      // The dashboard and the recommender only watch: the fleet serves without them.
+      const watcher = c.spec.service === 'dashboard' || c.spec.service === 'recommender';
+      if (
+        !watcher &&
+        group.every((x) => x.process.exitCode !== null || x.process.signalCode !== null)
+      )
+        fatal(`every ${c.spec.service} exited`);
+    });
+  for (const group of groups) for (const c of group) watchChild(group, c);
+  const scaler = startAutoscaling(flags, groups, retired, launch, watchChild, dir, say);
   void nats.exited.then(() => fatal('nats-server exited'));
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
@@ -257,12 +298,54 @@ async function up(
     process.removeListener('SIGTERM', onSignal);
   }
   await watch.stop();
+  if (scaler !== undefined) {
+    const used = scaler.stop();
+    io.stdout(
+      `autoscale: ${used.instanceSeconds.toFixed(0)} instance-seconds over ${used.seconds.toFixed(0)} s (a fixed fleet of ${flags.autoscale!.max} would use ${(flags.autoscale!.max * used.seconds).toFixed(0)}); decisions in ${dir}/autoscale.jsonl\n`,
+    );
+  }
   if ('signal' in outcome) {
     await stopAll(outcome.signal);
     return;
   }
   await stopAll(outcome.why);
   throw new Error(`the fleet stopped: ${outcome.why}; logs in ${dir}`);
+}
+
+/** `--autoscale`: the autoscaler over the agents group, following the recommender. */
+function startAutoscaling(
+  flags: UpFlags,
+  groups: Child[][],
+  retired: Set<Child>,
+  launch: (spec: ChildSpec) => Child,
+  watchChild: (group: Child[], c: Child) => void,
+  dir: string,
+  say: (line: string) => void,
+): Autoscaler | undefined {
+  const a = flags.autoscale;
+  const agents = groups.find((g) => g[0]?.spec.service === 'agent');
+  const recommender = groups.flat().find((c) => c.spec.service === 'recommender');
+  if (a === undefined || agents === undefined || recommender === undefined) return undefined;
+  const scaler = new Autoscaler({
+    range: a,
+    recommenderPort: recommender.spec.httpPort,
+    periodMs: a.windowS * 1000,
+    agents,
+    retired,
+    dir,
+    say,
+    start: async (spec) => {
+      const c = launch(spec);
+      watchChild(agents, c);
+      await waitReady([c], 60_000);
+      return c;
+    },
+  });
+  scaler.start();
+  say(
+    `autoscaling ${a.min}..${a.max} agents every ${a.windowS} s (recommender ${recommender.spec.label})`,
+  );
+  return scaler;
 }
 
 /** Waits until every balancer sees all the agents. */

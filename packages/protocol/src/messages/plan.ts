@@ -5,6 +5,7 @@ import {
   attempt,
   durationMs,
   idSchema,
+  latencyPrediction,
   nameString,
   timestampMs,
   tokenCount,
@@ -114,6 +115,8 @@ export const planResultSchema = z.object({
   /** Prompt length the classifier counted, and the output length it predicted. */
   promptTokens: tokenCount.optional(),
   predictedOutputTokens: tokenCount.optional(),
+  /** The planner's predicted latency of the plan, when its policy predicts (AdaGen). */
+  predicted: latencyPrediction.optional(),
   /** Time each step spent deciding (not waiting on the next step), ms. */
   decisionMs: z
     .object({

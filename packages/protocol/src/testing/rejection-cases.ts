@@ -423,4 +423,32 @@ export const CASES: Case[] = [
     value: 'a.b',
     expectMessage: /got "a\.b"/,
   },
+  {
+    what: 'decision placed without a plan',
+    name: 'decisionRecord',
+    path: ['plan'],
+    value: DELETE,
+    expectMessage: /expected a plan when placed/,
+  },
+  {
+    what: 'decision with an unknown outcome',
+    name: 'decisionRecord',
+    path: ['outcome'],
+    value: 'maybe',
+    expectMessage: /placed/,
+  },
+  {
+    what: 'decision with too many candidates',
+    name: 'decisionRecord',
+    path: ['candidates'],
+    value: Array.from({ length: 17 }, (_, i) => ({ instanceId: `gpu-${i}` })),
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'decision reason too long',
+    name: 'decisionRecord',
+    path: ['reasons', 0],
+    value: 'x'.repeat(513),
+    expectMessage: /Too big/,
+  },
 ];

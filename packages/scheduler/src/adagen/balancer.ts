@@ -23,7 +23,14 @@
  */
 import type { Estimate } from '@adagen/estimator';
 import { activeRunning, queuedPrefillTokens, readyIndices } from '../baselines/signals.js';
-import type { Balancer, Classification, ClusterView, InstanceView, Placement } from '../types.js';
+import type {
+  Balancer,
+  CandidateEstimate,
+  Classification,
+  ClusterView,
+  InstanceView,
+  Placement,
+} from '../types.js';
 import type { SharedContext } from './context.js';
 import { ClassPools } from './pools.js';
 
@@ -90,6 +97,7 @@ export class AdaGenBalancer implements Balancer {
       classification: c,
       instanceId: chosen.view.id,
       candidates: estimates.size,
+      considered: this.explain(c, candidates, estimates),
       prediction: {
         ttftMs: chosen.estimate.ttftMs,
         tpotMs: chosen.estimate.tpotMs,
@@ -110,6 +118,29 @@ export class AdaGenBalancer implements Balancer {
         (decodes ? e.tpotMs / slo.tpotMs : 0) +
         e.addedDelayMs / (1000 * slo.tpotMs),
     };
+  }
+
+  /** The estimated candidates, cheapest first (what the decision weighed). */
+  private explain(
+    c: Classification,
+    pool: readonly InstanceView[],
+    estimates: ReadonlyMap<string, Estimate>,
+  ): CandidateEstimate[] {
+    const rows: Array<CandidateEstimate & { cost: Cost }> = [];
+    for (const v of pool) {
+      const e = estimates.get(v.id);
+      if (e === undefined) continue;
+      rows.push({
+        instanceId: v.id,
+        ttftMs: e.ttftMs,
+        tpotMs: e.tpotMs,
+        newlyViolated: e.newlyViolated,
+        meetsSlo: !this.ownMiss(c, v, e),
+        cost: this.cost(c, v, e),
+      });
+    }
+    rows.sort((a, b) => compareCost(a.cost, b.cost));
+    return rows.map(({ cost: _cost, ...row }) => row);
   }
 
   /** The instances worth simulating: all when few, else the most promising by cheap signals. */

@@ -17,6 +17,8 @@ export const SERVICE_NAMES = [
   'classifier',
   'estimator',
   'gateway',
+  'dashboard',
+  'recommender',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

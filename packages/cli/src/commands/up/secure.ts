@@ -31,6 +31,9 @@ export function userOf(spec: Pick<ChildSpec, 'service' | 'label'>): string {
     case 'planner':
     case 'estimator':
       return spec.service;
+    case 'dashboard':
+    case 'recommender':
+      return 'observer';
   }
 }
 

@@ -63,10 +63,15 @@ describe('adagen up', () => {
       ['classifier-0', 'classifier-1'],
       ['estimator-0'],
       ['gateway-0'],
+      ['dashboard-0'],
     ]);
     const all = groups.flat();
     expect(new Set(all.map((c) => c.httpPort)).size).toBe(all.length);
-    expect(all.at(-1)).toMatchObject({ httpPort: 8080, env: { ADAGEN_HTTP_HOST: '0.0.0.0' } });
+    expect(all.at(-2)).toMatchObject({ httpPort: 8080, env: { ADAGEN_HTTP_HOST: '0.0.0.0' } });
+    // The dashboard scrapes the balancers' and the gateway's /metrics.
+    const metrics = (all.at(-1)!.env.ADAGEN_METRICS_URLS ?? '').split(',');
+    expect(metrics).toHaveLength(3);
+    expect(metrics.at(-1)).toBe('http://127.0.0.1:8080/metrics');
     expect(all[0]!.env).toMatchObject({
       ADAGEN_PROFILE: 'h100',
       ADAGEN_POLICY: 'least-kv',
