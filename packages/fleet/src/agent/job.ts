@@ -75,11 +75,13 @@ export function newJob(d: AgentDispatch, outputTokens: number): Job {
 
 /**
  * Tokens the simulated engine generates: the load-testing target when given, else the
- * classifier's prediction capped by max_tokens (at least 1).
+ * classifier's prediction, at least `min_tokens`, capped by max_tokens (at least 1).
  */
 export function outputTokensOf(d: AgentDispatch): number {
   const r = d.request;
-  const n = r.targetOutputTokens ?? Math.min(r.maxTokens, r.predictedOutputTokens);
+  const n =
+    r.targetOutputTokens ??
+    Math.max(Math.min(r.maxTokens, r.predictedOutputTokens), r.sampling?.minTokens ?? 0);
   return Math.max(1, Math.min(n, r.maxTokens));
 }
 

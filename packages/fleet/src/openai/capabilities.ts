@@ -14,6 +14,7 @@ const SAMPLING_FIELDS: Readonly<Record<Exclude<keyof SamplingParams, 'stop'>, st
   frequencyPenalty: 'frequency_penalty',
   presencePenalty: 'presence_penalty',
   repetitionPenalty: 'repetition_penalty',
+  minTokens: 'min_tokens',
   seed: 'seed',
 };
 

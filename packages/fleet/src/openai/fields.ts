@@ -40,6 +40,7 @@ const COMMON_HONOURED = [
   'top_k',
   'min_p',
   'repetition_penalty',
+  'min_tokens',
   'ignore_eos',
   // Load testing: generate exactly this many tokens (an engine-side hint).
   'adagen_output_tokens',
@@ -47,7 +48,6 @@ const COMMON_HONOURED = [
 
 const COMMON_UNSUPPORTED: Readonly<Record<string, Unsupported>> = {
   logit_bias: unsupported('token biases', emptyObject),
-  min_tokens: unsupported('a minimum length', (v) => v === 0),
   include_stop_str_in_output: unsupported('stop strings kept in the text', (v) => v === false),
   skip_special_tokens: unsupported('special tokens in the text', (v) => v === true),
   spaces_between_special_tokens: unsupported('special-token spacing', (v) => v === true),

@@ -91,6 +91,28 @@ describe('parseOpenAiBody', () => {
     });
   });
 
+  it('honours min_tokens: implied by ignore_eos, else passed to the engine; never above max_tokens', () => {
+    const forced = parseOpenAiBody('completions', {
+      model: 'm',
+      prompt: 'x',
+      max_tokens: 9,
+      min_tokens: 9,
+      ignore_eos: true,
+    });
+    expect(forced).toMatchObject({ maxTokens: 9, targetOutputTokens: 9 });
+    expect(forced.sampling).toBeUndefined();
+    const floor = parseOpenAiBody('completions', {
+      model: 'm',
+      prompt: 'x',
+      max_tokens: 9,
+      min_tokens: 4,
+    });
+    expect(floor.sampling).toEqual({ minTokens: 4 });
+    expect(
+      refusal('completions', { model: 'm', prompt: 'x', max_tokens: 3, min_tokens: 4 }).param,
+    ).toBe('min_tokens');
+  });
+
   it('echoes a text prompt, not token ids', () => {
     expect(parseOpenAiBody('completions', { model: 'm', prompt: 'hi', echo: true }).echo).toBe(
       'hi',

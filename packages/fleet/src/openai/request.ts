@@ -67,6 +67,8 @@ function sampling(b: CompletionsBody | ChatBody): SamplingParams | undefined {
   if (b.repetition_penalty != null) s.repetitionPenalty = b.repetition_penalty;
   if (b.stop != null) s.stop = typeof b.stop === 'string' ? [b.stop] : b.stop;
   if (b.seed != null) s.seed = b.seed;
+  // With ignore_eos every request runs to max_tokens, which meets any min_tokens up to it.
+  if (b.min_tokens != null && b.min_tokens > 0 && b.ignore_eos !== true) s.minTokens = b.min_tokens;
   return Object.keys(s).length === 0 ? undefined : s;
 }
 
@@ -136,6 +138,9 @@ export function parseOpenAiBody(endpoint: OpenAiEndpoint, body: unknown): Gatewa
     if (given == null) throw new BadFieldError('ignore_eos', 'needs max_tokens');
     target ??= given;
   }
+  const given0 = b.max_tokens ?? ('max_completion_tokens' in b ? b.max_completion_tokens : null);
+  if (b.min_tokens != null && given0 != null && b.min_tokens > given0)
+    throw new BadFieldError('min_tokens', `expected <= max_tokens ${given0}, got ${b.min_tokens}`);
   if (given != null && target !== undefined && target > given)
     throw new BadFieldError(
       'adagen_output_tokens',

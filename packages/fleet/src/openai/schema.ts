@@ -43,6 +43,7 @@ const common = {
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
   repetition_penalty: z.number().gt(0).max(10).nullable().optional(),
+  min_tokens: z.int().min(0).max(LIMITS.tokens).nullable().optional(),
   stop,
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
   stream: z.boolean().nullable().optional(),

@@ -28,6 +28,8 @@ export const samplingParams = z.object({
   frequencyPenalty: z.number().min(-2).max(2).optional(),
   presencePenalty: z.number().min(-2).max(2).optional(),
   repetitionPenalty: z.number().gt(0).max(10).optional(),
+  /** vLLM's `min_tokens`: no end of generation before this many tokens. */
+  minTokens: boundedInt(LIMITS.tokens).min(1).optional(),
   /** Generation ends before the first of these strings; it is not part of the text. */
   stop: z
     .array(z.string().min(1).max(LIMITS.stopSequenceChars))
