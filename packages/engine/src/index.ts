@@ -60,6 +60,8 @@ export {
 
 export type { BlockHash } from './kv/prefix-hash.js';
 export type { PrefixCacheEvent } from './kv/prefix-cache.js';
+export type { PrefixLookup } from './kv/prefix-index.js';
+export { cachedPrefixTokens, PrefixIndex } from './kv/prefix-index.js';
 export {
   chainBlockHash,
   MOONCAKE_BLOCK_TOKENS,
