@@ -51,7 +51,10 @@ describe('adagen simulate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/policy least-requests/);
     expect(r.stdout).toMatch(/TTFT\s+[\d.]+/);
-    expect(r.stdout).toMatch(/SLO attainment [\d.]+%/);
+    expect(r.stdout).toMatch(/SLO attainment over offered requests [\d.]+%/);
+    expect(r.stdout).toMatch(
+      /requests offered 150: accepted 150, shed 0 \(admission none\), abandoned \d+/,
+    );
     const json = JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')) as {
       schema: string;
       command: string;
@@ -88,6 +91,34 @@ describe('adagen simulate', () => {
     for (const f of ['ttft-cdf.svg', 'ttft-cdf.png', 'tbt-cdf.svg', 'tbt-cdf.png']) {
       expect((await stat(join(dir, 'out', f))).size).toBeGreaterThan(100);
     }
+  }, 30_000);
+
+  it('applies admission and deadlines to any policy and reports shed and abandoned', async () => {
+    const args = ['simulate', ...small, '--rate', '60', '--policy', 'round-robin', '--json'];
+    const r = await run([...args, '--admission', 'saturation', '--deadline', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = (
+      JSON.parse(r.stdout) as {
+        runs: Array<{
+          metrics: {
+            requests: { total: number; shed: number; accepted: number };
+            ttftMs: { max: number };
+            slo: { attainment: number; met: number };
+          };
+        }>;
+      }
+    ).runs[0]!.metrics;
+    expect(m.requests.total).toBe(150);
+    expect(m.requests.shed).toBeGreaterThan(0);
+    expect(m.requests.accepted).toBe(150 - m.requests.shed);
+    expect(m.ttftMs.max).toBeLessThanOrEqual(2000);
+    expect(m.slo.attainment).toBeCloseTo(m.slo.met / 150, 12);
+    const off = await run([...args, '--deadline', 'off']);
+    const none = (
+      JSON.parse(off.stdout) as { runs: Array<{ metrics: { requests: Record<string, number> } }> }
+    ).runs[0]!.metrics.requests;
+    expect(none).toMatchObject({ shed: 0, abandoned: 0, finished: 150 });
   }, 30_000);
 
   it('mixes traces by arrival time with mix:a+b', async () => {
@@ -182,6 +213,14 @@ describe('adagen simulate', () => {
         /^adagen: --out: sweep needs an output directory/,
       ],
       [['frobnicate'], /^adagen: unknown command 'frobnicate'/],
+      [
+        ['simulate', ...small, '--admission', 'polite'],
+        /^adagen: --admission: expected none, slo, strict, saturation, off, got "polite"/,
+      ],
+      [
+        ['simulate', ...small, '--deadline', '-1'],
+        /^adagen: --deadline: expected seconds > 0, "auto" or "off", got "-1"/,
+      ],
       [
         ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
         /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,

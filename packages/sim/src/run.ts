@@ -2,7 +2,7 @@
 import type { SloSpec } from '@adagen/scheduler';
 import { ecdfSorted, summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
-import type { SimConfigInput } from './config.js';
+import type { DeadlineSpec, SimConfig, SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
 import type { RequestRecord } from './records.js';
@@ -24,6 +24,8 @@ export interface SimResult {
     jitterSigma: number;
     horizonMs: number | null;
     slo: SloSpec;
+    admission: SimConfig['admission'];
+    deadline: DeadlineSpec;
   };
   metrics: SimSummary;
   /** Wall time per scheduling decision (µs); present only when a clock was injected. */
@@ -58,6 +60,8 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       jitterSigma: config.jitterSigma,
       horizonMs: config.horizonMs ?? null,
       slo: config.slo,
+      admission: config.admission,
+      deadline: config.deadline,
     },
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },

@@ -1,8 +1,15 @@
 /** Flags shared by `simulate` and `sweep`, declared once and validated into plain values. */
 import type { Command } from 'commander';
 import { LinkPresets } from '@adagen/engine';
-import type { SloSpec, SloTarget } from '@adagen/scheduler';
-import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
+import type { AdmissionMode, SloSpec, SloTarget } from '@adagen/scheduler';
+import {
+  ADMISSION_MODE_NAMES,
+  admissionMode,
+  defaultSloSpec,
+  parseSloTarget,
+} from '@adagen/scheduler';
+import type { DeadlineSpec } from '@adagen/sim';
+import { DEFAULT_DEADLINE } from '@adagen/sim';
 import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './parse.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +26,8 @@ export interface CommonRaw {
   sloTpot?: string;
   kvLink: string;
   jitter: string;
+  admission: string;
+  deadline: string;
   out?: string;
   timing?: boolean;
 }
@@ -35,6 +44,8 @@ export interface CommonFlags {
   slo: SloSpec;
   kvLink: string;
   jitterSigma: number;
+  admission: AdmissionMode;
+  deadline: DeadlineSpec;
   out?: string;
   timing: boolean;
 }
@@ -77,6 +88,16 @@ export function addCommonOptions(cmd: Command): Command {
       'rdma-400g',
     )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
+    .option(
+      '--admission <mode>',
+      'admission control in front of every policy: none; slo (refuse a request predicted at over 4× its TTFT target on every instance, or when every instance queues 256); strict (slo, plus what the policy predicts misses everywhere); saturation (llm-d’s detector: every instance at waiting queue ≥ 5 or KV ≥ 0.8)',
+      'none',
+    )
+    .option(
+      '--deadline <s>',
+      'client deadline for the first token, in seconds after arrival (abandoned after it, freeing its instance); "auto": max(10 × TTFT target, 30 s); "off": wait forever',
+      'auto',
+    )
     .option('--out <dir>', 'write result.json and plots here')
     .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
 }
@@ -94,6 +115,27 @@ export function parseSloFlags(ttft: string, tpot: string): SloSpec {
     ttft: slo('--slo-ttft', ttft, defaultSloSpec.ttft),
     tpot: slo('--slo-tpot', tpot, defaultSloSpec.tpot),
   };
+}
+
+function admissionFlag(text: string): AdmissionMode {
+  const mode = admissionMode(text);
+  if (mode === undefined)
+    throw new UsageError(
+      '--admission',
+      `expected ${ADMISSION_MODE_NAMES.join(', ')}, got "${text}"`,
+    );
+  return mode;
+}
+
+/** `--deadline`: seconds, `auto` (max(10 × TTFT target, 30 s)) or `off`. */
+export function deadlineFlag(text: string): DeadlineSpec {
+  const t = text.trim();
+  if (t === 'auto') return DEFAULT_DEADLINE;
+  if (t === 'off') return 'off';
+  const v = Number(t);
+  if (t === '' || !Number.isFinite(v) || v <= 0)
+    throw new UsageError('--deadline', `expected seconds > 0, "auto" or "off", got "${text}"`);
+  return { kind: 'fixed', ms: v * 1000 };
 }
 
 function linkPreset(text: string): string {
@@ -122,6 +164,8 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     },
     kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
+    admission: admissionFlag(raw.admission),
+    deadline: deadlineFlag(raw.deadline),
     timing: raw.timing === true,
   };
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;

@@ -67,6 +67,8 @@ export function simulateCommand(io: CliIo): Command {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      admission: common.admission,
+      deadline: common.deadline,
     };
     const ctx = {
       cwd: io.cwd,

@@ -102,6 +102,8 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      admission: common.admission,
+      deadline: common.deadline,
     },
     workloadBase: {
       seed: common.seed,

@@ -2,8 +2,8 @@
  * One simulation described as plain data, so it can run in this thread or in a worker and be
  * written into the JSON result as is.
  */
-import type { SloSpec } from '@adagen/scheduler';
-import type { SimResult } from '@adagen/sim';
+import type { AdmissionMode, SloSpec } from '@adagen/scheduler';
+import type { DeadlineSpec, SimResult } from '@adagen/sim';
 import { runSimulation } from '@adagen/sim';
 import type { Workload } from '@adagen/workloads';
 import { policyFor } from '../args/policies.js';
@@ -23,6 +23,10 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
+  /** Admission control in front of the policy. */
+  admission: AdmissionMode;
+  /** The client's deadline for the first token. */
+  deadline: DeadlineSpec;
 }
 
 export interface CellResult {
@@ -75,6 +79,8 @@ export async function runCell(
       jitterSigma: spec.jitterSigma,
       kvLink: spec.kvLink,
       slo: spec.slo,
+      admission: { mode: spec.admission },
+      deadline: spec.deadline,
       seed: spec.seed,
     },
     { now: clock, perRequest: options.perRequest === true },
