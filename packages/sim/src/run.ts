@@ -26,6 +26,15 @@ export interface SimResult {
     slo: SloSpec;
     admission: SimConfig['admission'];
     deadline: DeadlineSpec;
+    /** The first instance's resolved engine knobs (scheduler, budget, KV blocks). */
+    engine: {
+      maxNumSeqs: number;
+      maxNumBatchedTokens: number;
+      enableChunkedPrefill: boolean;
+      numGpuBlocks: number;
+      blockSize: number;
+      maxModelLen: number;
+    };
   };
   metrics: SimSummary;
   /** Wall time per scheduling decision (µs); present only when a clock was injected. */
@@ -34,6 +43,18 @@ export interface SimResult {
   cdf: { ttftMs: Array<[number, number]>; tbtMs: Array<[number, number]> };
   /** One record per request, in workload order; only with `RunOptions.perRequest`. */
   requests?: RequestRecord[];
+}
+
+function engineSettings(sim: Simulation): SimResult['settings']['engine'] {
+  const c = sim.slots[0]!.instance.config;
+  return {
+    maxNumSeqs: c.maxNumSeqs,
+    maxNumBatchedTokens: c.maxNumBatchedTokens,
+    enableChunkedPrefill: c.enableChunkedPrefill,
+    numGpuBlocks: c.numGpuBlocks,
+    blockSize: c.blockSize,
+    maxModelLen: c.maxModelLen,
+  };
 }
 
 /** Runs one simulation to drain (or to `horizonMs`). Deterministic for a config. */
@@ -62,6 +83,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       slo: config.slo,
       admission: config.admission,
       deadline: config.deadline,
+      engine: engineSettings(sim),
     },
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },

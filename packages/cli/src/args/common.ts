@@ -28,6 +28,12 @@ export interface CommonRaw {
   jitter: string;
   admission: string;
   deadline: string;
+  maxNumSeqs?: string;
+  maxNumBatchedTokens?: string;
+  scheduler?: string;
+  numGpuBlocks?: string;
+  blockSize?: string;
+  traceFormat?: string;
   out?: string;
   timing?: boolean;
 }
@@ -46,6 +52,9 @@ export interface CommonFlags {
   jitterSigma: number;
   admission: AdmissionMode;
   deadline: DeadlineSpec;
+  /** Engine knobs of every instance (vLLM's names); unset ones keep the engine's defaults. */
+  engine: EngineKnobs;
+  traceFormat?: string;
   out?: string;
   timing: boolean;
 }
@@ -98,6 +107,24 @@ export function addCommonOptions(cmd: Command): Command {
       'client deadline for the first token, in seconds after arrival (abandoned after it, freeing its instance); "auto": max(10 × TTFT target, 30 s); "off": wait forever',
       'auto',
     )
+    .option('--trace-format <format>', TRACE_FORMAT_HELP)
+    .option(
+      '--max-num-seqs <n>',
+      'sequences running at once per instance (vLLM max_num_seqs; default 256)',
+    )
+    .option(
+      '--max-num-batched-tokens <n>',
+      'token budget per iteration (vLLM max_num_batched_tokens; default 512 chunked, max(2048, max model len) vllm-v0)',
+    )
+    .option(
+      '--scheduler <kind>',
+      'chunked (vLLM chunked prefill: decodes first, prefill chunks fill the budget) or vllm-v0 (vLLM v0 default: whole-prompt prefill-only batches while prompts wait, else decode batches)',
+    )
+    .option(
+      '--num-gpu-blocks <n>',
+      'KV blocks per instance (vLLM num_gpu_blocks_override; default from GPU memory)',
+    )
+    .option('--block-size <tokens>', 'tokens per KV block (vLLM block_size; default 16)')
     .option('--out <dir>', 'write result.json and plots here')
     .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
 }
@@ -115,6 +142,49 @@ export function parseSloFlags(ttft: string, tpot: string): SloSpec {
     ttft: slo('--slo-ttft', ttft, defaultSloSpec.ttft),
     tpot: slo('--slo-tpot', tpot, defaultSloSpec.tpot),
   };
+}
+
+const TRACE_FORMAT_HELP =
+  'how to read a trace file: azure-csv, mooncake-jsonl, or csv:<arrival>,<prompt>,<output> (e.g. csv:arrival_s,prompt_tokens,output_tokens; arrival unit from its _s/_ms/_us suffix or @s/@ms/@us; exact arrivals, no spreading; jsonl:… alike); default: by extension';
+
+/** Engine knobs the CLI sets (a subset of `EngineConfigInput`, vLLM's names). */
+export interface EngineKnobs {
+  maxNumSeqs?: number;
+  maxNumBatchedTokens?: number;
+  enableChunkedPrefill?: boolean;
+  numGpuBlocks?: number;
+  blockSize?: number;
+}
+
+/** The flag that sets each engine knob, to name it in errors. */
+export const ENGINE_KNOB_FLAGS: Readonly<Record<string, string>> = {
+  maxNumSeqs: '--max-num-seqs',
+  maxNumBatchedTokens: '--max-num-batched-tokens',
+  enableChunkedPrefill: '--scheduler',
+  numGpuBlocks: '--num-gpu-blocks',
+  blockSize: '--block-size',
+};
+
+export const SCHEDULERS = ['chunked', 'vllm-v0'] as const;
+
+function engineKnobs(raw: CommonRaw): EngineKnobs {
+  const knobs: EngineKnobs = {};
+  if (raw.maxNumSeqs !== undefined)
+    knobs.maxNumSeqs = positiveInt('--max-num-seqs', raw.maxNumSeqs);
+  if (raw.maxNumBatchedTokens !== undefined)
+    knobs.maxNumBatchedTokens = positiveInt('--max-num-batched-tokens', raw.maxNumBatchedTokens);
+  if (raw.scheduler !== undefined) {
+    if (!(SCHEDULERS as readonly string[]).includes(raw.scheduler))
+      throw new UsageError(
+        '--scheduler',
+        `expected ${SCHEDULERS.join(' or ')}, got "${raw.scheduler}"`,
+      );
+    knobs.enableChunkedPrefill = raw.scheduler === 'chunked';
+  }
+  if (raw.numGpuBlocks !== undefined)
+    knobs.numGpuBlocks = positiveInt('--num-gpu-blocks', raw.numGpuBlocks);
+  if (raw.blockSize !== undefined) knobs.blockSize = positiveInt('--block-size', raw.blockSize);
+  return knobs;
 }
 
 function admissionFlag(text: string): AdmissionMode {
@@ -166,12 +236,14 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
     admission: admissionFlag(raw.admission),
     deadline: deadlineFlag(raw.deadline),
+    engine: engineKnobs(raw),
     timing: raw.timing === true,
   };
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;
   if (raw.duration !== undefined) flags.durationS = positiveNumber('--duration', raw.duration);
   if (raw.requests !== undefined) flags.requests = positiveInt('--requests', raw.requests);
   if (raw.out !== undefined) flags.out = raw.out;
+  if (raw.traceFormat !== undefined) flags.traceFormat = raw.traceFormat;
   return flags;
 }
 

@@ -57,6 +57,10 @@ export function formatSimulateReport(cell: CellResult): string {
     lines.push(
       `decision time p50 ${num(d.p50, 1)} µs, p99 ${num(d.p99, 1)} µs (${d.count} decisions)`,
     );
+  const e = result.settings.engine;
+  lines.push(
+    `engine: scheduler ${e.enableChunkedPrefill ? 'chunked' : 'vllm-v0'}, max-num-seqs ${e.maxNumSeqs}, max-num-batched-tokens ${e.maxNumBatchedTokens}, ${e.numGpuBlocks} KV blocks of ${e.blockSize} tokens, max model len ${e.maxModelLen}`,
+  );
   for (const note of cell.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }
