@@ -61,8 +61,11 @@ export function engineCall(r: DispatchRequest, o: EngineBodyOptions): EngineCall
 export interface EnginePiece {
   /** Generated text of this chunk ('' for a chunk that only ends or only reports usage). */
   readonly text: string;
-  /** The chunk carries a choice (a token, possibly with empty text, or the end). */
-  readonly choice: boolean;
+  /**
+   * The chunk carries a token (possibly with empty text: bytes of a character held back), not
+   * only the chat role, the finish reason or usage.
+   */
+  readonly token: boolean;
   readonly finishReason?: string;
   readonly usage?: { promptTokens?: number; completionTokens?: number };
   /** vLLM's P/D fields in a whole response. */
@@ -85,11 +88,14 @@ export function pieceOf(json: unknown): EnginePiece {
   const c = choices[0];
   let text = '';
   let finishReason: string | undefined;
+  let roleOnly = false;
   if (isRecord(c)) {
     const delta = isRecord(c.delta) ? c.delta : isRecord(c.message) ? c.message : undefined;
     const t = delta !== undefined ? delta.content : c.text;
     if (typeof t === 'string') text = t;
     if (typeof c.finish_reason === 'string') finishReason = c.finish_reason;
+    // Chat's first chunk names the role, with empty (or null) content: not a token.
+    roleOnly = delta !== undefined && typeof delta.role === 'string' && text === '';
   }
   const u = isRecord(json.usage) ? json.usage : undefined;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -104,7 +110,7 @@ export function pieceOf(json: unknown): EnginePiece {
         };
   return {
     text,
-    choice: isRecord(c),
+    token: isRecord(c) && !roleOnly && !(text === '' && finishReason !== undefined),
     ...(finishReason === undefined ? {} : { finishReason }),
     ...(usage === undefined ? {} : { usage }),
     ...(isRecord(json.kv_transfer_params) ? { kvTransferParams: json.kv_transfer_params } : {}),

@@ -267,8 +267,7 @@ export class HttpBackend implements EngineBackend {
           completionTokens = p.usage.completionTokens ?? completionTokens;
         }
         if (p.finishReason !== undefined) finish = p.finishReason;
-        // A chunk with a choice is a token, unless it only carries the finish reason.
-        if (!p.choice || (p.text === '' && p.finishReason !== undefined)) continue;
+        if (!p.token) continue;
         const now = this.sink.nowMs();
         const gap = this.shadow.tokens(job.requestId, now);
         if (gap !== undefined) this.sink.iteration(fromTokenGap(gap));
