@@ -100,6 +100,11 @@ export function engineCommand(io: CliIo): Command {
       await new Promise<void>((resolveSignal) => {
         process.once('SIGINT', () => resolveSignal());
         process.once('SIGTERM', () => resolveSignal());
+        // Started by a test or a supervisor holding our stdin: stop when it goes away.
+        if (io.env.ADAGEN_EXIT_WITH_PARENT === '1') {
+          process.stdin.once('end', () => resolveSignal());
+          process.stdin.resume();
+        }
       });
       await server.close();
       io.stderr('adagen engine: stopped\n');
