@@ -52,7 +52,10 @@ export function parseExposition(text: string): Map<string, number[]> {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     // name{labels} value [timestamp] — label values may hold spaces and braces (quoted).
-    const m = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)/.exec(line);
+    const m =
+      /^([A-Za-z_:][A-Za-z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|Inf|NaN))(?:\s+-?\d+)?$/.exec(
+        line,
+      );
     if (m === null) continue;
     const name = m[1] as string;
     const value = Number((m[3] as string).replace(/^\+?Inf$/, 'Infinity'));

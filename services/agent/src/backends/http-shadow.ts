@@ -230,7 +230,8 @@ export class Shadow {
     let decodeRequests = 0;
     let decodeContextTokens = 0;
     for (const r of this.tracked.values()) {
-      if (r.firstTokenAtMs === undefined || r.firstTokenAtMs >= toMs || r.kind === 'prefill')
+      // Requests whose first token came inside the gap were prefilling in it (counted below).
+      if (r.firstTokenAtMs === undefined || r.firstTokenAtMs > fromMs || r.kind === 'prefill')
         continue;
       decodeRequests += 1;
       decodeContextTokens += r.promptTokens + (r === t ? t.generated - 1 : r.generated);
