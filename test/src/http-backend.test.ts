@@ -74,8 +74,10 @@ describe.skipIf(!cliBuilt())('http agents in front of simulated engine servers',
     });
     expect(whole.choices[0]!.text).toBe(simText(simTextSeed({ prompt }), 7));
     expect(whole.usage!.completion_tokens).toBe(7);
-    // Both engines served: round-robin over the two agents.
+    // Both engines served: round-robin over the two agents, each calibrating from token gaps.
     expect(engines.every((e) => e.records().length > 0)).toBe(true);
+    for (const a of fleet.agents)
+      expect(a.agent.calibrator?.stats().observations ?? 0).toBeGreaterThan(0);
   });
 
   it('ends before a stop string, finish_reason stop', async () => {
