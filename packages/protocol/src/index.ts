@@ -81,6 +81,7 @@ export type {
   AgentDispatch,
   DispatchAck,
   DispatchRequest,
+  EngineTransfer,
   KvHandoffNotice,
   KvStreamState,
 } from './messages/dispatch.js';
@@ -88,6 +89,7 @@ export {
   agentDispatchSchema,
   dispatchAckSchema,
   dispatchRequestSchema,
+  engineTransferSchema,
   kvHandoffNoticeSchema,
   kvStreamStateSchema,
 } from './messages/dispatch.js';
