@@ -115,8 +115,11 @@ export type {
   ProbeAck,
   EngineConfig,
   InstanceState,
+  InstanceStateDelta,
   IterationSample,
+  RequestPatch,
   RequestProgress,
+  StateMessage,
   WireRequestPhase,
 } from './messages/state.js';
 export {
@@ -126,10 +129,13 @@ export {
   latencyCalibrationSchema,
   probeAckSchema,
   engineConfigSchema,
+  instanceStateDeltaSchema,
   instanceStateSchema,
   iterationSampleSchema,
+  requestPatchSchema,
   requestPhase,
   requestProgressSchema,
+  stateMessageSchema,
 } from './messages/state.js';
 export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
