@@ -98,6 +98,7 @@ export class AdaGenBalancer implements Balancer {
       instanceId: chosen.view.id,
       candidates: estimates.size,
       considered: this.explain(c, candidates, estimates),
+      estimates: [...estimates.values()],
       prediction: {
         ttftMs: chosen.estimate.ttftMs,
         tpotMs: chosen.estimate.tpotMs,

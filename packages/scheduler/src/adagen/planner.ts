@@ -123,12 +123,19 @@ export class AdaGenPlanner implements Planner {
   }
 
   /**
-   * The balance step's layouts for this request, when it ran in this process; otherwise (the
-   * planner as its own service) the same estimates computed here.
+   * The balance step's layouts for this request: from this process when it ran here, else the
+   * ones the placement carries (the planner as its own service); computed here only when
+   * neither has them (a placement from a policy that does not estimate).
    */
   private estimatesFor(placement: Placement, view: ClusterView): Map<string, Estimate> {
+    const id = placement.classification.request.id;
     const shared = this.shared.balanceEstimates;
-    if (shared.requestId === placement.classification.request.id) return shared.byInstance;
+    if (shared.requestId === id) return shared.byInstance;
+    if (placement.estimates !== undefined && placement.estimates.length > 0) {
+      const byInstance = new Map(placement.estimates.map((e) => [e.instanceId, e]));
+      this.shared.balanceEstimates = { requestId: id, byInstance };
+      return byInstance;
+    }
     this.layouts.place(placement.classification, view);
     return this.shared.balanceEstimates.byInstance;
   }
