@@ -158,6 +158,14 @@ describe('FleetView with deltas', () => {
     expect(snap()).toEqual(expected);
   });
 
+  it('keeps an agent whose deltas do not apply in placement (it is publishing)', () => {
+    const v = new FleetView({ staleAfterMs: 500 });
+    v.applyState(states[0]!, 0);
+    expect(v.applyDelta(diffState(states[1]!, states[2]!)!, 400)).toHaveProperty('gap');
+    expect(v.sweep(800)).toEqual([]);
+    expect(v.sweep(1000)).toEqual(['gpu-1']);
+  });
+
   it('gives no full state yet as the gap of an unknown agent', () => {
     const v = new FleetView();
     expect(v.applyDelta(diffState(states[0]!, states[1]!)!, 0)).toEqual({

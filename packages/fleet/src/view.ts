@@ -74,7 +74,8 @@ export class FleetView {
   /**
    * Applies a delta on top of the agent's last state: `changed` as `applyState`'s answer, or
    * `gap` (why it does not apply: a lost message, a restarted agent, no full state yet) — the
-   * view then keeps the last state it could build and waits for the agent's next full state.
+   * view then keeps the last state it could build, and the agent in placement (it is
+   * publishing), until the agent's next full state (agents send one every 10 periods).
    * A delta that changes no work keeps the instance's snapshot object, so the estimator's cache
    * of that instance stays valid.
    */
@@ -85,7 +86,10 @@ export class FleetView {
     const old = this.entries.get(delta.instanceId);
     if (old === undefined) return { gap: 'no full state from this agent yet' };
     const next = applyStateDelta(old.state, delta);
-    if (!next.ok) return { gap: next.error };
+    if (!next.ok) {
+      if (delta.seq > old.state.seq) old.receivedAtMs = nowMs;
+      return { gap: next.error };
+    }
     return { changed: this.apply(next.value, nowMs, changesNoWork(delta, old.state)) };
   }
 

@@ -17,7 +17,7 @@
  * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
  * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
  * | stateMode | `delta` | `delta`: a snapshot goes out as the change since the previous one, in full every `fullStateEveryMs` and when the profile, settings or calibration change; `full`: always whole |
- * | fullStateEveryMs | 4 × statePeriodMs | `delta` mode: a full snapshot at least this often (how long a subscriber that lost a delta waits) |
+ * | fullStateEveryMs | 10 × statePeriodMs | `delta` mode: a full snapshot at least this often (the longest a subscriber that lost a delta places on the last state it could build) |
  * | flushWindowMs | 5 | a request's tokens after its first are coalesced into one message per window (fleet ms; 0: one per token) |
  * | maxChunkTokens | 32 | …or per this many tokens, whichever comes first |
  */
@@ -71,7 +71,7 @@ export const agentConfigSchema = z.object({
   fullStateEveryMs: configField
     .number(1, 600_000)
     .optional()
-    .describe('delta mode: a full snapshot at least this often (default 4 periods)'),
+    .describe('delta mode: a full snapshot at least this often (default 10 periods)'),
   flushWindowMs: configField
     .number(0, 10_000)
     .default(5)

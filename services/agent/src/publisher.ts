@@ -39,10 +39,9 @@ export interface StatePublisherOptions {
   /** @default 'delta' */
   readonly mode?: StateMode;
   /**
-   * In `delta` mode, a full state at least this often (fleet ms): how long a subscriber that
-   * missed a delta waits to be back in step. Keep it under the subscribers' stale bound (5
-   * periods by default) so a lost delta never takes the agent out of placement.
-   * @default 4 periods
+   * In `delta` mode, a full state at least this often (fleet ms): the longest a subscriber that
+   * missed a delta places on this agent's last state it could build.
+   * @default 10 periods
    */
   readonly fullEveryMs?: number;
 }
@@ -110,7 +109,7 @@ export class StatePublisher {
     const now = this.o.clock.nowMs();
     const prev = this.last;
     this.last = state;
-    const fullEveryMs = this.o.fullEveryMs ?? 4 * this.o.periodMs;
+    const fullEveryMs = this.o.fullEveryMs ?? 10 * this.o.periodMs;
     if (
       (this.o.mode ?? 'delta') === 'delta' &&
       prev !== undefined &&
