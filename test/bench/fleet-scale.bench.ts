@@ -48,6 +48,8 @@ const promptTokens = Number(flag('prompt-tokens', '256'));
 const policy = flag('policy', 'adagen');
 const concurrency = Number(flag('concurrency', '32'));
 const replicaSeconds = Number(flag('replica-seconds', '10'));
+/** Runs in this order (ABBA by default, so neither mode always runs on the busier machine). */
+const modes = flag('modes', 'full,delta,delta,full').split(',');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () =>
@@ -258,30 +260,57 @@ console.log(`load average before: ${load()}`);
 console.log(
   'state   balance p50   balance p99   plan p50   plan p99   round-trip p50   p99     n   state msg/s   state KB/s   full share',
 );
-const rows: Record<string, { p99: number; bytesPerS: number }> = {};
-for (const mode of ['full', 'delta']) {
+interface Samples {
+  bal: number[];
+  pl: number[];
+  rt: number[];
+  msgs: number;
+  bytes: number;
+  full: number;
+  wallS: number;
+}
+const rows: Record<string, Samples> = {};
+const row = (mode: string, x: Samples) =>
+  console.log(
+    `${mode.padEnd(6)} ${cell(quantile(x.bal, 0.5), 12)} ${cell(quantile(x.bal, 0.99), 13)} ${cell(quantile(x.pl, 0.5), 10)} ${cell(quantile(x.pl, 0.99), 10)} ${cell(quantile(x.rt, 0.5), 16)} ${cell(quantile(x.rt, 0.99), 7)} ${String(x.bal.length).padStart(5)} ${cell(x.msgs / x.wallS, 13)} ${cell(x.bytes / x.wallS / 1024, 12)} ${cell(x.full / Math.max(1, x.msgs), 12)}`,
+  );
+for (const mode of modes) {
   const f = await startFleet(nats.url, mode, 1);
   try {
     for (let i = 0; i < 20; i++) await balanceOnce(f); // warm-up (JIT, policy build)
     const t = await stateTraffic(f.nc, () => steadyLoad(f));
-    const ok = t.value;
-    const bal = ok.map((x) => x.result.decisionMs?.balance ?? Number.NaN);
-    const pl = ok.map((x) => x.result.decisionMs?.plan ?? Number.NaN);
-    const rt = ok.map((x) => x.roundTripMs);
-    const bytesPerS = t.bytes / t.wallS;
-    rows[mode] = { p99: quantile(bal, 0.99), bytesPerS };
-    console.log(
-      `${mode.padEnd(6)} ${cell(quantile(bal, 0.5), 12)} ${cell(quantile(bal, 0.99), 13)} ${cell(quantile(pl, 0.5), 10)} ${cell(quantile(pl, 0.99), 10)} ${cell(quantile(rt, 0.5), 16)} ${cell(quantile(rt, 0.99), 7)} ${String(ok.length).padStart(5)} ${cell(t.msgs / t.wallS, 13)} ${cell(bytesPerS / 1024, 12)} ${cell(t.full / Math.max(1, t.msgs), 12)}`,
-    );
+    const x: Samples = {
+      bal: t.value.map((r) => r.result.decisionMs?.balance ?? Number.NaN),
+      pl: t.value.map((r) => r.result.decisionMs?.plan ?? Number.NaN),
+      rt: t.value.map((r) => r.roundTripMs),
+      msgs: t.msgs,
+      bytes: t.bytes,
+      full: t.full,
+      wallS: t.wallS,
+    };
+    row(mode, x);
+    const all = (rows[mode] ??= { bal: [], pl: [], rt: [], msgs: 0, bytes: 0, full: 0, wallS: 0 });
+    all.bal.push(...x.bal);
+    all.pl.push(...x.pl);
+    all.rt.push(...x.rt);
+    all.msgs += x.msgs;
+    all.bytes += x.bytes;
+    all.full += x.full;
+    all.wallS += x.wallS;
   } finally {
     await f.stop();
   }
 }
-const full = rows.full!;
-const delta = rows.delta!;
-console.log(
-  `delta vs full: state bytes/s ${(delta.bytesPerS / full.bytesPerS).toFixed(2)}x (${(full.bytesPerS / delta.bytesPerS).toFixed(1)}x less), balance decision p99 ${(delta.p99 / full.p99).toFixed(2)}x`,
-);
+console.log('all runs of each mode together:');
+for (const [mode, x] of Object.entries(rows)) row(mode, x);
+const full = rows.full;
+const delta = rows.delta;
+if (full !== undefined && delta !== undefined) {
+  const perS = (x: Samples) => x.bytes / x.wallS;
+  console.log(
+    `delta vs full: state bytes/s ${(perS(delta) / perS(full)).toFixed(2)}x (${(perS(full) / perS(delta)).toFixed(1)}x less), balance decision p50 ${(quantile(delta.bal, 0.5) / quantile(full.bal, 0.5)).toFixed(2)}x, p99 ${(quantile(delta.bal, 0.99) / quantile(full.bal, 0.99)).toFixed(2)}x`,
+  );
+}
 console.log(`load average after the state runs: ${load()}`);
 
 if (replicaSeconds > 0) {

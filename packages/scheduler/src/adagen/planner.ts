@@ -24,7 +24,7 @@ import type {
   Planner,
 } from '../types.js';
 import type { Cost } from './balancer.js';
-import { AdaGenBalancer, compareCost } from './balancer.js';
+import { AdaGenBalancer, compareCost, costOf } from './balancer.js';
 import type { SharedContext } from './context.js';
 
 export interface AdaGenPlannerOptions {
@@ -148,16 +148,7 @@ export class AdaGenPlanner implements Planner {
     newlyViolated: number,
     addedDelayMs = 0,
   ): Cost {
-    const slo = this.shared.sloOf(c.request, profile);
-    const decodes = c.predictedOutputTokens > 1;
-    const miss = ttftMs > slo.ttftMs || (decodes && tpotMs > slo.tpotMs);
-    return {
-      violations: (miss ? 1 : 0) + newlyViolated,
-      latency:
-        ttftMs / slo.ttftMs +
-        (decodes ? tpotMs / slo.tpotMs : 0) +
-        addedDelayMs / (1000 * slo.tpotMs),
-    };
+    return costOf(this.shared, c, profile, { ttftMs, tpotMs, newlyViolated, addedDelayMs });
   }
 
   private addition(c: Classification, role: 'prefill' | 'decode' | 'segment', arrivalMs: number) {
