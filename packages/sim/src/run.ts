@@ -35,6 +35,8 @@ export interface SimResult {
       numGpuBlocks: number;
       blockSize: number;
       maxModelLen: number;
+      /** Present (true) only when prefix caching is on. */
+      enablePrefixCaching?: true;
     };
   };
   metrics: SimSummary;
@@ -55,6 +57,7 @@ function engineSettings(sim: Simulation): SimResult['settings']['engine'] {
     numGpuBlocks: c.numGpuBlocks,
     blockSize: c.blockSize,
     maxModelLen: c.maxModelLen,
+    ...(c.enablePrefixCaching ? { enablePrefixCaching: true as const } : {}),
   };
 }
 
