@@ -59,7 +59,7 @@ describe('OnlineCalibrator', () => {
     expect(s).toBeGreaterThan(0.4);
     expect(s).toBeLessThan(0.8);
     expect(rel(got.latency.c2, s * A100.latency.c2)).toBeLessThan(1e-9);
-    const slope3 = (l: typeof got.latency) => l.b1 + l.b2 + l.b3;
+    const slope3 = (l: typeof got.latency) => (l.m0 ?? 0) + l.b1 + l.b2 + l.b3;
     expect(rel(slope3(got.latency), s * slope3(A100.latency))).toBeLessThan(1e-9);
     // And a long prefill is predicted from that, not from garbage.
     expect(
@@ -76,18 +76,22 @@ describe('OnlineCalibrator', () => {
       cal.observe({ ...f, durationMs: Math.max(5, 200 - 0.08 * p - 1e-5 * f.prefillAttnWork) });
     }
     const l = cal.profile().latency;
-    for (const v of [l.b0, l.c2, l.c4, l.b1, l.b1 + l.b2, l.b1 + l.b2 + l.b3]) {
-      expect(v).toBeGreaterThanOrEqual(-1e-15); // b1+b2+b3 re-added in floating point
+    // Every segment's slope (m0 from the first token, then + b1, + b2, + b3 at the knots).
+    const m0 = l.m0 ?? 0;
+    const slopes = [m0, m0 + l.b1, m0 + l.b1 + l.b2, m0 + l.b1 + l.b2 + l.b3];
+    for (const v of [l.b0, l.c2, l.c4, ...slopes]) {
+      expect(v).toBeGreaterThanOrEqual(-1e-15); // slopes re-added in floating point
     }
     // The data's slopes are negative: the bounds hold the attention term and the last segment at 0.
     expect(l.c2).toBe(0);
-    expect(Math.abs(l.b1 + l.b2 + l.b3)).toBeLessThan(1e-15);
+    expect(Math.abs(slopes[3]!)).toBeLessThan(1e-15);
     const model = new LatencyModel(cal.profile());
     for (const f of compositionGrid()) expect(model.iterationMs(f)).toBeGreaterThan(0);
   });
 
   it('forgets: after a change of engine speed, the window follows the new one', () => {
-    const cal = new OnlineCalibrator(A100, { windowSize: 200 });
+    // The window alone (no recent-speed factor, which would follow the change even sooner).
+    const cal = new OnlineCalibrator(A100, { windowSize: 200, levelSmoothing: 0 });
     const grid = compositionGrid().filter((f) => f.prefillTokens <= 512);
     const feed = (m: LatencyModel, n: number) => {
       for (let i = 0; i < n; i++) {

@@ -4,8 +4,11 @@ import { issuePath } from '../latency/profile.js';
 /** Options of an {@link OnlineCalibrator}. All optional. */
 export const CalibratorOptionsSchema = z
   .object({
-    /** Most recent observations the fit uses (a sliding window). @default 512 */
-    windowSize: z.number().int().min(1).default(512),
+    /**
+     * Most recent observations the fit uses (a sliding window): a few seconds of a busy engine.
+     * @default 2048
+     */
+    windowSize: z.number().int().min(1).default(2048),
     /**
      * Weight of the prior — the start profile times the fitted overall factor — in observations
      * per coefficient, relative to that rescaled prior. It keeps coefficients the window says
@@ -23,7 +26,24 @@ export const CalibratorOptionsSchema = z
      * 128 decodes at 1,024 context). Coefficients also stay ≥ 0 (segment slopes, b0, c2, c4).
      * @default 4
      */
-    maxDeviation: z.number().positive().default(4),
+    maxDeviation: z.number().positive().default(64),
+    /**
+     * Huber threshold k, in standard deviations of the relative prediction errors (a running
+     * σ from their mean absolute value, at least 1 %): an observation predicted worse than k·σ
+     * (with the recent-speed factor) weighs k·σ/|error| (an iteration stalled by another process
+     * counts for less). 0 = plain least squares.
+     * @default 1.345 (95 % efficiency under Gaussian noise)
+     */
+    huber: z.number().min(0).default(1.345),
+    /**
+     * Smoothing weight of the recent-speed factor: each observation moves the smoothed
+     * log(measured / fitted) this share of the way (0.15 ≈ the last dozen iterations). The
+     * profile is the window's fit times that factor once it exceeds what noise explains, so an
+     * engine slowed for a while (another process on its machine) is predicted at its current
+     * speed. Needs observations in time order. 0 = off (the window's fit alone).
+     * @default 0.15
+     */
+    levelSmoothing: z.number().min(0).max(1).default(0.15),
     /**
      * Name of the calibrated profile. Consumers that look profiles up by name must not confuse it
      * with the start profile. @default `<start name>.calibrated`
