@@ -108,9 +108,8 @@ const summary = (errs: number[]) =>
 const a100 = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
 const configs: [string, CalibratorOptionsInput][] = [
   ['default', {}],
-  ['no recent-speed factor', { levelSmoothing: 0 }],
-  ['plain LSQ, no factor', { levelSmoothing: 0, huber: 0 }],
-  ['factor smoothing 0.3', { levelSmoothing: 0.3 }],
+  ['plain least squares', { huber: 0 }],
+  ['recent-speed factor 0.15', { levelSmoothing: 0.15 }],
 ];
 process.stdout.write(
   `${obs.length} engine steps${IN === '' ? '' : ` of ${IN}`} from ${REQUESTS} requests at ${RATE}/s; load average ${loadavg()

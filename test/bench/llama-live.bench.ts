@@ -30,6 +30,8 @@ const RATE = Number(flag('rate', '6'));
 const AGENTS = Number(flag('agents', '2'));
 const WARMUP = Number(flag('warmup', '60'));
 const SEED = Number(flag('seed', '1'));
+/** Where to write each run's completion records (JSONL, one file per run), if given. */
+const RECORDS = flag('records', '');
 const POLICIES = flag('policies', 'adagen:off,adagen:on,round-robin:off,least-kv:off').split(',');
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 /** The balancer's assumed control delay (its default), to recover its decision time. */
@@ -53,6 +55,7 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
     natsUrl: nats.url,
     agents: AGENTS,
     policy,
+    readyTimeoutMs: 120_000,
     agentEnv: () => ({
       ADAGEN_BACKEND: 'llama',
       ADAGEN_MODEL_FILE: model,
@@ -110,6 +113,11 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
   await new Promise((r) => setTimeout(r, 500));
   sub.unsubscribe();
   await nc.close();
+  if (RECORDS !== '')
+    writeFileSync(
+      `${RECORDS}.${policy}-${calibrate}.jsonl`,
+      records.map((r) => JSON.stringify(r)).join('\n'),
+    );
   const ok = records.length;
   const met = records.filter(
     (r) => r.ttftMs <= SLO.ttftMs && (r.outputTokens <= 1 || r.tpotMs <= SLO.tpotMs),

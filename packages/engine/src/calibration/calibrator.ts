@@ -54,9 +54,10 @@ export interface CalibrationStats {
  *
  * Two things make it hold up on a shared, noisy machine. Each observation is Huber-weighted by
  * its prediction error when it arrived (an iteration stalled by another process counts for
- * less), and the profile is the window's fit times a recent-speed factor: the smoothed ratio
- * measured / fitted of the latest iterations, applied once it exceeds what noise explains — an
- * engine slowed down for a while is predicted at its current speed.
+ * less); and, optionally (`levelSmoothing`), the profile is the window's fit times a recent-speed
+ * factor: the smoothed ratio measured / fitted of the latest iterations, applied once it
+ * exceeds what noise explains — an engine slowed down for a while is predicted at its current
+ * speed (when the profile reaches the estimators that often).
  * Cost: about 15 µs per observation (an 8-unknown bounded solve), `stats()` O(window).
  *
  * ```ts
@@ -77,8 +78,9 @@ export class OnlineCalibrator {
   private scale = 1;
   /** Smoothed log(measured / fitted) of the latest observations. */
   private logLevel = 0;
-  /** Running σ of the relative prediction errors (from their mean absolute value). */
+  /** Running σ of the relative prediction errors (from their median absolute value). */
   private noise = 0;
+  private medianAbsError = 0;
   private version = 0;
   private taken = 0;
   private cached: LatencyProfile | undefined;
@@ -120,9 +122,13 @@ export class OnlineCalibrator {
       const delta = huber * Math.max(this.noise, HUBER_FLOOR);
       if (Math.abs(error) > delta) robust = delta / Math.abs(error);
     }
-    this.noise +=
-      (this.taken < ROBUST_FROM ? 1 / (this.taken + 1) : NOISE_SMOOTHING) *
-      (MAD_TO_SIGMA * Math.min(Math.abs(error), 1) - this.noise);
+    // σ from a running median of |error| (a multiplicative step up or down toward it), which
+    // the stalled iterations themselves do not inflate.
+    const absError = Math.min(Math.abs(error), 1);
+    if (this.taken === 0) this.medianAbsError = absError;
+    else this.medianAbsError *= absError > this.medianAbsError ? MEDIAN_STEP : 1 / MEDIAN_STEP;
+    this.medianAbsError = Math.max(this.medianAbsError, 1e-6);
+    this.noise = MAD_TO_SIGMA * this.medianAbsError;
     this.sums.push(this.row, r, (obs.weight ?? 1) * robust, normMs / t, Math.abs(error));
     // The engine's recent speed against the fit (contention by other work on the machine).
     if (alpha > 0 && shapeMs > 0) {
@@ -138,7 +144,7 @@ export class OnlineCalibrator {
   /**
    * The recent-speed factor applied to the fit: the smoothed log ratio measured / fitted of the
    * latest iterations, shrunk toward 0 by twice what independent noise would give it
-   * (σ·√(α/(2−α)), σ the running spread of the prediction errors) — so an engine whose
+   * (σ·√(α/(2−α)), σ the running robust spread of the prediction errors) — so an engine whose
    * iterations only scatter keeps factor 1, and one slowed for a while by other work on the
    * machine is predicted at its current speed.
    */
@@ -230,10 +236,10 @@ const ROBUST_FROM = 16;
 const MAX_LOG_LEVEL = Math.log(8);
 /** Smallest σ of the relative errors the Huber threshold uses (noiseless data would weigh 0). */
 const HUBER_FLOOR = 0.01;
-/** Weight of each observation in the running mean absolute error (≈ the last 50). */
-const NOISE_SMOOTHING = 0.02;
-/** σ of a normal distribution over its mean absolute deviation. */
-const MAD_TO_SIGMA = 1.2533;
+/** Multiplicative step of the running median of |error| per observation. */
+const MEDIAN_STEP = 1.05;
+/** σ of a normal distribution over its median absolute deviation. */
+const MAD_TO_SIGMA = 1.4826;
 
 function summarize(errors: Float64Array): ErrorSummary {
   if (errors.length === 0) return { median: 0, p90: 0, count: 0 };
