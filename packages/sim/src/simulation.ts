@@ -129,6 +129,8 @@ export class Simulation {
       outputTokens: req.outputTokens,
       ...(req.tenant !== undefined ? { tenant: req.tenant } : {}),
       finishedAtMs: atMs,
+      ttftMs: this.metrics.ttftMs(r),
+      tpotMs: this.metrics.tpotMs(r),
     });
     this.plans.completed(r);
   }
