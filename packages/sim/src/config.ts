@@ -20,6 +20,10 @@ export interface PolicyContext {
   snapshotIntervalMs: number;
   /** The KV link preset distributed plans use. */
   kvLink: string;
+  /** Profiles the views name that are not in `instances` (calibrated ones, with `calibrate`). */
+  profileFor?: (name: string) => LatencyProfile | undefined;
+  /** The profile relative SLO targets are defined against (the reference instance's, true). */
+  sloReference?: LatencyProfile;
 }
 
 export type PolicyFactory = (context: PolicyContext) => Policy;
@@ -93,6 +97,17 @@ export const SimConfigSchema = z
     seed: z.number().int().default(0),
     /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */
     jitterSigma: z.number().nonnegative().default(0),
+    /**
+     * Model error: the profile policies are told every instance runs (their estimators predict
+     * with it), instead of each instance's own. @default each instance's own profile
+     */
+    estimatorProfile: profileRef.optional(),
+    /**
+     * Each instance calibrates the profile policies predict it with online from its own
+     * iterations (the engine's `OnlineCalibrator`, started from the believed profile, as live
+     * agents do) and announces the result in its snapshots. @default false
+     */
+    calibrate: z.boolean().default(false),
     /** Stop at this virtual time (unfinished requests miss their SLO); default: run to drain. */
     horizonMs: z.number().positive().optional(),
   })

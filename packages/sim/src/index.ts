@@ -1,3 +1,5 @@
+export type { CalibrationSummary } from './beliefs.js';
+export { ProfileBeliefs } from './beliefs.js';
 export type { PolicyContext, PolicyFactory, SimConfig, SimConfigInput } from './config.js';
 export { parseSimConfig, SimConfigError, SimConfigSchema } from './config.js';
 export type { QueuedEvent } from './event-queue.js';

@@ -5,6 +5,7 @@ import type { Summary } from '@adagen/stats';
 import type { SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
+import type { CalibrationSummary } from './beliefs.js';
 import type { RequestRecord } from './records.js';
 import { requestRecords } from './records.js';
 import type { RunOptions } from './simulation.js';
@@ -24,7 +25,12 @@ export interface SimResult {
     jitterSigma: number;
     horizonMs: number | null;
     slo: SloSpec;
+    /** The profile policies were told the instances run (null: each instance's own). */
+    estimatorProfile: string | null;
+    calibrate: boolean;
   };
+  /** Per instance, with `calibrate`: how far the online calibration got. */
+  calibration?: CalibrationSummary[];
   metrics: SimSummary;
   /** Wall time per scheduling decision (µs); present only when a clock was injected. */
   decisionTimeUs?: Summary;
@@ -58,10 +64,14 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       jitterSigma: config.jitterSigma,
       horizonMs: config.horizonMs ?? null,
       slo: config.slo,
+      estimatorProfile:
+        config.estimatorProfile === undefined ? null : sim.beliefs.announced(0).name,
+      calibrate: config.calibrate,
     },
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
+  if (config.calibrate) result.calibration = sim.beliefs.summaries();
   if (options.perRequest) {
     result.requests = requestRecords(
       sim.metrics,

@@ -4,6 +4,7 @@
  * advance one iteration per event; the policy decides at each arrival on a stale view.
  */
 import type { InstanceObserver } from '@adagen/engine';
+import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
 import { createPolicy, decide, resolveSlo } from '@adagen/scheduler';
 import type { TraceRequest } from '@adagen/workloads';
@@ -11,7 +12,7 @@ import type { SimConfig } from './config.js';
 import { EventQueue } from './event-queue.js';
 import { FloatBuffer } from './float-buffer.js';
 import type { InstanceSlot, InstanceSpec } from './instances.js';
-import { buildSlots } from './instances.js';
+import { buildSlots, resolveProfile } from './instances.js';
 import { RequestMetrics } from './metrics.js';
 import { PlanExecutor } from './plans.js';
 import { StaleView } from './staleness.js';
@@ -43,6 +44,7 @@ export class Simulation {
   readonly decisionTimesUs = new FloatBuffer(1024);
   readonly policy: Policy;
   readonly requests: readonly TraceRequest[];
+  readonly beliefs: ProfileBeliefs;
   private readonly reqIndex = new Map<string, number>();
   private readonly plans: PlanExecutor;
   private readonly busy: Uint8Array;
@@ -62,6 +64,13 @@ export class Simulation {
       throw new RangeError(`workload "${config.workload.name}" has duplicate request ids`);
     }
     this.metrics = new RequestMetrics(this.requests);
+    this.beliefs = new ProfileBeliefs(
+      specs,
+      config.estimatorProfile === undefined
+        ? undefined
+        : resolveProfile(config.estimatorProfile, 'estimatorProfile'),
+      config.calibrate,
+    );
     this.slots = buildSlots(specs, config, (i) => this.observer(i));
     this.slots.forEach((s) => this.slotById.set(s.id, s.index));
     this.busy = new Uint8Array(this.slots.length);
@@ -69,7 +78,9 @@ export class Simulation {
       (s) =>
         new StaleView(
           s.id,
-          s.profile.name,
+          this.beliefs.calibrating
+            ? (atMs: number) => this.beliefs.nameAt(s.index, atMs)
+            : this.beliefs.announced(s.index).name,
           s.instance,
           config.snapshotIntervalMs,
           s.index,
@@ -83,10 +94,16 @@ export class Simulation {
         : config.policy({
             seed: config.seed,
             slo: config.slo,
-            instances: specs.map((s) => ({ id: s.id, profile: s.profile, engine: s.engine })),
+            instances: specs.map((s, i) => ({
+              id: s.id,
+              profile: this.beliefs.announced(i),
+              engine: s.engine,
+            })),
             controlDelayMs: config.controlDelayMs,
             snapshotIntervalMs: config.snapshotIntervalMs,
             kvLink: config.kvLink,
+            profileFor: (name) => this.beliefs.profileFor(name),
+            sloReference: this.slots[0]!.profile,
           });
     this.plans = new PlanExecutor(this);
   }
@@ -111,6 +128,7 @@ export class Simulation {
       },
       onAdmitted: (id, atMs) => this.metrics.admitted(this.requestIndex(id), atMs),
       onPreempted: (id) => this.metrics.preempted(this.requestIndex(id)),
+      onIteration: (report) => this.beliefs.observe(slot, report),
       onPrefillDone: (id, atMs, kvTokens) =>
         this.plans.prefillDone(slot, this.requestIndex(id), atMs, kvTokens),
     };
@@ -204,6 +222,9 @@ export class Simulation {
       id: req.id,
       arrivalMs: req.arrivalMs,
       promptTokens: req.promptTokens,
+      // The client's own targets (as `x-slo-ttft-ms` / `x-slo-tpot-ms`): every policy plans
+      // against the targets it is scored on, whatever it believes about the engines.
+      slo: { ttftMs: slo.ttftMs, tpotMs: slo.tpotMs },
     };
     if (req.tenant !== undefined) info.tenant = req.tenant;
     this.clusterView.nowMs = this.nowMs;

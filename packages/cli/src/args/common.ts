@@ -19,6 +19,10 @@ export interface CommonRaw {
   sloTpot?: string;
   kvLink: string;
   jitter: string;
+  engineProfile?: string;
+  estimatorProfile?: string;
+  estimatorBias: string;
+  calibrate?: boolean;
   out?: string;
   timing?: boolean;
 }
@@ -35,8 +39,19 @@ export interface CommonFlags {
   slo: SloSpec;
   kvLink: string;
   jitterSigma: number;
+  /** Model error: what policies predict with, when not the engines' own profile. */
+  estimator?: EstimatorFlags;
   out?: string;
   timing: boolean;
+}
+
+/** `--estimator-profile`, `--estimator-bias`, `--calibrate` (see `addCommonOptions`). */
+export interface EstimatorFlags {
+  /** Profile flag text (alias, name or file); absent: the engines' profile. */
+  profile?: string;
+  /** Every iteration predicted this many times as long. */
+  bias: number;
+  calibrate: boolean;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -77,6 +92,21 @@ export function addCommonOptions(cmd: Command): Command {
       'rdma-400g',
     )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
+    .option('--engine-profile <name>', 'profile the simulated engines run (default: --profile)')
+    .option(
+      '--estimator-profile <name>',
+      'model error: the profile policies are told the engines run (default: the engines’)',
+    )
+    .option(
+      '--estimator-bias <factor>',
+      'model error: policies predict every iteration this many times as long (e.g. 1.2)',
+      '1',
+    )
+    .option(
+      '--calibrate',
+      'each engine calibrates the profile policies predict it with online from its iterations',
+      false,
+    )
     .option('--out <dir>', 'write result.json and plots here')
     .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
 }
@@ -110,9 +140,17 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
   if (raw.duration !== undefined && raw.requests !== undefined) {
     throw new UsageError('--duration', 'give --duration or --requests, not both');
   }
+  if (
+    raw.engineProfile !== undefined &&
+    raw.profile !== 'a100' &&
+    raw.profile !== raw.engineProfile
+  ) {
+    throw new UsageError('--engine-profile', 'give --profile or --engine-profile, not both');
+  }
+  const bias = positiveNumber('--estimator-bias', raw.estimatorBias ?? '1');
   const flags: CommonFlags = {
     instances: positiveInt('--instances', raw.instances),
-    profile: raw.profile,
+    profile: raw.engineProfile ?? raw.profile,
     seed: integer('--seed', raw.seed),
     snapshotIntervalMs: positiveNumber('--snapshot-interval-ms', raw.snapshotIntervalMs),
     controlDelayMs: nonNegativeNumber('--control-delay-ms', raw.controlDelayMs),
@@ -124,6 +162,13 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
     timing: raw.timing === true,
   };
+  if (raw.estimatorProfile !== undefined || bias !== 1 || raw.calibrate === true) {
+    flags.estimator = {
+      bias,
+      calibrate: raw.calibrate === true,
+      ...(raw.estimatorProfile !== undefined ? { profile: raw.estimatorProfile } : {}),
+    };
+  }
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;
   if (raw.duration !== undefined) flags.durationS = positiveNumber('--duration', raw.duration);
   if (raw.requests !== undefined) flags.requests = positiveInt('--requests', raw.requests);

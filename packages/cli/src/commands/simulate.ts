@@ -67,6 +67,7 @@ export function simulateCommand(io: CliIo): Command {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.estimator ? { estimator: common.estimator } : {}),
     };
     const ctx = {
       cwd: io.cwd,
@@ -75,6 +76,8 @@ export function simulateCommand(io: CliIo): Command {
     };
     // Validate the inputs up front so a bad flag is reported as such.
     await resolveProfileFlag(spec.profile, io.cwd);
+    if (common.estimator?.profile !== undefined)
+      await resolveProfileFlag(common.estimator.profile, io.cwd, '--estimator-profile');
     await buildWorkload(spec.workload, ctx);
     if (raw.perRequest === true && common.out === undefined) {
       throw new UsageError('--per-request', 'needs --out <dir> to write requests.jsonl');

@@ -102,6 +102,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.estimator ? { estimator: common.estimator } : {}),
     },
     workloadBase: {
       seed: common.seed,
@@ -133,6 +134,8 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
     ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
   };
   await resolveProfileFlag(plan.base.profile, io.cwd);
+  if (plan.base.estimator?.profile !== undefined)
+    await resolveProfileFlag(plan.base.estimator.profile, io.cwd, '--estimator-profile');
   for (const trace of plan.traces) await buildWorkload({ ...plan.workloadBase, trace }, ctx);
   const jobs = raw.jobs === undefined ? defaultJobs() : positiveInt('--jobs', raw.jobs);
   const runner = createRunner(jobs, ctx, () => io.now());

@@ -55,6 +55,15 @@ export function formatSimulateReport(cell: CellResult): string {
     lines.push(
       `decision time p50 ${num(d.p50, 1)} µs, p99 ${num(d.p99, 1)} µs (${d.count} decisions)`,
     );
+  const st = result.settings;
+  if (st.estimatorProfile !== null || st.calibrate)
+    lines.push(
+      `model error: policies predict with ${st.estimatorProfile ?? 'the engines’ own profile'}${st.calibrate ? ', calibrated online per instance' : ''}`,
+    );
+  for (const c of result.calibration ?? [])
+    lines.push(
+      `  ${c.id}: ${c.observations} iterations, ${c.versions} calibrated versions, factor ${num(c.scale, 3)} over ${c.start}; median error start ${pct(c.startErrorMedian)} → calibrated ${pct(c.fitErrorMedian)}`,
+    );
   for (const note of cell.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

@@ -2,7 +2,10 @@
  * One simulation described as plain data, so it can run in this thread or in a worker and be
  * written into the JSON result as is.
  */
+import { scaledProfile } from '@adagen/engine';
+import type { LatencyProfile } from '@adagen/engine';
 import type { SloSpec } from '@adagen/scheduler';
+import type { EstimatorFlags } from '../args/common.js';
 import type { SimResult } from '@adagen/sim';
 import { runSimulation } from '@adagen/sim';
 import type { Workload } from '@adagen/workloads';
@@ -23,6 +26,8 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
+  /** Model error (`--estimator-profile`, `--estimator-bias`, `--calibrate`). */
+  estimator?: EstimatorFlags;
 }
 
 export interface CellResult {
@@ -76,8 +81,26 @@ export async function runCell(
       kvLink: spec.kvLink,
       slo: spec.slo,
       seed: spec.seed,
+      ...(spec.estimator ? await estimatorSettings(spec.estimator, profile, ctx.cwd) : {}),
     },
     { now: clock, perRequest: options.perRequest === true },
   );
   return { spec, result, notes, wallMs: clock() - t0 };
+}
+
+/** The simulator's model-error settings: the believed profile (biased), and calibration. */
+async function estimatorSettings(
+  e: EstimatorFlags,
+  engine: LatencyProfile,
+  cwd: string,
+): Promise<{ estimatorProfile?: LatencyProfile; calibrate: boolean }> {
+  const base =
+    e.profile === undefined
+      ? engine
+      : await resolveProfileFlag(e.profile, cwd, '--estimator-profile');
+  const believed = e.bias === 1 ? base : scaledProfile(base, e.bias, `${base.name}.x${e.bias}`);
+  return {
+    calibrate: e.calibrate,
+    ...(believed === engine ? {} : { estimatorProfile: believed }),
+  };
 }
