@@ -59,7 +59,14 @@ export {
   isBaselinePolicyName,
 } from './baselines/registry.js';
 export type { ChunkingConfig, IterationLatency, ResolvedSlo, SloSpec, SloTarget } from './slo.js';
-export { defaultSloSpec, idleTpotMs, idleTtftMs, parseSloTarget, resolveSlo } from './slo.js';
+export {
+  defaultSloSpec,
+  idleTpotMs,
+  idleTtftMs,
+  parseSloTarget,
+  resolveSlo,
+  scaleSloSpec,
+} from './slo.js';
 export type { AdaGenClassifierOptions } from './adagen/classifier.js';
 export { AdaGenClassifier } from './adagen/classifier.js';
 export type {

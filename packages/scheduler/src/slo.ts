@@ -115,3 +115,19 @@ export function parseSloTarget(text: string, defaultFloorMs: number): SloTarget 
   }
   return undefined;
 }
+
+/**
+ * Both targets multiplied by `factor` (DistServe's "SLO scale": one factor scaling every target,
+ * tight below 1, loose above): a scaled target's factor and floor, an absolute target's ms.
+ * @throws RangeError for a factor that is not a positive finite number
+ */
+export function scaleSloSpec(spec: SloSpec, factor: number): SloSpec {
+  if (!(Number.isFinite(factor) && factor > 0)) {
+    throw new RangeError(`SLO scale must be a positive number, got ${factor}`);
+  }
+  const scale = (t: SloTarget): SloTarget =>
+    t.kind === 'absolute'
+      ? { kind: 'absolute', ms: t.ms * factor }
+      : { kind: 'scale', factor: t.factor * factor, floorMs: t.floorMs * factor };
+  return { ttft: scale(spec.ttft), tpot: scale(spec.tpot) };
+}

@@ -29,11 +29,16 @@ export function sweepTables(
       'policy',
       'rate',
       'attain',
+      'TTFT-only',
+      'TPOT-only',
+      'TTFT mean',
       'TTFT p50',
       'TTFT p99',
       'TPOT p50',
       'TPOT p99',
       'TBT p99',
+      'req/s out',
+      'makespan s',
       'unfinished',
     ],
     rows: [] as string[][],
@@ -46,11 +51,16 @@ export function sweepTables(
         p,
         String(r),
         pct(m.slo.attainment),
+        pct(m.slo.ttftAttainment),
+        pct(m.slo.tpotAttainment),
+        ms(m.ttftMs.mean),
         ms(m.ttftMs.p50),
         ms(m.ttftMs.p99),
         ms(m.tpotMs.p50),
         ms(m.tpotMs.p99),
         ms(m.tbtMs.p99),
+        num(m.throughput.requestsPerS, 2),
+        num(m.simulatedSpanMs / 1000, 0),
         String(m.requests.unfinished),
       ]);
     }
@@ -72,7 +82,7 @@ export function formatSweepTables(t: SweepTables, markdown: boolean): string {
 
 export function formatGoodput(entries: readonly GoodputEntry[], markdown: boolean): string {
   const rows = entries.map((e) => [
-    e.trace,
+    e.sloScale === undefined ? e.trace : `${e.trace} · SLO ×${e.sloScale}`,
     e.policy,
     e.goodputRatePerS === null ? `< ${e.probes[0]?.ratePerS ?? '?'}` : num(e.goodputRatePerS, 2),
     String(e.probes.length),

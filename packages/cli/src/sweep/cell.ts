@@ -26,6 +26,8 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
+  /** The SLO scale `slo` was scaled by (`--slo-scales`), for reports. */
+  sloScale?: number;
   /** Model error (`--estimator-profile`, `--estimator-bias`, `--calibrate`). */
   estimator?: EstimatorFlags;
 }
