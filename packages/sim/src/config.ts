@@ -91,8 +91,11 @@ export const SimConfigSchema = z
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */
     kvLink: z.string().min(1).default('rdma-400g'),
-    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms) */
-    slo: z.object({ ttft: sloTarget, tpot: sloTarget }).strict().default(defaultSloSpec),
+    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms), no TBT p99 target */
+    slo: z
+      .object({ ttft: sloTarget, tpot: sloTarget, tbt: sloTarget.optional() })
+      .strict()
+      .default(defaultSloSpec),
     /** @default 0 */
     seed: z.number().int().default(0),
     /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */

@@ -217,7 +217,7 @@ export class Simulation {
 
     const ref = this.slots[0]!;
     const slo = resolveSlo(this.config.slo, req, ref.model, ref.chunking);
-    this.metrics.setSlo(r, slo.ttftMs, slo.tpotMs);
+    this.metrics.setSlo(r, slo.ttftMs, slo.tpotMs, slo.tbtMs);
     const info: RequestInfo = {
       id: req.id,
       arrivalMs: req.arrivalMs,

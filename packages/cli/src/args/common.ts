@@ -17,6 +17,7 @@ export interface CommonRaw {
   controlDelayMs: string;
   sloTtft?: string;
   sloTpot?: string;
+  sloTbt?: string;
   kvLink: string;
   jitter: string;
   engineProfile?: string;
@@ -85,6 +86,10 @@ export function addCommonOptions(cmd: Command): Command {
       '--slo-tpot <target>',
       'TPOT SLO: "50ms" absolute, or "5x[:FLOOR]" × idle TPOT',
       '5x:50',
+    )
+    .option(
+      '--slo-tbt <target>',
+      'also a per-request token-gap SLO: p99 of the request’s gaps ≤ "100ms" or "5x[:FLOOR]" × idle TPOT',
     )
     .option(
       '--kv-link <preset>',
@@ -157,6 +162,9 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     slo: {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),
       tpot: slo('--slo-tpot', raw.sloTpot ?? '5x:50', defaultSloSpec.tpot),
+      ...(raw.sloTbt === undefined
+        ? {}
+        : { tbt: slo('--slo-tbt', raw.sloTbt, defaultSloSpec.tpot) }),
     },
     kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),

@@ -47,7 +47,7 @@ export function formatSimulateReport(cell: CellResult): string {
       ],
     ),
     '',
-    `SLO attainment ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}`,
+    `SLO attainment ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}${m.slo.tbtAttainment === undefined ? '' : `, TBT p99 ${pct(m.slo.tbtAttainment)}`}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}${result.settings.slo.tbt ? `, ${describeTarget('per-request TBT p99', result.settings.slo.tbt)}` : ''}`,
     `throughput ${num(m.throughput.requestsPerS, 2)} req/s, ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
   );
   const d = result.decisionTimeUs;
