@@ -19,7 +19,7 @@ export function perRequestGapQuantile(m: RequestMetrics, q: number): Float64Arra
   const out = new Float64Array(m.count).fill(Number.NaN);
   for (let i = 0; i < m.count; i++) {
     if (start[i + 1]! === start[i]!) continue;
-    const own = grouped.subarray(start[i]!, start[i + 1]!).sort();
+    const own = grouped.subarray(start[i], start[i + 1]).sort();
     out[i] = quantileSorted(own, q);
   }
   return out;
