@@ -10,7 +10,7 @@
  * fit under a new name, `<announced>.cal-<id>.v<k>`, which its next snapshots carry and policies
  * resolve through `profileFor`. Policies never see the true profile.
  */
-import { OnlineCalibrator } from '@adagen/engine';
+import { LatencyModel, OnlineCalibrator } from '@adagen/engine';
 import type { IterationReport, LatencyProfile } from '@adagen/engine';
 
 /** One instance's calibration at the end of a run. */
@@ -43,6 +43,7 @@ interface Slot {
 export class ProfileBeliefs {
   private readonly slots: Slot[];
   private readonly published = new Map<string, LatencyProfile>();
+  private readonly models = new Map<string, LatencyModel>();
 
   constructor(
     instances: ReadonlyArray<{ id: string; profile: LatencyProfile }>,
@@ -106,6 +107,23 @@ export class ProfileBeliefs {
   /** A calibrated profile announced under `name`. */
   profileFor(name: string): LatencyProfile | undefined {
     return this.published.get(name);
+  }
+
+  /**
+   * The latency model of a profile a view announces (announced or calibrated): what a layer in
+   * front of the policies (admission) predicts with — never the engine's true profile.
+   */
+  modelOf(name: string): LatencyModel | undefined {
+    let m = this.models.get(name);
+    if (m === undefined) {
+      const p =
+        this.published.get(name) ?? this.slots.find((s) => s.announced.name === name)?.announced;
+      if (p === undefined) return undefined;
+      if (this.models.size > 256) this.models.clear();
+      m = new LatencyModel(p);
+      this.models.set(name, m);
+    }
+    return m;
   }
 
   summaries(): CalibrationSummary[] {

@@ -36,11 +36,17 @@ export class RequestMetrics {
   readonly decodeOn: Int32Array;
   /** 1 when an instance dropped the request (it could never run there). */
   readonly rejected: Uint8Array;
+  /** 1 when admission control refused the request (never placed). */
+  readonly shed: Uint8Array;
+  /** 1 when the client gave up: no first token by its deadline (cancelled everywhere). */
+  readonly abandoned: Uint8Array;
   readonly gapsMs = new FloatBuffer(1 << 16);
   /** The request index of each gap in `gapsMs` (exact in float32 below 2^24 requests). */
   readonly gapOwners = new FloatBuffer(1 << 16);
   finished = 0;
   rejectedCount = 0;
+  shedCount = 0;
+  abandonedCount = 0;
 
   constructor(requests: ReadonlyArray<{ arrivalMs: number; outputTokens: number }>) {
     const n = requests.length;
@@ -58,6 +64,8 @@ export class RequestMetrics {
     this.tbtSloMs = new Float64Array(n).fill(Number.NaN);
     this.plan = new Int8Array(n).fill(-1);
     this.rejected = new Uint8Array(n);
+    this.shed = new Uint8Array(n);
+    this.abandoned = new Uint8Array(n);
     this.placedOn = new Int32Array(n).fill(-1);
     this.decodeOn = new Int32Array(n).fill(-1);
   }
@@ -67,6 +75,25 @@ export class RequestMetrics {
     if (this.rejected[i] === 1) return false;
     this.rejected[i] = 1;
     this.rejectedCount += 1;
+    return true;
+  }
+
+  /** Admission refused request `i`. */
+  shedRequest(i: number): void {
+    if (this.shed[i] === 1) return;
+    this.shed[i] = 1;
+    this.shedCount += 1;
+  }
+
+  /**
+   * Request `i` reached its deadline: abandoned if it has no first token yet and is still in
+   * the system (not shed, not rejected). Returns true when it was abandoned.
+   */
+  abandon(i: number): boolean {
+    if (this.tokens[i]! > 0 || this.shed[i] === 1 || this.rejected[i] === 1) return false;
+    if (this.abandoned[i] === 1) return false;
+    this.abandoned[i] = 1;
+    this.abandonedCount += 1;
     return true;
   }
 

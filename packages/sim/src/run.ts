@@ -2,7 +2,7 @@
 import type { SloSpec } from '@adagen/scheduler';
 import { ecdfSorted, summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
-import type { SimConfigInput } from './config.js';
+import type { DeadlineSpec, SimConfig, SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
 import type { CalibrationSummary } from './beliefs.js';
@@ -28,6 +28,17 @@ export interface SimResult {
     /** The profile policies were told the instances run (null: each instance's own). */
     estimatorProfile: string | null;
     calibrate: boolean;
+    admission: SimConfig['admission'];
+    deadline: DeadlineSpec;
+    /** The first instance's resolved engine knobs (scheduler, budget, KV blocks). */
+    engine: {
+      maxNumSeqs: number;
+      maxNumBatchedTokens: number;
+      enableChunkedPrefill: boolean;
+      numGpuBlocks: number;
+      blockSize: number;
+      maxModelLen: number;
+    };
   };
   /** Per instance, with `calibrate`: how far the online calibration got. */
   calibration?: CalibrationSummary[];
@@ -38,6 +49,18 @@ export interface SimResult {
   cdf: { ttftMs: Array<[number, number]>; tbtMs: Array<[number, number]> };
   /** One record per request, in workload order; only with `RunOptions.perRequest`. */
   requests?: RequestRecord[];
+}
+
+function engineSettings(sim: Simulation): SimResult['settings']['engine'] {
+  const c = sim.slots[0]!.instance.config;
+  return {
+    maxNumSeqs: c.maxNumSeqs,
+    maxNumBatchedTokens: c.maxNumBatchedTokens,
+    enableChunkedPrefill: c.enableChunkedPrefill,
+    numGpuBlocks: c.numGpuBlocks,
+    blockSize: c.blockSize,
+    maxModelLen: c.maxModelLen,
+  };
 }
 
 /** Runs one simulation to drain (or to `horizonMs`). Deterministic for a config. */
@@ -67,6 +90,9 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       estimatorProfile:
         config.estimatorProfile === undefined ? null : sim.beliefs.announced(0).name,
       calibrate: config.calibrate,
+      admission: config.admission,
+      deadline: config.deadline,
+      engine: engineSettings(sim),
     },
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },

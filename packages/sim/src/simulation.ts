@@ -6,9 +6,10 @@
 import type { InstanceObserver } from '@adagen/engine';
 import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
-import { createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import { admission, createPolicy, decide, resolveSlo } from '@adagen/scheduler';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
+import { deadlineMsOf } from './config.js';
 import { EventQueue } from './event-queue.js';
 import { FloatBuffer } from './float-buffer.js';
 import type { InstanceSlot, InstanceSpec } from './instances.js';
@@ -22,7 +23,8 @@ export type SimEvent =
   | { type: 'deliver'; req: number }
   | { type: 'iteration'; slot: number }
   | { type: 'handoff'; req: number }
-  | { type: 'reject'; req: number };
+  | { type: 'reject'; req: number }
+  | { type: 'deadline'; req: number };
 
 export interface RunOptions {
   /** Wall clock (ms) for per-decision timing, e.g. `performance.now`; never read otherwise. */
@@ -200,6 +202,9 @@ export class Simulation {
         case 'reject':
           this.plans.rejected(e.req);
           break;
+        case 'deadline':
+          if (this.metrics.abandon(e.req)) this.plans.rejected(e.req);
+          break;
       }
     }
     this.options.onProgress?.(n, n);
@@ -232,7 +237,25 @@ export class Simulation {
     const t0 = clock?.();
     const decision: Decision = decide(this.policy, info, this.clusterView);
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
+    // Admission sees what the policy saw: the same view, the prompt and the TTFT target.
+    const verdict = admission(
+      this.config.admission,
+      this.clusterView,
+      {
+        promptTokens: req.promptTokens,
+        ttftTargetMs: slo.ttftMs,
+        hopeless: decision.placement.hopeless === true,
+      },
+      (profile) => this.beliefs.modelOf(profile),
+    );
+    if (!verdict.admit) {
+      this.metrics.shedRequest(r);
+      return;
+    }
     this.plans.decided(r, decision);
     this.queue.push(this.nowMs + this.config.controlDelayMs, { type: 'deliver', req: r });
+    const deadlineMs = deadlineMsOf(this.config.deadline, slo.ttftMs);
+    if (Number.isFinite(deadlineMs))
+      this.queue.push(req.arrivalMs + deadlineMs, { type: 'deadline', req: r });
   }
 }

@@ -21,6 +21,7 @@ import {
   sweepTables,
 } from '../report/sweep-report.js';
 import type { CellResult, CellSpec } from '../sweep/cell.js';
+import { engineFor } from '../sweep/cell.js';
 import { createRunner, defaultJobs } from '../sweep/pool.js';
 import { createProgress } from '../sweep/progress.js';
 import { runSearches } from '../sweep/searches.js';
@@ -46,7 +47,13 @@ export interface SweepPlan {
   /** DistServe-style SLO scales (both targets × s); [1] without `--slo-scales`. */
   sloScales: number[];
   base: Omit<CellSpec, 'workload' | 'policy'>;
-  workloadBase: { seed: number; traceDir?: string; durationS?: number; requests?: number };
+  workloadBase: {
+    seed: number;
+    traceDir?: string;
+    format?: string;
+    durationS?: number;
+    requests?: number;
+  };
   goodput: boolean;
   instancesNeeded?: { ratePerS: number; maxInstances: number };
   target: number;
@@ -115,10 +122,14 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       kvLink: common.kvLink,
       slo: common.slo,
       ...(common.estimator ? { estimator: common.estimator } : {}),
+      admission: common.admission,
+      deadline: common.deadline,
+      engine: common.engine,
     },
     workloadBase: {
       seed: common.seed,
       ...(common.traceDir !== undefined ? { traceDir: common.traceDir } : {}),
+      ...(common.traceFormat !== undefined ? { format: common.traceFormat } : {}),
       ...(common.durationS !== undefined ? { durationS: common.durationS } : {}),
       ...(common.requests !== undefined ? { requests: common.requests } : {}),
     },
@@ -145,10 +156,11 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
     env: io.env,
     ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
   };
-  await resolveProfileFlag(plan.base.profile, io.cwd);
   if (plan.base.estimator?.profile !== undefined)
     await resolveProfileFlag(plan.base.estimator.profile, io.cwd, '--estimator-profile');
-  for (const trace of plan.traces) await buildWorkload({ ...plan.workloadBase, trace }, ctx);
+  const profile = await resolveProfileFlag(plan.base.profile, io.cwd);
+  for (const trace of plan.traces)
+    engineFor(profile, await buildWorkload({ ...plan.workloadBase, trace }, ctx), plan.base.engine);
   const jobs = raw.jobs === undefined ? defaultJobs() : positiveInt('--jobs', raw.jobs);
   const runner = createRunner(jobs, ctx, () => io.now());
   const progress = createProgress(io);

@@ -38,8 +38,10 @@ export function sweepTables(
       'TPOT p50',
       'TPOT p99',
       'TBT p99',
-      'req/s out',
+      'req/s',
       'makespan s',
+      'shed',
+      'abandoned',
       'unfinished',
     ],
     rows: [] as string[][],
@@ -63,6 +65,8 @@ export function sweepTables(
         ms(m.tbtMs.p99),
         num(m.throughput.requestsPerS, 2),
         num(m.simulatedSpanMs / 1000, 0),
+        String(m.requests.shed),
+        String(m.requests.abandoned),
         String(m.requests.unfinished),
       ]);
     }
