@@ -51,6 +51,7 @@ export function runEntry(cell: CellResult, timing: boolean): Record<string, unkn
     ...(spec.sloScale === undefined ? {} : { sloScale: spec.sloScale }),
     workload: result.workload,
     settings: result.settings,
+    ...(result.calibration ? { calibration: result.calibration } : {}),
     notes: cell.notes,
     metrics: result.metrics,
     cdf: result.cdf,
