@@ -48,14 +48,20 @@ export interface LlmdSloOptions {
   maxTracked?: number;
 }
 
-/** The features GIE's predictor reads for one pod and one request (prefix score omitted: 0). */
+/**
+ * The features GIE's predictor reads for one pod and one request (prefix score omitted: 0). The
+ * router's own placements not yet visible in a snapshot count as both waiting and running: it
+ * cannot know which they will be, and counting them in one only lets a model that learned a zero
+ * weight for it (waiting is always 0 at light load) send a whole snapshot period's requests to
+ * the same pod.
+ */
 export function llmdFeatures(v: InstanceView, promptTokens: number): number[] {
   const kv = v.snapshot.kv;
   return [
     (kv.usedBlocks + pendingKvBlocks(v)) / kv.totalBlocks,
     promptTokens,
     v.snapshot.waiting.length + v.pending.length,
-    activeRunning(v),
+    activeRunning(v) + v.pending.length,
   ];
 }
 

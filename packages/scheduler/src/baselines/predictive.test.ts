@@ -96,6 +96,28 @@ describe('llmd-slo', () => {
     expect(b.ttft.samples).toBe(before);
   });
 
+  it('counts its own pending placements, so a light-load model does not herd onto one instance', () => {
+    const b = new LlmdSloBalancer(context(2), { regression: { retrainEvery: 20 } });
+    // Light load: nothing ever waits (its weight stays 0); TTFT grows with the running batch.
+    for (const r of [0, 1, 2, 4]) {
+      const view = clusterView([{ running: busy(r) }]);
+      for (let i = 0; i < 60; i++) {
+        const c = classified(100, `r${r}-${i}`);
+        b.place(c, view);
+        b.observe({
+          requestId: c.request.id,
+          promptTokens: 100,
+          outputTokens: 10,
+          finishedAtMs: i,
+          ttftMs: 100 + 40 * r + (i % 3),
+          tpotMs: 20 + 2 * r + (i % 3),
+        });
+      }
+    }
+    const p = b.place(classified(100, 'z'), clusterView([{ pending: busy(3) }, {}]));
+    expect(p.instanceId).toBe('i1');
+  });
+
   it('marks the placement hopeless when no instance is predicted to meet the targets', () => {
     const b = new LlmdSloBalancer(context(2, 300), { regression: { retrainEvery: 20 } });
     for (const w of [0, 3, 6]) train(b, clusterView([{ waiting: busy(w) }]), (x) => 400 + 100 * x);
