@@ -13,6 +13,7 @@ import { reportCommand } from './commands/report.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import { deployCommand } from './commands/deploy.js';
+import { engineCommand } from './commands/engine.js';
 import { modelCommand } from './commands/model.js';
 import type { CliIo } from './io.js';
 
@@ -33,6 +34,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(modelCommand(io));
   program.addCommand(dashCommand(io));
   program.addCommand(planCommand(io));
+  program.addCommand(engineCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({
