@@ -141,6 +141,11 @@ export interface CompletionObservation {
   tenant?: string;
   model?: string;
   finishedAtMs: number;
+  /** Where it ran (the decode instance of a distributed plan), when the reporter knows. */
+  instanceId?: string;
+  /** Its observed time to first token and time per output token (ms), when known. */
+  ttftMs?: number;
+  tpotMs?: number;
 }
 
 export interface Classifier {
