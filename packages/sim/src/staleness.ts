@@ -20,6 +20,9 @@ export interface SnapshotSource {
   drainPrefixEvents?(): PrefixCacheEvent[];
 }
 
+/** The profile name a snapshot taken at `atMs` announces (fixed, or calibrated over time). */
+export type ProfileName = string | ((atMs: number) => string);
+
 export class StaleView {
   /** The object handed to the policy (its fields are replaced, never mutated). */
   readonly view: InstanceView;
@@ -31,7 +34,7 @@ export class StaleView {
 
   constructor(
     id: string,
-    profile: string,
+    private readonly profile: ProfileName,
     private readonly source: SnapshotSource,
     private readonly intervalMs: number,
     index: number,
@@ -41,7 +44,7 @@ export class StaleView {
     const first = source.snapshot();
     this.view = {
       id,
-      profile,
+      profile: typeof profile === 'string' ? profile : profile(0),
       status: 'ready',
       snapshot: stamp(first, 0),
       pending: [],
@@ -74,6 +77,7 @@ export class StaleView {
     if (nextArrivalMs >= tick + this.intervalMs) return;
     this.view.snapshot = stamp(this.source.snapshot(), tick);
     if (this.prefixIndex) this.prefixIndex.apply(this.source.drainPrefixEvents!());
+    if (typeof this.profile !== 'string') this.view.profile = this.profile(tick);
     this.prune(tick);
   }
 

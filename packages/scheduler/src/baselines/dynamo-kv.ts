@@ -14,13 +14,9 @@
 import type { Rng } from '@adagen/stats';
 import { uncachedBlocksOn } from '../prefix.js';
 import type { Balancer, Classification, ClusterView, InstanceView, Placement } from '../types.js';
+import type { DynamoKvOptions } from './dynamo-noprefix.js';
 import { blocksFor, queuedPrefillTokens, readyIndices } from './signals.js';
 import { argminRandomTies } from './ties.js';
-
-export interface DynamoKvOptions {
-  /** Weight of prefill blocks against decode blocks (overlap_score_weight). @default 1 */
-  overlapScoreWeight?: number;
-}
 
 /** Blocks of the sequences decoding on the instance, plus pending placements' prompts. */
 export function activeDecodeBlocks(v: InstanceView): number {

@@ -14,6 +14,7 @@ import { PowerOfTwoBalancer, RandomBalancer, RoundRobinBalancer } from './simple
 import { DynamoKvBalancer } from './dynamo-kv.js';
 import { LlmdPrefixBalancer } from './llmd-prefix.js';
 import { SglangCacheBalancer } from './sglang-cache.js';
+import { DynamoKvNoPrefixBalancer } from './dynamo-noprefix.js';
 
 export interface PolicyOptions {
   /** Seed for policies that draw random numbers. @default 0 */
@@ -31,6 +32,7 @@ export const baselinePolicyNames = [
   'dynamo-kv',
   'sglang-cache',
   'llmd-prefix',
+  'dynamo-kv-noprefix',
 ] as const;
 export type BaselinePolicyName = (typeof baselinePolicyNames)[number];
 
@@ -45,6 +47,7 @@ const balancers: Record<BaselinePolicyName, (seed: number) => Balancer> = {
   'dynamo-kv': (seed) => new DynamoKvBalancer(createRng(seed).fork('dynamo-kv')),
   'sglang-cache': () => new SglangCacheBalancer(),
   'llmd-prefix': (seed) => new LlmdPrefixBalancer(createRng(seed).fork('llmd-prefix')),
+  'dynamo-kv-noprefix': () => new DynamoKvNoPrefixBalancer(),
 };
 
 /** Factories for every baseline by name (a fresh, stateful policy per call). */
