@@ -44,6 +44,8 @@ export const completionRecordSchema = z
     /** …its engine part (from the request reaching the agent), and when it reached the agent. */
     predictedEngineTtftMs: durationMs.optional(),
     queuedAtMs: timestampMs.optional(),
+    /** Prompt tokens the engine reused from its prefix cache (not computed again), as it reports. */
+    cachedPromptTokens: tokenCount.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.firstTokenAtMs < r.arrivalMs)
@@ -53,6 +55,12 @@ export const completionRecordSchema = z
         code: 'custom',
         path: ['finishedAtMs'],
         message: 'expected >= firstTokenAtMs',
+      });
+    if (r.cachedPromptTokens !== undefined && r.cachedPromptTokens > r.promptTokens)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cachedPromptTokens'],
+        message: `expected <= promptTokens (${r.promptTokens})`,
       });
     if (r.outputTokens > r.maxTokens)
       ctx.addIssue({ code: 'custom', path: ['outputTokens'], message: 'expected <= maxTokens' });
