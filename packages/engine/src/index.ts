@@ -57,6 +57,15 @@ export {
   kvCapacity,
 } from './kv/capacity.js';
 
+export type { BlockHash } from './kv/prefix-hash.js';
+export {
+  chainBlockHash,
+  MOONCAKE_BLOCK_TOKENS,
+  promptBlockHashes,
+  ROOT_BLOCK_HASH,
+  traceBlockHashes,
+} from './kv/prefix-hash.js';
+
 export type { EngineConfig, EngineConfigInput } from './scheduler/config.js';
 export { EngineConfigError, EngineConfigSchema, resolveEngineConfig } from './scheduler/config.js';
 
