@@ -83,3 +83,16 @@ export {
   streamChunk,
   usageChunk,
 } from './openai/format.js';
+export type {
+  AgentCacheStatus,
+  ApplyOutcome,
+  PrefixIndexCounters,
+  PrefixIndexOptions,
+} from './prefix/prefix-index.js';
+export { PrefixIndex } from './prefix/prefix-index.js';
+export type { PlacedIndexOptions } from './prefix/placed-index.js';
+export { PlacedIndex } from './prefix/placed-index.js';
+export type { PrefixLocatorOptions, PrefixMatch } from './prefix/locator.js';
+export { PrefixLocator } from './prefix/locator.js';
+export type { CacheFeedOptions, PrefixCacheSource } from './prefix/cache-feed.js';
+export { CacheFeed, heldChanges } from './prefix/cache-feed.js';

@@ -23,7 +23,7 @@ export const blockSizeField = boundedInt(LIMITS.blockSizeTokens).min(1);
 export const kvBlockStoredSchema = z.object({
   type: z.literal('stored'),
   blockHashes: z.array(blockHash).min(1).max(LIMITS.kvEventBlocks),
-  /** The hash the first block is chained from; absent for a prompt's first block. */
+  /** The hash the first block is chained from, when the blocks are one chain (vLLM's field). */
   parentBlockHash: blockHash.optional(),
 });
 
