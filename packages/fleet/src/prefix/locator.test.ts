@@ -8,7 +8,7 @@ describe('PlacedIndex', () => {
     const p = new PlacedIndex();
     p.record('a', [1, 2, 3], 0, 100);
     expect(p.matchedBlocks('a', [1, 2, 3, 4], 50)).toBe(3);
-    expect(p.matchedBlocks('a', [2, 3], 50)).toBe(0);
+    expect(p.matchedBlocks('a', [9, 2, 3], 50)).toBe(0);
     expect(p.matchedBlocks('a', [1, 2], 100)).toBe(0); // expired
     p.record('a', [1], 90, 100);
     expect(p.matchedBlocks('a', [1, 2], 150)).toBe(1);
@@ -22,7 +22,8 @@ describe('PlacedIndex', () => {
     p.record('a', [3, 4], 1, 1000);
     expect(p.size('a')).toBe(3);
     expect(p.matchedBlocks('a', [1], 2)).toBe(0);
-    expect(p.matchedBlocks('a', [2, 3, 4], 2)).toBe(1);
+    expect(p.matchedBlocks('a', [2, 3, 4], 2)).toBe(3);
+    expect(p.matchedBlocks('a', [1, 2], 2)).toBe(0);
     expect(() => new PlacedIndex({ maxBlocksPerInstance: 0 })).toThrow(/maxBlocksPerInstance/);
   });
 });
