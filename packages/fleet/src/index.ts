@@ -96,3 +96,4 @@ export type { PrefixLocatorOptions, PrefixMatch } from './prefix/locator.js';
 export { PrefixLocator } from './prefix/locator.js';
 export type { CacheFeedOptions, PrefixCacheSource } from './prefix/cache-feed.js';
 export { CacheFeed, heldChanges } from './prefix/cache-feed.js';
+export { promptPrefixOf } from './prefix/prompt-prefix.js';
