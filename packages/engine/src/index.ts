@@ -7,6 +7,7 @@ export type {
   RejectReason,
   RequestMeta,
   RequestPhase,
+  PrefixInfo,
   RequestProgress,
   WorkItem,
   WorkKind,
@@ -58,6 +59,9 @@ export {
 } from './kv/capacity.js';
 
 export type { BlockHash } from './kv/prefix-hash.js';
+export type { PrefixCacheEvent } from './kv/prefix-cache.js';
+export type { PrefixLookup } from './kv/prefix-index.js';
+export { cachedPrefixTokens, PrefixIndex } from './kv/prefix-index.js';
 export {
   chainBlockHash,
   MOONCAKE_BLOCK_TOKENS,

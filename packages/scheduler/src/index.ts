@@ -40,6 +40,13 @@ export {
   LlumnixBalancer,
   LMetricBalancer,
 } from './baselines/load.js';
+export type { DynamoKvOptions } from './baselines/dynamo-kv.js';
+export { DynamoKvBalancer } from './baselines/dynamo-kv.js';
+export type { SglangCacheOptions } from './baselines/sglang-cache.js';
+export { ApproximateTree, SglangCacheBalancer } from './baselines/sglang-cache.js';
+export type { LlmdPrefixOptions } from './baselines/llmd-prefix.js';
+export { LlmdPrefixBalancer } from './baselines/llmd-prefix.js';
+export { cachedTokensOn, uncachedBlocksOn } from './prefix.js';
 export type { BaselinePolicyName, PolicyOptions } from './baselines/registry.js';
 export {
   baselinePolicies,

@@ -11,6 +11,7 @@ import type { RunOptions } from './simulation.js';
 import { Simulation } from './simulation.js';
 import type { SimSummary } from './summary.js';
 import { sortedTtftMs, summarizeRun } from './summary.js';
+import { summarizePrefixCache, ttftPredictionError } from './prefix-summary.js';
 
 export interface SimResult {
   policy: string;
@@ -59,7 +60,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       horizonMs: config.horizonMs ?? null,
       slo: config.slo,
     },
-    metrics: summarizeRun(sim.metrics),
+    metrics: withPrefixFigures(summarizeRun(sim.metrics), sim),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
   if (options.perRequest) {
@@ -71,4 +72,15 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
   }
   if (options.now) result.decisionTimeUs = summarizeSorted(sim.decisionTimesUs.sorted());
   return result;
+}
+
+function withPrefixFigures(summary: SimSummary, sim: Simulation): SimSummary {
+  const counters = sim.slots.flatMap((s) => {
+    const c = s.instance.snapshot().prefixCache;
+    return c === undefined ? [] : [c];
+  });
+  if (counters.length > 0) summary.prefixCache = summarizePrefixCache(sim.metrics, counters);
+  const err = ttftPredictionError(sim.metrics);
+  if (err !== undefined) summary.ttftPredictionError = err;
+  return summary;
 }

@@ -14,6 +14,7 @@ import type { InstanceSlot, InstanceSpec } from './instances.js';
 import { buildSlots } from './instances.js';
 import { RequestMetrics } from './metrics.js';
 import { PlanExecutor } from './plans.js';
+import { RequestPrefixes } from './prefixes.js';
 import { StaleView } from './staleness.js';
 
 export type SimEvent =
@@ -45,6 +46,8 @@ export class Simulation {
   readonly requests: readonly TraceRequest[];
   private readonly reqIndex = new Map<string, number>();
   private readonly plans: PlanExecutor;
+  /** Prompt block hashes of requests in flight (prefix caching). */
+  readonly prefixes: RequestPrefixes;
   private readonly busy: Uint8Array;
   private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
   /** Arrival time of the next request not yet decided (Infinity after the last). */
@@ -88,6 +91,7 @@ export class Simulation {
             snapshotIntervalMs: config.snapshotIntervalMs,
             kvLink: config.kvLink,
           });
+    this.prefixes = new RequestPrefixes(this.requests, this.slots);
     this.plans = new PlanExecutor(this);
   }
 
@@ -109,7 +113,8 @@ export class Simulation {
         // Called while the instance forms a batch: clean up the rest of the plan afterwards.
         if (this.metrics.reject(r)) this.queue.push(this.nowMs, { type: 'reject', req: r });
       },
-      onAdmitted: (id, atMs) => this.metrics.admitted(this.requestIndex(id), atMs),
+      onAdmitted: (id, atMs, cachedTokens) =>
+        this.metrics.admitted(this.requestIndex(id), atMs, cachedTokens),
       onPreempted: (id) => this.metrics.preempted(this.requestIndex(id)),
       onPrefillDone: (id, atMs, kvTokens) =>
         this.plans.prefillDone(slot, this.requestIndex(id), atMs, kvTokens),
@@ -131,6 +136,7 @@ export class Simulation {
       finishedAtMs: atMs,
     });
     this.plans.completed(r);
+    this.prefixes.forget(r);
   }
 
   /** Bring slot `s`'s published snapshot up to date before touching its state. */
@@ -204,11 +210,15 @@ export class Simulation {
       promptTokens: req.promptTokens,
     };
     if (req.tenant !== undefined) info.tenant = req.tenant;
+    const prefix = this.prefixes.of(r);
+    if (prefix !== undefined) info.prefix = prefix;
     this.clusterView.nowMs = this.nowMs;
     const clock = this.options.now;
     const t0 = clock?.();
     const decision: Decision = decide(this.policy, info, this.clusterView);
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
+    const predicted = decision.prediction?.ttftMs ?? decision.placement.prediction?.ttftMs;
+    if (predicted !== undefined) this.metrics.predictedTtftMs[r] = predicted;
     this.plans.decided(r, decision);
     this.queue.push(this.nowMs + this.config.controlDelayMs, { type: 'deliver', req: r });
   }

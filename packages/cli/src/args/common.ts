@@ -21,6 +21,7 @@ export interface CommonRaw {
   jitter: string;
   out?: string;
   timing?: boolean;
+  prefixCaching?: boolean;
 }
 
 export interface CommonFlags {
@@ -37,6 +38,8 @@ export interface CommonFlags {
   jitterSigma: number;
   out?: string;
   timing: boolean;
+  /** Automatic prefix caching in every instance. */
+  prefixCaching: boolean;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -78,7 +81,12 @@ export function addCommonOptions(cmd: Command): Command {
     )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
     .option('--out <dir>', 'write result.json and plots here')
-    .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
+    .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false)
+    .option(
+      '--prefix-caching',
+      'automatic prefix caching in every instance (vLLM APC; requests reuse cached prompt prefixes: Mooncake traces carry prefix hashes)',
+      false,
+    );
 }
 
 function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
@@ -123,6 +131,7 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
     timing: raw.timing === true,
+    prefixCaching: raw.prefixCaching === true,
   };
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;
   if (raw.duration !== undefined) flags.durationS = positiveNumber('--duration', raw.duration);

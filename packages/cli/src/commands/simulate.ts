@@ -67,6 +67,7 @@ export function simulateCommand(io: CliIo): Command {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.prefixCaching ? { prefixCaching: true } : {}),
     };
     const ctx = {
       cwd: io.cwd,

@@ -102,6 +102,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.prefixCaching ? { prefixCaching: true } : {}),
     },
     workloadBase: {
       seed: common.seed,

@@ -35,6 +35,7 @@ export function sweepTables(
       'TPOT p99',
       'TBT p99',
       'unfinished',
+      'prefix hit',
     ],
     rows: [] as string[][],
   };
@@ -52,6 +53,7 @@ export function sweepTables(
         ms(m.tpotMs.p99),
         ms(m.tbtMs.p99),
         String(m.requests.unfinished),
+        m.prefixCache === undefined ? '—' : pct(m.prefixCache.hitRate),
       ]);
     }
   }

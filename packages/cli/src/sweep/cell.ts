@@ -23,6 +23,8 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
+  /** Automatic prefix caching in every instance. @default false */
+  prefixCaching?: boolean;
 }
 
 export interface CellResult {
@@ -57,7 +59,8 @@ export async function runCell(
   const profile = await resolveProfileFlag(spec.profile, ctx.cwd);
   const notes: string[] = [];
   const longest = longestRequestTokens(workload);
-  const engine: Record<string, number> = {};
+  const engine: Record<string, number | boolean> = {};
+  if (spec.prefixCaching === true) engine.enablePrefixCaching = true;
   if (longest > profile.model.maxModelLen) {
     engine.maxModelLen = longest;
     notes.push(
