@@ -84,12 +84,12 @@ export {
   usageChunk,
 } from './openai/format.js';
 export type {
+  AgentCacheIndexCounters,
+  AgentCacheIndexOptions,
   AgentCacheStatus,
   ApplyOutcome,
-  PrefixIndexCounters,
-  PrefixIndexOptions,
-} from './prefix/prefix-index.js';
-export { PrefixIndex } from './prefix/prefix-index.js';
+} from './prefix/agent-cache-index.js';
+export { AgentCacheIndex } from './prefix/agent-cache-index.js';
 export type { PlacedIndexOptions } from './prefix/placed-index.js';
 export { PlacedIndex } from './prefix/placed-index.js';
 export type { PrefixLocatorOptions, PrefixMatch } from './prefix/locator.js';

@@ -10,6 +10,7 @@ import {
   placementNoticeSchema,
   wildcards,
 } from '@adagen/protocol';
+import type { PlacementNotice } from '@adagen/protocol';
 import { subscribe } from '@adagen/runtime';
 import type { ServiceRuntime } from '@adagen/runtime';
 import { Gauge } from 'prom-client';
@@ -24,6 +25,8 @@ export interface WatchFleetOptions {
   readonly sweepEveryMs: number;
   /** Called when agents join, leave or change. */
   readonly onMembership?: () => void;
+  /** Called with each peer's placement notice (after the view applied it). */
+  readonly onNotice?: (notice: PlacementNotice) => void;
 }
 
 export interface FleetWatch {
@@ -71,7 +74,10 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     ...common,
     schema: placementNoticeSchema,
     handler: (n) => {
-      if (n.balancerId !== options.selfId) view.addPending(n.instanceId, pendingOf(n));
+      if (n.balancerId !== options.selfId) {
+        view.addPending(n.instanceId, pendingOf(n));
+        options.onNotice?.(n);
+      }
       return Promise.resolve();
     },
   });

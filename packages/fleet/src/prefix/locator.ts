@@ -4,11 +4,11 @@
  * (kept `placedTtlMs`, Dynamo's approximate mode), and — on top of the events — the placements of
  * the last `pendingTtlMs`, whose blocks no `stored` event can show yet. Pure.
  */
-import type { BlockHash } from '@adagen/engine';
+import type { BlockHash, PrefixLookup } from '@adagen/engine';
 import type { KvCacheMessage } from '@adagen/protocol';
 import { PlacedIndex } from './placed-index.js';
-import { PrefixIndex } from './prefix-index.js';
-import type { ApplyOutcome } from './prefix-index.js';
+import { AgentCacheIndex } from './agent-cache-index.js';
+import type { ApplyOutcome } from './agent-cache-index.js';
 
 export interface PrefixLocatorOptions {
   /** Tokens per hashed block (the classifier's and every agent's). */
@@ -30,7 +30,7 @@ export interface PrefixMatch {
 }
 
 export class PrefixLocator {
-  readonly events: PrefixIndex;
+  readonly events: AgentCacheIndex;
   readonly placements: PlacedIndex;
   readonly blockSize: number;
   private readonly placedTtlMs: number;
@@ -38,7 +38,7 @@ export class PrefixLocator {
 
   constructor(options: PrefixLocatorOptions) {
     this.blockSize = options.blockSize;
-    this.events = new PrefixIndex({
+    this.events = new AgentCacheIndex({
       blockSize: options.blockSize,
       ...(options.maxHeldBatches === undefined ? {} : { maxHeldBatches: options.maxHeldBatches }),
     });
@@ -74,6 +74,22 @@ export class PrefixLocator {
     return {
       blocks: Math.max(placed, this.events.matchedBlocks(instanceId, hashes)),
       source: 'events',
+    };
+  }
+
+  /**
+   * The agent's cache as policies see it (`InstanceView.prefixCache`): `match` at `nowMs`.
+   * Undefined when nothing is known of it (no events, no placement with a prefix).
+   */
+  lookup(instanceId: string, nowMs: number): PrefixLookup | undefined {
+    const events = this.events.lookup(instanceId);
+    const placed = this.placements.size(instanceId);
+    if (events === undefined && placed === 0) return undefined;
+    return {
+      blockSize: this.blockSize,
+      size: Math.max(events?.size ?? 0, placed),
+      matchBlocks: (hashes, maxBlocks = hashes.length) =>
+        Math.min(maxBlocks, this.match(instanceId, hashes, nowMs).blocks),
     };
   }
 

@@ -1,16 +1,17 @@
 /**
  * A balancer's index of what every agent's engine holds in its prefix cache, kept from the
- * agents' cache events (`adagen.v1.agent.<id>.cache`): batches applied strictly in sequence
+ * agents' cache events (each agent's blocks in an engine `PrefixIndex`, the simulator's too) (`adagen.v1.agent.<id>.cache`): batches applied strictly in sequence
  * order, batches that arrive early held back until the gap fills, and a full snapshot that
  * replaces an agent's blocks and ends any gap — so lost or reordered batches cost at most one
  * snapshot period of staleness. Lookup gives, per agent, how many leading blocks of a prompt's
  * chained hashes it holds (a chained hash at position i stands for the whole prefix to block i).
  * Pure: no clock, no I/O.
  */
+import { PrefixIndex } from '@adagen/engine';
 import type { BlockHash } from '@adagen/engine';
 import type { KvCacheMessage, KvCacheSnapshot, KvEventBatch } from '@adagen/protocol';
 
-export interface PrefixIndexOptions {
+export interface AgentCacheIndexOptions {
   /** Tokens per block of the hashes looked up; messages in another block size are refused. */
   readonly blockSize: number;
   /**
@@ -50,12 +51,12 @@ export interface AgentCacheStatus {
 interface AgentCache {
   epoch: number;
   seq: number;
-  blocks: Set<BlockHash>;
+  blocks: PrefixIndex;
   held: Map<number, KvEventBatch>;
   truncated: boolean;
 }
 
-export interface PrefixIndexCounters {
+export interface AgentCacheIndexCounters {
   batches: number;
   snapshots: number;
   /** Gaps seen (a batch arrived past a missing one). */
@@ -68,11 +69,11 @@ export interface PrefixIndexCounters {
   overflow: number;
 }
 
-export class PrefixIndex {
+export class AgentCacheIndex {
   readonly blockSize: number;
   private readonly maxHeld: number;
   private readonly agents = new Map<string, AgentCache>();
-  readonly counters: PrefixIndexCounters = {
+  readonly counters: AgentCacheIndexCounters = {
     batches: 0,
     snapshots: 0,
     gaps: 0,
@@ -82,7 +83,7 @@ export class PrefixIndex {
     overflow: 0,
   };
 
-  constructor(options: PrefixIndexOptions) {
+  constructor(options: AgentCacheIndexOptions) {
     if (!Number.isSafeInteger(options.blockSize) || options.blockSize < 1)
       throw new RangeError(`blockSize: expected an integer >= 1, got ${options.blockSize}`);
     this.blockSize = options.blockSize;
@@ -128,6 +129,11 @@ export class PrefixIndex {
     };
   }
 
+  /** The agent's blocks (a `PrefixLookup`), when it sends events. */
+  lookup(instanceId: string): PrefixIndex | undefined {
+    return this.agents.get(instanceId)?.blocks;
+  }
+
   /** Whether the agent holds this block. */
   holds(instanceId: string, hash: BlockHash): boolean {
     return this.agents.get(instanceId)?.blocks.has(hash) ?? false;
@@ -135,16 +141,7 @@ export class PrefixIndex {
 
   /** Leading blocks of `hashes` the agent holds (0 for an agent without events). */
   matchedBlocks(instanceId: string, hashes: readonly BlockHash[]): number {
-    const blocks = this.agents.get(instanceId)?.blocks;
-    if (blocks === undefined) return 0;
-    let n = 0;
-    while (n < hashes.length && blocks.has(hashes[n]!)) n++;
-    return n;
-  }
-
-  /** Every agent's blocks, sorted (to compare two replicas' indexes). */
-  blocksOf(instanceId: string): BlockHash[] {
-    return [...(this.agents.get(instanceId)?.blocks ?? [])].sort((a, b) => a - b);
+    return this.agents.get(instanceId)?.blocks.matchBlocks(hashes) ?? 0;
   }
 
   /** Total blocks indexed, over every agent. */
@@ -162,7 +159,7 @@ export class PrefixIndex {
     const fresh: AgentCache = {
       epoch,
       seq: 0,
-      blocks: new Set(),
+      blocks: new PrefixIndex(this.blockSize),
       held: new Map(),
       truncated: false,
     };
@@ -195,7 +192,8 @@ export class PrefixIndex {
     // the next snapshot closes it).
     if (a === undefined || s.seq < a.seq) return 'stale';
     const hadGap = a.held.size > 0;
-    a.blocks = new Set(s.blockHashes);
+    a.blocks = new PrefixIndex(this.blockSize);
+    a.blocks.apply([{ type: 'stored', blockHashes: s.blockHashes }]);
     a.seq = s.seq;
     a.truncated = s.truncated === true;
     for (const seq of [...a.held.keys()]) if (seq <= s.seq) a.held.delete(seq);
@@ -215,17 +213,8 @@ export class PrefixIndex {
 
 function applyEvents(a: AgentCache, b: KvEventBatch): void {
   for (const e of b.events) {
-    switch (e.type) {
-      case 'stored':
-        for (const h of e.blockHashes) a.blocks.add(h);
-        break;
-      case 'removed':
-        for (const h of e.blockHashes) a.blocks.delete(h);
-        break;
-      case 'cleared':
-        a.blocks.clear();
-        break;
-    }
+    if (e.type === 'cleared') a.blocks.clear();
+    else a.blocks.apply([e]);
   }
   a.seq = b.seq;
 }
