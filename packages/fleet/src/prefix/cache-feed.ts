@@ -15,6 +15,8 @@ export interface PrefixCacheSource {
   readonly blockSize: number;
   /** Changes since the last call, in order. */
   changes(): KvCacheEvent[];
+  /** What the engine holds now, read without taking changes (engines that can say). */
+  blocks?(): ReadonlySet<BlockHash>;
 }
 
 /** Hashes per batch at most (about 450 KiB of msgpack, well under NATS's 1 MiB). */
