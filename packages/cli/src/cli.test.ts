@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,7 +51,10 @@ describe('adagen simulate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/policy least-requests/);
     expect(r.stdout).toMatch(/TTFT\s+[\d.]+/);
-    expect(r.stdout).toMatch(/SLO attainment [\d.]+%/);
+    expect(r.stdout).toMatch(/SLO attainment over offered requests [\d.]+%/);
+    expect(r.stdout).toMatch(
+      /requests offered 150: accepted 150, shed 0 \(admission none\), abandoned \d+/,
+    );
     const json = JSON.parse(await readFile(join(dir, 'out', 'result.json'), 'utf8')) as {
       schema: string;
       command: string;
@@ -88,6 +91,98 @@ describe('adagen simulate', () => {
     for (const f of ['ttft-cdf.svg', 'ttft-cdf.png', 'tbt-cdf.svg', 'tbt-cdf.png']) {
       expect((await stat(join(dir, 'out', f))).size).toBeGreaterThan(100);
     }
+  }, 30_000);
+
+  it('applies admission and deadlines to any policy and reports shed and abandoned', async () => {
+    const args = ['simulate', ...small, '--rate', '60', '--policy', 'round-robin', '--json'];
+    const r = await run([...args, '--admission', 'saturation', '--deadline', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = (
+      JSON.parse(r.stdout) as {
+        runs: Array<{
+          metrics: {
+            requests: { total: number; shed: number; accepted: number };
+            ttftMs: { max: number };
+            slo: { attainment: number; met: number };
+          };
+        }>;
+      }
+    ).runs[0]!.metrics;
+    expect(m.requests.total).toBe(150);
+    expect(m.requests.shed).toBeGreaterThan(0);
+    expect(m.requests.accepted).toBe(150 - m.requests.shed);
+    expect(m.ttftMs.max).toBeLessThanOrEqual(2000);
+    expect(m.slo.attainment).toBeCloseTo(m.slo.met / 150, 12);
+    const off = await run([...args, '--deadline', 'off']);
+    const none = (
+      JSON.parse(off.stdout) as { runs: Array<{ metrics: { requests: Record<string, number> } }> }
+    ).runs[0]!.metrics.requests;
+    expect(none).toMatchObject({ shed: 0, abandoned: 0, finished: 150 });
+  }, 30_000);
+
+  it('sets the engine knobs of a reference simulator and reads a plain CSV with exact arrivals', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-knobs-'));
+    const rows = ['arrival_ms,prompt_tokens,output_tokens'];
+    for (let i = 0; i < 60; i++) rows.push(`${i * 37.5},${200 + ((i * 97) % 900)},${5 + (i % 40)}`);
+    await writeFile(join(dir, 'plain.csv'), `${rows.join('\n')}\n`, 'utf8');
+    const base = [
+      'simulate',
+      '--trace',
+      'plain.csv',
+      '--trace-format',
+      'csv:arrival_ms,prompt_tokens,output_tokens',
+      '--instances',
+      '1',
+      '--json',
+    ];
+    type Run = {
+      runs: Array<{
+        settings: { engine: Record<string, unknown> };
+        metrics: { requests: { finished: number }; ttftMs: { mean: number } };
+      }>;
+    };
+    const v0 = await run(
+      [
+        ...base,
+        '--scheduler',
+        'vllm-v0',
+        '--max-num-seqs',
+        '8',
+        '--max-num-batched-tokens',
+        '8192',
+        '--num-gpu-blocks',
+        '3000',
+        '--block-size',
+        '32',
+        '--out',
+        'o',
+        '--per-request',
+      ],
+      dir,
+    );
+    expect(v0.stderr).toBe('');
+    expect(v0.code).toBe(0);
+    const a = (JSON.parse(v0.stdout) as Run).runs[0]!;
+    expect(a.settings.engine).toEqual({
+      maxNumSeqs: 8,
+      maxNumBatchedTokens: 8192,
+      enableChunkedPrefill: false,
+      numGpuBlocks: 3000,
+      blockSize: 32,
+      maxModelLen: 8192,
+    });
+    expect(a.metrics.requests.finished).toBe(60);
+    const arrivals = (await readFile(join(dir, 'o', 'requests.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { arrivalMs: number }).arrivalMs);
+    expect(arrivals).toEqual(Array.from({ length: 60 }, (_, i) => i * 37.5));
+    const chunked = (
+      JSON.parse((await run([...base, '--scheduler', 'chunked'], dir)).stdout) as Run
+    ).runs[0]!;
+    expect(chunked.settings.engine).toMatchObject({ enableChunkedPrefill: true, maxNumSeqs: 256 });
+    expect(chunked.metrics.ttftMs.mean).not.toBe(a.metrics.ttftMs.mean);
   }, 30_000);
 
   it('mixes traces by arrival time with mix:a+b', async () => {
@@ -182,6 +277,38 @@ describe('adagen simulate', () => {
         /^adagen: --out: sweep needs an output directory/,
       ],
       [['frobnicate'], /^adagen: unknown command 'frobnicate'/],
+      [
+        ['simulate', ...small, '--scheduler', 'v1'],
+        /^adagen: --scheduler: expected chunked or vllm-v0, got "v1"/,
+      ],
+      [
+        ['simulate', ...small, '--max-num-seqs', '0'],
+        /^adagen: --max-num-seqs: expected a positive integer/,
+      ],
+      [
+        ['simulate', ...small, '--max-num-batched-tokens', '100'],
+        /^adagen: --max-num-batched-tokens: maxNumBatchedTokens \(100\) must be >= maxNumSeqs \(256\)/,
+      ],
+      [
+        ['simulate', ...small, '--scheduler', 'vllm-v0', '--max-num-batched-tokens', '4096'],
+        /^adagen: --max-num-batched-tokens: without chunked prefill maxNumBatchedTokens \(4096\) must be >= maxModelLen/,
+      ],
+      [
+        ['simulate', ...small, '--trace-format', 'csv:arrival_s,prompt_tokens,output_tokens'],
+        /^adagen: --trace-format: applies to trace files, not to synthetic:<preset>/,
+      ],
+      [
+        ['simulate', '--trace', 'x.csv', '--trace-format', 'csv:time,in,out'],
+        /^adagen: --trace-format: cannot tell the unit of arrival column "time"/,
+      ],
+      [
+        ['simulate', ...small, '--admission', 'polite'],
+        /^adagen: --admission: expected none, slo, strict, saturation, off, got "polite"/,
+      ],
+      [
+        ['simulate', ...small, '--deadline', '-1'],
+        /^adagen: --deadline: expected seconds > 0, "auto" or "off", got "-1"/,
+      ],
       [
         ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
         /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,

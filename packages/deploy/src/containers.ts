@@ -8,7 +8,7 @@ import { inboxPrefixFor } from '@adagen/natsconf';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
-import { ID_ENV, podPrincipal } from './topology.js';
+import { ID_ENV, maxReplicasOf, podPrincipal } from './topology.js';
 import type { Workload } from './topology.js';
 import type { Values } from './values.js';
 
@@ -30,8 +30,39 @@ export function natsUrls(values: Values): string {
   return `${scheme}://${values.release}-nats.${values.namespace}.svc:4222`;
 }
 
-/** The stages that run a policy step (and take its options). */
-const DECIDING: ReadonlySet<string> = new Set(['classifier', 'balancer', 'planner', 'estimator']);
+/** The stages that run a policy step, or simulate one (and take its options). */
+const DECIDING: ReadonlySet<string> = new Set([
+  'classifier',
+  'balancer',
+  'planner',
+  'estimator',
+  'recommender',
+]);
+
+/** `/metrics` of every possible pod of a per-id stage (its headless Service names each pod). */
+function podMetricsUrls(values: Values, stage: 'gateway' | 'balancer'): string[] {
+  const { replicas, autoscaling } = values[stage];
+  const name = `${values.release}-${stage}`;
+  return Array.from(
+    { length: maxReplicasOf(replicas, autoscaling) },
+    (_, i) =>
+      `http://${name}-${i}.${name}.${values.namespace}.svc:${values.httpPort}${PROBES.metrics}`,
+  );
+}
+
+/** The dashboard's sources: balancers' shed and gateways' deadline counters, the recommender. */
+function dashboardVars(values: Values): Record<string, string> {
+  const recommender = `${values.release}-recommender`;
+  return {
+    ADAGEN_SLO_TTFT: values.policy.sloTtft,
+    ADAGEN_SLO_TPOT: values.policy.sloTpot,
+    ADAGEN_METRICS_URLS: [
+      ...podMetricsUrls(values, 'balancer'),
+      ...podMetricsUrls(values, 'gateway'),
+    ].join(','),
+    ADAGEN_RECOMMENDER_URL: `http://${recommender}.${values.namespace}.svc:${values.httpPort}${PROBES.metrics}`,
+  };
+}
 
 function envList(vars: Readonly<Record<string, string>>): IEnvVar[] {
   return Object.entries(vars).map(([name, value]) => ({ name, value }));
@@ -58,6 +89,7 @@ function adagenEnv(
   if (values.nats.inboxes === 'private') vars.ADAGEN_NATS_INBOX_PREFIX = inboxPrefixFor(pod);
   if (values.nats.tls !== undefined) vars.ADAGEN_NATS_TLS_CA_FILE = `${NATS_CA_DIR}/ca.crt`;
   if (w.service === 'gateway') vars.ADAGEN_MODELS = values.models.join(',');
+  if (w.service === 'dashboard') Object.assign(vars, dashboardVars(values));
   if (DECIDING.has(w.service))
     Object.assign(vars, {
       ADAGEN_POLICY: values.policy.name,

@@ -2,7 +2,7 @@
 export type { Autoscaling, PoolValues, Values, ValuesInput } from './values.js';
 export { parseValues, valuesSchema } from './values.js';
 export type { Stage, Workload } from './topology.js';
-export { ID_ENV, STAGES, fleetSpecOf, podPrincipal, workloadsOf } from './topology.js';
+export { ID_ENV, STAGES, fleetSpecOf, podPrincipal, roleOf, workloadsOf } from './topology.js';
 export {
   APP_DIR,
   HTTP_PORT_NAME,

@@ -29,6 +29,8 @@ describe('renderFleet', () => {
       'adagen-classifier',
       'adagen-planner',
       'adagen-estimator',
+      'adagen-dashboard',
+      'adagen-recommender',
     ]);
     expect(names('StatefulSet')).toEqual([
       'adagen-nats',
@@ -37,7 +39,7 @@ describe('renderFleet', () => {
       'adagen-agent-a100',
       'adagen-agent-sim',
     ]);
-    expect(byKind('PodDisruptionBudget')).toHaveLength(8);
+    expect(byKind('PodDisruptionBudget')).toHaveLength(10);
     expect(names('ScaledObject')).toEqual(['adagen-gateway']);
     expect(names('HorizontalPodAutoscaler')).toEqual([
       'adagen-classifier',
@@ -58,6 +60,33 @@ describe('renderFleet', () => {
     expect(users.filter((u) => u.startsWith('balancer-'))).toHaveLength(4);
     expect(users.filter((u) => u.startsWith('agent-'))).toHaveLength(3);
     expect(users).toContain('classifier');
+  });
+
+  it('runs the dashboard and the recommender as the read-only observer, each behind a Service', () => {
+    expect(natsUsersOf(values)).toContain('observer');
+    expect(names('Service')).toEqual(
+      expect.arrayContaining(['adagen-dashboard', 'adagen-recommender']),
+    );
+    const dashboard = byKind('Deployment').find((o) => o.metadata?.name === 'adagen-dashboard') as
+      | {
+          spec: {
+            template: {
+              spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> };
+            };
+          };
+        }
+      | undefined;
+    const env = new Map(
+      (dashboard?.spec.template.spec.containers[0]?.env ?? []).map((v) => [v.name, v.value]),
+    );
+    expect(env.get('ADAGEN_RECOMMENDER_URL')).toBe(
+      'http://adagen-recommender.adagen.svc:8080/metrics',
+    );
+    // Every balancer pod the autoscaler may start (4) and every gateway pod (3).
+    expect(env.get('ADAGEN_METRICS_URLS')?.split(',')).toHaveLength(7);
+    expect(() => parseValues({ ...input, dashboard: { autoscaling: { type: 'keda' } } })).toThrow(
+      /dashboard\.autoscaling/,
+    );
   });
 
   it('prints YAML and a kustomize base holding the same objects', () => {

@@ -32,6 +32,17 @@ function gatewayService(values: Values): K8sObject {
   });
 }
 
+/** The observers' own Services: the dashboard's page, the recommender's `/metrics`. */
+function observerService(values: Values, w: Workload): K8sObject {
+  return new Service({
+    metadata: meta(values, w.name),
+    spec: {
+      selector: selectorOf(values, w.name),
+      ports: [{ name: 'http', port: values.httpPort, targetPort: HTTP_PORT_NAME }],
+    },
+  });
+}
+
 /** A pool's pods take traffic only on the agent's port; the engine is for the agent alone. */
 function poolPolicy(values: Values, w: Workload): K8sObject {
   return new NetworkPolicy({
@@ -51,6 +62,7 @@ export function renderFleet(values: Values, seeds: Seeds): K8sObject[] {
     ...natsObjects(values, fleet, workloads, seeds),
     ...workloads.flatMap((w) => workloadObjects(values, w)),
     gatewayService(values),
+    ...workloads.filter((w) => w.role === 'observer').map((w) => observerService(values, w)),
     ...workloads.filter((w) => w.pool?.engine.type === 'vllm').map((w) => poolPolicy(values, w)),
   ];
   for (const o of objects) {

@@ -8,9 +8,23 @@ import { isRoleWithId, parseFleetSpec, principal } from '@adagen/natsconf';
 import type { FleetSpec, Principal, Role } from '@adagen/natsconf';
 import type { Autoscaling, PoolValues, Values } from './values.js';
 
-/** The stages that run as their own workload, in request-path order. */
-export const STAGES = ['gateway', 'classifier', 'balancer', 'planner', 'estimator'] as const;
+/** The stages that run as their own workload: the request path in order, then the observers. */
+export const STAGES = [
+  'gateway',
+  'classifier',
+  'balancer',
+  'planner',
+  'estimator',
+  'dashboard',
+  'recommender',
+] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The NATS role a service connects as: the read-only `observer` for dashboard and recommender. */
+export function roleOf(service: Stage | 'agent'): Role {
+  if (service === 'dashboard' || service === 'recommender') return 'observer';
+  return service;
+}
 
 /** The option naming a pod's id, per service (the rest take none). */
 export const ID_ENV: Readonly<Partial<Record<Stage | 'agent', string>>> = {
@@ -47,7 +61,7 @@ function workload(
   autoscaling: Autoscaling,
   pool?: PoolValues,
 ): Workload {
-  const role: Role = service;
+  const role = roleOf(service);
   const maxReplicas = maxReplicasOf(replicas, autoscaling);
   const perPod = isRoleWithId(role);
   const users = perPod
@@ -90,7 +104,7 @@ export function fleetSpecOf(values: Values, workloads: readonly Workload[]): Fle
     gateways: ids('gateway'),
     balancers: ids('balancer'),
     agents: ids('agent'),
-    observer: false,
+    observer: workloads.some((w) => w.role === 'observer'),
     admin: false,
     auth: 'nkey',
     inboxes: values.nats.inboxes,

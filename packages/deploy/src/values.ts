@@ -54,6 +54,26 @@ const stage = (replicas: number, autoscaling: z.input<typeof autoscalingSchema>)
     })
     .prefault({});
 
+/** An observer (dashboard, recommender): fixed replicas or CPU autoscaling (no load query of its own). */
+const observerStage = (replicas: number) =>
+  z
+    .object({
+      replicas: z.int().min(1).max(100).default(replicas),
+      resources: resourcesSchema.prefault({}),
+      autoscaling: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('none') }),
+          z.object({
+            type: z.literal('hpa'),
+            maxReplicas: z.int().min(1).max(100),
+            cpuPercent: z.int().min(1).max(100).default(70),
+          }),
+        ])
+        .prefault({ type: 'none' }),
+      env: z.record(z.string().regex(/^ADAGEN_[A-Z0-9_]+$/), z.string()).default({}),
+    })
+    .prefault({});
+
 const engineSchema = z.discriminatedUnion('type', [
   /** The agent's simulated engine (no GPU; demos and CPU-only clusters). */
   z.object({ type: z.literal('sim') }),
@@ -143,6 +163,10 @@ export const valuesSchema = z
     balancer: stage(2, { type: 'hpa', maxReplicas: 6 }),
     planner: stage(2, { type: 'hpa', maxReplicas: 6 }),
     estimator: stage(1, { type: 'hpa', maxReplicas: 4 }),
+    /** The live dashboard (its page on `httpPort`, Service `<release>-dashboard`). */
+    dashboard: observerStage(1),
+    /** `adagen_recommended_instances` for KEDA / HPA (Service `<release>-recommender`). */
+    recommender: observerStage(1),
     /** The gateway's Service. @default ClusterIP on port 80 */
     gatewayService: z
       .object({

@@ -19,7 +19,7 @@ import type { Workload } from './topology.js';
 import type { Values } from './values.js';
 
 /** Default scaling queries (`$NAMESPACE`, `$WORKLOAD` replaced): load per replica. */
-const DEFAULT_QUERY: Readonly<Record<Workload['service'], string>> = {
+const DEFAULT_QUERY: Readonly<Partial<Record<Workload['service'], string>>> = {
   gateway: 'sum(adagen_gateway_in_flight{namespace="$NAMESPACE",pod=~"$WORKLOAD-.*"})',
   classifier: 'sum(adagen_endpoint_in_flight{namespace="$NAMESPACE",pod=~"$WORKLOAD-.*"})',
   balancer: 'sum(adagen_endpoint_in_flight{namespace="$NAMESPACE",pod=~"$WORKLOAD-.*"})',
@@ -114,7 +114,7 @@ function autoscaler(values: Values, w: Workload): K8sObject | undefined {
         },
       });
     case 'keda': {
-      const query = (a.query ?? DEFAULT_QUERY[w.service])
+      const query = (a.query ?? DEFAULT_QUERY[w.service] ?? '')
         .replaceAll('$NAMESPACE', values.namespace)
         .replaceAll('$WORKLOAD', w.name);
       return new ScaledObject({

@@ -1,4 +1,5 @@
 import { SimInstance, builtinProfiles } from '@adagen/engine';
+import { DEFAULT_ADMISSION } from '@adagen/scheduler';
 import type { InstanceView } from '@adagen/scheduler';
 import { describe, expect, it } from 'vitest';
 import { admission, backlogMs, boundTtftMs, drainMs } from './admission.js';
@@ -33,7 +34,7 @@ describe('admission backlog', () => {
 });
 
 describe('admission', () => {
-  const opts = { mode: 'slo', slack: 4, maxQueue: 256 } as const;
+  const opts = { ...DEFAULT_ADMISSION, mode: 'slo' } as const;
   const cluster = (...vs: InstanceView[]) => ({ nowMs: 0, instances: vs });
   const req = (ttftTargetMs: number, extra: { hopeless?: boolean; priority?: number } = {}) => ({
     promptTokens: 500,
@@ -56,7 +57,7 @@ describe('admission', () => {
     const best = Math.min(...busy.instances.map((v) => boundTtftMs(v, 500)));
     expect(admission(opts, busy, req(best / 3)).admit).toBe(true);
     expect(admission(opts, busy, req(best / 5))).toMatchObject({ admit: false, reason: 'slo' });
-    expect(admission({ ...opts, mode: 'off' }, busy, req(1)).admit).toBe(true);
+    expect(admission({ ...opts, mode: 'none' }, busy, req(1)).admit).toBe(true);
   });
 
   it('strict also refuses what the policy predicts misses everywhere', () => {

@@ -1,12 +1,10 @@
 // @adagen/fleet — the live fleet's logic, shared by the services (no NATS, no wall clock).
-export type { AdmissionMode, AdmissionOptions, AdmissionVerdict } from './admission.js';
 export {
-  ADMISSION_MODES,
-  DEFAULT_ADMISSION,
   admission,
   backlogMs,
   boundTtftMs,
   drainMs,
+  fleetModelOf,
   sloTargets,
   ttftTargetMs,
 } from './admission.js';

@@ -82,3 +82,27 @@ export {
   policyFor,
   policyNames,
 } from './adagen/registry.js';
+export type {
+  AdmissionMode,
+  AdmissionModeName,
+  AdmissionOptions,
+  AdmissionReason,
+  AdmissionRequest,
+  AdmissionVerdict,
+  ModelOf,
+  SaturationThresholds,
+} from './admission.js';
+export {
+  ADMISSION_MODE_NAMES,
+  ADMISSION_MODES,
+  DEFAULT_ADMISSION,
+  DEFAULT_SATURATION,
+  admission,
+  admissionMode,
+  backlogMs,
+  boundTtftMs,
+  drainMs,
+  kvUtilization,
+  queueDepth,
+  saturated,
+} from './admission.js';

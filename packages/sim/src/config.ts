@@ -5,7 +5,7 @@
  */
 import type { EngineConfigInput, LatencyProfile } from '@adagen/engine';
 import type { Policy, SloSpec } from '@adagen/scheduler';
-import { defaultSloSpec } from '@adagen/scheduler';
+import { ADMISSION_MODES, DEFAULT_ADMISSION, defaultSloSpec } from '@adagen/scheduler';
 import type { Workload } from '@adagen/workloads';
 import { z } from 'zod';
 
@@ -57,6 +57,57 @@ const sloTarget = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+const admissionSchema = z
+  .object({
+    /** `none`, `slo`, `strict` or `saturation` (see `admission` in `@adagen/scheduler`). */
+    mode: z.enum(ADMISSION_MODES),
+    /** `slo`/`strict`: refuse past this many times the TTFT target. @default 4 */
+    slack: z.number().positive().default(DEFAULT_ADMISSION.slack),
+    /** `slo`/`strict`: refuse when every instance queues this many requests. @default 256 */
+    maxQueue: z.number().int().positive().default(DEFAULT_ADMISSION.maxQueue),
+    /** `saturation`: llm-d's thresholds. @default queue 5, KV 0.8 */
+    saturation: z
+      .object({
+        queueDepth: z.number().int().positive(),
+        kvUtilization: z.number().gt(0).lte(1),
+      })
+      .strict()
+      .default(DEFAULT_ADMISSION.saturation),
+  })
+  .strict();
+
+/**
+ * The client's deadline for the first token: a request without it by arrival + deadline is
+ * abandoned (cancelled on every instance holding it, counted as a miss).
+ */
+const deadlineSchema = z.union([
+  z.literal('off'),
+  /** max(`factor` × the request's TTFT target, `floorMs`) */
+  z
+    .object({
+      kind: z.literal('slo'),
+      factor: z.number().positive(),
+      floorMs: z.number().nonnegative(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('fixed'), ms: z.number().positive() }).strict(),
+]);
+export type DeadlineSpec = z.output<typeof deadlineSchema>;
+
+/** The default client deadline: max(10 × TTFT target, 30 s). */
+export const DEFAULT_DEADLINE: DeadlineSpec = Object.freeze({
+  kind: 'slo',
+  factor: 10,
+  floorMs: 30_000,
+});
+
+/** A request's deadline (ms after arrival) under `spec`; Infinity when off. */
+export function deadlineMsOf(spec: DeadlineSpec, ttftTargetMs: number): number {
+  if (spec === 'off') return Number.POSITIVE_INFINITY;
+  if (spec.kind === 'fixed') return spec.ms;
+  return Math.max(spec.factor * ttftTargetMs, spec.floorMs);
+}
+
 export const SimConfigSchema = z
   .object({
     /** `count` identical instances, or an explicit list. */
@@ -93,6 +144,10 @@ export const SimConfigSchema = z
     seed: z.number().int().default(0),
     /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */
     jitterSigma: z.number().nonnegative().default(0),
+    /** Admission control in front of the policy (the same layer for every policy). @default none */
+    admission: admissionSchema.default({ ...DEFAULT_ADMISSION, mode: 'none' }),
+    /** Client deadline for the first token. @default max(10 × TTFT target, 30 s) */
+    deadline: deadlineSchema.default(DEFAULT_DEADLINE),
     /** Stop at this virtual time (unfinished requests miss their SLO); default: run to drain. */
     horizonMs: z.number().positive().optional(),
   })

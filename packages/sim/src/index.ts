@@ -1,5 +1,17 @@
-export type { PolicyContext, PolicyFactory, SimConfig, SimConfigInput } from './config.js';
-export { parseSimConfig, SimConfigError, SimConfigSchema } from './config.js';
+export type {
+  DeadlineSpec,
+  PolicyContext,
+  PolicyFactory,
+  SimConfig,
+  SimConfigInput,
+} from './config.js';
+export {
+  DEFAULT_DEADLINE,
+  deadlineMsOf,
+  parseSimConfig,
+  SimConfigError,
+  SimConfigSchema,
+} from './config.js';
 export type { QueuedEvent } from './event-queue.js';
 export { EventQueue } from './event-queue.js';
 export { FloatBuffer } from './float-buffer.js';

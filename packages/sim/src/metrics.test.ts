@@ -48,6 +48,9 @@ describe('request metrics and the run summary (hand-computed)', () => {
     const s = summarizeRun(m);
     expect(s.requests).toEqual({
       total: 3,
+      accepted: 3,
+      shed: 0,
+      abandoned: 0,
       finished: 2,
       unfinished: 1,
       rejected: 0,
@@ -72,6 +75,7 @@ describe('request metrics and the run summary (hand-computed)', () => {
     expect(s.simulatedSpanMs).toBe(500);
     expect(s.throughput.requestsPerS).toBeCloseTo(4, 12); // 2 in 0.5 s
     expect(s.throughput.outputTokensPerS).toBeCloseTo(14, 12); // 7 tokens in 0.5 s
+    expect(s.throughput.goodputPerS).toBeCloseTo(2, 12); // 1 met in 0.5 s
   });
 
   it('interpolates percentiles between ranks', () => {

@@ -38,9 +38,15 @@ export class RequestMetrics {
   readonly cachedTokens: Int32Array;
   /** The policy's predicted TTFT for the request (NaN when it made none). */
   readonly predictedTtftMs: Float64Array;
+  /** 1 when admission control refused the request (never placed). */
+  readonly shed: Uint8Array;
+  /** 1 when the client gave up: no first token by its deadline (cancelled everywhere). */
+  readonly abandoned: Uint8Array;
   readonly gapsMs = new FloatBuffer(1 << 16);
   finished = 0;
   rejectedCount = 0;
+  shedCount = 0;
+  abandonedCount = 0;
 
   constructor(requests: ReadonlyArray<{ arrivalMs: number; outputTokens: number }>) {
     const n = requests.length;
@@ -57,6 +63,8 @@ export class RequestMetrics {
     this.tpotSloMs = new Float64Array(n).fill(Number.NaN);
     this.plan = new Int8Array(n).fill(-1);
     this.rejected = new Uint8Array(n);
+    this.shed = new Uint8Array(n);
+    this.abandoned = new Uint8Array(n);
     this.placedOn = new Int32Array(n).fill(-1);
     this.decodeOn = new Int32Array(n).fill(-1);
     this.cachedTokens = new Int32Array(n).fill(-1);
@@ -68,6 +76,25 @@ export class RequestMetrics {
     if (this.rejected[i] === 1) return false;
     this.rejected[i] = 1;
     this.rejectedCount += 1;
+    return true;
+  }
+
+  /** Admission refused request `i`. */
+  shedRequest(i: number): void {
+    if (this.shed[i] === 1) return;
+    this.shed[i] = 1;
+    this.shedCount += 1;
+  }
+
+  /**
+   * Request `i` reached its deadline: abandoned if it has no first token yet and is still in
+   * the system (not shed, not rejected). Returns true when it was abandoned.
+   */
+  abandon(i: number): boolean {
+    if (this.tokens[i]! > 0 || this.shed[i] === 1 || this.rejected[i] === 1) return false;
+    if (this.abandoned[i] === 1) return false;
+    this.abandoned[i] = 1;
+    this.abandonedCount += 1;
     return true;
   }
 

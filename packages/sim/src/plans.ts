@@ -129,7 +129,8 @@ export class PlanExecutor {
 
   /** The request reaches its instance(s) after the control-plane delay. */
   deliver(r: number): void {
-    const d = this.decisions[r]!;
+    const d = this.decisions[r];
+    if (d === undefined) return; // abandoned before it reached its instance(s)
     const req = this.host.requests[r]!;
     const meta = {
       predictedOutputTokens: d.placement.classification.predictedOutputTokens,
@@ -259,7 +260,10 @@ export class PlanExecutor {
     return this.decisions[r]?.plan.kind === 'split-prefill';
   }
 
-  /** An instance dropped part of `r` (it can never run there): cancel the rest of the plan. */
+  /**
+   * An instance dropped part of `r` (it can never run there), or its client gave up: cancel the
+   * plan on every instance (freeing its queue slot and KV) and let them use what it held.
+   */
   rejected(r: number): void {
     const d = this.decisions[r];
     if (!d) return;
@@ -276,6 +280,7 @@ export class PlanExecutor {
       this.host.touch(s);
       this.host.slots[s]!.instance.cancel(id);
       this.host.views[s]!.delivered(id, this.host.nowMs);
+      this.host.kick(s);
     }
   }
 

@@ -21,6 +21,10 @@ export interface RequestRecord {
   instances: string[];
   preemptions: number;
   rejected: boolean;
+  /** Refused by admission control. */
+  shed: boolean;
+  /** No first token by its deadline: the client gave up. */
+  abandoned: boolean;
   ttftSloMs: number;
   tpotSloMs: number;
   metSlo: boolean;
@@ -57,6 +61,8 @@ export function requestRecords(
       instances,
       preemptions: m.preemptions[i]!,
       rejected: m.rejected[i] === 1,
+      shed: m.shed[i] === 1,
+      abandoned: m.abandoned[i] === 1,
       ttftSloMs: m.ttftSloMs[i]!,
       tpotSloMs: m.tpotSloMs[i]!,
       metSlo: ttft <= m.ttftSloMs[i]! && tpot <= m.tpotSloMs[i]!,

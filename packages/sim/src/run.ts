@@ -2,7 +2,7 @@
 import type { SloSpec } from '@adagen/scheduler';
 import { ecdfSorted, summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
-import type { SimConfigInput } from './config.js';
+import type { DeadlineSpec, SimConfig, SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
 import type { RequestRecord } from './records.js';
@@ -25,6 +25,17 @@ export interface SimResult {
     jitterSigma: number;
     horizonMs: number | null;
     slo: SloSpec;
+    admission: SimConfig['admission'];
+    deadline: DeadlineSpec;
+    /** The first instance's resolved engine knobs (scheduler, budget, KV blocks). */
+    engine: {
+      maxNumSeqs: number;
+      maxNumBatchedTokens: number;
+      enableChunkedPrefill: boolean;
+      numGpuBlocks: number;
+      blockSize: number;
+      maxModelLen: number;
+    };
   };
   metrics: SimSummary;
   /** Wall time per scheduling decision (µs); present only when a clock was injected. */
@@ -33,6 +44,18 @@ export interface SimResult {
   cdf: { ttftMs: Array<[number, number]>; tbtMs: Array<[number, number]> };
   /** One record per request, in workload order; only with `RunOptions.perRequest`. */
   requests?: RequestRecord[];
+}
+
+function engineSettings(sim: Simulation): SimResult['settings']['engine'] {
+  const c = sim.slots[0]!.instance.config;
+  return {
+    maxNumSeqs: c.maxNumSeqs,
+    maxNumBatchedTokens: c.maxNumBatchedTokens,
+    enableChunkedPrefill: c.enableChunkedPrefill,
+    numGpuBlocks: c.numGpuBlocks,
+    blockSize: c.blockSize,
+    maxModelLen: c.maxModelLen,
+  };
 }
 
 /** Runs one simulation to drain (or to `horizonMs`). Deterministic for a config. */
@@ -59,6 +82,9 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       jitterSigma: config.jitterSigma,
       horizonMs: config.horizonMs ?? null,
       slo: config.slo,
+      admission: config.admission,
+      deadline: config.deadline,
+      engine: engineSettings(sim),
     },
     metrics: withPrefixFigures(summarizeRun(sim.metrics), sim),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },

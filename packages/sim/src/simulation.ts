@@ -5,9 +5,11 @@
  */
 import type { InstanceObserver } from '@adagen/engine';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
-import { createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import { admission, createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import type { LatencyModel } from '@adagen/engine';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
+import { deadlineMsOf } from './config.js';
 import { EventQueue } from './event-queue.js';
 import { FloatBuffer } from './float-buffer.js';
 import type { InstanceSlot, InstanceSpec } from './instances.js';
@@ -22,7 +24,8 @@ export type SimEvent =
   | { type: 'deliver'; req: number }
   | { type: 'iteration'; slot: number }
   | { type: 'handoff'; req: number }
-  | { type: 'reject'; req: number };
+  | { type: 'reject'; req: number }
+  | { type: 'deadline'; req: number };
 
 export interface RunOptions {
   /** Wall clock (ms) for per-decision timing, e.g. `performance.now`; never read otherwise. */
@@ -50,6 +53,8 @@ export class Simulation {
   readonly prefixes: RequestPrefixes;
   private readonly busy: Uint8Array;
   private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
+  /** Latency models by profile name, for admission's TTFT bound. */
+  private readonly models = new Map<string, LatencyModel>();
   /** Arrival time of the next request not yet decided (Infinity after the last). */
   nextArrivalMs = Number.POSITIVE_INFINITY;
   nowMs = 0;
@@ -66,7 +71,10 @@ export class Simulation {
     }
     this.metrics = new RequestMetrics(this.requests);
     this.slots = buildSlots(specs, config, (i) => this.observer(i));
-    this.slots.forEach((s) => this.slotById.set(s.id, s.index));
+    this.slots.forEach((s) => {
+      this.slotById.set(s.id, s.index);
+      this.models.set(s.profile.name, s.model);
+    });
     this.busy = new Uint8Array(this.slots.length);
     this.views = this.slots.map(
       (s) =>
@@ -186,6 +194,12 @@ export class Simulation {
         case 'reject':
           this.plans.rejected(e.req);
           break;
+        case 'deadline':
+          if (this.metrics.abandon(e.req)) {
+            this.plans.rejected(e.req);
+            this.prefixes.forget(e.req);
+          }
+          break;
       }
     }
     this.options.onProgress?.(n, n);
@@ -217,9 +231,28 @@ export class Simulation {
     const t0 = clock?.();
     const decision: Decision = decide(this.policy, info, this.clusterView);
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
+    // Admission sees what the policy saw: the same view, the prompt and the TTFT target.
+    const verdict = admission(
+      this.config.admission,
+      this.clusterView,
+      {
+        promptTokens: req.promptTokens,
+        ttftTargetMs: slo.ttftMs,
+        hopeless: decision.placement.hopeless === true,
+      },
+      (profile) => this.models.get(profile),
+    );
+    if (!verdict.admit) {
+      this.metrics.shedRequest(r);
+      this.prefixes.forget(r);
+      return;
+    }
     const predicted = decision.prediction?.ttftMs ?? decision.placement.prediction?.ttftMs;
     if (predicted !== undefined) this.metrics.predictedTtftMs[r] = predicted;
     this.plans.decided(r, decision);
     this.queue.push(this.nowMs + this.config.controlDelayMs, { type: 'deliver', req: r });
+    const deadlineMs = deadlineMsOf(this.config.deadline, slo.ttftMs);
+    if (Number.isFinite(deadlineMs))
+      this.queue.push(req.arrivalMs + deadlineMs, { type: 'deadline', req: r });
   }
 }

@@ -6,7 +6,10 @@ import { planKinds } from './metrics.js';
 import type { PrefixCacheSummary, TtftPredictionError } from './prefix-summary.js';
 
 export interface SloAttainment {
-  /** Share of all requests that met both TTFT and TPOT (unfinished requests count as misses). */
+  /**
+   * Share of the OFFERED requests that met both TTFT and TPOT: shed, abandoned and unfinished
+   * requests count as misses.
+   */
   attainment: number;
   ttftAttainment: number;
   tpotAttainment: number;
@@ -15,9 +18,16 @@ export interface SloAttainment {
 
 export interface SimSummary {
   requests: {
+    /** Offered: every request of the workload. */
     total: number;
+    /** Passed admission control (offered − shed). */
+    accepted: number;
+    /** Refused by admission control. */
+    shed: number;
+    /** Given up by their client: no first token by the deadline. */
+    abandoned: number;
     finished: number;
-    /** Not finished at the end (includes `rejected`). */
+    /** Not finished at the end (includes `shed`, `abandoned` and `rejected`). */
     unfinished: number;
     /** Dropped by an instance that could never run them (too long for maxModelLen or KV). */
     rejected: number;
@@ -29,7 +39,8 @@ export interface SimSummary {
   e2eMs: Summary;
   queueingMs: Summary;
   slo: SloAttainment;
-  throughput: { requestsPerS: number; outputTokensPerS: number };
+  /** Per second of `simulatedSpanMs`; `goodputPerS`: requests that met their SLO. */
+  throughput: { requestsPerS: number; outputTokensPerS: number; goodputPerS: number };
   plans: Record<(typeof planKinds)[number], number>;
   /** From the first arrival to the last token (virtual ms). */
   simulatedSpanMs: number;
@@ -84,6 +95,9 @@ export function summarizeRun(m: RequestMetrics): SimSummary {
   return {
     requests: {
       total: n,
+      accepted: n - m.shedCount,
+      shed: m.shedCount,
+      abandoned: m.abandonedCount,
       finished: m.finished,
       unfinished: n - m.finished,
       rejected: m.rejectedCount,
@@ -112,7 +126,11 @@ export function summarizeRun(m: RequestMetrics): SimSummary {
       tpotAttainment: n === 0 ? Number.NaN : tpotMet / n,
       met,
     },
-    throughput: { requestsPerS: perS(m.finished), outputTokensPerS: perS(outputTokens) },
+    throughput: {
+      requestsPerS: perS(m.finished),
+      outputTokensPerS: perS(outputTokens),
+      goodputPerS: perS(met),
+    },
     plans,
     simulatedSpanMs: spanMs,
   };

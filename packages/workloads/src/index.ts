@@ -35,3 +35,5 @@ export type { CapLengthsOptions } from './lengths.js';
 export { capLengths } from './lengths.js';
 export type { MixOptions } from './mix.js';
 export { mix } from './mix.js';
+export type { TraceFormatSpec } from './format-spec.js';
+export { parseTraceFormat, TraceFormatError } from './format-spec.js';

@@ -7,15 +7,15 @@
  * | policy, seed, sloTtft, sloTpot, kvLink, controlDelayMs | `adagen`, 0, `5x:250`, `5x:50`, `rdma-400g`, 2 | the policy whose balance step runs here |
  * | statePeriodMs, staleAfterPeriods | 100, 5 | agents silent for 5 periods leave the view |
  * | maxInFlight | 512 | requests in the chain at once before answering `overloaded` |
- * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) only a request whose best predicted TTFT is above `admissionSlack` × its target, or when every instance queues `admissionMaxQueue` requests; `strict`: also what the policy predicts misses its SLO on every instance (AdaGen's `hopeless`); `off`: place everything, as the simulator does (packages/fleet/src/admission.ts) |
+ * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) only a request whose best predicted TTFT is above `admissionSlack` × its target, or when every instance queues `admissionMaxQueue` requests; `strict`: also what the policy predicts misses its SLO on every instance (AdaGen's `hopeless`); `saturation`: llm-d's saturation detector (every instance at waiting queue ≥ 5 or KV ≥ 0.8); `none` (alias `off`): place everything (packages/scheduler/src/admission.ts, the layer the simulator uses too) |
  * | admissionSlack | 4 | `slo`: how many times its TTFT target a request may be predicted to wait |
  * | admissionMaxQueue | 256 | requests queued on every instance before refusing |
  * | prefixBlockSize | 16 | tokens per block of the prompt hashes and the agents' cache events (as the classifier's and the agents') |
  * | prefixPlacedTtlMs | 120000 | an agent without cache events is taken to hold a placed prompt's blocks this long (Dynamo's approximate mode) |
  * | prefixPendingTtlMs | 10000 | an agent with cache events: a placed prompt's blocks count this long, until its `stored` events arrive |
  */
-import { ADMISSION_MODES, DEFAULT_ADMISSION } from '@adagen/fleet';
 import { configField, runtimeConfigShape } from '@adagen/runtime';
+import { ADMISSION_MODE_NAMES, DEFAULT_ADMISSION } from '@adagen/scheduler';
 import {
   clockConfigShape,
   policyConfigShape,
@@ -41,9 +41,11 @@ export const balancerConfigSchema = z.object({
   balancerId: configField.string().optional().describe('replica id (default bal-<random>)'),
   maxInFlight: configField.int(1, 100_000).default(512).describe('requests in flight at most'),
   admission: configField
-    .oneOf(ADMISSION_MODES)
+    .oneOf(ADMISSION_MODE_NAMES)
     .default(DEFAULT_ADMISSION.mode)
-    .describe('slo: refuse only the clearly hopeless; strict: also the predicted misses; off'),
+    .describe(
+      'slo: refuse only the clearly hopeless; strict: also the predicted misses; saturation: llm-d detector (every instance queue >= 5 or KV >= 0.8); none/off',
+    ),
   admissionSlack: configField
     .number(1, 1000)
     .default(DEFAULT_ADMISSION.slack)

@@ -36,9 +36,9 @@ import type {
 } from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
-import { NoReadyInstanceError } from '@adagen/scheduler';
+import { DEFAULT_ADMISSION, NoReadyInstanceError, admissionMode } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
-import type { Placement } from '@adagen/scheduler';
+import type { AdmissionOptions, Placement } from '@adagen/scheduler';
 import { randomSuffix, sloSpecOf, startPolicyService } from '@adagen/svc-shared';
 import type { BalancerConfig } from './config.js';
 import { watchPrefixCaches } from './prefix.js';
@@ -99,19 +99,20 @@ export async function startBalancer(
     }
   };
   const slo = sloSpecOf(config);
-  const admissionOptions = {
-    mode: config.admission,
+  const admissionOptions: AdmissionOptions = {
+    ...DEFAULT_ADMISSION,
+    mode: admissionMode(config.admission) ?? 'none',
     slack: config.admissionSlack,
     maxQueue: config.admissionMaxQueue,
   };
   const admissions = new Counter({
     name: 'adagen_admission_total',
-    help: 'Admission decisions: admitted, or shed with the reason (slo: hopeless by the slack bound; queue: every instance full; policy: strict mode and the policy predicts a miss everywhere)',
+    help: 'Admission decisions: admitted, or shed with the reason (slo: hopeless by the slack bound; queue: every instance full; policy: strict mode and the policy predicts a miss everywhere; saturation: every instance saturated)',
     labelNames: ['outcome', 'reason'],
     registers: [rt.registry],
   });
 
-  /** Admission control (packages/fleet/src/admission.ts), the same for every policy. */
+  /** Admission control (packages/scheduler/src/admission.ts), the same for every policy. */
   const admit = (
     placement: Placement,
     c: Classification,

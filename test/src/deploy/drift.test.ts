@@ -7,16 +7,19 @@
  * the servers' auth config — is the user natsconf gives that service with that id, with exactly
  * natsconf's permissions; the NATS address is the client Service of the NATS pods.
  */
-import { NATS_AUTH_KEY, NATS_PORTS, PROBES } from '@adagen/deploy';
+import { NATS_AUTH_KEY, NATS_PORTS, PROBES, roleOf } from '@adagen/deploy';
+import type { Stage } from '@adagen/deploy';
 import { ROLES, permissionsFor, principal } from '@adagen/natsconf';
 import type { Principal, Role } from '@adagen/natsconf';
 import { envName, parseConfig } from '@adagen/runtime';
 import { agentConfigSchema } from '@adagen/svc-agent';
 import { balancerConfigSchema } from '@adagen/svc-balancer';
 import { classifierConfigSchema } from '@adagen/svc-classifier';
+import { dashboardConfigSchema } from '@adagen/svc-dashboard';
 import { estimatorConfigSchema } from '@adagen/svc-estimator';
 import { gatewayConfigSchema } from '@adagen/svc-gateway';
 import { plannerConfigSchema } from '@adagen/svc-planner';
+import { recommenderConfigSchema } from '@adagen/svc-recommender';
 import { fromSeed } from '@nats-io/nkeys';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -38,6 +41,8 @@ const SCHEMAS: Readonly<Record<string, z.ZodObject>> = {
   planner: plannerConfigSchema,
   estimator: estimatorConfigSchema,
   agent: agentConfigSchema,
+  dashboard: dashboardConfigSchema,
+  recommender: recommenderConfigSchema,
 };
 
 /** The option holding a service's id, where its NATS user is per id (natsconf ROLES_WITH_ID). */
@@ -174,7 +179,7 @@ function checkFile(file: string) {
         expect(seed, `${where} (${pod}): ${file?.secret}/${file?.key}`).toBeDefined();
         const nkey = fromSeed(new TextEncoder().encode((seed ?? '').trim())).getPublicKey();
         const user = auth.get(nkey);
-        const role = service as Role;
+        const role: Role = roleOf(service as Stage | 'agent');
         expect(ROLES).toContain(role);
         const idOption = ID_OPTION[service];
         const expected: Principal =

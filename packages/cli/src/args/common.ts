@@ -1,8 +1,15 @@
 /** Flags shared by `simulate` and `sweep`, declared once and validated into plain values. */
 import type { Command } from 'commander';
 import { LinkPresets } from '@adagen/engine';
-import type { SloSpec, SloTarget } from '@adagen/scheduler';
-import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
+import type { AdmissionMode, SloSpec, SloTarget } from '@adagen/scheduler';
+import {
+  ADMISSION_MODE_NAMES,
+  admissionMode,
+  defaultSloSpec,
+  parseSloTarget,
+} from '@adagen/scheduler';
+import type { DeadlineSpec } from '@adagen/sim';
+import { DEFAULT_DEADLINE } from '@adagen/sim';
 import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './parse.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +26,14 @@ export interface CommonRaw {
   sloTpot?: string;
   kvLink: string;
   jitter: string;
+  admission: string;
+  deadline: string;
+  maxNumSeqs?: string;
+  maxNumBatchedTokens?: string;
+  scheduler?: string;
+  numGpuBlocks?: string;
+  blockSize?: string;
+  traceFormat?: string;
   out?: string;
   timing?: boolean;
   prefixCaching?: boolean;
@@ -36,10 +51,13 @@ export interface CommonFlags {
   slo: SloSpec;
   kvLink: string;
   jitterSigma: number;
+  admission: AdmissionMode;
+  deadline: DeadlineSpec;
+  /** Engine knobs of every instance (vLLM's names); unset ones keep the engine's defaults. */
+  engine: EngineKnobs;
+  traceFormat?: string;
   out?: string;
   timing: boolean;
-  /** Automatic prefix caching in every instance. */
-  prefixCaching: boolean;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -80,6 +98,34 @@ export function addCommonOptions(cmd: Command): Command {
       'rdma-400g',
     )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
+    .option(
+      '--admission <mode>',
+      'admission control in front of every policy: none; slo (refuse a request predicted at over 4× its TTFT target on every instance, or when every instance queues 256); strict (slo, plus what the policy predicts misses everywhere); saturation (llm-d’s detector: every instance at waiting queue ≥ 5 or KV ≥ 0.8)',
+      'none',
+    )
+    .option(
+      '--deadline <s>',
+      'client deadline for the first token, in seconds after arrival (abandoned after it, freeing its instance); "auto": max(10 × TTFT target, 30 s); "off": wait forever',
+      'auto',
+    )
+    .option('--trace-format <format>', TRACE_FORMAT_HELP)
+    .option(
+      '--max-num-seqs <n>',
+      'sequences running at once per instance (vLLM max_num_seqs; default 256)',
+    )
+    .option(
+      '--max-num-batched-tokens <n>',
+      'token budget per iteration (vLLM max_num_batched_tokens; default 512 chunked, max(2048, max model len) vllm-v0)',
+    )
+    .option(
+      '--scheduler <kind>',
+      'chunked (vLLM chunked prefill: decodes first, prefill chunks fill the budget) or vllm-v0 (vLLM v0 default: whole-prompt prefill-only batches while prompts wait, else decode batches)',
+    )
+    .option(
+      '--num-gpu-blocks <n>',
+      'KV blocks per instance (vLLM num_gpu_blocks_override; default from GPU memory)',
+    )
+    .option('--block-size <tokens>', 'tokens per KV block (vLLM block_size; default 16)')
     .option('--out <dir>', 'write result.json and plots here')
     .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false)
     .option(
@@ -102,6 +148,73 @@ export function parseSloFlags(ttft: string, tpot: string): SloSpec {
     ttft: slo('--slo-ttft', ttft, defaultSloSpec.ttft),
     tpot: slo('--slo-tpot', tpot, defaultSloSpec.tpot),
   };
+}
+
+const TRACE_FORMAT_HELP =
+  'how to read a trace file: azure-csv, mooncake-jsonl, or csv:<arrival>,<prompt>,<output> (e.g. csv:arrival_s,prompt_tokens,output_tokens; arrival unit from its _s/_ms/_us suffix or @s/@ms/@us; exact arrivals, no spreading; jsonl:… alike); default: by extension';
+
+/** Engine knobs the CLI sets (a subset of `EngineConfigInput`, vLLM's names). */
+export interface EngineKnobs {
+  maxNumSeqs?: number;
+  maxNumBatchedTokens?: number;
+  enableChunkedPrefill?: boolean;
+  numGpuBlocks?: number;
+  blockSize?: number;
+  enablePrefixCaching?: boolean;
+}
+
+/** The flag that sets each engine knob, to name it in errors. */
+export const ENGINE_KNOB_FLAGS: Readonly<Record<string, string>> = {
+  maxNumSeqs: '--max-num-seqs',
+  maxNumBatchedTokens: '--max-num-batched-tokens',
+  enableChunkedPrefill: '--scheduler',
+  numGpuBlocks: '--num-gpu-blocks',
+  blockSize: '--block-size',
+  enablePrefixCaching: '--prefix-caching',
+};
+
+export const SCHEDULERS = ['chunked', 'vllm-v0'] as const;
+
+function engineKnobs(raw: CommonRaw): EngineKnobs {
+  const knobs: EngineKnobs = {};
+  if (raw.maxNumSeqs !== undefined)
+    knobs.maxNumSeqs = positiveInt('--max-num-seqs', raw.maxNumSeqs);
+  if (raw.maxNumBatchedTokens !== undefined)
+    knobs.maxNumBatchedTokens = positiveInt('--max-num-batched-tokens', raw.maxNumBatchedTokens);
+  if (raw.scheduler !== undefined) {
+    if (!(SCHEDULERS as readonly string[]).includes(raw.scheduler))
+      throw new UsageError(
+        '--scheduler',
+        `expected ${SCHEDULERS.join(' or ')}, got "${raw.scheduler}"`,
+      );
+    knobs.enableChunkedPrefill = raw.scheduler === 'chunked';
+  }
+  if (raw.numGpuBlocks !== undefined)
+    knobs.numGpuBlocks = positiveInt('--num-gpu-blocks', raw.numGpuBlocks);
+  if (raw.blockSize !== undefined) knobs.blockSize = positiveInt('--block-size', raw.blockSize);
+  if (raw.prefixCaching === true) knobs.enablePrefixCaching = true;
+  return knobs;
+}
+
+function admissionFlag(text: string): AdmissionMode {
+  const mode = admissionMode(text);
+  if (mode === undefined)
+    throw new UsageError(
+      '--admission',
+      `expected ${ADMISSION_MODE_NAMES.join(', ')}, got "${text}"`,
+    );
+  return mode;
+}
+
+/** `--deadline`: seconds, `auto` (max(10 × TTFT target, 30 s)) or `off`. */
+export function deadlineFlag(text: string): DeadlineSpec {
+  const t = text.trim();
+  if (t === 'auto') return DEFAULT_DEADLINE;
+  if (t === 'off') return 'off';
+  const v = Number(t);
+  if (t === '' || !Number.isFinite(v) || v <= 0)
+    throw new UsageError('--deadline', `expected seconds > 0, "auto" or "off", got "${text}"`);
+  return { kind: 'fixed', ms: v * 1000 };
 }
 
 function linkPreset(text: string): string {
@@ -130,13 +243,16 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     },
     kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
+    admission: admissionFlag(raw.admission),
+    deadline: deadlineFlag(raw.deadline),
+    engine: engineKnobs(raw),
     timing: raw.timing === true,
-    prefixCaching: raw.prefixCaching === true,
   };
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;
   if (raw.duration !== undefined) flags.durationS = positiveNumber('--duration', raw.duration);
   if (raw.requests !== undefined) flags.requests = positiveInt('--requests', raw.requests);
   if (raw.out !== undefined) flags.out = raw.out;
+  if (raw.traceFormat !== undefined) flags.traceFormat = raw.traceFormat;
   return flags;
 }
 

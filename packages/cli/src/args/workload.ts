@@ -4,7 +4,7 @@
  * cut a window of the original trace (`--duration` seconds or the first `--requests`), then
  * rescale arrivals (`--rate` mean req/s or `--time-scale` factor).
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from '@adagen/workloads';
 import {
@@ -12,17 +12,22 @@ import {
   generate,
   loadTrace,
   mix,
+  parseTraceFormat,
   resolveTrace,
   scaleTime,
   scaleToRate,
   syntheticPresets,
   TraceError,
+  TraceFormatError,
   window,
 } from '@adagen/workloads';
+import type { TraceFormatSpec } from '@adagen/workloads';
 import { UsageError } from './usage-error.js';
 
 export interface WorkloadFlags {
   trace: string;
+  /** `--trace-format`: a named format or `csv:<arrival>,<prompt>,<output>` (see parseTraceFormat). */
+  format?: string;
   traceDir?: string;
   ratePerS?: number;
   timeScale?: number;
@@ -68,6 +73,8 @@ async function loadBase(flags: WorkloadFlags, ctx: CliEnv): Promise<Workload> {
     return mix(inputs, { name: flags.trace });
   }
   if (flags.trace.startsWith('synthetic:')) {
+    if (flags.format !== undefined)
+      throw new UsageError('--trace-format', 'applies to trace files, not to synthetic:<preset>');
     const name = flags.trace.slice('synthetic:'.length);
     const preset = (
       syntheticPresets as Readonly<
@@ -82,9 +89,14 @@ async function loadBase(flags: WorkloadFlags, ctx: CliEnv): Promise<Workload> {
     }
     return generate({ ...preset, seed: flags.seed });
   }
+  const spec = formatOf(flags.format);
   let path: string;
   try {
-    path = await resolveTrace(flags.trace, { searchDirs: traceSearchDirs(flags.traceDir, ctx) });
+    // A relative file name is the caller's: look in its working directory too.
+    const dirs = traceSearchDirs(flags.traceDir, ctx);
+    path = await resolveTrace(flags.trace, {
+      searchDirs: isAbsolute(flags.trace) ? dirs : [...new Set([ctx.cwd, ...dirs])],
+    });
   } catch (e) {
     if (e instanceof TraceError) {
       throw new UsageError(
@@ -95,9 +107,22 @@ async function loadBase(flags: WorkloadFlags, ctx: CliEnv): Promise<Workload> {
     throw e;
   }
   try {
-    return await loadTrace(path, undefined, { seed: flags.seed });
+    return await loadTrace(path, spec?.format, {
+      seed: flags.seed,
+      ...(spec?.mapping === undefined ? {} : { mapping: spec.mapping }),
+    });
   } catch (e) {
     if (e instanceof TraceError) throw new UsageError('--trace', e.message);
+    throw e;
+  }
+}
+
+function formatOf(text: string | undefined): TraceFormatSpec | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseTraceFormat(text);
+  } catch (e) {
+    if (e instanceof TraceFormatError) throw new UsageError('--trace-format', e.message);
     throw e;
   }
 }

@@ -15,7 +15,7 @@ import { writePlot } from '../plots/write.js';
 import { formatSimulateReport } from '../report/simulate-report.js';
 import { RESULT_SCHEMA, runEntry, serializeResult } from '../report/result-json.js';
 import type { CellSpec } from '../sweep/cell.js';
-import { runCell } from '../sweep/cell.js';
+import { engineFor, runCell } from '../sweep/cell.js';
 
 interface SimulateRaw extends CommonRaw {
   trace: string;
@@ -51,6 +51,8 @@ export function simulateCommand(io: CliIo): Command {
         trace: raw.trace,
         seed: common.seed,
         ...(common.traceDir !== undefined ? { traceDir: common.traceDir } : {}),
+        ...(common.traceFormat !== undefined ? { format: common.traceFormat } : {}),
+        ...(common.traceFormat !== undefined ? { format: common.traceFormat } : {}),
         ...(common.durationS !== undefined ? { durationS: common.durationS } : {}),
         ...(common.requests !== undefined ? { requests: common.requests } : {}),
         ...(raw.rate !== undefined ? { ratePerS: positiveNumber('--rate', raw.rate) } : {}),
@@ -67,7 +69,9 @@ export function simulateCommand(io: CliIo): Command {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
-      ...(common.prefixCaching ? { prefixCaching: true } : {}),
+      admission: common.admission,
+      deadline: common.deadline,
+      engine: common.engine,
     };
     const ctx = {
       cwd: io.cwd,
@@ -75,8 +79,8 @@ export function simulateCommand(io: CliIo): Command {
       ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
     };
     // Validate the inputs up front so a bad flag is reported as such.
-    await resolveProfileFlag(spec.profile, io.cwd);
-    await buildWorkload(spec.workload, ctx);
+    const profile = await resolveProfileFlag(spec.profile, io.cwd);
+    engineFor(profile, await buildWorkload(spec.workload, ctx), spec.engine);
     if (raw.perRequest === true && common.out === undefined) {
       throw new UsageError('--per-request', 'needs --out <dir> to write requests.jsonl');
     }

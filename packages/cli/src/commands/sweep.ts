@@ -11,6 +11,7 @@ import { UsageError } from '../args/usage-error.js';
 import { buildWorkload } from '../args/workload.js';
 import type { CliIo } from '../io.js';
 import { plotAttainmentVsRate } from '../plots/attainment.js';
+import { writePrefixPlots } from '../plots/prefix.js';
 import { writePlot } from '../plots/write.js';
 import type { GoodputEntry, InstancesEntry } from '../report/result-json.js';
 import { RESULT_SCHEMA, runEntry, serializeResult } from '../report/result-json.js';
@@ -21,6 +22,7 @@ import {
   sweepTables,
 } from '../report/sweep-report.js';
 import type { CellResult, CellSpec } from '../sweep/cell.js';
+import { engineFor } from '../sweep/cell.js';
 import { createRunner, defaultJobs } from '../sweep/pool.js';
 import { createProgress } from '../sweep/progress.js';
 import { runSearches } from '../sweep/searches.js';
@@ -33,6 +35,7 @@ interface SweepRaw extends CommonRaw {
   instancesNeeded?: boolean;
   rate?: string;
   target: string;
+  goodputTolerance: string;
   maxInstances?: string;
   jobs?: string;
 }
@@ -42,10 +45,18 @@ export interface SweepPlan {
   policies: string[];
   rates: number[];
   base: Omit<CellSpec, 'workload' | 'policy'>;
-  workloadBase: { seed: number; traceDir?: string; durationS?: number; requests?: number };
+  workloadBase: {
+    seed: number;
+    traceDir?: string;
+    format?: string;
+    durationS?: number;
+    requests?: number;
+  };
   goodput: boolean;
   instancesNeeded?: { ratePerS: number; maxInstances: number };
   target: number;
+  /** The goodput bisection stops at a bracket narrower than this share of the rate. */
+  goodputToleranceRel: number;
 }
 
 export function sweepCommand(io: CliIo): Command {
@@ -71,6 +82,11 @@ export function sweepCommand(io: CliIo): Command {
     )
     .option('--rate <reqPerS>', 'rate for --instances-needed')
     .option('--target <share>', 'attainment target for the searches', '0.9')
+    .option(
+      '--goodput-tolerance <share>',
+      'the goodput search stops when its bracket is narrower than this share of the rate',
+      '0.02',
+    )
     .option('--max-instances <n>', 'upper bound for --instances-needed (default 4 × --instances)')
     .option('--jobs <n>', 'runs in parallel (worker threads)');
   addCommonOptions(cmd);
@@ -102,16 +118,20 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
-      ...(common.prefixCaching ? { prefixCaching: true } : {}),
+      admission: common.admission,
+      deadline: common.deadline,
+      engine: common.engine,
     },
     workloadBase: {
       seed: common.seed,
       ...(common.traceDir !== undefined ? { traceDir: common.traceDir } : {}),
+      ...(common.traceFormat !== undefined ? { format: common.traceFormat } : {}),
       ...(common.durationS !== undefined ? { durationS: common.durationS } : {}),
       ...(common.requests !== undefined ? { requests: common.requests } : {}),
     },
     goodput: raw.goodput === true,
     target: share('--target', raw.target),
+    goodputToleranceRel: share('--goodput-tolerance', raw.goodputTolerance),
   };
   if (raw.instancesNeeded === true) {
     if (raw.rate === undefined) throw new UsageError('--rate', '--instances-needed needs --rate R');
@@ -133,8 +153,9 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
     env: io.env,
     ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
   };
-  await resolveProfileFlag(plan.base.profile, io.cwd);
-  for (const trace of plan.traces) await buildWorkload({ ...plan.workloadBase, trace }, ctx);
+  const profile = await resolveProfileFlag(plan.base.profile, io.cwd);
+  for (const trace of plan.traces)
+    engineFor(profile, await buildWorkload({ ...plan.workloadBase, trace }, ctx), plan.base.engine);
   const jobs = raw.jobs === undefined ? defaultJobs() : positiveInt('--jobs', raw.jobs);
   const runner = createRunner(jobs, ctx, () => io.now());
   const progress = createProgress(io);
@@ -200,6 +221,19 @@ async function report(
       },
     );
     await writePlot(dir, `attainment-${trace.replace(/[^A-Za-z0-9_.-]+/g, '_')}`, plot);
+  }
+  if (cells.some((c) => c.result.metrics.prefixCache !== undefined)) {
+    await writePrefixPlots(
+      dir,
+      cells.map((c) => ({
+        trace: c.spec.workload.trace,
+        policy: c.spec.policy,
+        ratePerS: c.spec.workload.ratePerS ?? null,
+        metrics: c.result.metrics,
+        cdf: c.result.cdf,
+      })),
+      `${plan.base.instances} × ${plan.base.profile}`,
+    );
   }
   if (searches.goodput.length > 0) {
     text.push('goodput', '', formatGoodput(searches.goodput, false), '');

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { ADMISSION_MODES, findProfile } from '@adagen/fleet';
+import { findProfile } from '@adagen/fleet';
 import { generateRandomLlama } from '@adagen/gguf';
+import { ADMISSION_MODE_NAMES } from '@adagen/scheduler';
 import { positiveInt, positiveNumber } from '../args/parse.js';
 import { checkPolicy, knownPolicyNames } from '../args/policies.js';
 import { UsageError } from '../args/usage-error.js';
@@ -79,7 +80,7 @@ export function upCommand(io: CliIo): Command {
     .option('--max-model-len <tokens>', 'agents’ longest prompt pass (default: the profile’s)')
     .option(
       '--admission <mode>',
-      'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; off: admit all',
+      'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; saturation: llm-d’s detector (every agent at queue ≥ 5 or KV ≥ 0.8); none (or off): admit all',
       'slo',
     )
     .option('--dashboard-port <n>', 'the dashboard’s HTTP port (0: a free port)', '0')
@@ -142,8 +143,11 @@ function nonNegativeInt(flag: string, text: string): number {
 }
 
 function oneOfAdmission(text: string): string {
-  if (!(ADMISSION_MODES as readonly string[]).includes(text))
-    throw new UsageError('--admission', `expected ${ADMISSION_MODES.join(', ')}, got "${text}"`);
+  if (!(ADMISSION_MODE_NAMES as readonly string[]).includes(text))
+    throw new UsageError(
+      '--admission',
+      `expected ${ADMISSION_MODE_NAMES.join(', ')}, got "${text}"`,
+    );
   return text;
 }
 

@@ -1,4 +1,5 @@
 /** The terminal report of one simulation. */
+import type { DeadlineSpec } from '@adagen/sim';
 import { describeTarget } from '../args/common.js';
 import type { CellResult } from '../sweep/cell.js';
 import { formatTable, ms, num, pct } from './table.js';
@@ -23,7 +24,8 @@ export function formatSimulateReport(cell: CellResult): string {
   const spanS = m.simulatedSpanMs / 1000;
   const lines = [
     `adagen simulate — ${spec.workload.trace}${rate}, ${spec.instances} × ${result.instances[0]?.profile ?? spec.profile}, policy ${result.policy}, seed ${spec.seed}`,
-    `requests ${m.requests.total} (finished ${m.requests.finished}, unfinished ${m.requests.unfinished}), simulated span ${num(spanS, 1)} s, wall ${num(cell.wallMs / 1000, 2)} s (${num(cell.wallMs > 0 ? (spanS * 1000) / cell.wallMs : 0, 0)}× real time)`,
+    `requests offered ${m.requests.total}: accepted ${m.requests.accepted}, shed ${m.requests.shed} (admission ${result.settings.admission.mode}), abandoned ${m.requests.abandoned} (${describeDeadline(result.settings.deadline)}), finished ${m.requests.finished}, unfinished ${m.requests.unfinished}`,
+    `simulated span ${num(spanS, 1)} s, wall ${num(cell.wallMs / 1000, 2)} s (${num(cell.wallMs > 0 ? (spanS * 1000) / cell.wallMs : 0, 0)}× real time)`,
     '',
   ];
   const row = (name: string, s: typeof m.ttftMs) => [
@@ -47,8 +49,8 @@ export function formatSimulateReport(cell: CellResult): string {
       ],
     ),
     '',
-    `SLO attainment ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}`,
-    `throughput ${num(m.throughput.requestsPerS, 2)} req/s, ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
+    `SLO attainment over offered requests ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}`,
+    `throughput ${num(m.throughput.requestsPerS, 2)} req/s (goodput ${num(m.throughput.goodputPerS, 2)} req/s meeting their SLO), ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
   );
   const pc = m.prefixCache;
   if (pc !== undefined) {
@@ -67,6 +69,16 @@ export function formatSimulateReport(cell: CellResult): string {
     lines.push(
       `decision time p50 ${num(d.p50, 1)} µs, p99 ${num(d.p99, 1)} µs (${d.count} decisions)`,
     );
+  const e = result.settings.engine;
+  lines.push(
+    `engine: scheduler ${e.enableChunkedPrefill ? 'chunked' : 'vllm-v0'}, max-num-seqs ${e.maxNumSeqs}, max-num-batched-tokens ${e.maxNumBatchedTokens}, ${e.numGpuBlocks} KV blocks of ${e.blockSize} tokens, max model len ${e.maxModelLen}`,
+  );
   for (const note of cell.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+function describeDeadline(d: DeadlineSpec): string {
+  if (d === 'off') return 'no deadline';
+  if (d.kind === 'fixed') return `deadline ${num(d.ms / 1000, 1)} s`;
+  return `deadline max(${d.factor}× TTFT target, ${num(d.floorMs / 1000, 0)} s)`;
 }

@@ -2,11 +2,16 @@
  * One simulation described as plain data, so it can run in this thread or in a worker and be
  * written into the JSON result as is.
  */
-import type { SloSpec } from '@adagen/scheduler';
-import type { SimResult } from '@adagen/sim';
+import type { AdmissionMode, SloSpec } from '@adagen/scheduler';
+import type { DeadlineSpec, SimResult } from '@adagen/sim';
 import { runSimulation } from '@adagen/sim';
 import type { Workload } from '@adagen/workloads';
+import type { LatencyProfile } from '@adagen/engine';
+import { EngineConfigError, resolveEngineConfig } from '@adagen/engine';
+import type { EngineKnobs } from '../args/common.js';
+import { ENGINE_KNOB_FLAGS } from '../args/common.js';
 import { policyFor } from '../args/policies.js';
+import { UsageError } from '../args/usage-error.js';
 import { resolveProfileFlag } from '../args/profiles.js';
 import type { CliEnv, WorkloadFlags } from '../args/workload.js';
 import { buildWorkload, longestRequestTokens } from '../args/workload.js';
@@ -23,8 +28,12 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
-  /** Automatic prefix caching in every instance. @default false */
-  prefixCaching?: boolean;
+  /** Admission control in front of the policy. */
+  admission: AdmissionMode;
+  /** The client's deadline for the first token. */
+  deadline: DeadlineSpec;
+  /** Engine knobs of every instance (`--max-num-seqs`, `--scheduler`, …). */
+  engine: EngineKnobs;
 }
 
 export interface CellResult {
@@ -49,6 +58,38 @@ function workloadFor(flags: WorkloadFlags, ctx: CliEnv): Promise<Workload> {
   return w;
 }
 
+/**
+ * The engine knobs of a run: the flags', with maxModelLen raised to fit the workload's longest
+ * request. @throws UsageError naming the flag of a knob the engine refuses
+ */
+export function engineFor(
+  profile: LatencyProfile,
+  workload: Workload,
+  knobs: EngineKnobs,
+): { engine: EngineKnobs & { maxModelLen?: number }; notes: string[] } {
+  const notes: string[] = [];
+  const engine: EngineKnobs & { maxModelLen?: number } = { ...knobs };
+  const longest = longestRequestTokens(workload);
+  if (longest > profile.model.maxModelLen) {
+    engine.maxModelLen = longest;
+    notes.push(
+      `maxModelLen raised from ${profile.model.maxModelLen} to ${longest} to fit the longest request (same architecture as the 128k-context Llama-3.1-8B)`,
+    );
+  }
+  try {
+    resolveEngineConfig(profile, engine);
+  } catch (e) {
+    if (!(e instanceof EngineConfigError)) throw e;
+    const flag = ENGINE_KNOB_FLAGS[e.knob] ?? '--max-num-batched-tokens';
+    const why = e.message.replace(/^invalid engine config: /, '');
+    throw new UsageError(
+      flag,
+      `${why}${engine.maxModelLen === undefined ? '' : ` (maxModelLen ${engine.maxModelLen} fits the trace's longest request)`}`,
+    );
+  }
+  return { engine, notes };
+}
+
 export async function runCell(
   spec: CellSpec,
   ctx: CliEnv,
@@ -57,16 +98,7 @@ export async function runCell(
 ): Promise<CellResult> {
   const workload = await workloadFor(spec.workload, ctx);
   const profile = await resolveProfileFlag(spec.profile, ctx.cwd);
-  const notes: string[] = [];
-  const longest = longestRequestTokens(workload);
-  const engine: Record<string, number | boolean> = {};
-  if (spec.prefixCaching === true) engine.enablePrefixCaching = true;
-  if (longest > profile.model.maxModelLen) {
-    engine.maxModelLen = longest;
-    notes.push(
-      `maxModelLen raised from ${profile.model.maxModelLen} to ${longest} to fit the longest request (same architecture as the 128k-context Llama-3.1-8B)`,
-    );
-  }
+  const { engine, notes } = engineFor(profile, workload, spec.engine);
   const t0 = clock();
   const result = runSimulation(
     {
@@ -78,6 +110,8 @@ export async function runCell(
       jitterSigma: spec.jitterSigma,
       kvLink: spec.kvLink,
       slo: spec.slo,
+      admission: { mode: spec.admission },
+      deadline: spec.deadline,
       seed: spec.seed,
     },
     { now: clock, perRequest: options.perRequest === true },

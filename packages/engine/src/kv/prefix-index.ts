@@ -7,6 +7,8 @@ export interface PrefixLookup {
   readonly blockSize: number;
   /** Cached blocks known. */
   readonly size: number;
+  /** Changes whenever the known blocks may have changed (lets callers memoise matches). */
+  readonly version?: number;
   /** Leading blocks of `hashes` cached on the instance, at most `maxBlocks`. */
   matchBlocks(hashes: readonly BlockHash[], maxBlocks?: number): number;
 }
@@ -18,6 +20,7 @@ export interface PrefixLookup {
  */
 export class PrefixIndex implements PrefixLookup {
   private readonly blocks = new Set<BlockHash>();
+  private changes = 0;
 
   constructor(readonly blockSize: number) {
     if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
@@ -29,11 +32,16 @@ export class PrefixIndex implements PrefixLookup {
     return this.blocks.size;
   }
 
+  get version(): number {
+    return this.changes;
+  }
+
   has(hash: BlockHash): boolean {
     return this.blocks.has(hash);
   }
 
   apply(events: readonly PrefixCacheEvent[]): void {
+    if (events.length > 0) this.changes++;
     const b = this.blocks;
     for (const e of events) {
       const hashes = e.blockHashes;
@@ -44,6 +52,7 @@ export class PrefixIndex implements PrefixLookup {
 
   /** Forgets everything (vLLM's AllBlocksCleared). */
   clear(): void {
+    this.changes++;
     this.blocks.clear();
   }
 
