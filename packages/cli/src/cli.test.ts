@@ -355,6 +355,10 @@ describe('adagen sweep', () => {
         '2',
         '--jobs',
         '1',
+        '--admission',
+        'saturation',
+        '--deadline',
+        '5',
         '--out',
         'o',
       ],
@@ -364,11 +368,22 @@ describe('adagen sweep', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/synthetic:azure-code — SLO attainment/);
     expect(r.stdout).toMatch(/round-robin\s+[\d.]+%\s+[\d.]+%/);
+    expect(r.stdout).toMatch(/TTFT mean.*req\/s\s+shed\s+abandoned\s+unfinished/);
     const json = JSON.parse(await readFile(join(dir, 'o', 'result.json'), 'utf8')) as {
       command: string;
-      runs: Array<{ policy: string; ratePerS: number }>;
+      runs: Array<{
+        policy: string;
+        ratePerS: number;
+        settings: { admission: { mode: string }; deadline: unknown };
+        metrics: { ttftMs: { max: number } };
+      }>;
     };
     expect(json.command).toBe('sweep');
+    for (const x of json.runs) {
+      expect(x.settings.admission.mode).toBe('saturation');
+      expect(x.settings.deadline).toEqual({ kind: 'fixed', ms: 5000 });
+      expect(x.metrics.ttftMs.max).toBeLessThanOrEqual(5000);
+    }
     expect(json.runs.map((x) => `${x.policy}@${x.ratePerS}`)).toEqual([
       'round-robin@2',
       'round-robin@8',

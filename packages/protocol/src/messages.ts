@@ -19,6 +19,7 @@ import {
 import {
   agentAnnounceSchema,
   agentProbeSchema,
+  instanceStateDeltaSchema,
   instanceStateSchema,
   probeAckSchema,
 } from './messages/state.js';
@@ -38,6 +39,7 @@ export const MESSAGE_SCHEMAS = {
   outcome: outcomeSchema,
   streamMessage: streamMessageSchema,
   instanceState: instanceStateSchema,
+  instanceStateDelta: instanceStateDeltaSchema,
   agentAnnounce: agentAnnounceSchema,
   agentProbe: agentProbeSchema,
   probeAck: probeAckSchema,

@@ -199,4 +199,15 @@ describe('admission in the simulator', () => {
     expect(records[1]!.shed).toBe(false);
     expect(records.filter((r) => r.shed)).toHaveLength(res.requests.shed);
   });
+
+  it('strict adds what the policy itself predicts misses everywhere (AdaGen only predicts that)', () => {
+    const shed = (policy: string, mode: 'slo' | 'strict') =>
+      runSimulation({
+        ...base,
+        policy: (ctx) => policyFor(policy, ctx),
+        admission: { mode },
+      }).metrics.requests.shed;
+    expect(shed('least-kv', 'strict')).toBe(shed('least-kv', 'slo'));
+    expect(shed('adagen', 'strict')).toBeGreaterThan(shed('adagen', 'slo'));
+  });
 });

@@ -88,6 +88,8 @@ export async function startAgent(
     clock,
     periodMs: config.statePeriodMs,
     minGapMs: config.minStateGapMs,
+    mode: config.stateMode,
+    ...(config.fullStateEveryMs === undefined ? {} : { fullEveryMs: config.fullStateEveryMs }),
   });
   if (config.stateOnChange) onChange.publish = () => pub.changed();
   const source = agent.backend.prefixCache;

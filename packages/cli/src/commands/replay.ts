@@ -13,7 +13,7 @@ import { resolveProfileFlag } from '../args/profiles.js';
 import { UsageError } from '../args/usage-error.js';
 import { buildWorkload } from '../args/workload.js';
 import type { CliIo } from '../io.js';
-import { ENDPOINTS, OUTPUT_MODES } from './replay/body.js';
+import { defaultMaxTokensCap, ENDPOINTS, OUTPUT_MODES } from './replay/body.js';
 import type { OutputMode, ReplayEndpoint } from './replay/body.js';
 import { PROMPT_FORMATS } from './replay/prompt.js';
 import type { PromptFormat } from './replay/prompt.js';
@@ -29,6 +29,7 @@ interface ReplayRaw {
   model?: string;
   endpoint: string;
   outputMode: string;
+  maxTokens?: string;
   promptFormat: string;
   profile: string;
   sloTtft: string;
@@ -55,19 +56,30 @@ function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
   return t;
 }
 
-async function modelOf(url: string, given: string | undefined): Promise<string> {
-  if (given !== undefined) return given;
+/** The served model (the first of /v1/models unless given) and its context, when announced. */
+async function serverInfo(
+  url: string,
+  given: string | undefined,
+  headers: Record<string, string> | undefined,
+): Promise<{ model: string; maxModelLen?: number }> {
+  let card: { id?: unknown; max_model_len?: unknown } | undefined;
   try {
     const res = await fetch(`${url.replace(/\/+$/, '')}/v1/models`, {
       signal: AbortSignal.timeout(10_000),
+      ...(headers === undefined ? {} : { headers }),
     });
-    const body = (await res.json()) as { data?: Array<{ id?: unknown }> };
-    const id = body.data?.[0]?.id;
-    if (typeof id === 'string') return id;
+    const body = (await res.json()) as { data?: Array<{ id?: unknown; max_model_len?: unknown }> };
+    card = body.data?.find((m) => given === undefined || m.id === given) ?? body.data?.[0];
   } catch {
-    // reported below
+    // without a model card: --model is required, and the cap is not fitted to the context
   }
-  throw new UsageError('--model', `could not read a model from ${url}/v1/models; give --model`);
+  const model = given ?? (typeof card?.id === 'string' ? card.id : undefined);
+  if (model === undefined)
+    throw new UsageError('--model', `could not read a model from ${url}/v1/models; give --model`);
+  const len = card?.max_model_len;
+  return typeof len === 'number' && Number.isInteger(len) && len > 0
+    ? { model, maxModelLen: len }
+    : { model };
 }
 
 export function replayCommand(io: CliIo): Command {
@@ -87,8 +99,12 @@ export function replayCommand(io: CliIo): Command {
     .option('--endpoint <kind>', `API: ${ENDPOINTS.join(' or ')}`, 'completions')
     .option(
       '--output-mode <mode>',
-      'force output lengths with ignore-eos (max_tokens + ignore_eos, vLLM) or adagen (adagen_output_tokens)',
-      'ignore-eos',
+      'force output lengths with adagen (the AdaGen gateway: the length only as the engine-side hint adagen_output_tokens, beside the realistic cap --max-tokens) or ignore-eos (vLLM and others: max_tokens = the length + ignore_eos, so any router in front sees every true length)',
+      'adagen',
+    )
+    .option(
+      '--max-tokens <n>',
+      'adagen mode: the max_tokens every request carries (default: the smallest power of two ≥ 256 covering the longest output), fitted to the context left by its prompt',
     )
     .option(
       '--prompt-format <f>',
@@ -138,7 +154,19 @@ export function replayCommand(io: CliIo): Command {
         ttft: slo('--slo-ttft', raw.sloTtft, defaultSloSpec.ttft),
         tpot: slo('--slo-tpot', raw.sloTpot, defaultSloSpec.tpot),
       };
-      const model = await modelOf(raw.url, raw.model);
+      const headers =
+        raw.apiKey === undefined ? undefined : { authorization: `Bearer ${raw.apiKey}` };
+      const { model, maxModelLen } = await serverInfo(raw.url, raw.model, headers);
+      const longest = workload.requests.reduce((m, r) => Math.max(m, r.outputTokens), 1);
+      const maxTokensCap =
+        raw.maxTokens === undefined
+          ? defaultMaxTokensCap(workload.requests.map((r) => r.outputTokens))
+          : positiveInt('--max-tokens', raw.maxTokens);
+      if (outputMode === 'adagen' && maxTokensCap < longest)
+        throw new UsageError(
+          '--max-tokens',
+          `${maxTokensCap} is below the trace's longest output (${longest} tokens), which could not be generated`,
+        );
       let lastReport = 0;
       const result = await replay({
         url: raw.url,
@@ -147,10 +175,12 @@ export function replayCommand(io: CliIo): Command {
         endpoint,
         promptFormat,
         outputMode,
+        maxTokensCap,
+        ...(maxModelLen === undefined ? {} : { maxModelLen }),
         profile,
         slo: sloSpec,
         timeoutMs: positiveNumber('--timeout-s', raw.timeoutS) * 1000,
-        ...(raw.apiKey === undefined ? {} : { headers: { authorization: `Bearer ${raw.apiKey}` } }),
+        ...(headers === undefined ? {} : { headers }),
         onProgress: (sent, done, total) => {
           const now = io.now();
           if (now - lastReport < 5000 && done < total) return;
@@ -166,6 +196,7 @@ export function replayCommand(io: CliIo): Command {
         model,
         endpoint,
         outputMode,
+        ...(outputMode === 'adagen' ? { maxTokensCap } : {}),
         profile: profile.name,
         slo: sloSpec,
       };

@@ -13,17 +13,40 @@ export interface BodyOptions {
   readonly endpoint: ReplayEndpoint;
   readonly promptFormat: PromptFormat;
   /**
-   * How the trace's output length is forced: `ignore-eos` sends `max_tokens` + `ignore_eos`
-   * (vLLM's convention; the server also sees the length as a cap), `adagen` sends
-   * `adagen_output_tokens` and no `max_tokens` (the scheduler does not see the length).
+   * How the trace's output length is forced: `adagen` sends the length only as
+   * `adagen_output_tokens` (an engine-side hint no policy reads) beside the realistic cap
+   * `max_tokens` = {@link maxTokensCap}; `ignore-eos` sends `max_tokens` = the length with
+   * `ignore_eos` (vLLM's convention — a router in front sees every request's true length).
    */
   readonly outputMode: OutputMode;
+  /** `adagen` mode: the `max_tokens` every request carries, the same for all (a client's cap). */
+  readonly maxTokensCap: number;
+  /** The server's context (`max_model_len` of /v1/models), when known: the cap fits in it. */
+  readonly maxModelLen?: number;
+}
+
+/**
+ * A realistic client cap for a workload: the smallest power of two at least 256 that covers its
+ * longest output — one number for every request, so it says nothing about any one of them.
+ */
+export function defaultMaxTokensCap(outputTokens: Iterable<number>): number {
+  let longest = 1;
+  for (const n of outputTokens) longest = Math.max(longest, n);
+  let cap = 256;
+  while (cap < longest) cap *= 2;
+  return cap;
+}
+
+/** The `max_tokens` of a request in `adagen` mode: the cap, within the context left by its prompt. */
+export function maxTokensOf(r: TraceRequest, o: BodyOptions): number {
+  const room = o.maxModelLen === undefined ? Infinity : o.maxModelLen - r.promptTokens;
+  return Math.max(1, Math.min(o.maxTokensCap, room));
 }
 
 export function requestBody(r: TraceRequest, o: BodyOptions): Record<string, unknown> {
   const length =
     o.outputMode === 'adagen'
-      ? { adagen_output_tokens: r.outputTokens }
+      ? { max_tokens: maxTokensOf(r, o), adagen_output_tokens: r.outputTokens }
       : { max_tokens: r.outputTokens, ignore_eos: true, min_tokens: r.outputTokens };
   const common = {
     model: o.model,

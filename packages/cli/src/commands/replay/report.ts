@@ -12,6 +12,8 @@ export interface ReplayHeader {
   readonly model: string;
   readonly endpoint: string;
   readonly outputMode: string;
+  /** `adagen` mode: the `max_tokens` cap every request carries. */
+  readonly maxTokensCap?: number;
   readonly profile: string;
   readonly slo: SloSpec;
 }
@@ -31,8 +33,8 @@ export function formatReplay(h: ReplayHeader, r: ReplayResult): string {
     .map(([k, v]) => `${k === '0' ? 'no response' : k} ×${v}`)
     .join(', ');
   const lines = [
-    `adagen replay — ${h.trace}${h.ratePerS === undefined ? '' : ` @ ${h.ratePerS} req/s`} → ${h.url} (${h.endpoint}, model ${h.model}, output ${h.outputMode})`,
-    `requests ${m.requests.total} (finished ${m.requests.finished}, unfinished ${m.requests.unfinished}); HTTP ${statuses}; wall ${num(r.wallMs / 1000, 1)} s; send lag p50 ${ms(r.sendLagMs.p50)} ms, max ${ms(r.sendLagMs.max)} ms`,
+    `adagen replay — ${h.trace}${h.ratePerS === undefined ? '' : ` @ ${h.ratePerS} req/s`} → ${h.url} (${h.endpoint}, model ${h.model}, output ${h.outputMode}${h.maxTokensCap === undefined ? '' : `, max_tokens ${h.maxTokensCap}`})`,
+    `requests offered ${m.requests.total} (shed ${m.requests.shed} with 429, finished ${m.requests.finished}, unfinished ${m.requests.unfinished}); HTTP ${statuses}; wall ${num(r.wallMs / 1000, 1)} s; send lag p50 ${ms(r.sendLagMs.p50)} ms, max ${ms(r.sendLagMs.max)} ms`,
     '',
     formatTable(
       ['latency (ms)', 'p50', 'p90', 'p99', 'mean', 'max', 'count'],
@@ -44,7 +46,7 @@ export function formatReplay(h: ReplayHeader, r: ReplayResult): string {
       ],
     ),
     '',
-    `SLO attainment ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', h.slo.ttft)}, ${describeTarget('TPOT', h.slo.tpot)} on ${h.profile}`,
+    `SLO attainment over offered requests ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', h.slo.ttft)}, ${describeTarget('TPOT', h.slo.tpot)} on ${h.profile}`,
     `throughput ${num(m.throughput.requestsPerS, 2)} req/s, ${num(m.throughput.outputTokensPerS, 0)} output tok/s`,
   ];
   if (r.short > 0)

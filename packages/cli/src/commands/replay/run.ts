@@ -74,6 +74,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     inFlight.push(
       streamCompletion(endpoint, requestBody(r, o), onChunk, o.timeoutMs, o.headers).then((res) => {
         statuses[String(res.status)] = (statuses[String(res.status)] ?? 0) + 1;
+        // 429: the fleet's admission control refused it (counted as shed, a miss).
+        if (res.status === 429 && index === 0) m.shedRequest(i);
         if (res.error !== undefined && errors.length < 5) errors.push(`${r.id}: ${res.error}`);
         if (res.done && index < r.outputTokens && index > 0) {
           // The server stopped early (it ignored the length): count it on what it produced.
