@@ -96,3 +96,5 @@ export { PrefixLocator } from './prefix/locator.js';
 export type { CacheFeedOptions, PrefixCacheSource } from './prefix/cache-feed.js';
 export { CacheFeed, heldChanges } from './prefix/cache-feed.js';
 export { promptPrefixOf } from './prefix/prompt-prefix.js';
+export type { VllmEvent, VllmEventBatch, VllmHashKey } from './prefix/vllm-events.js';
+export { VllmEventError, VllmEventTranslator, decodeVllmEventBatch } from './prefix/vllm-events.js';
