@@ -62,8 +62,10 @@ export function classificationToWire(
 }
 
 export function classificationFromWire(c: WireClassification): Classification {
+  const request = requestInfoOf(c.request, c.promptTokens);
+  if (c.prefix !== undefined) request.prefix = c.prefix;
   return {
-    request: requestInfoOf(c.request, c.promptTokens),
+    request,
     predictedOutputTokens: c.predictedOutputTokens,
     prefill: c.class.prefill,
     decode: c.class.decode,

@@ -34,6 +34,11 @@ export interface DecisionInput {
   readonly why?: string;
   readonly errorCode?: string;
   readonly decideMs: number;
+  /**
+   * Blocks of the prompt's prefix the balancer's index says each instance holds (instances
+   * with any), and the prompt's hashed blocks.
+   */
+  readonly cached?: { readonly blocks: ReadonlyMap<string, number>; readonly of: number };
 }
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : '∞');
@@ -117,12 +122,44 @@ function clip(text: string): string {
     : `${text.slice(0, LIMITS.decisionReasonChars - 1)}…`;
 }
 
+/** The candidates the policy weighed, then instances holding part of the prompt's prefix. */
+function candidatesOf(d: DecisionInput, p: Placement | undefined): DecisionCandidate[] {
+  const out = (p?.considered ?? []).slice(0, LIMITS.decisionCandidates).map(candidateOf);
+  const cached = d.cached?.blocks;
+  if (cached === undefined) return out;
+  for (const c of out) {
+    const n = cached.get(c.instanceId);
+    if (n !== undefined) c.cachedBlocks = n;
+  }
+  const listed = new Set(out.map((c) => c.instanceId));
+  const rest = [...cached].filter(([id]) => !listed.has(id)).sort((a, b) => b[1] - a[1]);
+  for (const [instanceId, n] of rest) {
+    if (out.length >= LIMITS.decisionCandidates) break;
+    out.push({ instanceId, cachedBlocks: n });
+  }
+  return out;
+}
+
+/** How much of the prompt's prefix the chosen instance holds, beside the best elsewhere. */
+function prefixReason(d: DecisionInput, p: Placement): string | undefined {
+  if (d.cached === undefined || d.cached.of === 0) return undefined;
+  const here = d.cached.blocks.get(p.instanceId) ?? 0;
+  let best = 0;
+  let where = '';
+  for (const [id, n] of d.cached.blocks)
+    if (id !== p.instanceId && n > best) [best, where] = [n, id];
+  const elsewhere = best > 0 ? `; most elsewhere ${best} on ${where}` : '; none elsewhere';
+  return `prefix cache: ${here} of the prompt's ${d.cached.of} blocks on ${p.instanceId}${elsewhere}`;
+}
+
 /** The decision record of one balance decision, bounded as the schema requires. */
 export function decisionRecord(d: DecisionInput): DecisionRecord {
   const p = d.placement;
   const reasons: string[] = [];
   if (d.outcome !== 'placed' && d.why !== undefined) reasons.push(`${d.outcome}: ${d.why}`);
   if (p !== undefined) reasons.push(...placementReasons(d, p));
+  const prefix = p === undefined ? undefined : prefixReason(d, p);
+  if (prefix !== undefined) reasons.push(prefix);
   reasons.push(...planReasons(d, p));
   const record: DecisionRecord = {
     v: 1,
@@ -136,7 +173,7 @@ export function decisionRecord(d: DecisionInput): DecisionRecord {
     predictedOutputTokens: d.predictedOutputTokens,
     outcome: d.outcome,
     considered: Math.min(p?.candidates ?? 0, LIMITS.instances),
-    candidates: (p?.considered ?? []).slice(0, LIMITS.decisionCandidates).map(candidateOf),
+    candidates: candidatesOf(d, p),
     reasons: reasons.slice(0, LIMITS.decisionReasons).map(clip),
     decideMs: Math.min(Math.max(d.decideMs, 0), 1e9),
   };

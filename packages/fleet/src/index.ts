@@ -82,3 +82,19 @@ export {
   streamChunk,
   usageChunk,
 } from './openai/format.js';
+export type {
+  AgentCacheIndexCounters,
+  AgentCacheIndexOptions,
+  AgentCacheStatus,
+  ApplyOutcome,
+} from './prefix/agent-cache-index.js';
+export { AgentCacheIndex } from './prefix/agent-cache-index.js';
+export type { PlacedIndexOptions } from './prefix/placed-index.js';
+export { PlacedIndex } from './prefix/placed-index.js';
+export type { PrefixLocatorOptions, PrefixMatch } from './prefix/locator.js';
+export { PrefixLocator } from './prefix/locator.js';
+export type { CacheFeedOptions, PrefixCacheSource } from './prefix/cache-feed.js';
+export { CacheFeed, heldChanges } from './prefix/cache-feed.js';
+export { promptPrefixOf } from './prefix/prompt-prefix.js';
+export type { VllmEvent, VllmEventBatch, VllmHashKey } from './prefix/vllm-events.js';
+export { VllmEventError, VllmEventTranslator, decodeVllmEventBatch } from './prefix/vllm-events.js';

@@ -258,6 +258,16 @@ export class LlamaEngine {
     };
   }
 
+  /**
+   * The tokens whose KV each sequence holds now: a running request's prompt and output so far,
+   * and what an idle sequence keeps for prefix reuse (its last request's, cleared when that
+   * request was cancelled or failed). A new request reuses the longest prefix an idle sequence
+   * holds; `cachedPromptTokens` in its events says how much it did reuse.
+   */
+  heldTokens(): number[][] {
+    return this.slots.map((s) => s.seq.contextTokens);
+  }
+
   /** Stops accepting and waits for every queued and running request to finish. */
   async drain(): Promise<void> {
     this.accepting = false;

@@ -23,6 +23,7 @@ const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
     ['agent'],
     ['gateway', 'balancer', 'planner', 'estimator', 'observer'],
   ],
+  [subjects.cache('gpu-1'), ['agent'], ['balancer', 'observer']],
   [subjects.kv('gpu-2', 'gpu-1'), ['agent'], []],
   [subjects.kv('gpu-1', 'gpu-2'), [], ['agent']],
   [subjects.streamFrom(subjects.stream('gw-1', 'req-1'), 'gpu-1'), ['agent'], ['gateway']],
@@ -54,7 +55,7 @@ describe('permissions follow the subject table', () => {
 
   it('an agent owns only its own subjects', () => {
     const a = permissionsFor(principal('agent', 'gpu-1'));
-    for (const verb of ['state', 'completion', 'announce'] as const) {
+    for (const verb of ['state', 'completion', 'announce', 'cache'] as const) {
       expect(isAllowed(a, 'publish', subjects.agent('gpu-1', verb))).toBe(true);
       expect(isAllowed(a, 'publish', subjects.agent('gpu-2', verb))).toBe(false);
     }

@@ -85,7 +85,8 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           subjects.placements(principal.id),
           subjects.decisions(principal.id),
         ],
-        [subjects.balance, SERVICE_API, inbox, ...fleetView],
+        // Prefix-cache events: the balancer's per-agent index of cached blocks.
+        [subjects.balance, SERVICE_API, inbox, ...fleetView, wildcards.agentCache],
         true,
       );
     case 'planner':
@@ -103,6 +104,7 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           subjects.state(principal.id),
           subjects.completion(principal.id),
           subjects.announce(principal.id),
+          subjects.cache(principal.id),
           // KV hand-off notices: to any peer, as itself only (the subject ends with the sender).
           wildcards.kvFrom(principal.id),
           // Its own results only: the stream subject ends with the sender's id.
@@ -124,6 +126,7 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
           inbox,
           ...agentFeeds,
           wildcards.agentCompletion,
+          wildcards.agentCache,
           wildcards.placements,
           wildcards.decisions,
         ],

@@ -165,5 +165,24 @@ export {
   estimateResponseSchema,
   instanceEstimateSchema,
 } from './messages/estimate.js';
+export type {
+  KvCacheEvent,
+  KvCacheMessage,
+  KvCacheSnapshot,
+  KvEventBatch,
+  PromptPrefix,
+} from './messages/cache.js';
+export {
+  blockHash,
+  blockSizeField,
+  kvAllClearedSchema,
+  kvBlockRemovedSchema,
+  kvBlockStoredSchema,
+  kvCacheEventSchema,
+  kvCacheMessageSchema,
+  kvCacheSnapshotSchema,
+  kvEventBatchSchema,
+  promptPrefixSchema,
+} from './messages/cache.js';
 export type { MessageName } from './messages.js';
 export { MESSAGE_SCHEMAS } from './messages.js';

@@ -48,6 +48,12 @@ export const LIMITS = {
   /** Segments of a split prefill. */
   minSegments: 2,
   maxSegments: 4,
+  /** Prefix-cache events: blocks named in one event, events in one batch, blocks in a snapshot. */
+  kvEventBlocks: 65_536,
+  kvEventsPerBatch: 4_096,
+  kvSnapshotBlocks: 100_000,
+  /** Block hashes of one prompt carried to the balancer (1 Mi tokens at 16 tokens a block). */
+  promptBlockHashes: 65_536,
   /** Monotonic sequence numbers (state snapshots, chunks): Number.MAX_SAFE_INTEGER. */
   seq: Number.MAX_SAFE_INTEGER,
 } as const;

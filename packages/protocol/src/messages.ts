@@ -1,4 +1,5 @@
 /** A catalogue of every message schema, by name, for tools and tests that iterate over them. */
+import { kvCacheSnapshotSchema, kvEventBatchSchema } from './messages/cache.js';
 import { requestCancelSchema } from './messages/cancel.js';
 import { completionRecordSchema } from './messages/completion.js';
 import { decisionRecordSchema } from './messages/decision.js';
@@ -47,6 +48,8 @@ export const MESSAGE_SCHEMAS = {
   estimateResponse: estimateResponseSchema,
   requestCancel: requestCancelSchema,
   decisionRecord: decisionRecordSchema,
+  kvEventBatch: kvEventBatchSchema,
+  kvCacheSnapshot: kvCacheSnapshotSchema,
 } as const;
 
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;

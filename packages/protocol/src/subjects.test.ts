@@ -15,6 +15,8 @@ describe('subject builders', () => {
     expect(subjects.service('estimate')).toBe('adagen.v1.svc.estimate');
     expect(subjects.dispatch('gpu-1')).toBe('adagen.v1.agent.gpu-1.dispatch');
     expect(subjects.state('gpu-1')).toBe('adagen.v1.agent.gpu-1.state');
+    expect(subjects.cache('gpu-1')).toBe('adagen.v1.agent.gpu-1.cache');
+    expect(wildcards.agentCache).toBe('adagen.v1.agent.*.cache');
     expect(subjects.kv('gpu_2', 'gpu-1')).toBe('adagen.v1.agent.gpu_2.kv.gpu-1');
     expect(wildcards.kvTo('gpu_2')).toBe('adagen.v1.agent.gpu_2.kv.*');
     expect(wildcards.kvFrom('gpu-1')).toBe('adagen.v1.agent.*.kv.gpu-1');

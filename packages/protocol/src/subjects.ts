@@ -15,6 +15,7 @@
  * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |
  * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
  * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator, gateway | `AgentAnnounce` |
+ * | `adagen.v1.agent.<instanceId>.cache` | agent → balancers (prefix-cache index) | `KvCacheMessage` (`kv_events` batches in `seq` order, periodic `kv_snapshot`) |
  * | `adagen.v1.agent.<instanceId>.probe` | gateway → that agent (request/reply), when its state is overdue | `AgentProbe` → `ProbeAck` |
  * | `adagen.v1.agent.<instanceId>.kv.<fromInstanceId>` | agent `fromInstanceId` → agent `instanceId` (KV hand-off of split plans) | `KvHandoffNotice` |
  * | `adagen.v1.stream.<gatewayId>.<requestId>.<instanceId>` | that agent → the gateway holding the request | `StreamMessage` (`token` chunks, then one `done` or `error`) |
@@ -44,7 +45,15 @@ export const SERVICE_ENDPOINTS = ['classify', 'balance', 'plan', 'estimate'] as 
 export type ServiceEndpoint = (typeof SERVICE_ENDPOINTS)[number];
 
 /** Per-agent subjects: `adagen.v1.agent.<instanceId>.<verb>`. */
-export const AGENT_VERBS = ['dispatch', 'state', 'completion', 'announce', 'probe', 'kv'] as const;
+export const AGENT_VERBS = [
+  'dispatch',
+  'state',
+  'completion',
+  'announce',
+  'probe',
+  'cache',
+  'kv',
+] as const;
 export type AgentVerb = (typeof AGENT_VERBS)[number];
 /** Verbs whose subject ends with the verb (`kv` also names its sender). */
 export type PlainAgentVerb = Exclude<AgentVerb, 'kv'>;
@@ -88,6 +97,8 @@ export const subjects = {
   completion: (instanceId: string): string => subjects.agent(instanceId, 'completion'),
   announce: (instanceId: string): string => subjects.agent(instanceId, 'announce'),
   probe: (instanceId: string): string => subjects.agent(instanceId, 'probe'),
+  /** `adagen.v1.agent.<instanceId>.cache`: that agent's prefix-cache events and snapshots. */
+  cache: (instanceId: string): string => subjects.agent(instanceId, 'cache'),
   /** `adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>` */
   kv: (toInstanceId: string, fromInstanceId: string): string =>
     `${SUBJECT_PREFIX}.agent.${checkedId('toInstanceId', toInstanceId)}.kv.${checkedId('fromInstanceId', fromInstanceId)}`,
@@ -129,6 +140,7 @@ export const wildcards = {
   agentState: `${SUBJECT_PREFIX}.agent.*.state`,
   agentCompletion: `${SUBJECT_PREFIX}.agent.*.completion`,
   agentAnnounce: `${SUBJECT_PREFIX}.agent.*.announce`,
+  agentCache: `${SUBJECT_PREFIX}.agent.*.cache`,
   /** One verb from every agent, e.g. `adagen.v1.agent.*.dispatch`. */
   agentVerb: (verb: PlainAgentVerb): string => `${SUBJECT_PREFIX}.agent.*.${verb}`,
   /** Every token stream, to any gateway, from any agent. */

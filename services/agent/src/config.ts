@@ -26,14 +26,19 @@
  * | fullStateEveryMs | 10 × statePeriodMs | `delta` mode: a full snapshot at least this often (the longest a subscriber that lost a delta places on the last state it could build) |
  * | flushWindowMs | 5 | a request's tokens after its first are coalesced into one message per window (fleet ms; 0: one per token) |
  * | maxChunkTokens | 32 | …or per this many tokens, whichever comes first |
+ * | prefixBlockSize | 16 | tokens per block of the prefix-cache hashes it reports (as the classifier's and the balancers') |
+ * | cacheEvents | true | publish the engine's prefix-cache changes on `adagen.v1.agent.<id>.cache` (engines whose cache the agent can see: `llama`) |
+ * | cacheEventsPeriodMs | 100 | changes go out as one batch at most this often (fleet ms) |
+ * | cacheSnapshotPeriodMs | 1000 | a full snapshot of the blocks held this often (fleet ms): how long a subscriber that lost a batch stays wrong |
  */
 import { configField, runtimeConfigShape } from '@adagen/runtime';
-import { clockConfigShape } from '@adagen/svc-shared';
+import { clockConfigShape, prefixConfigShape } from '@adagen/svc-shared';
 import { z } from 'zod';
 
 export const agentConfigSchema = z.object({
   ...runtimeConfigShape,
   ...clockConfigShape,
+  ...prefixConfigShape,
   instanceId: configField
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected 1-64 characters of A-Z a-z 0-9 _ -' })
@@ -104,5 +109,17 @@ export const agentConfigSchema = z.object({
     .default(5)
     .describe('coalesce a request’s tokens into one message per window (0: per token)'),
   maxChunkTokens: configField.int(1, 65_536).default(32).describe('most tokens per message'),
+  cacheEvents: configField
+    .boolean()
+    .default(true)
+    .describe('publish the engine’s prefix-cache events (when the engine exposes its cache)'),
+  cacheEventsPeriodMs: configField
+    .number(1, 60_000)
+    .default(100)
+    .describe('prefix-cache changes go out at most this often'),
+  cacheSnapshotPeriodMs: configField
+    .number(10, 600_000)
+    .default(1000)
+    .describe('full prefix-cache snapshot period (resync)'),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;

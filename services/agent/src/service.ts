@@ -27,6 +27,7 @@ import { fleetClockOf, randomSuffix } from '@adagen/svc-shared';
 import { buildAgent } from './backends/index.js';
 import type { AgentConfig } from './config.js';
 import { agentMetrics } from './metrics.js';
+import { CachePublisher } from './cache-publisher.js';
 import { StatePublisher } from './publisher.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -34,6 +35,8 @@ export const AGENT_VERSION = '0.1.0';
 export interface AgentRuntime extends ServiceRuntime {
   readonly instanceId: string;
   readonly agent: Agent;
+  /** The prefix-cache publisher, when the engine exposes its cache. */
+  readonly cache?: CachePublisher;
 }
 
 const streamCodec = createCodec(streamMessageSchema, { validateOnEncode: false });
@@ -89,6 +92,23 @@ export async function startAgent(
     ...(config.fullStateEveryMs === undefined ? {} : { fullEveryMs: config.fullStateEveryMs }),
   });
   if (config.stateOnChange) onChange.publish = () => pub.changed();
+  const source = agent.backend.prefixCache;
+  const cachePub =
+    config.cacheEvents && source !== undefined
+      ? new CachePublisher({
+          nc: rt.nc,
+          instanceId,
+          source,
+          clock,
+          batchPeriodMs: config.cacheEventsPeriodMs,
+          snapshotPeriodMs: config.cacheSnapshotPeriodMs,
+        })
+      : undefined;
+  if (source !== undefined && source.blockSize !== config.prefixBlockSize)
+    rt.logger.warn(
+      { engineBlockSize: source.blockSize, prefixBlockSize: config.prefixBlockSize },
+      'the engine reports cache blocks of another size than prefixBlockSize: balancers will ignore its cache events',
+    );
   rt.service.addEndpoint('dispatch', subjects.dispatch(instanceId), {
     requestSchema: agentDispatchSchema,
     responseSchema: dispatchAckSchema,
@@ -169,6 +189,7 @@ export async function startAgent(
       'agent drained',
     );
     agent.stop();
+    cachePub?.stop();
     await closeEngine();
     pub.stop();
     pub.announce('down', profile.name);
@@ -176,8 +197,15 @@ export async function startAgent(
   });
   await rt.ready();
   pub.start();
+  cachePub?.start();
   pub.announce('up', profile.name);
   pub.publish();
   rt.logger.info({ instanceId, profile: profile.name, timeScale: clock.timeScale }, 'agent ready');
-  return { ...rt, stop: (reason?: string) => rt.stop(reason), instanceId, agent };
+  return {
+    ...rt,
+    stop: (reason?: string) => rt.stop(reason),
+    instanceId,
+    agent,
+    ...(cachePub === undefined ? {} : { cache: cachePub }),
+  };
 }

@@ -10,10 +10,18 @@
  * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) only a request whose best predicted TTFT is above `admissionSlack` × its target, or when every instance queues `admissionMaxQueue` requests; `strict`: also what the policy predicts misses its SLO on every instance (AdaGen's `hopeless`); `saturation`: llm-d's saturation detector (every instance at waiting queue ≥ 5 or KV ≥ 0.8); `none` (alias `off`): place everything (packages/scheduler/src/admission.ts, the layer the simulator uses too) |
  * | admissionSlack | 4 | `slo`: how many times its TTFT target a request may be predicted to wait |
  * | admissionMaxQueue | 256 | requests queued on every instance before refusing |
+ * | prefixBlockSize | 16 | tokens per block of the prompt hashes and the agents' cache events (as the classifier's and the agents') |
+ * | prefixPlacedTtlMs | 120000 | an agent without cache events is taken to hold a placed prompt's blocks this long (Dynamo's approximate mode) |
+ * | prefixPendingTtlMs | 10000 | an agent with cache events: a placed prompt's blocks count this long, until its `stored` events arrive |
  */
 import { configField, runtimeConfigShape } from '@adagen/runtime';
 import { ADMISSION_MODE_NAMES, DEFAULT_ADMISSION } from '@adagen/scheduler';
-import { clockConfigShape, policyConfigShape, viewConfigShape } from '@adagen/svc-shared';
+import {
+  clockConfigShape,
+  policyConfigShape,
+  prefixConfigShape,
+  viewConfigShape,
+} from '@adagen/svc-shared';
 import { z } from 'zod';
 
 export const balancerConfigSchema = z.object({
@@ -21,6 +29,15 @@ export const balancerConfigSchema = z.object({
   ...clockConfigShape,
   ...policyConfigShape,
   ...viewConfigShape,
+  ...prefixConfigShape,
+  prefixPlacedTtlMs: configField
+    .number(0, 86_400_000)
+    .default(120_000)
+    .describe('agents without cache events: how long a placement counts as cached'),
+  prefixPendingTtlMs: configField
+    .number(0, 86_400_000)
+    .default(10_000)
+    .describe('agents with cache events: how long a placement counts until stored'),
   balancerId: configField.string().optional().describe('replica id (default bal-<random>)'),
   maxInFlight: configField.int(1, 100_000).default(512).describe('requests in flight at most'),
   admission: configField

@@ -28,7 +28,12 @@ import {
   planResultSchema,
   subjects,
 } from '@adagen/protocol';
-import type { Classification, PlanResult, Placement as WirePlacement } from '@adagen/protocol';
+import type {
+  Classification,
+  PlacementNotice,
+  PlanResult,
+  Placement as WirePlacement,
+} from '@adagen/protocol';
 import { request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { DEFAULT_ADMISSION, NoReadyInstanceError, admissionMode } from '@adagen/scheduler';
@@ -36,12 +41,16 @@ import { Counter } from 'prom-client';
 import type { AdmissionOptions, Placement } from '@adagen/scheduler';
 import { randomSuffix, sloSpecOf, startPolicyService } from '@adagen/svc-shared';
 import type { BalancerConfig } from './config.js';
+import { watchPrefixCaches } from './prefix.js';
+import type { BalancerPrefix } from './prefix.js';
 
 export const BALANCER_VERSION = '0.1.0';
 
 export interface BalancerRuntime extends ServiceRuntime {
   readonly balancerId: string;
   readonly view: FleetView;
+  /** Where prompts' prefixes are cached, as this replica knows it. */
+  readonly prefix: BalancerPrefix;
 }
 
 export async function startBalancer(
@@ -49,12 +58,15 @@ export async function startBalancer(
   options: { logger?: Logger } = {},
 ): Promise<BalancerRuntime> {
   const balancerId = config.balancerId ?? `bal-${randomSuffix()}`;
+  const peerNotices: { apply: (n: PlacementNotice) => void } = { apply: () => undefined };
   const { rt, host, view, clock, metrics } = await startPolicyService(
     config,
     { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
     balancerId,
-    { logger: options.logger, selfId: balancerId },
+    { logger: options.logger, selfId: balancerId, onNotice: (n) => peerNotices.apply(n) },
   );
+  const prefix = watchPrefixCaches(rt, clock, config);
+  peerNotices.apply = (n) => prefix.notice(n);
   const noticeCodec = createCodec(placementNoticeSchema);
   const decisionCodec = createCodec(decisionRecordSchema);
   /** One decision record per balance decision, for dashboards and the capacity recommender. */
@@ -178,7 +190,10 @@ export async function startBalancer(
       throw new AdagenError('no_instance', 'no agent is up (none in the balancer’s view)');
     try {
       return {
-        placement: policy.balancer.place(classificationFromWire(c), view.cluster(nowMs)),
+        placement: policy.balancer.place(
+          classificationFromWire(c),
+          prefix.withCaches(view.cluster(nowMs)),
+        ),
         policy: policy.name,
       };
     } catch (error) {
@@ -196,6 +211,11 @@ export async function startBalancer(
     const c = withContext(asked, nowMs);
     const { placement, policy } = place(c, nowMs);
     const decideMs = performance.now() - t0;
+    const cached = prefix.matches(c.prefix, view.cluster(nowMs));
+    const cachedTokens = Math.min(
+      (cached?.blocks.get(placement.instanceId) ?? 0) * config.prefixBlockSize,
+      Math.max(0, c.promptTokens - 1),
+    );
     const targets = admit(placement, c, nowMs, policy, decideMs, log);
     metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
@@ -204,8 +224,9 @@ export async function startBalancer(
       role: 'full',
       promptTokens: c.promptTokens,
       predictedOutputTokens: c.predictedOutputTokens,
+      ...(cachedTokens > 0 ? { cachedTokens } : {}),
     });
-    log.debug({ instanceId: placement.instanceId, decideMs }, 'placed');
+    log.debug({ instanceId: placement.instanceId, decideMs, cachedTokens }, 'placed');
     const timeoutMs = clock.wallDelayMs(c.request.deadlineAtMs - clock.nowMs());
     const result =
       timeoutMs > 0
@@ -236,6 +257,7 @@ export async function startBalancer(
         outcome: result.ok ? 'placed' : 'failed',
         placement,
         decideMs,
+        ...(cached === undefined ? {} : { cached }),
         ...(result.ok
           ? {
               plan: result.value.plan,
@@ -255,7 +277,15 @@ export async function startBalancer(
       throw result.error;
     }
     for (const notice of noticesFor(result.value.plan, balancerId, c, nowMs)) {
-      view.addPending(notice.instanceId, pendingOf(notice));
+      const pending = pendingOf(notice);
+      if (notice.instanceId === placement.instanceId && cachedTokens > 0)
+        pending.cachedTokens = cachedTokens;
+      view.addPending(notice.instanceId, pending);
+      // Peers index the prompt's blocks from the notice where the agent sends no cache events.
+      if (c.prefix !== undefined && !prefix.locator.hasEvents(notice.instanceId))
+        notice.prefix = c.prefix;
+      if (notice.role === 'full' || notice.role === 'prefill')
+        prefix.placed(notice.instanceId, c.prefix, nowMs);
       rt.nc.publish(subjects.placements(balancerId), noticeCodec.encode(notice));
     }
     return {
@@ -273,5 +303,5 @@ export async function startBalancer(
   });
   await rt.ready();
   rt.logger.info({ balancerId, policy: config.policy }, 'balancer ready');
-  return { ...rt, stop: (reason?: string) => rt.stop(reason), balancerId, view };
+  return { ...rt, stop: (reason?: string) => rt.stop(reason), balancerId, view, prefix };
 }

@@ -8,15 +8,22 @@
  * | tokenizerWorkers | 1 | `llama3`: worker threads counting tokens (off the event loop) |
  * | tokenizerMaxQueued | 256 | prompts waiting to be counted at most; beyond, `overloaded` (429) |
  * | maxInFlight | 512 | requests in the chain at once before answering `overloaded` |
+ * | prefixHashing | true | carry the prompt's chained block hashes (from its token ids: given ones, or the `llama3` tokenizer's) to the balancer, for prefix-cache-aware placement |
+ * | prefixBlockSize | 16 | tokens per hashed block (the agents' and balancers' too) |
  */
 import { configField, runtimeConfigShape } from '@adagen/runtime';
-import { clockConfigShape, policyConfigShape } from '@adagen/svc-shared';
+import { clockConfigShape, policyConfigShape, prefixConfigShape } from '@adagen/svc-shared';
 import { z } from 'zod';
 
 export const classifierConfigSchema = z.object({
   ...runtimeConfigShape,
   ...clockConfigShape,
   ...policyConfigShape,
+  ...prefixConfigShape,
+  prefixHashing: configField
+    .boolean()
+    .default(true)
+    .describe('send the prompt’s chained block hashes to the balancer'),
   tokenizer: configField
     .oneOf(['llama3', 'chars'])
     .default('llama3')

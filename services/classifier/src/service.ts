@@ -18,6 +18,7 @@ import type { InferenceRequest, PlanResult } from '@adagen/protocol';
 import { request, startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { charsPerTokenTokenizer, policyFor } from '@adagen/scheduler';
+import { promptPrefixOf } from '@adagen/fleet';
 import type { ClassifierConfig } from './config.js';
 import { TokenizePool } from './tokenize-pool.js';
 import { decisionMetrics, fleetClockOf, sloSpecOf } from '@adagen/svc-shared';
@@ -39,6 +40,22 @@ export async function startClassifier(
     pool === undefined
       ? Promise.resolve(charsPerTokenTokenizer.countTokens(text))
       : pool.count(text);
+  /** The prompt's length and, when it can be hashed, its token ids. */
+  const tokenize = async (
+    req: InferenceRequest,
+  ): Promise<{ promptTokens: number; ids?: ArrayLike<number> }> => {
+    const ids = req.promptTokenIds;
+    if (req.promptTokens !== undefined)
+      return ids === undefined
+        ? { promptTokens: req.promptTokens }
+        : { promptTokens: req.promptTokens, ids };
+    if (ids !== undefined) return { promptTokens: ids.length, ids };
+    const text = req.messages === undefined ? (req.prompt ?? '') : renderChat(req.messages);
+    if (pool === undefined || !config.prefixHashing)
+      return { promptTokens: await countTokens(text) };
+    const encoded = await pool.encode(text);
+    return { promptTokens: encoded.length, ids: encoded };
+  };
   const clock = fleetClockOf(config);
   const policy = policyFor(config.policy, {
     seed: config.seed,
@@ -60,15 +77,15 @@ export async function startClassifier(
   const classify = async (req: InferenceRequest, logger: Logger): Promise<PlanResult> => {
     const log = logger.child({ requestId: req.requestId });
     const t0 = performance.now();
-    const promptTokens =
-      req.promptTokens ??
-      req.promptTokenIds?.length ??
-      (await countTokens(
-        req.messages === undefined ? (req.prompt ?? '') : renderChat(req.messages),
-      ));
+    const { promptTokens, ids } = await tokenize(req);
+    const prefix =
+      config.prefixHashing && ids !== undefined
+        ? promptPrefixOf(ids, config.prefixBlockSize)
+        : undefined;
     const t1 = performance.now();
     const c = classifier.classify(requestInfoOf(req, promptTokens), clock.nowMs());
     const wire = classificationToWire(c, req);
+    if (prefix !== undefined) wire.prefix = prefix;
     const decideMs = performance.now() - t1;
     metrics.decisionSeconds.observe({ step: 'tokenize', policy: policy.name }, (t1 - t0) / 1000);
     metrics.decisionSeconds.observe({ step: 'classify', policy: policy.name }, decideMs / 1000);

@@ -9,13 +9,19 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AdagenError } from '@adagen/protocol';
 
-/** The worker: loads the tokenizer module, then answers `{ id, text }` with `{ id, tokens }`. */
+/**
+ * The worker: loads the tokenizer module, then answers `{ id, text, ids }` with `{ id, tokens }`
+ * and, when `ids` was asked for, the token ids (a transferred Uint32Array).
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.tokenizerUrl).then(({ default: tokenizer }) => {
-  parentPort.on('message', ({ id, text }) => {
+  parentPort.on('message', ({ id, text, ids }) => {
     try {
-      parentPort.postMessage({ id, tokens: tokenizer.encode(text, { bos: true, eos: false }).length });
+      const encoded = tokenizer.encode(text, { bos: true, eos: false });
+      if (!ids) return parentPort.postMessage({ id, tokens: encoded.length });
+      const array = Uint32Array.from(encoded);
+      parentPort.postMessage({ id, tokens: encoded.length, ids: array }, [array.buffer]);
     } catch (error) {
       parentPort.postMessage({ id, error: String(error && error.message || error) });
     }
@@ -25,7 +31,7 @@ import(workerData.tokenizerUrl).then(({ default: tokenizer }) => {
 `;
 
 interface Pending {
-  readonly resolve: (tokens: number) => void;
+  readonly resolve: (tokens: number, ids: Uint32Array | undefined) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -38,7 +44,7 @@ interface Slot {
 type WorkerReply =
   | { ready: true }
   | { fatal: string }
-  | { id: number; tokens: number }
+  | { id: number; tokens: number; ids?: Uint32Array }
   | { id: number; error: string };
 
 export interface TokenizePoolOptions {
@@ -85,6 +91,17 @@ export class TokenizePool {
 
   /** The token count of `text` (with the BOS token the engine adds). */
   count(text: string): Promise<number> {
+    return this.run(text, false).then((r) => r.tokens);
+  }
+
+  /** The token ids of `text` (with the BOS token the engine adds). */
+  async encode(text: string): Promise<Uint32Array> {
+    const r = await this.run(text, true);
+    if (r.ids === undefined) throw new AdagenError('internal', 'tokenizer: no token ids returned');
+    return r.ids;
+  }
+
+  private run(text: string, ids: boolean): Promise<{ tokens: number; ids?: Uint32Array }> {
     if (this.closed) return Promise.reject(new AdagenError('unavailable', 'tokenizer pool closed'));
     if (this.queued >= this.maxQueued)
       return Promise.reject(
@@ -97,9 +114,13 @@ export class TokenizePool {
     let slot = live[this.turn++ % live.length]!;
     for (const s of live) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
-    return new Promise<number>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, text });
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, {
+        resolve: (tokens, array) =>
+          resolve(array === undefined ? { tokens } : { tokens, ids: array }),
+        reject,
+      });
+      slot.worker.postMessage({ id, text, ids });
     });
   }
 
@@ -128,7 +149,7 @@ function startWorker(tokenizerUrl: string): Promise<Slot> {
       if (p === undefined) return;
       slot.pending.delete(m.id);
       if ('error' in m) p.reject(new AdagenError('internal', `tokenizer: ${m.error}`));
-      else p.resolve(m.tokens);
+      else p.resolve(m.tokens, m.ids);
     });
     const fail = (why: string) => {
       slot.alive = false;

@@ -37,6 +37,7 @@ export function dispatchRequestOf(p: Placement): DispatchRequest {
   if (p.predicted !== undefined) d.predictedTtftMs = p.predicted.ttftMs;
   if (p.predictedEngineTtftMs !== undefined) d.predictedEngineTtftMs = p.predictedEngineTtftMs;
   if (r.priority !== undefined) d.priority = r.priority;
+  if (p.classification.prefix !== undefined) d.prefix = p.classification.prefix;
   return d;
 }
 

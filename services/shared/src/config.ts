@@ -13,6 +13,7 @@
  * | statePeriodMs | `ADAGEN_STATE_PERIOD_MS` / `--state-period-ms` | `100` |
  * | staleAfterPeriods | `ADAGEN_STALE_AFTER_PERIODS` / `--stale-after-periods` | `5` |
  * | staleAfterMinWallMs | `ADAGEN_STALE_AFTER_MIN_WALL_MS` | `500` (a floor in wall ms) |
+ * | prefixBlockSize | `ADAGEN_PREFIX_BLOCK_SIZE` / `--prefix-block-size` | `16` (tokens per hashed prefix block: classifier, balancer and agents must agree) |
  */
 import { performance } from 'node:perf_hooks';
 import { createFleetClock } from '@adagen/fleet';
@@ -69,6 +70,16 @@ export const viewConfigShape = {
     .number(0, 600_000)
     .default(500)
     .describe('…but never sooner than this many wall ms (time-scaled fleets)'),
+};
+
+/** Prefix caching: the block size of prompt hashes and of the agents' cache events. */
+export const prefixConfigShape = {
+  prefixBlockSize: configField
+    .int(1, 4096)
+    .default(16)
+    .describe(
+      'tokens per hashed prefix block (vLLM’s default block size); the same on classifier, balancer and agents',
+    ),
 };
 
 /** Fleet ms after which a silent agent leaves the view. */

@@ -3,6 +3,7 @@ export {
   clockConfigShape,
   fleetClockOf,
   policyConfigShape,
+  prefixConfigShape,
   sloSpecOf,
   staleAfterMs,
   viewConfigShape,

@@ -4,6 +4,7 @@
  */
 import type { FleetClock } from '@adagen/fleet';
 import { FleetView, PolicyHost } from '@adagen/fleet';
+import type { PlacementNotice } from '@adagen/protocol';
 import { startRuntime } from '@adagen/runtime';
 import type { Logger, RuntimeConfig, ServiceRuntime } from '@adagen/runtime';
 import { fleetClockOf, sloSpecOf, staleAfterMs } from './config.js';
@@ -41,6 +42,8 @@ export async function startPolicyService(
     readonly logger?: Logger | undefined;
     /** Set for a balancer: its own placement notices are not applied twice. */
     readonly selfId?: string;
+    /** Peers' placement notices, after the view applied them. */
+    readonly onNotice?: (notice: PlacementNotice) => void;
   } = {},
 ): Promise<PolicyService> {
   const clock = fleetClockOf(config);
@@ -65,6 +68,7 @@ export async function startPolicyService(
     clock,
     sweepEveryMs: config.statePeriodMs,
     ...(options.selfId === undefined ? {} : { selfId: options.selfId }),
+    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
   });
   return { rt, host, view, clock, metrics };
 }

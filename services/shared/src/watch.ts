@@ -11,7 +11,7 @@ import {
   stateMessageSchema,
   wildcards,
 } from '@adagen/protocol';
-import type { InstanceStateDelta } from '@adagen/protocol';
+import type { InstanceStateDelta, PlacementNotice } from '@adagen/protocol';
 import { subscribe } from '@adagen/runtime';
 import type { ServiceRuntime } from '@adagen/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -26,6 +26,8 @@ export interface WatchFleetOptions {
   readonly sweepEveryMs: number;
   /** Called when agents join, leave or change. */
   readonly onMembership?: () => void;
+  /** Called with each peer's placement notice (after the view applied it). */
+  readonly onNotice?: (notice: PlacementNotice) => void;
 }
 
 export interface FleetWatch {
@@ -98,7 +100,10 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     ...common,
     schema: placementNoticeSchema,
     handler: (n) => {
-      if (n.balancerId !== options.selfId) view.addPending(n.instanceId, pendingOf(n));
+      if (n.balancerId !== options.selfId) {
+        view.addPending(n.instanceId, pendingOf(n));
+        options.onNotice?.(n);
+      }
       return Promise.resolve();
     },
   });

@@ -15,6 +15,7 @@ import type {
   ErrorCode,
   KvHandoffNotice,
 } from '@adagen/protocol';
+import type { PrefixCacheSource } from '../prefix/cache-feed.js';
 import type { EngineReport, Job } from './job.js';
 
 export interface EngineBackend {
@@ -22,6 +23,8 @@ export interface EngineBackend {
   /** The latency profile the agent announces (what estimators predict this engine with). */
   readonly profileName: string;
   readonly capabilities: EngineCapabilities;
+  /** The engine's prefix cache, when the agent can see it (the agent publishes its changes). */
+  readonly prefixCache?: PrefixCacheSource;
   /**
    * Starts this agent's part of a request (`d.role`). Throws for a request the engine cannot
    * take at all (the dispatch is rejected with the error). A `decode` part of a split plan

@@ -11,6 +11,8 @@ export interface EngineReport {
   readonly completionTokens: number;
   /** The engine's own count (its tokenizer may differ from the classifier's). */
   readonly promptTokens?: number;
+  /** Prompt tokens the engine reused from its prefix cache (in its own tokens). */
+  readonly cachedPromptTokens?: number;
 }
 
 export interface Job {

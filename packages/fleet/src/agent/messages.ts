@@ -118,6 +118,8 @@ export function completionRecord(job: Job, atMs: number): CompletionRecord {
   if (r.predictedTtftMs !== undefined) record.predictedTtftMs = r.predictedTtftMs;
   if (r.predictedEngineTtftMs !== undefined) record.predictedEngineTtftMs = r.predictedEngineTtftMs;
   if (job.queuedAtMs !== undefined) record.queuedAtMs = job.queuedAtMs;
+  if (job.reported?.cachedPromptTokens !== undefined)
+    record.cachedPromptTokens = job.reported.cachedPromptTokens;
   return record;
 }
 

@@ -44,6 +44,11 @@ export const completionRecordSchema = z
     /** …its engine part (from the request reaching the agent), and when it reached the agent. */
     predictedEngineTtftMs: durationMs.optional(),
     queuedAtMs: timestampMs.optional(),
+    /**
+     * Prompt tokens the engine reused from its prefix cache (not computed again), as it reports
+     * them — in the engine's tokens, which may differ from the classifier's `promptTokens`.
+     */
+    cachedPromptTokens: tokenCount.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.firstTokenAtMs < r.arrivalMs)

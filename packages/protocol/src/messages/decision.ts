@@ -33,6 +33,8 @@ export const decisionCandidateSchema = z.object({
   newlyViolated: boundedInt(LIMITS.requestsPerInstance).optional(),
   /** The prediction meets the request's own SLO here. */
   meetsSlo: z.boolean().optional(),
+  /** Blocks of the request's prompt prefix the balancer's index says this instance holds. */
+  cachedBlocks: boundedInt(LIMITS.promptBlockHashes).optional(),
 });
 export type DecisionCandidate = z.infer<typeof decisionCandidateSchema>;
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { errorCodeSchema } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { promptPrefixSchema } from './cache.js';
 import { parseSubject } from '../subjects.js';
 import { executionPlanSchema } from './plan.js';
 import {
@@ -66,6 +67,11 @@ export const dispatchRequestSchema = z.object({
   /** …and its engine part, from the request reaching the agent (see `Placement`). */
   predictedEngineTtftMs: durationMs.optional(),
   priority: priorityField.optional(),
+  /**
+   * The prompt's chained block hashes (the classifier's): an engine that knows prompts only by
+   * their length (the simulated one) caches and reuses blocks by them.
+   */
+  prefix: promptPrefixSchema.optional(),
 });
 export type DispatchRequest = z.infer<typeof dispatchRequestSchema>;
 

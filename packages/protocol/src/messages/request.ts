@@ -1,6 +1,7 @@
 /** The request path up to placement: gateway → classifier → balancer. */
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
+import { promptPrefixSchema } from './cache.js';
 import {
   attempt,
   boundedInt,
@@ -133,6 +134,11 @@ export const classificationSchema = z.object({
   class: z.object({ prefill: lengthClass, decode: lengthClass }),
   /** Thresholds in force: at or above them a prefill/decode counts as long. */
   thresholds: z.object({ longPrefillTokens: tokenCount, longDecodeTokens: tokenCount }),
+  /**
+   * The prompt's chained block hashes (from its token ids), for prefix-cache-aware placement;
+   * absent when the classifier does not hash prompts.
+   */
+  prefix: promptPrefixSchema.optional(),
 });
 export type Classification = z.infer<typeof classificationSchema>;
 
@@ -204,6 +210,11 @@ export const placementNoticeSchema = z
     startToken: tokenCount.optional(),
     endToken: tokenCount.optional(),
     maxTokens: tokenCount.optional(),
+    /**
+     * The prompt's block hashes, when the instance publishes no cache events: peers add them to
+     * their approximate prefix index as the sender does.
+     */
+    prefix: promptPrefixSchema.optional(),
   })
   .refine((n) => n.role !== 'segment' || (n.startToken !== undefined && n.endToken !== undefined), {
     error: 'expected startToken and endToken for role "segment"',

@@ -69,7 +69,12 @@ export async function buildAgent(
       const agent = new Agent({
         instanceId,
         host,
-        backend: (sink) => new LlamaBackend(engine, { instanceId, profile }, sink),
+        backend: (sink) =>
+          new LlamaBackend(
+            engine,
+            { instanceId, profile, prefixBlockSize: config.prefixBlockSize },
+            sink,
+          ),
         ...(config.calibrate === 'off' ? {} : { calibrateFrom: profile }),
         ...coalescing,
       });

@@ -8,6 +8,7 @@
  */
 import type { InstanceSnapshot, LatencyProfile } from '@adagen/engine';
 import type { BackendSink, EngineBackend, Job } from '@adagen/fleet';
+import { LlamaCacheSource } from './llama-cache.js';
 import { AdagenError } from '@adagen/protocol';
 import type { AgentDispatch, EngineCapabilities, RequestProgress } from '@adagen/protocol';
 import type {
@@ -34,6 +35,8 @@ export interface LlamaBackendOptions {
   readonly instanceId: string;
   /** The latency profile announced (estimators start from it; the agent calibrates it). */
   readonly profile: LatencyProfile;
+  /** Tokens per block of the prefix-cache hashes the agent reports. @default 16 */
+  readonly prefixBlockSize?: number;
 }
 
 export class LlamaBackend implements EngineBackend {
@@ -46,12 +49,14 @@ export class LlamaBackend implements EngineBackend {
     decodeRequests: number;
   }[] = [];
   private readonly unobserve: () => void;
+  readonly prefixCache: LlamaCacheSource;
 
   constructor(
     private readonly engine: LlamaEngine,
     private readonly o: LlamaBackendOptions,
     private readonly sink: BackendSink,
   ) {
+    this.prefixCache = new LlamaCacheSource(engine, o.prefixBlockSize ?? BLOCK_TOKENS);
     // One observation per engine step, timed from the previous step's end while busy (decode,
     // sampling, streaming and the loop's bookkeeping), with the batch's exact attention work.
     this.unobserve = engine.observe((obs) => this.report(obs));
@@ -235,6 +240,7 @@ export class LlamaBackend implements EngineBackend {
           finishReason: e.finishReason,
           completionTokens: e.usage.completionTokens,
           promptTokens: e.usage.promptTokens,
+          cachedPromptTokens: e.usage.cachedPromptTokens,
         });
         return;
       case 'error':

@@ -1,0 +1,133 @@
+/**
+ * The balancer's prefix-cache locations: every agent's cache events (`adagen.v1.agent.*.cache`)
+ * kept in a `PrefixLocator`, its own and its peers' placements for agents without events, and
+ * the policy's view with each instance's `prefixCache` filled in from it.
+ */
+import { PrefixLocator } from '@adagen/fleet';
+import type { FleetClock } from '@adagen/fleet';
+import { kvCacheMessageSchema, parseSubject, wildcards } from '@adagen/protocol';
+import type { PlacementNotice, PromptPrefix } from '@adagen/protocol';
+import { subscribeInWireOrder } from '@adagen/runtime';
+import type { ServiceRuntime } from '@adagen/runtime';
+import type { ClusterView } from '@adagen/scheduler';
+import { Counter, Gauge } from 'prom-client';
+
+export interface PrefixOptions {
+  readonly prefixBlockSize: number;
+  readonly prefixPlacedTtlMs: number;
+  readonly prefixPendingTtlMs: number;
+}
+
+export interface BalancerPrefix {
+  readonly locator: PrefixLocator;
+  /** The policy's view: each instance with what the index knows of its cache. */
+  withCaches(cluster: ClusterView): ClusterView;
+  /** Per instance (those with any), the leading blocks of the prompt it holds. */
+  matches(
+    prefix: PromptPrefix | undefined,
+    cluster: ClusterView,
+  ): { blocks: Map<string, number>; of: number } | undefined;
+  /** A request was placed on `instanceId` (by this balancer, or a peer's notice). */
+  placed(instanceId: string, prefix: PromptPrefix | undefined, nowMs: number): void;
+  /** A peer's notice. */
+  notice(n: PlacementNotice): void;
+}
+
+export function watchPrefixCaches(
+  rt: ServiceRuntime,
+  clock: FleetClock,
+  options: PrefixOptions,
+): BalancerPrefix {
+  const locator = new PrefixLocator({
+    blockSize: options.prefixBlockSize,
+    placedTtlMs: options.prefixPlacedTtlMs,
+    pendingTtlMs: options.prefixPendingTtlMs,
+  });
+  const messages = new Counter({
+    name: 'adagen_prefix_cache_messages_total',
+    help: 'Agents’ prefix-cache messages by what applying them did: applied, resynced (snapshot), held (early, behind a gap), stale, wrong_block_size, forged (body names another agent than the subject)',
+    labelNames: ['outcome'],
+    registers: [rt.registry],
+  });
+  const index = locator.events;
+  new Gauge({
+    name: 'adagen_prefix_cache_blocks',
+    help: 'Blocks in this balancer’s prefix-cache index (every agent with events)',
+    registers: [rt.registry],
+    collect() {
+      this.set(index.totalBlocks);
+    },
+  });
+  new Counter({
+    name: 'adagen_prefix_cache_gaps_total',
+    help: 'Gaps in agents’ cache-event sequences (a batch lost or late), and snapshots that ended one (outcome recovered)',
+    labelNames: ['outcome'],
+    registers: [rt.registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'opened' }, index.counters.gaps);
+      this.inc({ outcome: 'recovered' }, index.counters.recoveries);
+    },
+  });
+  const warnedBlockSize = new Set<string>();
+  subscribeInWireOrder(rt.nc, wildcards.agentCache, {
+    schema: kvCacheMessageSchema,
+    logger: rt.logger,
+    registry: rt.registry,
+    lifecycle: rt.lifecycle,
+    handler: (m, ctx) => {
+      const s = parseSubject(ctx.subject);
+      if (!s.ok || s.value.kind !== 'agent' || s.value.instanceId !== m.instanceId) {
+        messages.inc({ outcome: 'forged' });
+        ctx.logger.warn(
+          { instanceId: m.instanceId },
+          'cache message whose body names another agent than its subject dropped',
+        );
+        return;
+      }
+      const outcome = locator.apply(m);
+      messages.inc({ outcome });
+      if (outcome === 'wrong_block_size' && !warnedBlockSize.has(m.instanceId)) {
+        warnedBlockSize.add(m.instanceId);
+        ctx.logger.warn(
+          { instanceId: m.instanceId, blockSize: m.blockSize, expected: locator.blockSize },
+          'agent’s cache events use another block size than prefixBlockSize: ignored',
+        );
+      }
+    },
+  });
+  const timer = setInterval(() => locator.sweep(clock.nowMs()), 5_000);
+  timer.unref();
+  rt.lifecycle.onStop('prefix index', () => clearInterval(timer));
+
+  const usable = (prefix: PromptPrefix | undefined): prefix is PromptPrefix =>
+    prefix !== undefined && prefix.blockSize === locator.blockSize && prefix.blockHashes.length > 0;
+  return {
+    locator,
+    withCaches(cluster) {
+      return {
+        ...cluster,
+        instances: cluster.instances.map((v) => {
+          const lookup = locator.lookup(v.id, cluster.nowMs);
+          return lookup === undefined ? v : { ...v, prefixCache: lookup };
+        }),
+      };
+    },
+    matches(prefix, cluster) {
+      if (!usable(prefix)) return undefined;
+      const blocks = new Map<string, number>();
+      for (const v of cluster.instances) {
+        const n = locator.match(v.id, prefix.blockHashes, cluster.nowMs).blocks;
+        if (n > 0) blocks.set(v.id, n);
+      }
+      return { blocks, of: prefix.blockHashes.length };
+    },
+    placed(instanceId, prefix, nowMs) {
+      if (usable(prefix)) locator.placed(instanceId, prefix.blockHashes, nowMs);
+    },
+    notice(n) {
+      if (n.role === undefined || n.role === 'full' || n.role === 'prefill')
+        this.placed(n.instanceId, n.prefix, n.atMs);
+    },
+  };
+}
