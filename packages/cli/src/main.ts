@@ -12,6 +12,7 @@ import { sweepCommand } from './commands/sweep.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import { deployCommand } from './commands/deploy.js';
+import { engineCommand } from './commands/engine.js';
 import { modelCommand } from './commands/model.js';
 import type { CliIo } from './io.js';
 
@@ -31,6 +32,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(modelCommand(io));
   program.addCommand(dashCommand(io));
   program.addCommand(planCommand(io));
+  program.addCommand(engineCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

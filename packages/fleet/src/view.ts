@@ -5,10 +5,11 @@
  * Pure: every method takes the fleet time it applies at.
  */
 import type { InstanceSnapshot } from '@adagen/engine';
-import type { AgentAnnounce, InstanceState } from '@adagen/protocol';
+import type { AgentAnnounce, InstanceState, InstanceStateDelta } from '@adagen/protocol';
 import type { ClusterView, InstanceView, PendingPlacement } from '@adagen/scheduler';
 import { snapshotOf } from './convert.js';
 import { registerCalibrated } from './profiles.js';
+import { applyStateDelta, changesNoWork } from './state-delta.js';
 
 export interface FleetViewOptions {
   /**
@@ -67,9 +68,35 @@ export class FleetView {
 
   /** Applies a snapshot; true when the set of agents (or one's profile/config) changed. */
   applyState(state: InstanceState, nowMs: number): boolean {
+    return this.apply(state, nowMs, false);
+  }
+
+  /**
+   * Applies a delta on top of the agent's last state: `changed` as `applyState`'s answer, or
+   * `gap` (why it does not apply: a lost message, a restarted agent, no full state yet) — the
+   * view then keeps the last state it could build, and the agent in placement (it is
+   * publishing), until the agent's next full state (agents send one every 10 periods).
+   * A delta that changes no work keeps the instance's snapshot object, so the estimator's cache
+   * of that instance stays valid.
+   */
+  applyDelta(
+    delta: InstanceStateDelta,
+    nowMs: number,
+  ): { readonly changed: boolean } | { readonly gap: string } {
+    const old = this.entries.get(delta.instanceId);
+    if (old === undefined) return { gap: 'no full state from this agent yet' };
+    const next = applyStateDelta(old.state, delta);
+    if (!next.ok) {
+      if (delta.seq > old.state.seq) old.receivedAtMs = nowMs;
+      return { gap: next.error };
+    }
+    return { changed: this.apply(next.value, nowMs, changesNoWork(delta, old.state)) };
+  }
+
+  private apply(state: InstanceState, nowMs: number, sameWork: boolean): boolean {
     const old = this.entries.get(state.instanceId);
     if (old !== undefined && state.atMs < old.state.atMs) return false; // out of order
-    const snapshot = snapshotOf(state);
+    const snapshot = sameWork && old !== undefined ? old.view.snapshot : snapshotOf(state);
     const pending = old === undefined ? [] : this.prune(old.pending, state);
     const profile =
       state.calibration === undefined

@@ -9,7 +9,7 @@
  * Everything is pure: time comes from the view (`nowMs`), randomness from an injected Rng.
  */
 import type { InstanceSnapshot } from '@adagen/engine';
-import type { PendingWork } from '@adagen/estimator';
+import type { Estimate, PendingWork } from '@adagen/estimator';
 
 /** What the scheduler knows about a request when it arrives. */
 export interface RequestInfo {
@@ -107,6 +107,12 @@ export interface Placement {
   candidates: number;
   /** What the policy predicted on each candidate, in its order of preference (predictive policies). */
   considered?: readonly CandidateEstimate[];
+  /**
+   * The balance step's layout estimates of the request on each candidate it simulated (AdaGen):
+   * a distribute step in another process (the live planner) reuses them instead of computing
+   * the same layouts again.
+   */
+  estimates?: readonly Estimate[];
   /**
    * The policy predicts the request misses its SLO on every candidate (AdaGen). The simulator
    * places it anyway; the live fleet's balancer may refuse it instead (admission control).

@@ -6,6 +6,7 @@
 import type { EngineConfigInput, LatencyProfile } from '@adagen/engine';
 import type { Policy, SloSpec } from '@adagen/scheduler';
 import { ADMISSION_MODES, DEFAULT_ADMISSION, defaultSloSpec } from '@adagen/scheduler';
+import { FieldError, firstIssue } from '@adagen/stats';
 import type { Workload } from '@adagen/workloads';
 import { z } from 'zod';
 
@@ -156,31 +157,17 @@ export const SimConfigSchema = z
 export type SimConfigInput = z.input<typeof SimConfigSchema>;
 export type SimConfig = z.output<typeof SimConfigSchema>;
 
-export class SimConfigError extends Error {
+export class SimConfigError extends FieldError {
   override readonly name = 'SimConfigError';
   readonly code = 'invalid-sim-config' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Validates and fills defaults. @throws SimConfigError naming the first bad field. */
 export function parseSimConfig(input: SimConfigInput): SimConfig {
   const parsed = SimConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? `${path === '(root)' ? '' : path + '.'}${issue.keys.join(', ')}`
-      : path;
-  throw new SimConfigError(
-    field,
-    `invalid simulation config: ${field}: ${issue?.message ?? 'invalid'}`,
-    { cause: parsed.error },
-  );
+  const { field, why } = firstIssue(parsed.error.issues);
+  throw new SimConfigError(field, `invalid simulation config: ${field}: ${why}`, {
+    cause: parsed.error,
+  });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { issuePath } from '../latency/profile.js';
+import { FieldError, firstIssue } from '@adagen/stats';
 
 /** Options of an {@link OnlineCalibrator}. All optional. */
 export const CalibratorOptionsSchema = z
@@ -38,34 +38,17 @@ export type CalibratorOptionsInput = z.input<typeof CalibratorOptionsSchema>;
 export type CalibratorOptions = z.output<typeof CalibratorOptionsSchema>;
 
 /** Bad calibrator input (an option or an observation); `field` names it. */
-export class CalibrationError extends Error {
+export class CalibrationError extends FieldError {
   override readonly name = 'CalibrationError';
   readonly code = 'invalid-calibration-input' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Validates options and fills defaults. @throws CalibrationError naming the bad option. */
 export function resolveCalibratorOptions(input: CalibratorOptionsInput = {}): CalibratorOptions {
   const parsed = CalibratorOptionsSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? issue.keys.join(', ')
-      : issue
-        ? issuePath(issue.path)
-        : '(root)';
-  throw new CalibrationError(
-    field,
-    `invalid calibrator option ${field}: ${issue?.message ?? 'invalid'}`,
-    {
-      cause: parsed.error,
-    },
-  );
+  const { field, why } = firstIssue(parsed.error.issues);
+  throw new CalibrationError(field, `invalid calibrator option ${field}: ${why}`, {
+    cause: parsed.error,
+  });
 }

@@ -1,3 +1,4 @@
+import { FieldError, firstIssue } from '@adagen/stats';
 import { z } from 'zod';
 
 /** Relative-error summary of a latency fit: |predicted − measured| / measured. */
@@ -74,21 +75,9 @@ export type LatencyProfile = z.infer<typeof LatencyProfileSchema>;
 export type LatencyProfileInput = z.input<typeof LatencyProfileSchema>;
 
 /** A profile failed validation; `field` is the dotted path of the first bad field. */
-export class ProfileError extends Error {
+export class ProfileError extends FieldError {
   override readonly name = 'ProfileError';
   readonly code = 'invalid-profile' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Dotted path of a zod issue (`latency.knots.1`), or `(root)`. */
-export function issuePath(path: ReadonlyArray<PropertyKey>): string {
-  return path.length === 0 ? '(root)' : path.map(String).join('.');
 }
 
 /**
@@ -106,13 +95,10 @@ export function loadProfile(json: unknown): LatencyProfile {
   }
   const parsed = LatencyProfileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue ? issuePath(issue.path) : '(root)';
+  const { field, why } = firstIssue(parsed.error.issues);
   const name =
     typeof data === 'object' && data !== null && 'name' in data ? String(data.name) : '?';
-  throw new ProfileError(
-    field,
-    `invalid latency profile "${name}": field ${field}: ${issue?.message ?? 'invalid'}`,
-    { cause: parsed.error },
-  );
+  throw new ProfileError(field, `invalid latency profile "${name}": field ${field}: ${why}`, {
+    cause: parsed.error,
+  });
 }
