@@ -9,8 +9,9 @@
  *      it adds to the others.
  *
  * Candidates for the class: long prompts keep to a pool of instances sized by the long class's
- * share of prompt work (`ClassPools`), so short prompts always find instances without a long
- * prefill ahead of them; short prompts may use every instance.
+ * share of prompt work (`ClassPools`), so short prompts find instances without a long prefill
+ * ahead of them (when they bring at least half an instance's worth of the work; else long
+ * prompts may use every instance); short prompts may use every instance.
  *
  * A request predicted to miss its SLO on every candidate is *sacrificed*: it goes where it takes
  * the least from the others (fewest requests pushed over their SLO, then the longest prefill
