@@ -1,4 +1,5 @@
-import type { LatencyProfile } from '@adagen/engine';
+import { RequestPhases } from '@adagen/engine';
+import type { LatencyProfile, RequestProgress, SimInstance } from '@adagen/engine';
 import { BaselineEntry } from './baseline.js';
 import type { KnownRequest } from './baseline.js';
 import { forecastLayout } from './forecast.js';
@@ -168,7 +169,7 @@ export class LayoutEstimator {
       prefillDoneAtMs: w?.prefillDoneAtMs ?? Number.POSITIVE_INFINITY,
       ttftMs: Number.isFinite(firstTokenAtMs)
         ? firstTokenAtMs - origin
-        : Math.max(endMs, nowMs) - origin + meanIterationMs,
+        : endMs - origin + censoredFirstTokenMs(a, add.id, recA, meanIterationMs),
       tpotMs,
       newlyViolated,
       alreadyViolated,
@@ -221,6 +222,46 @@ export class LayoutEstimator {
     const more = Math.max(16, Math.round(0.3 * p.generatedTokens));
     return Math.min(p.maxTokens ?? Infinity, p.generatedTokens + more, 1_000_000);
   }
+}
+
+/**
+ * Time from the end of a forward run that stopped before `id`'s first token (its give-up time,
+ * iteration or horizon limit) to that first token: the prefill work still ahead of it in FCFS
+ * order (requests admitted, then the queue up to and including it) at the prefill rate the run
+ * showed, and at least one more iteration. Without this every candidate whose queue reaches
+ * past the give-up time would look equally late, however deep its queue.
+ */
+function censoredFirstTokenMs(
+  inst: SimInstance,
+  id: string,
+  rec: WindowRecorder,
+  meanIterationMs: number,
+): number {
+  if (rec.prefillTokens <= 0 || rec.busyMs <= 0) return meanIterationMs;
+  const snap = inst.snapshot();
+  let ahead = 0;
+  let found = false;
+  for (const p of [...snap.running, ...snap.waiting]) {
+    ahead += prefillLeft(p);
+    if (p.id === id) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) return meanIterationMs;
+  return Math.max(meanIterationMs, (ahead * rec.busyMs) / rec.prefillTokens);
+}
+
+/** Tokens of `p`'s current prefill pass not computed yet (0 once decoding or held). */
+function prefillLeft(p: RequestProgress): number {
+  if (p.phase !== RequestPhases.waiting && p.phase !== RequestPhases.prefilling) return 0;
+  const pass =
+    p.kind === 'segment'
+      ? (p.endToken ?? p.promptTokens) - (p.startToken ?? 0)
+      : p.kind === 'decode' && p.phase === RequestPhases.waiting && (p.preemptions ?? 0) === 0
+        ? 0
+        : p.promptTokens + p.generatedTokens;
+  return Math.max(0, pass - p.prefilledTokens);
 }
 
 function isLive(k: KnownRequest): boolean {

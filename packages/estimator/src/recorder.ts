@@ -10,6 +10,8 @@ export class WindowRecorder implements InstanceObserver {
   iterations = 0;
   lastEndMs = 0;
   busyMs = 0;
+  /** Prefill tokens computed by the recorded iterations. */
+  prefillTokens = 0;
 
   private get(id: string): RequestWindow {
     let w = this.windows.get(id);
@@ -45,9 +47,10 @@ export class WindowRecorder implements InstanceObserver {
     this.get(id).finished = true;
   }
 
-  onIteration(report: { startMs: number; durationMs: number }): void {
+  onIteration(report: { startMs: number; durationMs: number; prefillTokens: number }): void {
     this.iterations++;
     this.busyMs += report.durationMs;
+    this.prefillTokens += report.prefillTokens;
     this.lastEndMs = report.startMs + report.durationMs;
   }
 }

@@ -9,13 +9,17 @@
  *      it adds to the others.
  *
  * Candidates for the class: long prompts keep to a pool of instances sized by the long class's
- * share of prompt work (`ClassPools`), so short prompts always find instances without a long
- * prefill ahead of them; short prompts may use every instance.
+ * share of prompt work (`ClassPools`), so short prompts find instances without a long prefill
+ * ahead of them (when they bring at least half an instance's worth of the work; else long
+ * prompts may use every instance); short prompts may use every instance.
  *
  * A request predicted to miss its SLO on every candidate is *sacrificed*: it goes where it takes
  * the least from the others (fewest requests pushed over their SLO, then the longest prefill
  * queue), not where it would be least late — that would spend a healthy instance on a request
- * that is late anyway.
+ * that is late anyway. A sacrifice stays within `lateBound` × its TTFT target (where the
+ * estimator stops simulating it); predicted later than that on every candidate, the cluster is
+ * overloaded, no instance is healthy to protect, and it goes where it is least late — piling
+ * a burst onto the longest queue would only deepen it while other instances drain theirs.
  *
  * A cheap pre-filter keeps large clusters fast: instances are ranked by queued prefill work
  * and, for long prompts, by how many decodes a prefill there would slow down; only the best
@@ -39,6 +43,9 @@ import type {
 import { cachedTokensOn } from '../prefix.js';
 import type { SharedContext } from './context.js';
 import { ClassPools } from './pools.js';
+
+/** Late anyway past this multiple of its TTFT target (the estimator's give-up time). */
+const lateBound = 1.5;
 
 export interface AdaGenBalancerOptions {
   /**
@@ -224,19 +231,25 @@ export class AdaGenBalancer implements Balancer {
       if (!this.ownMiss(c, v, e)) hopeless = false;
       if (!best || compareCost(cost, best.cost) < 0) best = { view: v, estimate: e, cost };
     }
-    if (hopeless && this.sacrifice) return this.sacrificeOn(candidates, estimates);
-    return { view: best!.view, estimate: best!.estimate, hopeless };
+    const sacrificed =
+      hopeless && this.sacrifice ? this.sacrificeOn(c, candidates, estimates) : undefined;
+    return sacrificed ?? { view: best!.view, estimate: best!.estimate, hopeless };
   }
 
-  /** Fewest requests pushed over their SLO, then the longest prefill queue. */
+  /**
+   * Fewest requests pushed over their SLO, then the longest prefill queue, among the candidates
+   * where `c` is predicted within `lateBound` × its TTFT target; none if there is no such one.
+   */
   private sacrificeOn(
+    c: Classification,
     candidates: readonly InstanceView[],
     estimates: ReadonlyMap<string, Estimate>,
-  ): Choice {
+  ): Choice | undefined {
     let best: Choice | undefined;
     let most = -1;
     for (const v of candidates) {
       const e = estimates.get(v.id)!;
+      if (e.ttftMs > lateBound * this.shared.sloOf(c.request, v.profile).ttftMs) continue;
       const queued = queuedPrefillTokens(v);
       const newly = best?.estimate.newlyViolated ?? Infinity;
       if (e.newlyViolated < newly || (e.newlyViolated === newly && queued > most)) {
@@ -244,7 +257,7 @@ export class AdaGenBalancer implements Balancer {
         most = queued;
       }
     }
-    return best!;
+    return best;
   }
 
   /** Up to `n` instances with the longest cached prefix of the prompt (none without hits). */
@@ -276,7 +289,7 @@ export class AdaGenBalancer implements Balancer {
         arrivalMs: view.nowMs + this.shared.delayIn(view),
         originArrivalMs: c.request.arrivalMs,
         // Late anyway past 1.5× its target: no need to simulate further (bounds overload cost).
-        giveUpAtMs: c.request.arrivalMs + 1.5 * slo.ttftMs,
+        giveUpAtMs: c.request.arrivalMs + lateBound * slo.ttftMs,
         cachedTokens: cachedTokensOn(c.request, v),
         ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
       },

@@ -23,13 +23,21 @@ describe('ClassPools', () => {
     expect(pools.split(ready, as('short', 10)).own.map((v) => v.id)).toEqual(['i6', 'i7']);
   });
 
-  it('always leaves each class at least one instance', () => {
+  it('reserves no instance for a class without work (long prompts use them all)', () => {
     const pools = new ClassPools();
     for (let i = 0; i < 50; i++) pools.observe(as('long', 100_000));
     const ready = [instanceView('a'), instanceView('b')];
+    expect(pools.split(ready, as('long', 1)).own).toHaveLength(2);
+    expect(pools.split(ready, as('short', 1)).own).toHaveLength(0);
+    expect(pools.split([instanceView('solo')], as('long', 1)).own).toHaveLength(1);
+  });
+
+  it('always leaves the long class at least one instance', () => {
+    const pools = new ClassPools();
+    for (let i = 0; i < 50; i++) pools.observe(as('short', 100_000));
+    const ready = [instanceView('a'), instanceView('b')];
     expect(pools.split(ready, as('long', 1)).own).toHaveLength(1);
     expect(pools.split(ready, as('short', 1)).own).toHaveLength(1);
-    expect(pools.split([instanceView('solo')], as('long', 1)).own).toHaveLength(1);
   });
 
   it('forgets old work', () => {

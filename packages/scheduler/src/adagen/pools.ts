@@ -41,8 +41,10 @@ export class ClassPools {
 
   /**
    * Splits the ready instances (in their listed order) into the pool for `c`'s class and the
-   * rest: the first ⌈n × long share⌉ (at least one, at most n − 1) are the long pool. With fewer
-   * than two instances there is one pool.
+   * rest: the first round(n × long share) (at least one) are the long pool. The short pool is
+   * empty when short prompts bring under half an instance's worth of the work: reserving an
+   * instance for a class that barely uses it would idle it while long prompts queue (short
+   * prompts may use every instance anyway). With fewer than two instances there is one pool.
    */
   split(
     ready: readonly InstanceView[],
@@ -50,7 +52,7 @@ export class ClassPools {
   ): { own: InstanceView[]; other: InstanceView[] } {
     const n = ready.length;
     if (n < 2) return { own: [...ready], other: [] };
-    const longCount = Math.min(n - 1, Math.max(1, Math.round(n * this.longShare())));
+    const longCount = Math.min(n, Math.max(1, Math.round(n * this.longShare())));
     const longPool = ready.slice(0, longCount);
     const shortPool = ready.slice(longCount);
     return c.prefill === 'long'
