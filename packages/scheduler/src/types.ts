@@ -63,6 +63,11 @@ export interface InstanceView {
 export interface ClusterView {
   nowMs: number;
   instances: readonly InstanceView[];
+  /**
+   * Decision → agent delay measured on the live fleet (fleet ms); policies that predict use it
+   * instead of their assumed control delay when present.
+   */
+  controlDelayMs?: number;
 }
 
 export interface Segment {

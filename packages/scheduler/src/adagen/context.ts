@@ -88,6 +88,11 @@ export class SharedContext {
     });
   }
 
+  /** The control delay to predict with in `view`: measured when the view has it, else assumed. */
+  delayIn(view: { controlDelayMs?: number }): number {
+    return view.controlDelayMs ?? this.controlDelayMs;
+  }
+
   profile(name: string): LatencyProfile {
     const p = this.profiles.get(name) ?? this.context.profileFor?.(name);
     if (!p) throw new RangeError(`AdaGen: no latency profile named "${name}" in this cluster`);
