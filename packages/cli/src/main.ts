@@ -9,6 +9,7 @@ import { dashCommand } from './commands/dash.js';
 import { planCommand } from './commands/plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
+import { reportCommand } from './commands/report.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import { deployCommand } from './commands/deploy.js';
@@ -25,6 +26,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError(false);
   program.addCommand(simulateCommand(io));
   program.addCommand(sweepCommand(io));
+  program.addCommand(reportCommand(io));
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));

@@ -56,6 +56,8 @@ export class LayoutEstimator {
   private readonly defaultOutputTokens: number;
   /** Forward runs performed (for benchmarks). */
   runs = 0;
+  /** Layouts with an addition estimated (calls of `estimate`; for tests and benchmarks). */
+  estimates = 0;
 
   constructor(private readonly options: EstimatorOptions) {
     this.maxIterations = options.maxIterations ?? 600;
@@ -113,6 +115,7 @@ export class LayoutEstimator {
 
   /** Predicts the effect of `add` on instance `input` at `nowMs`. */
   estimate(input: InstanceInput, add: Addition, nowMs: number): Estimate {
+    this.estimates++;
     const e = this.entry(input, nowMs);
     const recA = new WindowRecorder();
     const a = e.inst.clone(recA);

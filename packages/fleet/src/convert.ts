@@ -3,6 +3,7 @@
  * the services decode a message, convert it, call the policy, and convert the answer back.
  */
 import type { InstanceSnapshot, OnlineCalibrator } from '@adagen/engine';
+import { LIMITS } from '@adagen/protocol';
 import type {
   AgentDispatch,
   Classification as WireClassification,
@@ -11,7 +12,9 @@ import type {
   InferenceRequest,
   InstanceState,
   LatencyCalibration,
+  LayoutEstimate,
   Placement as WirePlacement,
+  PlacementCandidate,
   PlacementNotice,
 } from '@adagen/protocol';
 import type {
@@ -21,6 +24,9 @@ import type {
   Plan,
   RequestInfo,
 } from '@adagen/scheduler';
+
+/** The estimator's layout estimate, as the scheduler's placement carries it. */
+type Estimate = NonNullable<Placement['estimates']>[number];
 
 /** What the policy knows about a request at the classify step. */
 export function requestInfoOf(request: InferenceRequest, promptTokens: number): RequestInfo {
@@ -80,7 +86,7 @@ export function placementToWire(
     classification,
     instanceId: p.instanceId,
     policy,
-    candidates: [],
+    candidates: (p.estimates ?? []).slice(0, LIMITS.instances).map(candidateOf),
     decidedInMs,
   };
   const pr = p.prediction;
@@ -96,11 +102,54 @@ export function placementFromWire(p: WirePlacement): Placement {
     candidates: p.candidates.length,
   };
   if (p.predicted !== undefined) placement.prediction = { ...p.predicted };
+  const estimates = p.candidates.flatMap((c) =>
+    c.estimate === undefined ? [] : [estimateFromWire(c.instanceId, c.estimate)],
+  );
+  if (estimates.length > 0) placement.estimates = estimates;
   return placement;
 }
 
+/** A balance-step estimate as a placement candidate (the planner reuses it). */
+function candidateOf(e: Estimate): PlacementCandidate {
+  const estimate: LayoutEstimate = {
+    nowMs: Math.max(0, e.nowMs),
+    iterations: Math.max(0, Math.round(e.iterations)),
+    horizonReached: e.horizonReached,
+    ttftMs: clampMs(e.ttftMs),
+    tpotMs: clampMs(e.tpotMs),
+    newlyViolated: e.newlyViolated,
+    alreadyViolated: e.alreadyViolated,
+    addedDelayMs: clampMs(e.addedDelayMs),
+    meanIterationMs: clampMs(e.meanIterationMs),
+  };
+  if (Number.isFinite(e.firstTokenAtMs)) estimate.firstTokenAtMs = Math.max(0, e.firstTokenAtMs);
+  if (Number.isFinite(e.prefillDoneAtMs)) estimate.prefillDoneAtMs = Math.max(0, e.prefillDoneAtMs);
+  return {
+    instanceId: e.instanceId,
+    predicted: { ttftMs: estimate.ttftMs, tpotMs: estimate.tpotMs },
+    estimate,
+  };
+}
+
+function estimateFromWire(instanceId: string, w: LayoutEstimate): Estimate {
+  return {
+    instanceId,
+    nowMs: w.nowMs,
+    iterations: w.iterations,
+    horizonReached: w.horizonReached,
+    firstTokenAtMs: w.firstTokenAtMs ?? Number.POSITIVE_INFINITY,
+    prefillDoneAtMs: w.prefillDoneAtMs ?? Number.POSITIVE_INFINITY,
+    ttftMs: w.ttftMs,
+    tpotMs: w.tpotMs,
+    newlyViolated: w.newlyViolated,
+    alreadyViolated: w.alreadyViolated,
+    addedDelayMs: w.addedDelayMs,
+    meanIterationMs: w.meanIterationMs,
+  };
+}
+
 function clampMs(ms: number): number {
-  return Math.min(Math.max(ms, 0), 1e9);
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), 1e9);
 }
 
 /** The scheduler's plan as a wire plan (the same shape, copied). */

@@ -38,6 +38,7 @@ export {
 } from './convert.js';
 export type { FleetViewOptions, Member } from './view.js';
 export { FleetView } from './view.js';
+export { applyStateDelta, changesNoWork, diffState } from './state-delta.js';
 export type { PolicyHostOptions } from './policy-host.js';
 export { PolicyHost } from './policy-host.js';
 export type { AgentHost } from './agent/host.js';

@@ -1,4 +1,5 @@
 /** Options of the random-weight llama generator: documented defaults, validated once. */
+import { FieldError, firstIssue } from '@adagen/stats';
 import { z } from 'zod';
 
 /** Tokens the generated vocabulary reserves after the byte and merge tokens. */
@@ -51,32 +52,17 @@ export type RandomLlamaOptions = z.input<typeof RandomLlamaOptionsSchema>;
 export type RandomLlamaSpec = Readonly<z.output<typeof RandomLlamaOptionsSchema>>;
 
 /** A generator option was invalid; `field` names it. */
-export class RandomLlamaOptionsError extends Error {
+export class RandomLlamaOptionsError extends FieldError {
   override readonly name = 'RandomLlamaOptionsError';
   readonly code = 'invalid-options' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Validates the options and fills defaults. @throws RandomLlamaOptionsError */
 export function resolveRandomLlamaSpec(input: RandomLlamaOptions = {}): RandomLlamaSpec {
   const parsed = RandomLlamaOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field =
-      issue?.code === 'unrecognized_keys'
-        ? issue.keys.join(', ')
-        : issue && issue.path.length > 0
-          ? issue.path.map(String).join('.')
-          : '(root)';
-    throw new RandomLlamaOptionsError(field, `${field}: ${issue?.message ?? 'invalid'}`, {
-      cause: parsed.error,
-    });
+    const { field, why } = firstIssue(parsed.error.issues);
+    throw new RandomLlamaOptionsError(field, `${field}: ${why}`, { cause: parsed.error });
   }
   const s = parsed.data;
   if (s.embeddingLength % s.heads !== 0)

@@ -1,6 +1,6 @@
 /** Engine options: documented defaults, validated once at load; errors name the field. */
 import { z } from 'zod';
-import { formatPath } from '@adagen/protocol';
+import { FieldError, firstIssue } from '@adagen/stats';
 
 export const LlamaEngineOptionsSchema = z
   .object({
@@ -41,31 +41,18 @@ export type LlamaEngineOptionsInput = z.input<typeof LlamaEngineOptionsSchema>;
 export type LlamaEngineConfig = Readonly<z.output<typeof LlamaEngineOptionsSchema>>;
 
 /** An engine option was invalid; `field` names it. */
-export class LlamaEngineOptionsError extends Error {
+export class LlamaEngineOptionsError extends FieldError {
   override readonly name = 'LlamaEngineOptionsError';
   readonly code = 'invalid-options' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function resolveEngineOptions(input: LlamaEngineOptionsInput): LlamaEngineConfig {
   const parsed = LlamaEngineOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field =
-      issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : formatPath(issue?.path ?? []);
-    throw new LlamaEngineOptionsError(
-      field,
-      `llama engine option ${field}: ${issue?.message ?? 'invalid'}`,
-      {
-        cause: parsed.error,
-      },
-    );
+    const { field, why } = firstIssue(parsed.error.issues);
+    throw new LlamaEngineOptionsError(field, `llama engine option ${field}: ${why}`, {
+      cause: parsed.error,
+    });
   }
   const c = parsed.data;
   if (c.batchSize < c.maxSequences)

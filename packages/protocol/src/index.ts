@@ -51,6 +51,7 @@ export type {
   Classification,
   InferenceRequest,
   ChatMessage,
+  LayoutEstimate,
   Placement,
   PlacementCandidate,
   PlacementNotice,
@@ -64,6 +65,7 @@ export {
   requestSloSchema,
   classificationSchema,
   inferenceRequestSchema,
+  layoutEstimateSchema,
   placementCandidateSchema,
   placementNoticeSchema,
   placementSchema,
@@ -117,8 +119,11 @@ export type {
   ProbeAck,
   EngineConfig,
   InstanceState,
+  InstanceStateDelta,
   IterationSample,
+  RequestPatch,
   RequestProgress,
+  StateMessage,
   WireRequestPhase,
 } from './messages/state.js';
 export {
@@ -128,10 +133,13 @@ export {
   latencyCalibrationSchema,
   probeAckSchema,
   engineConfigSchema,
+  instanceStateDeltaSchema,
   instanceStateSchema,
   iterationSampleSchema,
+  requestPatchSchema,
   requestPhase,
   requestProgressSchema,
+  stateMessageSchema,
 } from './messages/state.js';
 export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';

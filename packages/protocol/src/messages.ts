@@ -18,6 +18,7 @@ import {
 import {
   agentAnnounceSchema,
   agentProbeSchema,
+  instanceStateDeltaSchema,
   instanceStateSchema,
   probeAckSchema,
 } from './messages/state.js';
@@ -37,6 +38,7 @@ export const MESSAGE_SCHEMAS = {
   outcome: outcomeSchema,
   streamMessage: streamMessageSchema,
   instanceState: instanceStateSchema,
+  instanceStateDelta: instanceStateDeltaSchema,
   agentAnnounce: agentAnnounceSchema,
   agentProbe: agentProbeSchema,
   probeAck: probeAckSchema,

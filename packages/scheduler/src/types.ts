@@ -9,7 +9,7 @@
  * Everything is pure: time comes from the view (`nowMs`), randomness from an injected Rng.
  */
 import type { InstanceSnapshot } from '@adagen/engine';
-import type { PendingWork } from '@adagen/estimator';
+import type { Estimate, PendingWork } from '@adagen/estimator';
 
 /** What the scheduler knows about a request when it arrives. */
 export interface RequestInfo {
@@ -63,6 +63,11 @@ export interface InstanceView {
 export interface ClusterView {
   nowMs: number;
   instances: readonly InstanceView[];
+  /**
+   * Decision → agent delay measured on the live fleet (fleet ms); policies that predict use it
+   * instead of their assumed control delay when present.
+   */
+  controlDelayMs?: number;
 }
 
 export interface Segment {
@@ -108,6 +113,12 @@ export interface Placement {
   /** What the policy predicted on each candidate, in its order of preference (predictive policies). */
   considered?: readonly CandidateEstimate[];
   /**
+   * The balance step's layout estimates of the request on each candidate it simulated (AdaGen):
+   * a distribute step in another process (the live planner) reuses them instead of computing
+   * the same layouts again.
+   */
+  estimates?: readonly Estimate[];
+  /**
    * The policy predicts the request misses its SLO on every candidate (AdaGen). The simulator
    * places it anyway; the live fleet's balancer may refuse it instead (admission control).
    */
@@ -130,6 +141,11 @@ export interface CompletionObservation {
   tenant?: string;
   model?: string;
   finishedAtMs: number;
+  /** Where it ran (the decode instance of a distributed plan), when the reporter knows. */
+  instanceId?: string;
+  /** Its observed time to first token and time per output token (ms), when known. */
+  ttftMs?: number;
+  tpotMs?: number;
 }
 
 export interface Classifier {

@@ -6,6 +6,7 @@
 import type { EngineConfigInput, LatencyProfile } from '@adagen/engine';
 import type { Policy, SloSpec } from '@adagen/scheduler';
 import { ADMISSION_MODES, DEFAULT_ADMISSION, defaultSloSpec } from '@adagen/scheduler';
+import { FieldError, firstIssue } from '@adagen/stats';
 import type { Workload } from '@adagen/workloads';
 import { z } from 'zod';
 
@@ -20,6 +21,10 @@ export interface PolicyContext {
   snapshotIntervalMs: number;
   /** The KV link preset distributed plans use. */
   kvLink: string;
+  /** Profiles the views name that are not in `instances` (calibrated ones, with `calibrate`). */
+  profileFor?: (name: string) => LatencyProfile | undefined;
+  /** The profile relative SLO targets are defined against (the reference instance's, true). */
+  sloReference?: LatencyProfile;
 }
 
 export type PolicyFactory = (context: PolicyContext) => Policy;
@@ -138,12 +143,26 @@ export const SimConfigSchema = z
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */
     kvLink: z.string().min(1).default('rdma-400g'),
-    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms) */
-    slo: z.object({ ttft: sloTarget, tpot: sloTarget }).strict().default(defaultSloSpec),
+    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms), no TBT p99 target */
+    slo: z
+      .object({ ttft: sloTarget, tpot: sloTarget, tbt: sloTarget.optional() })
+      .strict()
+      .default(defaultSloSpec),
     /** @default 0 */
     seed: z.number().int().default(0),
     /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */
     jitterSigma: z.number().nonnegative().default(0),
+    /**
+     * Model error: the profile policies are told every instance runs (their estimators predict
+     * with it), instead of each instance's own. @default each instance's own profile
+     */
+    estimatorProfile: profileRef.optional(),
+    /**
+     * Each instance calibrates the profile policies predict it with online from its own
+     * iterations (the engine's `OnlineCalibrator`, started from the believed profile, as live
+     * agents do) and announces the result in its snapshots. @default false
+     */
+    calibrate: z.boolean().default(false),
     /** Admission control in front of the policy (the same layer for every policy). @default none */
     admission: admissionSchema.default({ ...DEFAULT_ADMISSION, mode: 'none' }),
     /** Client deadline for the first token. @default max(10 × TTFT target, 30 s) */
@@ -156,31 +175,17 @@ export const SimConfigSchema = z
 export type SimConfigInput = z.input<typeof SimConfigSchema>;
 export type SimConfig = z.output<typeof SimConfigSchema>;
 
-export class SimConfigError extends Error {
+export class SimConfigError extends FieldError {
   override readonly name = 'SimConfigError';
   readonly code = 'invalid-sim-config' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Validates and fills defaults. @throws SimConfigError naming the first bad field. */
 export function parseSimConfig(input: SimConfigInput): SimConfig {
   const parsed = SimConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? `${path === '(root)' ? '' : path + '.'}${issue.keys.join(', ')}`
-      : path;
-  throw new SimConfigError(
-    field,
-    `invalid simulation config: ${field}: ${issue?.message ?? 'invalid'}`,
-    { cause: parsed.error },
-  );
+  const { field, why } = firstIssue(parsed.error.issues);
+  throw new SimConfigError(field, `invalid simulation config: ${field}: ${why}`, {
+    cause: parsed.error,
+  });
 }

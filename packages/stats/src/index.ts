@@ -17,3 +17,5 @@ export {
   summarize,
   summarizeSorted,
 } from './summary.js';
+export type { SchemaIssue } from './field-error.js';
+export { FieldError, firstIssue, issuePath } from './field-error.js';

@@ -22,6 +22,8 @@
  * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
  * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
  * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
+ * | stateMode | `delta` | `delta`: a snapshot goes out as the change since the previous one, in full every `fullStateEveryMs` and when the profile, settings or calibration change; `full`: always whole |
+ * | fullStateEveryMs | 10 × statePeriodMs | `delta` mode: a full snapshot at least this often (the longest a subscriber that lost a delta places on the last state it could build) |
  * | flushWindowMs | 5 | a request's tokens after its first are coalesced into one message per window (fleet ms; 0: one per token) |
  * | maxChunkTokens | 32 | …or per this many tokens, whichever comes first |
  */
@@ -89,6 +91,14 @@ export const agentConfigSchema = z.object({
   statePeriodMs: configField.number(1, 60_000).default(100).describe('snapshot period'),
   stateOnChange: configField.boolean().default(true).describe('snapshot when requests change'),
   minStateGapMs: configField.number(0, 60_000).default(10).describe('min gap between snapshots'),
+  stateMode: configField
+    .oneOf(['delta', 'full'])
+    .default('delta')
+    .describe('snapshots as deltas with a periodic full one, or always full'),
+  fullStateEveryMs: configField
+    .number(1, 600_000)
+    .optional()
+    .describe('delta mode: a full snapshot at least this often (default 10 periods)'),
   flushWindowMs: configField
     .number(0, 10_000)
     .default(5)

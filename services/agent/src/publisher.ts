@@ -1,12 +1,28 @@
-/** Publishes the agent's state: periodically, and (throttled) when its requests change. */
-import { calibrationOf, stateOf } from '@adagen/fleet';
+/**
+ * Publishes the agent's state: periodically, and (throttled) when its requests change. In
+ * `delta` mode a state goes out as the change since the previous one (`diffState`), and in full
+ * every `fullEveryMs`, on any change of profile, engine settings, capabilities or calibration,
+ * and whenever the change is not expressible as a delta — so a subscriber that missed a message
+ * is back in step within `fullEveryMs`.
+ */
+import { calibrationOf, diffState, stateOf } from '@adagen/fleet';
 import type { Agent, FleetClock } from '@adagen/fleet';
-import { agentAnnounceSchema, createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
-import type { AgentAnnounce, LatencyCalibration } from '@adagen/protocol';
+import {
+  agentAnnounceSchema,
+  createCodec,
+  instanceStateDeltaSchema,
+  instanceStateSchema,
+  subjects,
+} from '@adagen/protocol';
+import type { AgentAnnounce, InstanceState, LatencyCalibration } from '@adagen/protocol';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 const stateCodec = createCodec(instanceStateSchema, { validateOnEncode: false });
+const deltaCodec = createCodec(instanceStateDeltaSchema, { validateOnEncode: false });
 const announceCodec = createCodec(agentAnnounceSchema);
+
+/** How states go out: as deltas with a periodic full state, or always in full. */
+export type StateMode = 'delta' | 'full';
 
 export interface StatePublisherOptions {
   readonly nc: NatsConnection;
@@ -20,6 +36,22 @@ export interface StatePublisherOptions {
    */
   readonly calibrationEveryMs?: number;
   readonly calibrationMinObservations?: number;
+  /** @default 'delta' */
+  readonly mode?: StateMode;
+  /**
+   * In `delta` mode, a full state at least this often (fleet ms): the longest a subscriber that
+   * missed a delta places on this agent's last state it could build.
+   * @default 10 periods
+   */
+  readonly fullEveryMs?: number;
+}
+
+/** What went out, by kind (for benchmarks and metrics). */
+export interface StatePublished {
+  full: number;
+  delta: number;
+  fullBytes: number;
+  deltaBytes: number;
 }
 
 export class StatePublisher {
@@ -29,7 +61,10 @@ export class StatePublisher {
   private periodic: ReturnType<typeof setTimeout> | undefined;
   private calibration: LatencyCalibration | undefined;
   private calibratedAtMs = Number.NEGATIVE_INFINITY;
+  private last: InstanceState | undefined;
+  private lastFullMs = Number.NEGATIVE_INFINITY;
   status: 'ready' | 'draining' = 'ready';
+  readonly published: StatePublished = { full: 0, delta: 0, fullBytes: 0, deltaBytes: 0 };
 
   constructor(private readonly o: StatePublisherOptions) {}
 
@@ -66,7 +101,33 @@ export class StatePublisher {
       capabilities: this.o.agent.capabilities,
       ...this.calibrated(),
     });
-    this.o.nc.publish(subjects.state(this.o.agent.id), stateCodec.encode(state));
+    this.o.nc.publish(subjects.state(this.o.agent.id), this.encode(state));
+  }
+
+  /** The state as a delta from the last one sent, or in full (see the class comment). */
+  private encode(state: InstanceState): Uint8Array {
+    const now = this.o.clock.nowMs();
+    const prev = this.last;
+    this.last = state;
+    const fullEveryMs = this.o.fullEveryMs ?? 10 * this.o.periodMs;
+    if (
+      (this.o.mode ?? 'delta') === 'delta' &&
+      prev !== undefined &&
+      now - this.lastFullMs < fullEveryMs
+    ) {
+      const delta = diffState(prev, state);
+      if (delta !== undefined) {
+        const bytes = deltaCodec.encode(delta);
+        this.published.delta += 1;
+        this.published.deltaBytes += bytes.byteLength;
+        return bytes;
+      }
+    }
+    this.lastFullMs = now;
+    const bytes = stateCodec.encode(state);
+    this.published.full += 1;
+    this.published.fullBytes += bytes.byteLength;
+    return bytes;
   }
 
   /** The calibrated profile to send: the last one, refreshed at most every `calibrationEveryMs`. */

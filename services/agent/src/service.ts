@@ -85,6 +85,8 @@ export async function startAgent(
     clock,
     periodMs: config.statePeriodMs,
     minGapMs: config.minStateGapMs,
+    mode: config.stateMode,
+    ...(config.fullStateEveryMs === undefined ? {} : { fullEveryMs: config.fullStateEveryMs }),
   });
   if (config.stateOnChange) onChange.publish = () => pub.changed();
   rt.service.addEndpoint('dispatch', subjects.dispatch(instanceId), {

@@ -34,7 +34,8 @@ import { z } from 'zod';
  */
 const heartbeatSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
-  type: z.literal('instance_state'),
+  /** A full state or a delta: either says the agent is alive. */
+  type: z.enum(['instance_state', 'instance_state_delta']),
   instanceId: idSchema,
   status: z.enum(['ready', 'draining']),
   capabilities: engineCapabilitiesSchema.optional(),

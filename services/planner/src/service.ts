@@ -1,7 +1,8 @@
 /**
  * The planner: turns a placement into an execution plan with the policy's distribute step
- * (single instance, P/D split or split prefill; AdaGen recomputes the layouts it needs from its
- * own view), dispatches the parts to the agents and answers once all of them accepted.
+ * (single instance, P/D split or split prefill; AdaGen reuses the balance step's layout estimates
+ * the placement carries and simulates only the distributed options, on its own view), dispatches
+ * the parts to the agents and answers once all of them accepted.
  */
 import { performance } from 'node:perf_hooks';
 import type { FleetView } from '@adagen/fleet';

@@ -1,18 +1,20 @@
 /**
- * Keeps a `FleetView` current over NATS: every agent's state snapshots and announcements, and
+ * Keeps a `FleetView` current over NATS: every agent's state (full snapshots and deltas, each
+ * decoded and validated once, a delta applied on top of the last state) and announcements, and
  * the placement notices of peer balancers; drops agents whose snapshots stop.
  */
 import type { FleetClock, FleetView } from '@adagen/fleet';
 import { findProfile, pendingOf } from '@adagen/fleet';
 import {
   agentAnnounceSchema,
-  instanceStateSchema,
   placementNoticeSchema,
+  stateMessageSchema,
   wildcards,
 } from '@adagen/protocol';
+import type { InstanceStateDelta } from '@adagen/protocol';
 import { subscribe } from '@adagen/runtime';
 import type { ServiceRuntime } from '@adagen/runtime';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 
 export interface WatchFleetOptions {
   readonly rt: ServiceRuntime;
@@ -37,10 +39,35 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
   const changed = (yes: boolean) => {
     if (yes) options.onMembership?.();
   };
+  const states = new Counter({
+    name: 'adagen_agent_states_total',
+    help: 'Agent states received, by kind (full, delta) and outcome (applied; gap: a delta that does not follow the last state held, ignored until the next full one)',
+    labelNames: ['kind', 'outcome'],
+    registers: [rt.registry],
+  });
+  const applyDelta = (delta: InstanceStateDelta) => {
+    if (unknownProfiles.has(delta.instanceId)) return;
+    const r = view.applyDelta(delta, clock.nowMs());
+    if ('gap' in r) {
+      states.inc({ kind: 'delta', outcome: 'gap' });
+      rt.logger.debug(
+        { instanceId: delta.instanceId, seq: delta.seq, why: r.gap },
+        'state delta ignored: waiting for the agent’s next full state',
+      );
+      return;
+    }
+    states.inc({ kind: 'delta', outcome: 'applied' });
+    changed(r.changed);
+  };
   subscribe(rt.nc, wildcards.agentState, {
     ...common,
-    schema: instanceStateSchema,
+    schema: stateMessageSchema,
     handler: (state) => {
+      if (state.type === 'instance_state_delta') {
+        applyDelta(state);
+        return Promise.resolve();
+      }
+      states.inc({ kind: 'full', outcome: 'applied' });
       if (findProfile(state.profile) === undefined) {
         if (!unknownProfiles.has(state.instanceId))
           rt.logger.warn(

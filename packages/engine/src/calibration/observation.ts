@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { issuePath } from '../latency/profile.js';
+import { firstIssue } from '@adagen/stats';
 import type { BatchFeatures, IterationReport } from '../types.js';
 import { CalibrationError } from './options.js';
 
@@ -146,20 +146,10 @@ export function parseObservationsJsonl(text: string): ObservationRecord[] {
     }
     const parsed = ObservationRecordSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field =
-        issue?.code === 'unrecognized_keys'
-          ? issue.keys.join(', ')
-          : issue
-            ? issuePath(issue.path)
-            : '(root)';
-      throw new CalibrationError(
-        where,
-        `${where}: field ${field}: ${issue?.message ?? 'invalid'}`,
-        {
-          cause: parsed.error,
-        },
-      );
+      const { field, why } = firstIssue(parsed.error.issues);
+      throw new CalibrationError(where, `${where}: field ${field}: ${why}`, {
+        cause: parsed.error,
+      });
     }
     out.push(parsed.data);
   });

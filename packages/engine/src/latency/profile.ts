@@ -1,3 +1,4 @@
+import { FieldError, firstIssue } from '@adagen/stats';
 import { z } from 'zod';
 
 /** Relative-error summary of a latency fit: |predicted − measured| / measured. */
@@ -20,7 +21,9 @@ export type FitErrorReport = z.infer<typeof FitErrorReportSchema>;
 
 /**
  * Coefficients of the piecewise form
- * `t = b0 + b1·max(N−k1,0) + b2·max(N−k2,0) + b3·max(N−k3,0) + c2·X2 + c4·C` (ms).
+ * `t = b0 + m0·N + b1·max(N−k1,0) + b2·max(N−k2,0) + b3·max(N−k3,0) + c2·X2 + c4·C` (ms).
+ * `m0` (absent = 0) is a per-token slope from the first token: GPU profiles are flat below their
+ * first knot (a small batch is memory-bound), a CPU engine is not.
  */
 export const PiecewiseCoefficientsSchema = z.object({
   knots: z
@@ -30,6 +33,8 @@ export const PiecewiseCoefficientsSchema = z.object({
   b1: z.number(),
   b2: z.number(),
   b3: z.number(),
+  /** Per-token slope from N = 0 (ms/token); absent means 0. */
+  m0: z.number().optional(),
   c2: z.number(),
   c4: z.number(),
 });
@@ -74,21 +79,9 @@ export type LatencyProfile = z.infer<typeof LatencyProfileSchema>;
 export type LatencyProfileInput = z.input<typeof LatencyProfileSchema>;
 
 /** A profile failed validation; `field` is the dotted path of the first bad field. */
-export class ProfileError extends Error {
+export class ProfileError extends FieldError {
   override readonly name = 'ProfileError';
   readonly code = 'invalid-profile' as const;
-  constructor(
-    readonly field: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Dotted path of a zod issue (`latency.knots.1`), or `(root)`. */
-export function issuePath(path: ReadonlyArray<PropertyKey>): string {
-  return path.length === 0 ? '(root)' : path.map(String).join('.');
 }
 
 /**
@@ -106,13 +99,10 @@ export function loadProfile(json: unknown): LatencyProfile {
   }
   const parsed = LatencyProfileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue ? issuePath(issue.path) : '(root)';
+  const { field, why } = firstIssue(parsed.error.issues);
   const name =
     typeof data === 'object' && data !== null && 'name' in data ? String(data.name) : '?';
-  throw new ProfileError(
-    field,
-    `invalid latency profile "${name}": field ${field}: ${issue?.message ?? 'invalid'}`,
-    { cause: parsed.error },
-  );
+  throw new ProfileError(field, `invalid latency profile "${name}": field ${field}: ${why}`, {
+    cause: parsed.error,
+  });
 }

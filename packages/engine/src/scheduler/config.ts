@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { kvCapacity } from '../kv/capacity.js';
-import { issuePath } from '../latency/profile.js';
+import { FieldError, firstIssue } from '@adagen/stats';
 import type { LatencyProfile } from '../latency/profile.js';
 
 /** Engine knobs, named like vLLM's engine arguments (camelCase). All optional. */
@@ -48,15 +48,12 @@ export interface EngineConfig {
 }
 
 /** An engine option was invalid; `knob` names it. */
-export class EngineConfigError extends Error {
+export class EngineConfigError extends FieldError {
   override readonly name = 'EngineConfigError';
   readonly code = 'invalid-config' as const;
-  constructor(
-    readonly knob: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  /** The bad knob (its `field`). */
+  get knob(): string {
+    return this.field;
   }
 }
 
@@ -67,14 +64,10 @@ export function resolveEngineConfig(
 ): EngineConfig {
   const parsed = EngineConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const knob = issue ? issuePath(issue.path) : '(root)';
-    const keys = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : knob;
-    throw new EngineConfigError(
-      keys,
-      `invalid engine config: ${keys}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
+    const { field, why } = firstIssue(parsed.error.issues);
+    throw new EngineConfigError(field, `invalid engine config: ${field}: ${why}`, {
+      cause: parsed.error,
+    });
   }
   const c = parsed.data;
   const maxModelLen = c.maxModelLen ?? profile.model.maxModelLen;

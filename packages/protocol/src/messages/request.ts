@@ -136,9 +136,31 @@ export const classificationSchema = z.object({
 });
 export type Classification = z.infer<typeof classificationSchema>;
 
+/**
+ * The balance step's layout estimate of the request on one candidate (the estimator's
+ * `Estimate`), carried to the planner so it does not compute the same layout again. Times not
+ * reached within the estimator's horizon are absent.
+ */
+export const layoutEstimateSchema = z.object({
+  nowMs: timestampMs,
+  iterations: boundedInt(LIMITS.seq),
+  horizonReached: z.boolean(),
+  firstTokenAtMs: timestampMs.optional(),
+  prefillDoneAtMs: timestampMs.optional(),
+  ttftMs: durationMs,
+  tpotMs: durationMs,
+  newlyViolated: boundedInt(LIMITS.requestsPerInstance * 16),
+  alreadyViolated: boundedInt(LIMITS.requestsPerInstance * 16),
+  addedDelayMs: durationMs,
+  meanIterationMs: durationMs,
+});
+export type LayoutEstimate = z.infer<typeof layoutEstimateSchema>;
+
 export const placementCandidateSchema = z.object({
   instanceId: idSchema,
   predicted: latencyPrediction.optional(),
+  /** The balance step's estimate on this candidate (predictive policies). */
+  estimate: layoutEstimateSchema.optional(),
   /** Policy-specific score (lower is better); informational. */
   score: z.number().min(-1e12).max(1e12).optional(),
 });

@@ -138,6 +138,8 @@ export const latencyCalibrationSchema = z.object({
     b1: coefficient,
     b2: coefficient,
     b3: coefficient,
+    /** Per-token slope from the first token (engines that are not flat below the first knot). */
+    m0: coefficient.optional(),
     c2: coefficient,
     c4: coefficient,
   }),
@@ -184,6 +186,74 @@ export const instanceStateSchema = z
     path: ['kv', 'usedBlocks'],
   });
 export type InstanceState = z.infer<typeof instanceStateSchema>;
+
+/**
+ * What changed in one request since the state a delta applies to: its id and only the fields
+ * whose value changed (a field that became absent makes the agent send the whole request in
+ * `put` instead).
+ */
+export const requestPatchSchema = z.object({
+  id: idSchema,
+  phase: requestPhase.optional(),
+  prefilledTokens: tokenCount.optional(),
+  generatedTokens: tokenCount.optional(),
+  firstTokenAtMs: timestampMs.optional(),
+  preemptions: boundedInt(LIMITS.seq).optional(),
+  predictedOutputTokens: tokenCount.optional(),
+  maxTokens: tokenCount.optional(),
+});
+export type RequestPatch = z.infer<typeof requestPatchSchema>;
+
+const requestIds = z.array(idSchema).max(LIMITS.requestsPerInstance);
+
+/**
+ * agent → balancer, planner, estimator (`adagen.v1.agent.<instanceId>.state`, beside the full
+ * `InstanceState`): the change from the state numbered `baseSeq` (taken at `baseAtMs`) to this
+ * one, numbered `seq`. A receiver applies it only on top of exactly that state; otherwise (a
+ * lost message, a restarted agent) it ignores deltas until the next full state, which the agent
+ * sends periodically and whenever its profile, engine settings, capabilities or calibration
+ * change.
+ *
+ * Applying: requests in `removed` go; `patch` entries merge into the request of that id; `put`
+ * entries replace (or add) whole requests. `running` / `waiting`, when present, are the new id
+ * orders; when absent, an order is the previous one without the requests that left it, then
+ * the requests that joined it — those from the other list in their previous order, then new
+ * ones in `put` order — where a request is in `waiting` iff its phase is `waiting`.
+ * `iterations` are appended to the previous samples, keeping the last `iterationsKept`.
+ */
+export const instanceStateDeltaSchema = z
+  .object({
+    v: versionField,
+    type: z.literal('instance_state_delta'),
+    instanceId: idSchema,
+    seq: seqNumber,
+    baseSeq: seqNumber,
+    baseAtMs: timestampMs,
+    atMs: timestampMs,
+    status: z.enum(['ready', 'draining']),
+    usedBlocks: boundedInt(LIMITS.kvBlocks),
+    removed: requestIds,
+    patch: z.array(requestPatchSchema).max(LIMITS.requestsPerInstance),
+    put: z.array(requestProgressSchema).max(LIMITS.requestsPerInstance),
+    running: requestIds.optional(),
+    waiting: requestIds.optional(),
+    iterations: z.array(iterationSampleSchema).max(LIMITS.iterationSamples),
+    iterationsKept: boundedInt(LIMITS.iterationSamples),
+    busySinceMs: timestampMs.optional(),
+    busyUntilMs: timestampMs.optional(),
+  })
+  .refine((d) => d.baseSeq < d.seq, {
+    error: 'expected baseSeq < seq',
+    path: ['baseSeq'],
+  });
+export type InstanceStateDelta = z.infer<typeof instanceStateDeltaSchema>;
+
+/** Either message on an agent's state subject. */
+export const stateMessageSchema = z.discriminatedUnion('type', [
+  instanceStateSchema,
+  instanceStateDeltaSchema,
+]);
+export type StateMessage = z.infer<typeof stateMessageSchema>;
 
 /** agent → balancer, planner, estimator (`adagen.v1.agent.<instanceId>.announce`). */
 export const agentAnnounceSchema = z.object({

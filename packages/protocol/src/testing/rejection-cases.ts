@@ -354,6 +354,27 @@ export const CASES: Case[] = [
     expectMessage: /Too big/,
   },
   {
+    what: 'delta not after its base',
+    name: 'instanceStateDelta',
+    path: ['baseSeq'],
+    value: 42,
+    expectMessage: /baseSeq < seq/,
+  },
+  {
+    what: 'patch with a bad id',
+    name: 'instanceStateDelta',
+    path: ['patch', 0, 'id'],
+    value: 'r.1',
+    expectMessage: /A-Z/,
+  },
+  {
+    what: 'negative generated tokens in a patch',
+    name: 'instanceStateDelta',
+    path: ['patch', 0, 'generatedTokens'],
+    value: -1,
+    expectMessage: />=|too small/i,
+  },
+  {
     what: 'bad engine',
     name: 'agentAnnounce',
     path: ['engine'],

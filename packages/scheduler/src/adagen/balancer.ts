@@ -62,6 +62,38 @@ export function compareCost(a: Cost, b: Cost): number {
   return a.violations - b.violations || a.latency - b.latency;
 }
 
+/** What a cost is computed from: the request's predicted latencies and its effect on others. */
+export interface CostInput {
+  ttftMs: number;
+  tpotMs: number;
+  newlyViolated: number;
+  addedDelayMs: number;
+}
+
+/**
+ * The cost of running `c` with these predictions on instances of `profile` (the balance step's
+ * single placements and the distribute step's plans alike): its own SLO miss plus the requests
+ * it pushes over theirs, then its TTFT and TPOT relative to their targets plus the delay it adds
+ * to the others.
+ */
+export function costOf(
+  shared: SharedContext,
+  c: Classification,
+  profile: string,
+  e: CostInput,
+): Cost {
+  const slo = shared.sloOf(c.request, profile);
+  const decodes = c.predictedOutputTokens > 1;
+  const miss = e.ttftMs > slo.ttftMs || (decodes && e.tpotMs > slo.tpotMs);
+  return {
+    violations: (miss ? 1 : 0) + e.newlyViolated,
+    latency:
+      e.ttftMs / slo.ttftMs +
+      (decodes ? e.tpotMs / slo.tpotMs : 0) +
+      e.addedDelayMs / (1000 * slo.tpotMs),
+  };
+}
+
 interface Choice {
   view: InstanceView;
   estimate: Estimate;
@@ -98,6 +130,7 @@ export class AdaGenBalancer implements Balancer {
       instanceId: chosen.view.id,
       candidates: estimates.size,
       considered: this.explain(c, candidates, estimates),
+      estimates: [...estimates.values()],
       prediction: {
         ttftMs: chosen.estimate.ttftMs,
         tpotMs: chosen.estimate.tpotMs,
@@ -109,15 +142,7 @@ export class AdaGenBalancer implements Balancer {
 
   /** The cost of placing `c` on `v` as estimated. */
   cost(c: Classification, v: InstanceView, e: Estimate): Cost {
-    const slo = this.shared.sloOf(c.request, v.profile);
-    const decodes = c.predictedOutputTokens > 1;
-    return {
-      violations: (this.ownMiss(c, v, e) ? 1 : 0) + e.newlyViolated,
-      latency:
-        e.ttftMs / slo.ttftMs +
-        (decodes ? e.tpotMs / slo.tpotMs : 0) +
-        e.addedDelayMs / (1000 * slo.tpotMs),
-    };
+    return costOf(this.shared, c, v.profile, e);
   }
 
   /** The estimated candidates, cheapest first (what the decision weighed). */
@@ -216,7 +241,7 @@ export class AdaGenBalancer implements Balancer {
         role: 'full',
         promptTokens: c.request.promptTokens,
         outputTokens: c.predictedOutputTokens,
-        arrivalMs: view.nowMs + this.shared.controlDelayMs,
+        arrivalMs: view.nowMs + this.shared.delayIn(view),
         originArrivalMs: c.request.arrivalMs,
         // Late anyway past 1.5× its target: no need to simulate further (bounds overload cost).
         giveUpAtMs: c.request.arrivalMs + 1.5 * slo.ttftMs,

@@ -24,7 +24,7 @@ import type {
   Planner,
 } from '../types.js';
 import type { Cost } from './balancer.js';
-import { AdaGenBalancer, compareCost } from './balancer.js';
+import { AdaGenBalancer, compareCost, costOf } from './balancer.js';
 import type { SharedContext } from './context.js';
 
 export interface AdaGenPlannerOptions {
@@ -123,12 +123,19 @@ export class AdaGenPlanner implements Planner {
   }
 
   /**
-   * The balance step's layouts for this request, when it ran in this process; otherwise (the
-   * planner as its own service) the same estimates computed here.
+   * The balance step's layouts for this request: from this process when it ran here, else the
+   * ones the placement carries (the planner as its own service); computed here only when
+   * neither has them (a placement from a policy that does not estimate).
    */
   private estimatesFor(placement: Placement, view: ClusterView): Map<string, Estimate> {
+    const id = placement.classification.request.id;
     const shared = this.shared.balanceEstimates;
-    if (shared.requestId === placement.classification.request.id) return shared.byInstance;
+    if (shared.requestId === id) return shared.byInstance;
+    if (placement.estimates !== undefined && placement.estimates.length > 0) {
+      const byInstance = new Map(placement.estimates.map((e) => [e.instanceId, e]));
+      this.shared.balanceEstimates = { requestId: id, byInstance };
+      return byInstance;
+    }
     this.layouts.place(placement.classification, view);
     return this.shared.balanceEstimates.byInstance;
   }
@@ -141,16 +148,7 @@ export class AdaGenPlanner implements Planner {
     newlyViolated: number,
     addedDelayMs = 0,
   ): Cost {
-    const slo = this.shared.sloOf(c.request, profile);
-    const decodes = c.predictedOutputTokens > 1;
-    const miss = ttftMs > slo.ttftMs || (decodes && tpotMs > slo.tpotMs);
-    return {
-      violations: (miss ? 1 : 0) + newlyViolated,
-      latency:
-        ttftMs / slo.ttftMs +
-        (decodes ? tpotMs / slo.tpotMs : 0) +
-        addedDelayMs / (1000 * slo.tpotMs),
-    };
+    return costOf(this.shared, c, profile, { ttftMs, tpotMs, newlyViolated, addedDelayMs });
   }
 
   private addition(c: Classification, role: 'prefill' | 'decode' | 'segment', arrivalMs: number) {
@@ -174,7 +172,7 @@ export class AdaGenPlanner implements Planner {
     if (c.predictedOutputTokens <= 1) return;
     const est = this.shared.estimator;
     const now = view.nowMs;
-    const arrival = now + this.shared.controlDelayMs;
+    const arrival = now + this.shared.delayIn(view);
     const prefills = ranked.slice(0, this.pdCandidates);
     // Decode-friendly instances: shortest predicted iterations with this request added.
     const decoders = [...ranked]
@@ -218,7 +216,7 @@ export class AdaGenPlanner implements Planner {
   ): Option | undefined {
     const est = this.shared.estimator;
     const now = view.nowMs;
-    const arrival = now + this.shared.controlDelayMs;
+    const arrival = now + this.shared.delayIn(view);
     const views = chosen.map((e) => byId.get(e.instanceId)!);
     const profile = views[0]!.profile;
     const spans = planSegments(c.request.promptTokens, views.length, {

@@ -55,7 +55,10 @@ class EstimatedChoice implements Balancer {
   place(c: Classification, view: ClusterView): Placement {
     const estimated = this.estimate.place(c, view);
     const chosen = this.choose.place(c, view);
-    return chosen.instanceId === estimated.instanceId ? estimated : chosen;
+    if (chosen.instanceId === estimated.instanceId) return estimated;
+    return estimated.estimates === undefined
+      ? chosen
+      : { ...chosen, estimates: estimated.estimates };
   }
 }
 

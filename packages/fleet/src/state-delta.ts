@@ -1,0 +1,288 @@
+/**
+ * Agents' state as deltas: `diffState` turns two successive states of one agent into the
+ * compact `InstanceStateDelta` (only the requests that changed, and only their changed fields),
+ * `applyStateDelta` rebuilds the newer state from the older one and the delta. The rules are
+ * the schema's (packages/protocol/src/messages/state.ts); the agent checks every delta it sends
+ * against them (it applies the delta to its previous state itself and sends the full state when
+ * the result would differ), so a receiver that applies it on top of the right state gets exactly
+ * the state the agent took.
+ */
+import type {
+  InstanceState,
+  InstanceStateDelta,
+  IterationSample,
+  RequestPatch,
+  RequestProgress,
+} from '@adagen/protocol';
+import type { Result } from '@adagen/protocol';
+import { err, ok } from '@adagen/protocol';
+
+/** Fields a patch may carry (the others never change for a request, or change to absent). */
+const PATCHABLE: ReadonlySet<string> = new Set([
+  'phase',
+  'prefilledTokens',
+  'generatedTokens',
+  'firstTokenAtMs',
+  'preemptions',
+  'predictedOutputTokens',
+  'maxTokens',
+]);
+
+/**
+ * The delta from `prev` to `next` (two states of one agent, `next` later), or undefined when a
+ * full state must go instead: another agent, a changed envelope (profile, engine settings,
+ * capabilities, calibration, KV size), or a change the delta rules cannot express.
+ */
+export function diffState(
+  prev: InstanceState,
+  next: InstanceState,
+): InstanceStateDelta | undefined {
+  if (!sameEnvelope(prev, next) || next.seq <= prev.seq || next.atMs < prev.atMs) return undefined;
+  const before = new Map<string, RequestProgress>();
+  for (const r of prev.running) before.set(r.id, r);
+  for (const r of prev.waiting) before.set(r.id, r);
+  const patch: RequestPatch[] = [];
+  const put: RequestProgress[] = [];
+  const seen = new Set<string>();
+  for (const list of [next.running, next.waiting]) {
+    for (const r of list) {
+      seen.add(r.id);
+      const old = before.get(r.id);
+      if (old === undefined) {
+        put.push(r);
+        continue;
+      }
+      const change = patchOf(old, r);
+      if (change === 'replace') put.push(r);
+      else if (change !== undefined) patch.push(change);
+    }
+  }
+  const removed: string[] = [];
+  for (const id of before.keys()) if (!seen.has(id)) removed.push(id);
+  const lastMs = prev.recentIterations.at(-1)?.startMs ?? Number.NEGATIVE_INFINITY;
+  const delta: InstanceStateDelta = {
+    v: 1,
+    type: 'instance_state_delta',
+    instanceId: next.instanceId,
+    seq: next.seq,
+    baseSeq: prev.seq,
+    baseAtMs: prev.atMs,
+    atMs: next.atMs,
+    status: next.status,
+    usedBlocks: next.kv.usedBlocks,
+    removed,
+    patch,
+    put,
+    iterations: next.recentIterations.filter((s) => s.startMs > lastMs),
+    iterationsKept: next.recentIterations.length,
+  };
+  if (next.busySinceMs !== undefined) delta.busySinceMs = next.busySinceMs;
+  if (next.busyUntilMs !== undefined) delta.busyUntilMs = next.busyUntilMs;
+  // Orders the default rule does not reproduce (a preempted request put back at the head of the
+  // queue, say) travel as id lists.
+  const applied = applyStateDelta(prev, delta);
+  if (!applied.ok) return undefined;
+  if (!sameIds(applied.value.running, next.running)) delta.running = next.running.map((r) => r.id);
+  if (!sameIds(applied.value.waiting, next.waiting)) delta.waiting = next.waiting.map((r) => r.id);
+  if (!sameIterations(applied.value.recentIterations, next.recentIterations)) return undefined;
+  return delta;
+}
+
+/**
+ * `base` moved on by `delta`; an error naming the problem when the delta does not apply to it
+ * (another agent, a state it was not taken from — a message was lost or the agent restarted —
+ * or a delta that contradicts the state: unknown ids, a request in no or both lists, counts out
+ * of bounds).
+ */
+export function applyStateDelta(
+  base: InstanceState,
+  delta: InstanceStateDelta,
+): Result<InstanceState, string> {
+  if (delta.instanceId !== base.instanceId)
+    return err(`delta of ${delta.instanceId} does not apply to ${base.instanceId}`);
+  if (delta.baseSeq !== base.seq || delta.baseAtMs !== base.atMs)
+    return err(
+      `delta ${delta.seq} applies to state ${delta.baseSeq} at ${delta.baseAtMs}, not ${base.seq} at ${base.atMs}`,
+    );
+  if (delta.atMs < base.atMs) return err(`delta at ${delta.atMs} is older than its base`);
+  if (delta.usedBlocks > base.kv.totalBlocks)
+    return err(`usedBlocks ${delta.usedBlocks} above totalBlocks ${base.kv.totalBlocks}`);
+  const byId = new Map<string, RequestProgress>();
+  for (const r of base.running) byId.set(r.id, r);
+  for (const r of base.waiting) byId.set(r.id, r);
+  for (const id of delta.removed) {
+    if (!byId.delete(id)) return err(`removed: unknown request ${id}`);
+  }
+  for (const p of delta.patch) {
+    const old = byId.get(p.id);
+    if (old === undefined) return err(`patch: unknown request ${p.id}`);
+    const merged = { ...old, ...p };
+    const problem = progressProblem(merged);
+    if (problem !== undefined) return err(`patch ${p.id}: ${problem}`);
+    byId.set(p.id, merged);
+  }
+  const added = new Set<string>();
+  for (const r of delta.put) {
+    const problem = progressProblem(r);
+    if (problem !== undefined) return err(`put ${r.id}: ${problem}`);
+    if (!byId.has(r.id)) added.add(r.id);
+    byId.set(r.id, r);
+  }
+  const running = ordered(
+    delta.running,
+    byId,
+    base.running,
+    base.waiting,
+    added,
+    (r) => r.phase !== 'waiting',
+  );
+  if (!running.ok) return err(`running: ${running.error}`);
+  const waiting = ordered(
+    delta.waiting,
+    byId,
+    base.waiting,
+    base.running,
+    added,
+    (r) => r.phase === 'waiting',
+  );
+  if (!waiting.ok) return err(`waiting: ${waiting.error}`);
+  if (running.value.length + waiting.value.length !== byId.size)
+    return err(
+      `${byId.size} requests, but ${running.value.length} running and ${waiting.value.length} waiting`,
+    );
+  const inBoth = new Set(running.value.map((r) => r.id));
+  if (waiting.value.some((r) => inBoth.has(r.id))) return err('a request both running and waiting');
+  const kept = delta.iterationsKept;
+  const recent = [...base.recentIterations, ...delta.iterations];
+  const state: InstanceState = {
+    ...base,
+    seq: delta.seq,
+    atMs: delta.atMs,
+    status: delta.status,
+    kv: { totalBlocks: base.kv.totalBlocks, usedBlocks: delta.usedBlocks },
+    running: running.value,
+    waiting: waiting.value,
+    recentIterations: kept === 0 ? [] : recent.slice(-kept),
+  };
+  delete state.busySinceMs;
+  delete state.busyUntilMs;
+  if (delta.busySinceMs !== undefined) state.busySinceMs = delta.busySinceMs;
+  if (delta.busyUntilMs !== undefined) state.busyUntilMs = delta.busyUntilMs;
+  return ok(state);
+}
+
+/** True when the delta changes nothing a prediction reads (an idle agent's periodic state). */
+export function changesNoWork(delta: InstanceStateDelta, base: InstanceState): boolean {
+  return (
+    delta.removed.length === 0 &&
+    delta.patch.length === 0 &&
+    delta.put.length === 0 &&
+    delta.running === undefined &&
+    delta.waiting === undefined &&
+    delta.iterations.length === 0 &&
+    delta.iterationsKept === base.recentIterations.length &&
+    delta.usedBlocks === base.kv.usedBlocks &&
+    delta.busySinceMs === base.busySinceMs &&
+    delta.busyUntilMs === base.busyUntilMs &&
+    delta.status === base.status
+  );
+}
+
+/** A list's new order: explicit, or by the default rule (see the schema). */
+function ordered(
+  explicit: readonly string[] | undefined,
+  byId: ReadonlyMap<string, RequestProgress>,
+  same: readonly RequestProgress[],
+  other: readonly RequestProgress[],
+  added: ReadonlySet<string>,
+  belongs: (r: RequestProgress) => boolean,
+): Result<RequestProgress[], string> {
+  const out: RequestProgress[] = [];
+  if (explicit !== undefined) {
+    const seen = new Set<string>();
+    for (const id of explicit) {
+      const r = byId.get(id);
+      if (r === undefined) return err(`unknown request ${id}`);
+      if (seen.has(id)) return err(`request ${id} listed twice`);
+      seen.add(id);
+      out.push(r);
+    }
+    return ok(out);
+  }
+  for (const list of [same, other]) {
+    for (const old of list) {
+      const r = byId.get(old.id);
+      if (r !== undefined && belongs(r) && !added.has(r.id)) out.push(r);
+    }
+  }
+  for (const id of added) {
+    const r = byId.get(id)!;
+    if (belongs(r)) out.push(r);
+  }
+  return ok(out);
+}
+
+/** A request's changed fields, 'replace' when a field changed that a patch cannot carry. */
+function patchOf(old: RequestProgress, r: RequestProgress): RequestPatch | 'replace' | undefined {
+  let patch: Record<string, unknown> | undefined;
+  const a = old as unknown as Record<string, unknown>;
+  const b = r as unknown as Record<string, unknown>;
+  for (const key of keysOf(a, b)) {
+    const was = a[key];
+    const now = b[key];
+    if (was === now) continue;
+    if (!PATCHABLE.has(key) || now === undefined) return 'replace';
+    patch ??= { id: r.id };
+    patch[key] = now;
+  }
+  return patch as RequestPatch | undefined;
+}
+
+function keysOf(a: object, b: object): Set<string> {
+  const keys = new Set(Object.keys(a));
+  for (const k of Object.keys(b)) keys.add(k);
+  return keys;
+}
+
+/** The cross-field rule of a request's progress (the field types are the schema's). */
+function progressProblem(r: RequestProgress): string | undefined {
+  if (r.prefilledTokens > r.promptTokens + r.generatedTokens)
+    return `expected prefilledTokens <= promptTokens + generatedTokens (${r.promptTokens + r.generatedTokens}), got ${r.prefilledTokens}`;
+  return undefined;
+}
+
+function sameEnvelope(a: InstanceState, b: InstanceState): boolean {
+  return (
+    a.instanceId === b.instanceId &&
+    a.profile === b.profile &&
+    a.engine === b.engine &&
+    a.kv.totalBlocks === b.kv.totalBlocks &&
+    sameJson(a.config, b.config) &&
+    sameJson(a.capabilities, b.capabilities) &&
+    a.calibration?.version === b.calibration?.version &&
+    a.calibration?.baseProfile === b.calibration?.baseProfile
+  );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameIds(a: readonly RequestProgress[], b: readonly RequestProgress[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.id === b[i]!.id);
+}
+
+function sameIterations(a: readonly IterationSample[], b: readonly IterationSample[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((s, i) => {
+      const t = b[i]!;
+      return (
+        s.startMs === t.startMs &&
+        s.durationMs === t.durationMs &&
+        s.prefillTokens === t.prefillTokens &&
+        s.decodeRequests === t.decodeRequests
+      );
+    })
+  );
+}
