@@ -4,8 +4,9 @@
  * engine listens on the pod's address too (the kubelet probes it there), and the pool's
  * NetworkPolicy lets other pods reach only the agent's port.
  *
- * The agent's HTTP backend options (`ADAGEN_BACKEND=http`, `ADAGEN_ENGINE_URL`) are the ones the
- * agent's config takes once that backend lands; a `sim` pool runs the agent's simulated engine.
+ * The agent's `http` backend options (`ADAGEN_BACKEND=http`, `ADAGEN_ENGINE_URL`) put the agent in
+ * front of the engine (services/agent/src/backends/http.ts); a `sim` pool runs the agent's
+ * simulated engine.
  */
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
