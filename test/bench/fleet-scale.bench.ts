@@ -17,10 +17,19 @@ import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classificationToWire, createFleetClock } from '@adagen/fleet';
+import { SimInstance, builtinProfiles } from '@adagen/engine';
+import {
+  applyStateDelta,
+  classificationToWire,
+  createFleetClock,
+  diffState,
+  stateOf,
+} from '@adagen/fleet';
 import {
   classificationSchema,
   createCodec,
+  instanceStateDeltaSchema,
+  instanceStateSchema,
   planResultSchema,
   subjects,
   wildcards,
@@ -251,6 +260,62 @@ async function closedLoop(f: Fleet, forMs: number): Promise<number> {
 }
 
 const cell = (x: number, w = 9) => x.toFixed(2).padStart(w);
+
+/**
+ * What one subscriber pays per state message of a busy instance (256 requests decoding): the
+ * full state decoded and validated, against the delta one iteration later decoded, validated
+ * and applied on top of the previous state. Bytes and µs per message, in this process.
+ */
+function perMessage(): void {
+  const profile = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
+  const inst = new SimInstance({ id: 'busy', profile, config: { maxNumSeqs: 256 } });
+  for (let i = 0; i < 256; i++)
+    inst.enqueue(
+      {
+        kind: 'full',
+        id: `0123456789abcdef0123456789ab${String(i).padStart(4, '0')}`,
+        promptTokens: 20,
+        outputTokens: 2000,
+      },
+      0,
+    );
+  let now = 0;
+  const step = () => {
+    now = inst.startIteration(now)!;
+    inst.finishIteration();
+  };
+  for (let k = 0; k < 40; k++) step();
+  const a = stateOf(inst.snapshot(), { seq: 1, status: 'ready', engine: 'sim' });
+  step();
+  const b = stateOf(inst.snapshot(), { seq: 2, status: 'ready', engine: 'sim' });
+  const fullCodec = createCodec(instanceStateSchema);
+  const deltaCodec = createCodec(instanceStateDeltaSchema);
+  const fullBytes = fullCodec.encode(b);
+  const delta = diffState(a, b);
+  if (delta === undefined) throw new Error('no delta between two iterations');
+  const deltaBytes = deltaCodec.encode(delta);
+  const time = (f: () => void) => {
+    for (let i = 0; i < 50; i++) f();
+    const n = 400;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t0) / n) * 1000;
+  };
+  const fullUs = time(() => {
+    if (!fullCodec.decode(fullBytes).ok) throw new Error('full state does not decode');
+  });
+  const deltaUs = time(() => {
+    const d = deltaCodec.decode(deltaBytes);
+    if (!d.ok || !applyStateDelta(a, d.value).ok) throw new Error('delta does not apply');
+  });
+  const sendUs = time(() => {
+    deltaCodec.encode(diffState(a, b)!);
+  });
+  console.log(
+    `one state message of an instance with ${b.running.length} requests decoding: full ${fullBytes.byteLength} B, decode+validate ${fullUs.toFixed(0)} µs; delta ${deltaBytes.byteLength} B, decode+validate+apply ${deltaUs.toFixed(0)} µs (${(fullBytes.byteLength / deltaBytes.byteLength).toFixed(1)}x fewer bytes, ${(fullUs / deltaUs).toFixed(1)}x less receiver CPU); the agent's diff+check+encode ${sendUs.toFixed(0)} µs (load average ${load()})`,
+  );
+}
+perMessage();
 
 await using nats = await startNatsServer();
 console.log(
