@@ -1,82 +1,59 @@
 /**
- * AdaGen on a real engine: 2 llama agents (llama.cpp in-process, a random-weight GGUF, threads 1)
- * behind the whole fleet, a workload near their capacity, run once per policy in the same
- * process. Prints, per run, the SLO attainment and tail beside each other and — for AdaGen — the
- * estimator's TTFT prediction error (predicted at placement vs measured, from the completion
- * records) without calibration (the A100 profile as announced) and with online calibration
- * (after a warm-up that lets the agents publish their fitted profile).
+ * AdaGen on a real engine: N llama agents (llama.cpp in each agent process, a random-weight GGUF,
+ * threads 1) behind the whole fleet — every service its own process, as `adagen up` runs them —
+ * a workload near their capacity, run once per policy. Prints, per run, SLO attainment and the
+ * tail beside each other, and for AdaGen the estimator's TTFT prediction error (predicted at
+ * placement vs measured, from the completion records): without calibration (the A100 profile
+ * as announced) and with online calibration (after a warm-up of the same traffic). Every policy
+ * gets the same SLO targets (sent as `x-slo-ttft-ms` / `x-slo-tpot-ms`), the same admission
+ * (off: everything is placed) and the same agents.
  *
  *   pnpm --filter @adagen/testkit bench:llama
  *   pnpm --filter @adagen/testkit bench:llama -- --requests 200 --rate 6 --agents 2
+ *
+ * Needs the services built (`npx tsc -b`).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRandomLlama } from '@adagen/gguf';
 import { completionRecordSchema, createCodec, wildcards } from '@adagen/protocol';
 import type { CompletionRecord } from '@adagen/protocol';
 import { connect } from '@nats-io/transport-node';
-import { startInProcessFleet } from '../src/fleet/in-process.js';
+import { startProcessFleet } from '../src/fleet/process-fleet.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, quantile, workload } from './llama-workload.js';
+import type { Ask } from './llama-workload.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const REQUESTS = Number(flag('requests', '200'));
 const RATE = Number(flag('rate', '6'));
 const AGENTS = Number(flag('agents', '2'));
 const WARMUP = Number(flag('warmup', '60'));
 const SEED = Number(flag('seed', '1'));
+/** Where to write each run's completion records (JSONL, one file per run), if given. */
+const RECORDS = flag('records', '');
+const POLICIES = flag('policies', 'adagen:off,adagen:on,round-robin:off,least-kv:off').split(',');
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 /** TTFT target (ms) and TPOT target (ms) for attainment: fixed, the same for every policy. */
 const SLO = {
   ttftMs: Number(flag('slo-ttft-ms', '1500')),
   tpotMs: Number(flag('slo-tpot-ms', '60')),
 };
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
-/** A seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Ask {
-  readonly atMs: number;
-  /** Token ids (byte tokens of the generated model): the router counts what the engine runs. */
-  readonly prompt: number[];
-  readonly maxTokens: number;
-}
-
-/** Poisson arrivals; prompts of 16–1000 tokens, outputs of 8–96 tokens (ignore_eos). */
-function workload(n: number, ratePerS: number, seed: number): Ask[] {
-  const r = rng(seed);
-  let t = 0;
-  return Array.from({ length: n }, () => {
-    t += (-Math.log(1 - r()) / ratePerS) * 1000;
-    const tokens = 16 + Math.floor(r() ** 2 * 984);
-    const prompt = Array.from({ length: tokens }, () => 32 + Math.floor(r() * 90));
-    return { atMs: t, prompt, maxTokens: 8 + Math.floor(r() * 88) };
-  });
-}
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
+const pct = (xs: number[], q: number) =>
+  xs.length === 0 ? '—' : `${(100 * quantile(xs, q)).toFixed(1)} %`;
 
 async function run(policy: string, calibrate: 'on' | 'off', model: string) {
   await using nats = await startNatsServer();
-  await using fleet = await startInProcessFleet({
+  await using fleet = await startProcessFleet({
     natsUrl: nats.url,
     agents: AGENTS,
     policy,
+    readyTimeoutMs: 120_000,
     agentEnv: () => ({
       ADAGEN_BACKEND: 'llama',
       ADAGEN_MODEL_FILE: model,
@@ -84,9 +61,13 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
       ADAGEN_LLAMA_CONTEXT_SIZE: '2048',
       ADAGEN_CALIBRATE: calibrate,
     }),
-    env: { ADAGEN_REQUEST_TIMEOUT_MS: '120000' },
+    env: {
+      ADAGEN_REQUEST_TIMEOUT_MS: '120000',
+      ADAGEN_ADMISSION: 'off',
+      ADAGEN_LOG_LEVEL: 'error',
+    },
   });
-  await fleet.waitForAgents(AGENTS, 60_000);
+  await fleet.waitForAgents(AGENTS, 120_000);
   const nc = await connect({ servers: nats.url });
   const codec = createCodec(completionRecordSchema);
   const records: CompletionRecord[] = [];
@@ -99,7 +80,11 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
   const send = async (a: Ask) => {
     const res = await fetch(`${fleet.url}/v1/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        'x-slo-ttft-ms': String(SLO.ttftMs),
+        'x-slo-tpot-ms': String(SLO.tpotMs),
+      },
       body: JSON.stringify({
         model: MODEL,
         prompt: a.prompt,
@@ -113,6 +98,7 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
   // Warm-up: the same kind of traffic, not measured (the agents' calibration needs iterations).
   for (const a of workload(WARMUP, RATE, SEED + 1000)) await send(a);
   records.length = 0;
+  const loadAtStart = load();
   const t0 = performance.now();
   const statuses = await Promise.all(
     workload(REQUESTS, RATE, SEED).map(async (a) => {
@@ -125,6 +111,11 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
   await new Promise((r) => setTimeout(r, 500));
   sub.unsubscribe();
   await nc.close();
+  if (RECORDS !== '')
+    writeFileSync(
+      `${RECORDS}.${policy}-${calibrate}.jsonl`,
+      records.map((r) => JSON.stringify(r)).join('\n'),
+    );
   const ok = records.length;
   const met = records.filter(
     (r) => r.ttftMs <= SLO.ttftMs && (r.outputTokens <= 1 || r.tpotMs <= SLO.tpotMs),
@@ -138,7 +129,14 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
       const actual = r.firstTokenAtMs - r.queuedAtMs!;
       return Math.abs(r.predictedEngineTtftMs! - actual) / Math.max(1, actual);
     });
+  // Gateway → agent: classify, balance, plan and dispatch (the control path before the engine).
+  const controlMs = records.flatMap((r) =>
+    r.queuedAtMs === undefined ? [] : [r.queuedAtMs - r.arrivalMs],
+  );
   const ttfts = records.map((r) => r.ttftMs);
+  const predicted = records.flatMap((r) =>
+    r.predictedTtftMs === undefined ? [] : [r.predictedTtftMs],
+  );
   return {
     policy: calibrate === 'on' ? `${policy} (calibrated)` : policy,
     sent: REQUESTS,
@@ -149,23 +147,13 @@ async function run(policy: string, calibrate: 'on' | 'off', model: string) {
     'TTFT p99 ms': Math.round(quantile(ttfts, 0.99)),
     'TTFT max ms': Math.round(Math.max(...ttfts)),
     'req/s': (ok / wallS).toFixed(2),
-    'predicted TTFT p50 ms':
-      errors.length === 0
-        ? '—'
-        : Math.round(
-            quantile(
-              records.flatMap((r) => (r.predictedTtftMs === undefined ? [] : [r.predictedTtftMs])),
-              0.5,
-            ),
-          ),
-    'TTFT pred. err p50':
-      errors.length === 0 ? '—' : `${(100 * quantile(errors, 0.5)).toFixed(1)} %`,
-    'TTFT pred. err p90':
-      errors.length === 0 ? '—' : `${(100 * quantile(errors, 0.9)).toFixed(1)} %`,
-    'engine TTFT err p50':
-      engineErrors.length === 0 ? '—' : `${(100 * quantile(engineErrors, 0.5)).toFixed(1)} %`,
-    'engine TTFT err p90':
-      engineErrors.length === 0 ? '—' : `${(100 * quantile(engineErrors, 0.9)).toFixed(1)} %`,
+    'pred. TTFT p50 ms': predicted.length === 0 ? '—' : Math.round(quantile(predicted, 0.5)),
+    'TTFT err p50': pct(errors, 0.5),
+    'TTFT err p90': pct(errors, 0.9),
+    'engine err p50': pct(engineErrors, 0.5),
+    'engine err p90': pct(engineErrors, 0.9),
+    'gw→agent p50 ms': controlMs.length === 0 ? '—' : quantile(controlMs, 0.5).toFixed(1),
+    load: `${loadAtStart} → ${load()}`,
   };
 }
 
@@ -173,15 +161,13 @@ const dir = mkdtempSync(join(tmpdir(), 'adagen-bench-llama-'));
 const model = join(dir, 'model.gguf');
 writeFileSync(model, generateRandomLlama({ seed: 1 }));
 process.stdout.write(
-  `llama agents: ${AGENTS}, ${REQUESTS} requests at ${RATE}/s (+${WARMUP} warm-up), SLO TTFT ≤ ${SLO.ttftMs} ms, TPOT ≤ ${SLO.tpotMs} ms, seed ${SEED}\n`,
+  `load average ${load()}; llama agents: ${AGENTS}, ${REQUESTS} requests at ${RATE}/s (+${WARMUP} warm-up), SLO TTFT ≤ ${SLO.ttftMs} ms, TPOT ≤ ${SLO.tpotMs} ms, seed ${SEED}\n`,
 );
 const rows: Record<string, string | number>[] = [];
-for (const [policy, calibrate] of [
-  ['adagen', 'off'],
-  ['adagen', 'on'],
-  ['round-robin', 'off'],
-  ['least-kv', 'off'],
-] as const) {
+for (const spec of POLICIES) {
+  const [policy = 'adagen', calibrate = 'off'] = spec.split(':');
+  if (calibrate !== 'on' && calibrate !== 'off')
+    throw new Error(`--policies: "${spec}" must be <policy>:on|off (calibration)`);
   rows.push(await run(policy, calibrate, model));
   process.stdout.write(`${JSON.stringify(rows.at(-1))}\n`);
 }

@@ -9,9 +9,11 @@ import { dashCommand } from './commands/dash.js';
 import { planCommand } from './commands/plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
+import { reportCommand } from './commands/report.js';
 import { replayCommand } from './commands/replay.js';
 import { upCommand } from './commands/up.js';
 import { deployCommand } from './commands/deploy.js';
+import { engineCommand } from './commands/engine.js';
 import { modelCommand } from './commands/model.js';
 import type { CliIo } from './io.js';
 
@@ -24,6 +26,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError(false);
   program.addCommand(simulateCommand(io));
   program.addCommand(sweepCommand(io));
+  program.addCommand(reportCommand(io));
   program.addCommand(upCommand(io));
   program.addCommand(replayCommand(io));
   program.addCommand(calibrateCommand(io));
@@ -31,6 +34,7 @@ function buildProgram(io: CliIo): Command {
   program.addCommand(modelCommand(io));
   program.addCommand(dashCommand(io));
   program.addCommand(planCommand(io));
+  program.addCommand(engineCommand(io));
   const configure = (cmd: Command) => {
     cmd.exitOverride();
     cmd.configureOutput({

@@ -23,6 +23,7 @@ export type {
 export { LatencyProfileSchema, loadProfile, ProfileError } from './latency/profile.js';
 export { builtinProfiles, ProfileRegistry } from './latency/builtin.js';
 export { LatencyModel } from './latency/model.js';
+export { scaledProfile } from './latency/scale.js';
 export type { IterationSample, PiecewiseFit } from './latency/fit.js';
 export {
   DEFAULT_KNOTS,

@@ -68,6 +68,31 @@ describe('FleetView', () => {
     expect(v.pendingCount()).toBe(0);
   });
 
+  it('measures the control delay: decision to the agent taking the request, smoothed', () => {
+    const v = new FleetView();
+    v.applyState(state('a', 0), 0);
+    expect(v.controlDelayMs()).toBeUndefined();
+    expect(v.cluster(0).controlDelayMs).toBeUndefined();
+    v.addPending('a', pending('r1', 10));
+    v.addPending('a', pending('d1', 10, 'decode'));
+    v.applyState(state('a', 50, ['r1']), 50); // the agent took r1 at 50 (its arrivalMs)
+    expect(v.controlDelayMs()).toBe(40);
+    expect(v.cluster(60).controlDelayMs).toBe(40);
+    v.addPending('a', pending('r2', 100));
+    v.applyState(state('a', 120, ['r1', 'r2']), 120); // r2 took 20 ms: smoothed toward it
+    expect(v.controlDelayMs()).toBeCloseTo(38, 10);
+    // A decode part arrives after its KV hand-off: not a control delay.
+    const before = v.controlDelayMs();
+    v.applyState(
+      {
+        ...state('a', 900),
+        running: [{ ...state('a', 900, ['d1']).running[0]!, id: 'd1', kind: 'decode' }],
+      },
+      900,
+    );
+    expect(v.controlDelayMs()).toBe(before);
+  });
+
   it('drops agents that go quiet or announce down', () => {
     const v = new FleetView({ staleAfterMs: 500 });
     v.applyState(state('a', 0), 0);

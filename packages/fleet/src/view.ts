@@ -51,6 +51,8 @@ export class FleetView {
   private readonly staleAfterMs: number;
   private readonly dispatchGraceMs: number;
   private readonly handoffTtlMs: number;
+  /** Decision → agent delay measured on placements the snapshots show (fleet ms), smoothed. */
+  private measuredDelayMs: number | undefined;
 
   constructor(options: FleetViewOptions = {}) {
     this.staleAfterMs = options.staleAfterMs ?? 500;
@@ -178,7 +180,25 @@ export class FleetView {
   /** The scheduler's view at `nowMs`, instances in id order. */
   cluster(nowMs: number): ClusterView {
     const ids = [...this.entries.keys()].sort();
-    return { nowMs, instances: ids.map((id) => this.entries.get(id)!.view) };
+    const instances = ids.map((id) => this.entries.get(id)!.view);
+    const d = this.measuredDelayMs;
+    return d === undefined ? { nowMs, instances } : { nowMs, instances, controlDelayMs: d };
+  }
+
+  /**
+   * How long a placement takes to reach its agent (decision → the agent taking the request:
+   * planning, dispatch over NATS, the agent's queue), measured on every placement a snapshot
+   * shows — the time the agent took it less the decision's — and smoothed; undefined until one
+   * is seen. Predictions count from the decision plus this.
+   */
+  controlDelayMs(): number | undefined {
+    return this.measuredDelayMs;
+  }
+
+  private observeDelay(ms: number): void {
+    if (!(ms >= 0 && ms <= MAX_CONTROL_DELAY_MS)) return;
+    const d = this.measuredDelayMs;
+    this.measuredDelayMs = d === undefined ? ms : d + DELAY_SMOOTHING * (ms - d);
   }
 
   /** The agents, in id order, for building a policy. */
@@ -212,16 +232,26 @@ export class FleetView {
   /** Pending work a new snapshot shows (or that must have finished) stops being pending. */
   private prune(pending: PendingPlacement[], state: InstanceState): PendingPlacement[] {
     if (pending.length === 0) return pending;
-    const shown = new Set<string>();
-    for (const r of state.running) shown.add(`${r.id}|${r.kind}`);
-    for (const r of state.waiting) shown.add(`${r.id}|${r.kind}`);
+    const shown = new Map<string, number>();
+    for (const r of state.running) shown.set(`${r.id}|${r.kind}`, r.arrivalMs);
+    for (const r of state.waiting) shown.set(`${r.id}|${r.kind}`, r.arrivalMs);
     return pending.filter((p) => {
-      if (shown.has(`${p.requestId}|${p.role}`)) return false;
+      const takenAtMs = shown.get(`${p.requestId}|${p.role}`);
+      if (takenAtMs !== undefined) {
+        // A decode part arrives after a KV hand-off, not after the decision.
+        if (p.role !== 'decode') this.observeDelay(takenAtMs - p.atMs);
+        return false;
+      }
       const ttl = p.role === 'decode' ? this.handoffTtlMs : this.dispatchGraceMs;
       return state.atMs <= p.atMs + ttl;
     });
   }
 }
+
+/** A measured control delay beyond this (fleet ms) is a clock step or a stale entry, not a delay. */
+const MAX_CONTROL_DELAY_MS = 5000;
+/** Weight of each new measurement in the smoothed control delay (≈ the last 10 placements). */
+const DELAY_SMOOTHING = 0.1;
 
 function memberKey(e: Entry): string {
   const s = e.state;

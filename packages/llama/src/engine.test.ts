@@ -240,7 +240,25 @@ describe('LlamaEngine: batching, queue, cancel', () => {
     for (const o of seen) {
       expect(o.durationMs).toBeGreaterThanOrEqual(0);
       expect(o.contextTokens).toBeGreaterThanOrEqual(o.prefillTokens + o.decodeTokens);
+      // The step's time covers its llama_decode (plus sampling, streaming, the loop).
+      expect(o.decodeCalls).toBe(1);
+      expect(o.durationMs).toBeGreaterThanOrEqual(o.decodeMs);
     }
+    // The latency model's features, exactly: the first step prefills the three prompts from an
+    // empty KV (attention work p·p/2 each), step k decodes each at prompt + k tokens.
+    const lengths = [0, 1, 2].map((i) => engine.tokenize(`sequence ${i}`).length);
+    expect(seen[0]!.prefillTokens).toBe(lengths[0]! + lengths[1]! + lengths[2]!);
+    expect(seen[0]!.prefillAttnWork).toBe(lengths.reduce((a, p) => a + (p * p) / 2, 0));
+    expect(seen[0]!.decodeContextTokens).toBe(0);
+    seen.slice(1).forEach((o, k) => {
+      expect(o.prefillAttnWork).toBe(0);
+      expect(o.decodeContextTokens).toBe(lengths.reduce((a, p) => a + p + k + 1, 0));
+    });
+    // Back-to-back steps: each starts where the previous one's observation ended.
+    for (let k = 1; k < seen.length; k++)
+      expect(seen[k]!.startMs).toBeGreaterThanOrEqual(
+        seen[k - 1]!.startMs + seen[k - 1]!.durationMs - 1e-9,
+      );
   });
 
   it('chunks a long prompt within batchSize while the running request keeps decoding', async () => {

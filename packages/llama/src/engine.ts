@@ -15,7 +15,7 @@ import { Generation } from './generation.js';
 import type { Finish, GenerationContext } from './generation.js';
 import { loadedModelInfo } from './model-info.js';
 import { observeDecodes } from './observe.js';
-import type { IterationObservation } from './observe.js';
+import type { DecodeObservation, IterationObservation } from './observe.js';
 import { resolveEngineOptions } from './options.js';
 import type { LlamaEngineConfig, LlamaEngineOptionsInput } from './options.js';
 import { PromptError, promptOf } from './prompt.js';
@@ -71,6 +71,8 @@ export class LlamaEngine {
   private readonly queue: Generation[] = [];
   private readonly byId = new Map<string, Generation>();
   private readonly listeners = new Set<(o: IterationObservation) => void>();
+  /** The step in progress (or just ended, until the next one starts): its decodes, summed. */
+  private stepObs: IterationObservation | undefined;
   private readonly totals = {
     promptTokens: 0,
     cachedPromptTokens: 0,
@@ -135,7 +137,7 @@ export class LlamaEngine {
         failedCreationRemedy: false,
       });
       const ref: { engine?: LlamaEngine } = {};
-      const observed = observeDecodes(context, clock, (o) => ref.engine?.observed(o));
+      const observed = observeDecodes(context, clock, (o) => ref.engine?.decoded(o));
       const info = loadedModelInfo(model, config.modelPath);
       const chat = chatWrapperFor(model);
       ref.engine = new LlamaEngine({
@@ -155,12 +157,15 @@ export class LlamaEngine {
     }
   }
 
-  /** Subscribes to per-llama_decode observations; returns the unsubscribe function. */
   /** Most tokens in one llama_decode (prompt chunks plus one per decoding request). */
   get batchSize(): number {
     return this.config.batchSize;
   }
 
+  /**
+   * Subscribes to per-step observations (one per engine iteration: its llama_decode batch and the
+   * whole step's time); returns the unsubscribe function.
+   */
   observe(listener: (o: IterationObservation) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -216,6 +221,22 @@ export class LlamaEngine {
       this.finish(gen, { finishReason: 'cancelled' });
     } else this.kick(); // running: removed at the next step boundary
     return true;
+  }
+
+  /**
+   * Where one request stands: waiting for a sequence, or running with `prefilledTokens` of its
+   * `promptTokens` in the KV (cached ones included); undefined when the engine does not hold it.
+   */
+  progress(
+    requestId: string,
+  ): { phase: 'waiting' | 'running'; promptTokens: number; prefilledTokens: number } | undefined {
+    const gen = this.byId.get(requestId);
+    if (gen === undefined) return undefined;
+    return {
+      phase: gen.assignedMs === undefined ? 'waiting' : 'running',
+      promptTokens: gen.promptTokens.length,
+      prefilledTokens: gen.evaluated,
+    };
   }
 
   counters(): EngineCounters {
@@ -311,13 +332,33 @@ export class LlamaEngine {
   }
 
   private async steps(): Promise<void> {
-    for (;;) {
-      this.assign();
-      await this.dropCancelled();
-      await this.trimReused();
-      if (this.active.length === 0) return;
-      await this.step();
+    this.busySinceStepEnd = false;
+    try {
+      for (;;) {
+        this.assign();
+        await this.dropCancelled();
+        await this.trimReused();
+        if (this.active.length === 0) return;
+        await this.step();
+      }
+    } finally {
+      this.busySinceStepEnd = false;
     }
+  }
+
+  /** When the last step's observation was taken (its decode, sampling and token events done). */
+  private lastStepEndMs = 0;
+  /** The step loop has run without pause since `lastStepEndMs`: the next step starts there. */
+  private busySinceStepEnd = false;
+
+  /** Reports the step in progress as ending at `endMs`, if it decoded anything. */
+  private endStep(endMs: number): void {
+    const o = this.stepObs;
+    this.stepObs = undefined;
+    if (o === undefined || o.decodeCalls === 0) return;
+    o.durationMs = Math.max(o.decodeMs, endMs - o.startMs);
+    this.totals.decodeCalls += o.decodeCalls;
+    for (const l of this.listeners) l(o);
   }
 
   /**
@@ -362,6 +403,20 @@ export class LlamaEngine {
 
   /** One llama_decode: every decoding request's token and the prompt chunks that fit. */
   private async step(): Promise<void> {
+    // An iteration lasts from the previous one's end while the engine stays busy: freeing
+    // finished sequences and the loop's bookkeeping belong to the engine's time too.
+    this.stepObs = {
+      startMs: this.busySinceStepEnd ? this.lastStepEndMs : this.clock(),
+      durationMs: 0,
+      decodeMs: 0,
+      decodeCalls: 0,
+      prefillTokens: 0,
+      decodeTokens: 0,
+      sequences: 0,
+      contextTokens: 0,
+      prefillAttnWork: 0,
+      decodeContextTokens: 0,
+    };
     const gens = this.active.map((s) => s.gen!);
     const prefill = planStep(gens, this.config.batchSize);
     const calls = this.active.map(async (slot, i) => {
@@ -372,6 +427,10 @@ export class LlamaEngine {
       return gen.accept(out[input.length - 1]);
     });
     const results = await Promise.allSettled(calls);
+    // Observed before finished requests are released, so a `done` never precedes its step.
+    this.lastStepEndMs = this.clock();
+    this.busySinceStepEnd = true;
+    this.endStep(this.lastStepEndMs);
     const slots = [...this.active];
     for (const [i, r] of results.entries()) {
       const slot = slots[i]!;
@@ -410,8 +469,20 @@ export class LlamaEngine {
     gen.failed(`llama.cpp failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 
-  private observed(o: IterationObservation): void {
-    this.totals.decodeCalls++;
-    for (const l of this.listeners) l(o);
+  /** One llama_decode of the step in progress (outside a step: a step of its own). */
+  private decoded(d: DecodeObservation): void {
+    const own = this.stepObs === undefined;
+    const o = (this.stepObs ??= { ...d, decodeMs: 0, decodeCalls: 0 });
+    if (!own) {
+      o.prefillTokens += d.prefillTokens;
+      o.decodeTokens += d.decodeTokens;
+      o.sequences += d.sequences;
+      o.contextTokens += d.contextTokens;
+      o.prefillAttnWork += d.prefillAttnWork;
+      o.decodeContextTokens += d.decodeContextTokens;
+    }
+    o.decodeMs += d.durationMs;
+    o.decodeCalls++;
+    if (own) this.endStep(d.startMs + d.durationMs);
   }
 }

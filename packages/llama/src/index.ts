@@ -18,7 +18,7 @@ export type {
 } from './request.js';
 export { FINISH_REASONS, GenerationRequestSchema } from './request.js';
 export type { EngineCapabilities, EngineCounters, ModelInfo } from './types.js';
-export type { IterationObservation } from './observe.js';
+export type { DecodeObservation, IterationObservation } from './observe.js';
 export type { LlamaLogger } from './runtime.js';
 export type { StopPush } from './stop-matcher.js';
 export { StopMatcher } from './stop-matcher.js';

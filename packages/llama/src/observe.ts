@@ -1,13 +1,13 @@
 /**
- * Per-iteration observations: every llama_decode that node-llama-cpp issues for a context, with
- * its batch composition and duration. node-llama-cpp has no public hook for this, so the
+ * Per-decode observations: every llama_decode that node-llama-cpp issues for a context, with
+ * its batch composition and duration (the engine sums them into one observation per step). node-llama-cpp has no public hook for this, so the
  * context's native handle is wrapped in a Proxy that sees initBatch / addToBatch / decodeBatch
  * (internals of node-llama-cpp 3.21.1, the pinned version; `observeDecodes` returns false and
  * observes nothing if they are not there).
  */
 
-/** One llama_decode call: the real iteration granularity of the engine. */
-export interface IterationObservation {
+/** One llama_decode call's batch and time. */
+export interface DecodeObservation {
   /** Engine clock (ms) when llama_decode started. */
   startMs: number;
   /** Wall time of llama_decode (the forward pass; sampling is not included). */
@@ -20,6 +20,28 @@ export interface IterationObservation {
   sequences: number;
   /** Σ over the batch's sequences of their KV length after this batch (attention span). */
   contextTokens: number;
+  /**
+   * Prompt attention work: Σ over prompt chunks of p·(k + p/2) for a chunk of p tokens after k
+   * in the KV (the latency model's `prefillAttnWork`).
+   */
+  prefillAttnWork: number;
+  /** Σ over decoding sequences of their KV length after this batch (`decodeContextTokens`). */
+  decodeContextTokens: number;
+}
+
+/**
+ * One engine step (an iteration, as vLLM's): the llama_decode call(s) of its batch, summed, and
+ * the whole step's time — from its start to the next step's start while the engine stays busy
+ * (sampling, streaming and the step loop included), else to its end. This is what a latency
+ * profile predicts per iteration.
+ */
+export interface IterationObservation extends Omit<DecodeObservation, 'durationMs'> {
+  /** The whole step (ms): start to the next step's start, or to its end when the engine idles. */
+  durationMs: number;
+  /** Time inside llama_decode (ms): the forward pass(es) alone. */
+  decodeMs: number;
+  /** llama_decode calls in the step (1 unless the batch was split). */
+  decodeCalls: number;
 }
 
 interface NativeContext {
@@ -42,7 +64,7 @@ function isNativeContext(v: unknown): v is NativeContext {
 export function observeDecodes(
   context: object,
   clock: () => number,
-  onBatch: (o: IterationObservation) => void,
+  onBatch: (o: DecodeObservation) => void,
 ): boolean {
   const holder = context as { _ctx?: unknown };
   const native = holder._ctx;
@@ -51,17 +73,26 @@ export function observeDecodes(
   let decodeTokens = 0;
   let sequences = 0;
   let contextTokens = 0;
+  let prefillAttnWork = 0;
+  let decodeContextTokens = 0;
   const hooks: Record<string, unknown> = {
     initBatch(size: number) {
       prefillTokens = decodeTokens = sequences = contextTokens = 0;
+      prefillAttnWork = decodeContextTokens = 0;
       native.initBatch(size);
     },
     addToBatch(seq: number, first: number, tokens: Uint32Array, logits: Uint32Array) {
       const out = native.addToBatch(seq, first, tokens, logits);
       sequences++;
-      if (tokens.length === 1) decodeTokens++;
-      else prefillTokens += tokens.length;
-      contextTokens += first + tokens.length;
+      const p = tokens.length;
+      if (p === 1) {
+        decodeTokens++;
+        decodeContextTokens += first + 1;
+      } else {
+        prefillTokens += p;
+        prefillAttnWork += p * (first + p / 2);
+      }
+      contextTokens += first + p;
       return out;
     },
     async decodeBatch() {
@@ -74,6 +105,8 @@ export function observeDecodes(
         decodeTokens,
         sequences,
         contextTokens,
+        prefillAttnWork,
+        decodeContextTokens,
       };
       onBatch(o);
     },

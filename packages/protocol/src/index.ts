@@ -83,6 +83,7 @@ export type {
   AgentDispatch,
   DispatchAck,
   DispatchRequest,
+  EngineTransfer,
   KvHandoffNotice,
   KvStreamState,
 } from './messages/dispatch.js';
@@ -90,6 +91,7 @@ export {
   agentDispatchSchema,
   dispatchAckSchema,
   dispatchRequestSchema,
+  engineTransferSchema,
   kvHandoffNoticeSchema,
   kvStreamStateSchema,
 } from './messages/dispatch.js';

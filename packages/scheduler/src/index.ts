@@ -40,6 +40,17 @@ export {
   LlumnixBalancer,
   LMetricBalancer,
 } from './baselines/load.js';
+export type { DynamoKvOptions } from './baselines/dynamo-noprefix.js';
+export { DynamoKvNoPrefixBalancer } from './baselines/dynamo-noprefix.js';
+export type { LatencyRegressionOptions } from './baselines/latency-regression.js';
+export { OnlineLatencyRegression } from './baselines/latency-regression.js';
+export type { LlmdSloOptions } from './baselines/llmd-slo.js';
+export { llmdFeatures, LlmdSloBalancer } from './baselines/llmd-slo.js';
+export type { PredictiveBaselineName } from './baselines/predictive-registry.js';
+export {
+  isPredictiveBaselineName,
+  predictiveBaselineNames,
+} from './baselines/predictive-registry.js';
 export type { BaselinePolicyName, PolicyOptions } from './baselines/registry.js';
 export {
   baselinePolicies,
@@ -48,7 +59,14 @@ export {
   isBaselinePolicyName,
 } from './baselines/registry.js';
 export type { ChunkingConfig, IterationLatency, ResolvedSlo, SloSpec, SloTarget } from './slo.js';
-export { defaultSloSpec, idleTpotMs, idleTtftMs, parseSloTarget, resolveSlo } from './slo.js';
+export {
+  defaultSloSpec,
+  idleTpotMs,
+  idleTtftMs,
+  parseSloTarget,
+  resolveSlo,
+  scaleSloSpec,
+} from './slo.js';
 export type { AdaGenClassifierOptions } from './adagen/classifier.js';
 export { AdaGenClassifier } from './adagen/classifier.js';
 export type {
@@ -72,6 +90,7 @@ export type { AdaGenPolicyName, AdaGenVariantName } from './adagen/registry.js';
 export {
   adagenPolicyNames,
   adagenVariantNames,
+  allBaselineNames,
   policyFor,
   policyNames,
 } from './adagen/registry.js';

@@ -12,11 +12,19 @@ export type SloTarget =
 export interface SloSpec {
   ttft: SloTarget;
   tpot: SloTarget;
+  /**
+   * Optional per-token gap target: a request meets it when the p99 of its own gaps between
+   * tokens is within it (a scale target is relative to the idle TPOT). Scored by the simulator;
+   * policies plan against TTFT and TPOT. @default none
+   */
+  tbt?: SloTarget;
 }
 
 export interface ResolvedSlo {
   ttftMs: number;
   tpotMs: number;
+  /** With `SloSpec.tbt`: the bound on the p99 of the request's token gaps. */
+  tbtMs?: number;
 }
 
 /** What the idle-latency maths needs from a latency model (the engine's `LatencyModel`). */
@@ -94,10 +102,12 @@ export function resolveSlo(
   model: IterationLatency,
   config: ChunkingConfig,
 ): ResolvedSlo {
-  return {
+  const slo: ResolvedSlo = {
     ttftMs: resolveTarget(spec.ttft, () => idleTtftMs(request.promptTokens, model, config)),
     tpotMs: resolveTarget(spec.tpot, () => idleTpotMs(request.promptTokens, model)),
   };
+  if (spec.tbt) slo.tbtMs = resolveTarget(spec.tbt, () => idleTpotMs(request.promptTokens, model));
+  return slo;
 }
 
 /** Parse a CLI-style target: `250ms` / `250` (absolute) or `5x` / `5x:250` (scale, floor ms). */
@@ -114,4 +124,24 @@ export function parseSloTarget(text: string, defaultFloorMs: number): SloTarget 
     return ms > 0 ? { kind: 'absolute', ms } : undefined;
   }
   return undefined;
+}
+
+/**
+ * Both targets multiplied by `factor` (DistServe's "SLO scale": one factor scaling every target,
+ * tight below 1, loose above): a scaled target's factor and floor, an absolute target's ms.
+ * @throws RangeError for a factor that is not a positive finite number
+ */
+export function scaleSloSpec(spec: SloSpec, factor: number): SloSpec {
+  if (!(Number.isFinite(factor) && factor > 0)) {
+    throw new RangeError(`SLO scale must be a positive number, got ${factor}`);
+  }
+  const scale = (t: SloTarget): SloTarget =>
+    t.kind === 'absolute'
+      ? { kind: 'absolute', ms: t.ms * factor }
+      : { kind: 'scale', factor: t.factor * factor, floorMs: t.floorMs * factor };
+  return {
+    ttft: scale(spec.ttft),
+    tpot: scale(spec.tpot),
+    ...(spec.tbt ? { tbt: scale(spec.tbt) } : {}),
+  };
 }

@@ -63,6 +63,11 @@ export interface InstanceView {
 export interface ClusterView {
   nowMs: number;
   instances: readonly InstanceView[];
+  /**
+   * Decision → agent delay measured on the live fleet (fleet ms); policies that predict use it
+   * instead of their assumed control delay when present.
+   */
+  controlDelayMs?: number;
 }
 
 export interface Segment {
@@ -136,6 +141,11 @@ export interface CompletionObservation {
   tenant?: string;
   model?: string;
   finishedAtMs: number;
+  /** Where it ran (the decode instance of a distributed plan), when the reporter knows. */
+  instanceId?: string;
+  /** Its observed time to first token and time per output token (ms), when known. */
+  ttftMs?: number;
+  tpotMs?: number;
 }
 
 export interface Classifier {

@@ -21,6 +21,10 @@ export interface PolicyContext {
   snapshotIntervalMs: number;
   /** The KV link preset distributed plans use. */
   kvLink: string;
+  /** Profiles the views name that are not in `instances` (calibrated ones, with `calibrate`). */
+  profileFor?: (name: string) => LatencyProfile | undefined;
+  /** The profile relative SLO targets are defined against (the reference instance's, true). */
+  sloReference?: LatencyProfile;
 }
 
 export type PolicyFactory = (context: PolicyContext) => Policy;
@@ -139,12 +143,26 @@ export const SimConfigSchema = z
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */
     kvLink: z.string().min(1).default('rdma-400g'),
-    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms) */
-    slo: z.object({ ttft: sloTarget, tpot: sloTarget }).strict().default(defaultSloSpec),
+    /** @default 5× idle TTFT (floor 250 ms), 5× idle TPOT (floor 50 ms), no TBT p99 target */
+    slo: z
+      .object({ ttft: sloTarget, tpot: sloTarget, tbt: sloTarget.optional() })
+      .strict()
+      .default(defaultSloSpec),
     /** @default 0 */
     seed: z.number().int().default(0),
     /** Log-normal σ of per-iteration latency noise (0 = deterministic physics). @default 0 */
     jitterSigma: z.number().nonnegative().default(0),
+    /**
+     * Model error: the profile policies are told every instance runs (their estimators predict
+     * with it), instead of each instance's own. @default each instance's own profile
+     */
+    estimatorProfile: profileRef.optional(),
+    /**
+     * Each instance calibrates the profile policies predict it with online from its own
+     * iterations (the engine's `OnlineCalibrator`, started from the believed profile, as live
+     * agents do) and announces the result in its snapshots. @default false
+     */
+    calibrate: z.boolean().default(false),
     /** Admission control in front of the policy (the same layer for every policy). @default none */
     admission: admissionSchema.default({ ...DEFAULT_ADMISSION, mode: 'none' }),
     /** Client deadline for the first token. @default max(10 × TTFT target, 30 s) */

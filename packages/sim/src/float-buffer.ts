@@ -24,6 +24,11 @@ export class FloatBuffer {
     this.data[this.length++] = value;
   }
 
+  /** The values in insertion order (a view: valid until the next push). */
+  values(): Float32Array {
+    return this.data.subarray(0, this.length);
+  }
+
   /** A sorted copy (ascending) of the values. */
   sorted(): Float32Array {
     return this.data.slice(0, this.length).sort();

@@ -1,3 +1,5 @@
+export type { CalibrationSummary } from './beliefs.js';
+export { ProfileBeliefs } from './beliefs.js';
 export type {
   DeadlineSpec,
   PolicyContext,

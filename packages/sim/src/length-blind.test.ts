@@ -7,7 +7,7 @@ import { builtinProfiles } from '@adagen/engine';
 import {
   adagenPolicyNames,
   adagenVariantNames,
-  baselinePolicyNames,
+  allBaselineNames,
   policyFor,
 } from '@adagen/scheduler';
 import type { Workload } from '@adagen/workloads';
@@ -58,7 +58,7 @@ describe('policies are blind to true output lengths', () => {
     expect(minEnd).toBeGreaterThan(rows.at(-1)![0] + 100);
   });
 
-  for (const policy of [...baselinePolicyNames, ...adagenPolicyNames, ...adagenVariantNames]) {
+  for (const policy of [...allBaselineNames, ...adagenPolicyNames, ...adagenVariantNames]) {
     it(`${policy}: identical placements after swapping output lengths`, () => {
       const a = placements(policy, original);
       const b = placements(policy, swapped);

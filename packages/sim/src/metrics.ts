@@ -26,6 +26,8 @@ export class RequestMetrics {
   readonly maxGapMs: Float32Array;
   readonly ttftSloMs: Float64Array;
   readonly tpotSloMs: Float64Array;
+  /** Per-request TBT p99 targets (NaN without a TBT SLO). */
+  readonly tbtSloMs: Float64Array;
   /** Index into `planKinds`, −1 before the decision. */
   readonly plan: Int8Array;
   /** Instance index the balancer chose (−1 before the decision). */
@@ -39,6 +41,8 @@ export class RequestMetrics {
   /** 1 when the client gave up: no first token by its deadline (cancelled everywhere). */
   readonly abandoned: Uint8Array;
   readonly gapsMs = new FloatBuffer(1 << 16);
+  /** The request index of each gap in `gapsMs` (exact in float32 below 2^24 requests). */
+  readonly gapOwners = new FloatBuffer(1 << 16);
   finished = 0;
   rejectedCount = 0;
   shedCount = 0;
@@ -57,6 +61,7 @@ export class RequestMetrics {
     this.maxGapMs = new Float32Array(n);
     this.ttftSloMs = new Float64Array(n).fill(Number.NaN);
     this.tpotSloMs = new Float64Array(n).fill(Number.NaN);
+    this.tbtSloMs = new Float64Array(n).fill(Number.NaN);
     this.plan = new Int8Array(n).fill(-1);
     this.rejected = new Uint8Array(n);
     this.shed = new Uint8Array(n);
@@ -98,9 +103,10 @@ export class RequestMetrics {
     this.decodeOn[i] = decodeOn;
   }
 
-  setSlo(i: number, ttftMs: number, tpotMs: number): void {
+  setSlo(i: number, ttftMs: number, tpotMs: number, tbtMs = Number.NaN): void {
     this.ttftSloMs[i] = ttftMs;
     this.tpotSloMs[i] = tpotMs;
+    this.tbtSloMs[i] = tbtMs;
   }
 
   admitted(i: number, atMs: number): void {
@@ -123,6 +129,7 @@ export class RequestMetrics {
     } else {
       const gap = atMs - this.lastTokenMs[i]!;
       this.gapsMs.push(gap);
+      this.gapOwners.push(i);
       if (gap > this.maxGapMs[i]!) this.maxGapMs[i] = gap;
     }
     this.lastTokenMs[i] = atMs;

@@ -5,6 +5,7 @@ import type { Summary } from '@adagen/stats';
 import type { DeadlineSpec, SimConfig, SimConfigInput } from './config.js';
 import { parseSimConfig } from './config.js';
 import { instanceSpecs } from './instances.js';
+import type { CalibrationSummary } from './beliefs.js';
 import type { RequestRecord } from './records.js';
 import { requestRecords } from './records.js';
 import type { RunOptions } from './simulation.js';
@@ -24,6 +25,9 @@ export interface SimResult {
     jitterSigma: number;
     horizonMs: number | null;
     slo: SloSpec;
+    /** The profile policies were told the instances run (null: each instance's own). */
+    estimatorProfile: string | null;
+    calibrate: boolean;
     admission: SimConfig['admission'];
     deadline: DeadlineSpec;
     /** The first instance's resolved engine knobs (scheduler, budget, KV blocks). */
@@ -36,6 +40,8 @@ export interface SimResult {
       maxModelLen: number;
     };
   };
+  /** Per instance, with `calibrate`: how far the online calibration got. */
+  calibration?: CalibrationSummary[];
   metrics: SimSummary;
   /** Wall time per scheduling decision (µs); present only when a clock was injected. */
   decisionTimeUs?: Summary;
@@ -81,6 +87,9 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       jitterSigma: config.jitterSigma,
       horizonMs: config.horizonMs ?? null,
       slo: config.slo,
+      estimatorProfile:
+        config.estimatorProfile === undefined ? null : sim.beliefs.announced(0).name,
+      calibrate: config.calibrate,
       admission: config.admission,
       deadline: config.deadline,
       engine: engineSettings(sim),
@@ -88,6 +97,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     metrics: summarizeRun(sim.metrics),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
+  if (config.calibrate) result.calibration = sim.beliefs.summaries();
   if (options.perRequest) {
     result.requests = requestRecords(
       sim.metrics,

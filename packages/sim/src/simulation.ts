@@ -4,16 +4,16 @@
  * advance one iteration per event; the policy decides at each arrival on a stale view.
  */
 import type { InstanceObserver } from '@adagen/engine';
+import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
 import { admission, createPolicy, decide, resolveSlo } from '@adagen/scheduler';
-import type { LatencyModel } from '@adagen/engine';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
 import { deadlineMsOf } from './config.js';
 import { EventQueue } from './event-queue.js';
 import { FloatBuffer } from './float-buffer.js';
 import type { InstanceSlot, InstanceSpec } from './instances.js';
-import { buildSlots } from './instances.js';
+import { buildSlots, resolveProfile } from './instances.js';
 import { RequestMetrics } from './metrics.js';
 import { PlanExecutor } from './plans.js';
 import { StaleView } from './staleness.js';
@@ -46,12 +46,11 @@ export class Simulation {
   readonly decisionTimesUs = new FloatBuffer(1024);
   readonly policy: Policy;
   readonly requests: readonly TraceRequest[];
+  readonly beliefs: ProfileBeliefs;
   private readonly reqIndex = new Map<string, number>();
   private readonly plans: PlanExecutor;
   private readonly busy: Uint8Array;
   private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
-  /** Latency models by profile name, for admission's TTFT bound. */
-  private readonly models = new Map<string, LatencyModel>();
   /** Arrival time of the next request not yet decided (Infinity after the last). */
   nextArrivalMs = Number.POSITIVE_INFINITY;
   nowMs = 0;
@@ -67,17 +66,23 @@ export class Simulation {
       throw new RangeError(`workload "${config.workload.name}" has duplicate request ids`);
     }
     this.metrics = new RequestMetrics(this.requests);
+    this.beliefs = new ProfileBeliefs(
+      specs,
+      config.estimatorProfile === undefined
+        ? undefined
+        : resolveProfile(config.estimatorProfile, 'estimatorProfile'),
+      config.calibrate,
+    );
     this.slots = buildSlots(specs, config, (i) => this.observer(i));
-    this.slots.forEach((s) => {
-      this.slotById.set(s.id, s.index);
-      this.models.set(s.profile.name, s.model);
-    });
+    this.slots.forEach((s) => this.slotById.set(s.id, s.index));
     this.busy = new Uint8Array(this.slots.length);
     this.views = this.slots.map(
       (s) =>
         new StaleView(
           s.id,
-          s.profile.name,
+          this.beliefs.calibrating
+            ? (atMs: number) => this.beliefs.nameAt(s.index, atMs)
+            : this.beliefs.announced(s.index).name,
           s.instance,
           config.snapshotIntervalMs,
           s.index,
@@ -91,10 +96,16 @@ export class Simulation {
         : config.policy({
             seed: config.seed,
             slo: config.slo,
-            instances: specs.map((s) => ({ id: s.id, profile: s.profile, engine: s.engine })),
+            instances: specs.map((s, i) => ({
+              id: s.id,
+              profile: this.beliefs.announced(i),
+              engine: s.engine,
+            })),
             controlDelayMs: config.controlDelayMs,
             snapshotIntervalMs: config.snapshotIntervalMs,
             kvLink: config.kvLink,
+            profileFor: (name) => this.beliefs.profileFor(name),
+            sloReference: this.slots[0]!.profile,
           });
     this.plans = new PlanExecutor(this);
   }
@@ -119,6 +130,7 @@ export class Simulation {
       },
       onAdmitted: (id, atMs) => this.metrics.admitted(this.requestIndex(id), atMs),
       onPreempted: (id) => this.metrics.preempted(this.requestIndex(id)),
+      onIteration: (report) => this.beliefs.observe(slot, report),
       onPrefillDone: (id, atMs, kvTokens) =>
         this.plans.prefillDone(slot, this.requestIndex(id), atMs, kvTokens),
     };
@@ -137,6 +149,8 @@ export class Simulation {
       outputTokens: req.outputTokens,
       ...(req.tenant !== undefined ? { tenant: req.tenant } : {}),
       finishedAtMs: atMs,
+      ttftMs: this.metrics.ttftMs(r),
+      tpotMs: this.metrics.tpotMs(r),
     });
     this.plans.completed(r);
   }
@@ -208,11 +222,14 @@ export class Simulation {
 
     const ref = this.slots[0]!;
     const slo = resolveSlo(this.config.slo, req, ref.model, ref.chunking);
-    this.metrics.setSlo(r, slo.ttftMs, slo.tpotMs);
+    this.metrics.setSlo(r, slo.ttftMs, slo.tpotMs, slo.tbtMs);
     const info: RequestInfo = {
       id: req.id,
       arrivalMs: req.arrivalMs,
       promptTokens: req.promptTokens,
+      // The client's own targets (as `x-slo-ttft-ms` / `x-slo-tpot-ms`): every policy plans
+      // against the targets it is scored on, whatever it believes about the engines.
+      slo: { ttftMs: slo.ttftMs, tpotMs: slo.tpotMs },
     };
     if (req.tenant !== undefined) info.tenant = req.tenant;
     this.clusterView.nowMs = this.nowMs;
@@ -229,7 +246,7 @@ export class Simulation {
         ttftTargetMs: slo.ttftMs,
         hopeless: decision.placement.hopeless === true,
       },
-      (profile) => this.models.get(profile),
+      (profile) => this.beliefs.modelOf(profile),
     );
     if (!verdict.admit) {
       this.metrics.shedRequest(r);

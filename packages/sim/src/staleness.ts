@@ -17,6 +17,9 @@ export interface SnapshotSource {
   snapshot(): InstanceSnapshot;
 }
 
+/** The profile name a snapshot taken at `atMs` announces (fixed, or calibrated over time). */
+export type ProfileName = string | ((atMs: number) => string);
+
 export class StaleView {
   /** The object handed to the policy (its fields are replaced, never mutated). */
   readonly view: InstanceView;
@@ -28,7 +31,7 @@ export class StaleView {
 
   constructor(
     id: string,
-    profile: string,
+    private readonly profile: ProfileName,
     private readonly source: SnapshotSource,
     private readonly intervalMs: number,
     index: number,
@@ -37,7 +40,7 @@ export class StaleView {
     this.phaseMs = (index / count) * intervalMs;
     this.view = {
       id,
-      profile,
+      profile: typeof profile === 'string' ? profile : profile(0),
       status: 'ready',
       snapshot: stamp(source.snapshot(), 0),
       pending: [],
@@ -61,6 +64,7 @@ export class StaleView {
     // Nobody reads this publication if the next arrival is at or after the following one.
     if (nextArrivalMs >= tick + this.intervalMs) return;
     this.view.snapshot = stamp(this.source.snapshot(), tick);
+    if (typeof this.profile !== 'string') this.view.profile = this.profile(tick);
     this.prune(tick);
   }
 

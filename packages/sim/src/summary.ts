@@ -3,6 +3,7 @@ import { summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
 import type { RequestMetrics } from './metrics.js';
 import { planKinds } from './metrics.js';
+import { perRequestGapQuantile } from './tbt.js';
 
 export interface SloAttainment {
   /**
@@ -12,6 +13,8 @@ export interface SloAttainment {
   attainment: number;
   ttftAttainment: number;
   tpotAttainment: number;
+  /** With a TBT SLO: share of all requests whose own token-gap p99 met it (they must finish). */
+  tbtAttainment?: number;
   met: number;
 }
 
@@ -71,6 +74,9 @@ export function summarizeRun(m: RequestMetrics): SimSummary {
   let firstArrival = Number.POSITIVE_INFINITY;
   let lastToken = Number.NEGATIVE_INFINITY;
   const plans = { single: 0, 'pd-split': 0, 'split-prefill': 0 };
+  const scoresTbt = m.tbtSloMs.some((x) => !Number.isNaN(x));
+  const tbtP99 = scoresTbt ? perRequestGapQuantile(m, 0.99) : undefined;
+  let tbtMet = 0;
   for (let i = 0; i < m.count; i++) {
     preemptions += m.preemptions[i]!;
     outputTokens += m.tokens[i]!;
@@ -80,9 +86,12 @@ export function summarizeRun(m: RequestMetrics): SimSummary {
     if (code >= 0) plans[planKinds[code]!] += 1;
     const okTtft = m.tokens[i]! > 0 && m.ttftMs(i) <= m.ttftSloMs[i]!;
     const okTpot = finished(i) && m.tpotMs(i) <= m.tpotSloMs[i]!;
+    // A request without gaps (one token) meets any gap target once finished.
+    const okTbt = tbtP99 === undefined || (finished(i) && !(tbtP99[i]! > m.tbtSloMs[i]!));
     if (okTtft) ttftMet += 1;
     if (okTpot) tpotMet += 1;
-    if (okTtft && okTpot) met += 1;
+    if (tbtP99 !== undefined && okTbt) tbtMet += 1;
+    if (okTtft && okTpot && okTbt) met += 1;
   }
   const n = m.count;
   const spanMs = lastToken > firstArrival ? lastToken - firstArrival : 0;
@@ -119,6 +128,7 @@ export function summarizeRun(m: RequestMetrics): SimSummary {
       attainment: n === 0 ? Number.NaN : met / n,
       ttftAttainment: n === 0 ? Number.NaN : ttftMet / n,
       tpotAttainment: n === 0 ? Number.NaN : tpotMet / n,
+      ...(tbtP99 === undefined ? {} : { tbtAttainment: n === 0 ? Number.NaN : tbtMet / n }),
       met,
     },
     throughput: {

@@ -7,11 +7,17 @@
  * | backend | `sim` | the engine: `sim` (the simulated engine in real time), `llama` (llama.cpp in this process, `modelFile`), `http` (an OpenAI-compatible engine at `engineUrl`) |
  * | modelFile | none | `llama`: the GGUF model to load (`adagen model gen` writes a small random-weight one) |
  * | llamaMaxSequences, llamaContextSize, llamaBatchSize | 4, 2048, 512 | `llama`: requests decoded together, tokens per request (prompt + output), tokens per llama_decode |
+ * | engineUrl | none | `http`: the engine's base URL (`http://127.0.0.1:8000`; vLLM, SGLang, llama-server or `adagen engine serve`) |
+ * | engineModel | the request's | `http`: the model name sent to the engine |
+ * | engineKvTransfer | `none` | `http`: P/D split contract of the engines: `nixl` (vLLM NixlConnector's kv_transfer_params), `sglang` (bootstrap_host/port/room) or `none` (no P/D split) |
+ * | engineBootstrapPort | 8998 | `http`, `sglang`: the prefill engine's bootstrap port |
+ * | engineMetrics | `auto` | `http`: the engine's /metrics dialect (`vllm`, `sglang`, `llamacpp`), `auto`, or `off` |
+ * | engineScrapeMs | 1000 | `http`: fleet ms between two scrapes of the engine's /metrics |
  * | profile | `a100` | latency profile the agent announces (what estimators predict it with): `a100`, `h100` or a built-in profile name |
  * | engineProfile | = profile | `sim`: the profile the simulated engine really runs (model error: estimators start from `profile`) |
  * | calibrate | `auto` | fit the latency profile online from the engine's iterations and send it in the snapshots: `on`, `off`, or `auto` (on when the engine is not the simulated one, or runs another profile than it announces) |
- * | maxNumBatchedTokens, maxNumSeqs | 512, 256 | vLLM's knobs |
- * | numGpuBlocks, maxModelLen | from the profile | KV blocks, longest prompt pass |
+ * | maxNumBatchedTokens, maxNumSeqs | 512, 256 | vLLM's knobs (`http`: the engine's, for its shadow) |
+ * | numGpuBlocks, maxModelLen | from the profile | KV blocks, longest prompt pass (`http`: the engine's) |
  * | kvLink | `rdma-400g` | link preset for KV hand-offs to peers |
  * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
  * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
@@ -47,6 +53,27 @@ export const agentConfigSchema = z.object({
     .default(2048)
     .describe('llama: tokens per request (prompt + output)'),
   llamaBatchSize: configField.int(1, 65_536).default(512).describe('llama: tokens per decode'),
+  engineUrl: configField
+    .string()
+    .refine((s) => /^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(s), {
+      error: 'expected an http(s) URL such as http://127.0.0.1:8000',
+    })
+    .optional()
+    .describe('http: the engine base URL'),
+  engineModel: configField.string().optional().describe('http: model name sent to the engine'),
+  engineKvTransfer: configField
+    .oneOf(['none', 'nixl', 'sglang'])
+    .default('none')
+    .describe('http: P/D split contract (none, nixl, sglang)'),
+  engineBootstrapPort: configField
+    .int(1, 65_535)
+    .default(8998)
+    .describe('http, sglang: bootstrap port'),
+  engineMetrics: configField
+    .oneOf(['auto', 'vllm', 'sglang', 'llamacpp', 'off'])
+    .default('auto')
+    .describe('http: /metrics dialect'),
+  engineScrapeMs: configField.number(50, 600_000).default(1000).describe('http: scrape period'),
   profile: configField.string().default('a100').describe('latency profile (a100, h100, a name)'),
   engineProfile: configField
     .string()

@@ -151,10 +151,14 @@ export async function startBalancer(
     );
   };
 
-  /** The prediction's engine part: less the time already spent and the assumed control delay. */
+  /**
+   * The prediction's engine part: less the time already spent and the control delay the policy
+   * predicted with (measured on the fleet once placements are seen, else the configured one).
+   */
   const withEnginePart = (wire: WirePlacement, nowMs: number): WirePlacement => {
     if (wire.predicted === undefined) return wire;
-    const spentMs = nowMs - wire.classification.request.receivedAtMs + config.controlDelayMs;
+    const delayMs = view.controlDelayMs() ?? config.controlDelayMs;
+    const spentMs = nowMs - wire.classification.request.receivedAtMs + delayMs;
     return { ...wire, predictedEngineTtftMs: Math.max(0, wire.predicted.ttftMs - spentMs) };
   };
 

@@ -16,10 +16,12 @@ import { agentConfigSchema, startAgent } from '@adagen/svc-agent';
 import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
 import type { BalancerRuntime } from '@adagen/svc-balancer';
 import { classifierConfigSchema, startClassifier } from '@adagen/svc-classifier';
+import { dashboardConfigSchema, startDashboard } from '@adagen/svc-dashboard';
 import { estimatorConfigSchema, startEstimator } from '@adagen/svc-estimator';
 import { gatewayConfigSchema, startGateway } from '@adagen/svc-gateway';
 import type { GatewayRuntime } from '@adagen/svc-gateway';
 import { plannerConfigSchema, startPlanner } from '@adagen/svc-planner';
+import { recommenderConfigSchema, startRecommender } from '@adagen/svc-recommender';
 import { describe, expect, it } from 'vitest';
 import { startNatsServer } from '../natsServer.js';
 import { expandedEnv, podName, renderValuesFile, secretFileAt, serviceOf } from './manifests.js';
@@ -33,6 +35,8 @@ const STARTERS: Readonly<Record<string, Starter>> = {
   planner: (env) => startPlanner(parseConfig(plannerConfigSchema, { env })),
   estimator: (env) => startEstimator(parseConfig(estimatorConfigSchema, { env })),
   agent: (env) => startAgent(parseConfig(agentConfigSchema, { env })),
+  dashboard: (env) => startDashboard(parseConfig(dashboardConfigSchema, { env })),
+  recommender: (env) => startRecommender(parseConfig(recommenderConfigSchema, { env })),
 };
 
 async function get(url: string): Promise<number> {
@@ -52,7 +56,16 @@ describe('the GPU-less manifests run as rendered', () => {
     try {
       // Agents first, gateway last, as the controllers come up in any order on a cluster but
       // the fleet is only useful once every stage is there.
-      const order = ['agent', 'estimator', 'planner', 'balancer', 'classifier', 'gateway'];
+      const order = [
+        'agent',
+        'estimator',
+        'planner',
+        'balancer',
+        'classifier',
+        'gateway',
+        'recommender',
+        'dashboard',
+      ];
       const pods = r.controllers
         .flatMap((c) => c.spec.template.spec.containers.map((container) => ({ c, container })))
         .filter(({ container }) => serviceOf(container) !== undefined)

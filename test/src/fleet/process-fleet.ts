@@ -18,6 +18,8 @@ export interface ProcessFleetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra variables per agent index. */
   readonly agentEnv?: (index: number) => Readonly<Record<string, string>>;
+  /** How long each process may take to become ready (a llama agent loads its model). @default 20000 */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface ProcessFleet extends AsyncDisposable {
@@ -53,7 +55,7 @@ export async function startProcessFleet(o: ProcessFleetOptions): Promise<Process
   };
   const all: ServiceProcess[] = [];
   const start = async (name: ServiceName, extra: Record<string, string> = {}) => {
-    const p = await startServiceProcess(name, { ...env, ...extra });
+    const p = await startServiceProcess(name, { ...env, ...extra }, o.readyTimeoutMs);
     all.push(p);
     return p;
   };

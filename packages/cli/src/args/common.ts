@@ -24,8 +24,13 @@ export interface CommonRaw {
   controlDelayMs: string;
   sloTtft?: string;
   sloTpot?: string;
+  sloTbt?: string;
   kvLink: string;
   jitter: string;
+  engineProfile?: string;
+  estimatorProfile?: string;
+  estimatorBias: string;
+  calibrate?: boolean;
   admission: string;
   deadline: string;
   maxNumSeqs?: string;
@@ -50,6 +55,8 @@ export interface CommonFlags {
   slo: SloSpec;
   kvLink: string;
   jitterSigma: number;
+  /** Model error: what policies predict with, when not the engines' own profile. */
+  estimator?: EstimatorFlags;
   admission: AdmissionMode;
   deadline: DeadlineSpec;
   /** Engine knobs of every instance (vLLM's names); unset ones keep the engine's defaults. */
@@ -57,6 +64,15 @@ export interface CommonFlags {
   traceFormat?: string;
   out?: string;
   timing: boolean;
+}
+
+/** `--estimator-profile`, `--estimator-bias`, `--calibrate` (see `addCommonOptions`). */
+export interface EstimatorFlags {
+  /** Profile flag text (alias, name or file); absent: the engines' profile. */
+  profile?: string;
+  /** Every iteration predicted this many times as long. */
+  bias: number;
+  calibrate: boolean;
 }
 
 export function addCommonOptions(cmd: Command): Command {
@@ -92,11 +108,30 @@ export function addCommonOptions(cmd: Command): Command {
       '5x:50',
     )
     .option(
+      '--slo-tbt <target>',
+      'also a per-request token-gap SLO: p99 of the request’s gaps ≤ "100ms" or "5x[:FLOOR]" × idle TPOT',
+    )
+    .option(
       '--kv-link <preset>',
       `KV transfer link for distributed plans (${Object.keys(LinkPresets).join(', ')})`,
       'rdma-400g',
     )
     .option('--jitter <sigma>', 'log-normal σ of per-iteration latency noise', '0')
+    .option('--engine-profile <name>', 'profile the simulated engines run (default: --profile)')
+    .option(
+      '--estimator-profile <name>',
+      'model error: the profile policies are told the engines run (default: the engines’)',
+    )
+    .option(
+      '--estimator-bias <factor>',
+      'model error: policies predict every iteration this many times as long (e.g. 1.2)',
+      '1',
+    )
+    .option(
+      '--calibrate',
+      'each engine calibrates the profile policies predict it with online from its iterations',
+      false,
+    )
     .option(
       '--admission <mode>',
       'admission control in front of every policy: none; slo (refuse a request predicted at over 4× its TTFT target on every instance, or when every instance queues 256); strict (slo, plus what the policy predicts misses everywhere); saturation (llm-d’s detector: every instance at waiting queue ≥ 5 or KV ≥ 0.8)',
@@ -222,15 +257,26 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
   if (raw.duration !== undefined && raw.requests !== undefined) {
     throw new UsageError('--duration', 'give --duration or --requests, not both');
   }
+  if (
+    raw.engineProfile !== undefined &&
+    raw.profile !== 'a100' &&
+    raw.profile !== raw.engineProfile
+  ) {
+    throw new UsageError('--engine-profile', 'give --profile or --engine-profile, not both');
+  }
+  const bias = positiveNumber('--estimator-bias', raw.estimatorBias ?? '1');
   const flags: CommonFlags = {
     instances: positiveInt('--instances', raw.instances),
-    profile: raw.profile,
+    profile: raw.engineProfile ?? raw.profile,
     seed: integer('--seed', raw.seed),
     snapshotIntervalMs: positiveNumber('--snapshot-interval-ms', raw.snapshotIntervalMs),
     controlDelayMs: nonNegativeNumber('--control-delay-ms', raw.controlDelayMs),
     slo: {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),
       tpot: slo('--slo-tpot', raw.sloTpot ?? '5x:50', defaultSloSpec.tpot),
+      ...(raw.sloTbt === undefined
+        ? {}
+        : { tbt: slo('--slo-tbt', raw.sloTbt, defaultSloSpec.tpot) }),
     },
     kvLink: linkPreset(raw.kvLink),
     jitterSigma: nonNegativeNumber('--jitter', raw.jitter),
@@ -239,6 +285,13 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     engine: engineKnobs(raw),
     timing: raw.timing === true,
   };
+  if (raw.estimatorProfile !== undefined || bias !== 1 || raw.calibrate === true) {
+    flags.estimator = {
+      bias,
+      calibrate: raw.calibrate === true,
+      ...(raw.estimatorProfile !== undefined ? { profile: raw.estimatorProfile } : {}),
+    };
+  }
   if (raw.traceDir !== undefined) flags.traceDir = raw.traceDir;
   if (raw.duration !== undefined) flags.durationS = positiveNumber('--duration', raw.duration);
   if (raw.requests !== undefined) flags.requests = positiveInt('--requests', raw.requests);

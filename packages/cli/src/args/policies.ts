@@ -6,7 +6,7 @@
  */
 import {
   adagenVariantNames,
-  baselinePolicyNames,
+  allBaselineNames,
   policyFor as schedulerPolicy,
   policyNames,
 } from '@adagen/scheduler';
@@ -48,7 +48,7 @@ export function checkPolicy(flag: string, name: string): string {
 /** `all`, `baselines`, or a comma-separated list of known names. */
 export function parsePolicyList(flag: string, text: string): string[] {
   if (text.trim() === 'all') return allPolicyNames();
-  if (text.trim() === 'baselines') return [...baselinePolicyNames];
+  if (text.trim() === 'baselines') return [...allBaselineNames];
   const names = text.split(',').map((s) => s.trim());
   if (names.some((n) => n === ''))
     throw new UsageError(

@@ -10,13 +10,17 @@ const aliases: Readonly<Record<string, string>> = {
   h100: 'llama-3-8b_h100-80gb_tp1',
 };
 
-export async function resolveProfileFlag(text: string, cwd: string): Promise<LatencyProfile> {
+export async function resolveProfileFlag(
+  text: string,
+  cwd: string,
+  flag = '--profile',
+): Promise<LatencyProfile> {
   const name = aliases[text.toLowerCase()] ?? text;
   const builtin = builtinProfiles[name];
   if (builtin) return builtin;
   if (!text.endsWith('.json')) {
     throw new UsageError(
-      '--profile',
+      flag,
       `unknown profile "${text}" (expected a100, h100, ${Object.keys(builtinProfiles).join(', ')}, or a .json file)`,
     );
   }
@@ -25,11 +29,11 @@ export async function resolveProfileFlag(text: string, cwd: string): Promise<Lat
   try {
     json = await readFile(path, 'utf8');
   } catch {
-    throw new UsageError('--profile', `cannot read profile file ${path}`);
+    throw new UsageError(flag, `cannot read profile file ${path}`);
   }
   try {
     return loadProfile(json);
   } catch (e) {
-    throw new UsageError('--profile', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(flag, `${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

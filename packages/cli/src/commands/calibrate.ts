@@ -46,7 +46,7 @@ export function calibrateCommand(io: CliIo): Command {
     .option('--window <n>', 'fit only the last N observations (default: all of them)')
     .option(
       '--prior-weight <w>',
-      'pull toward the rescaled start profile, in observations per coefficient (default 0.3)',
+      'pull toward the rescaled start profile, in observations per coefficient (default 0.001)',
     )
     .action(async (raw: CalibrateRaw) => {
       const start = await resolveProfileFlag(raw.profile, io.cwd);

@@ -69,6 +69,7 @@ export function simulateCommand(io: CliIo): Command {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.estimator ? { estimator: common.estimator } : {}),
       admission: common.admission,
       deadline: common.deadline,
       engine: common.engine,
@@ -79,6 +80,8 @@ export function simulateCommand(io: CliIo): Command {
       ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
     };
     // Validate the inputs up front so a bad flag is reported as such.
+    if (common.estimator?.profile !== undefined)
+      await resolveProfileFlag(common.estimator.profile, io.cwd, '--estimator-profile');
     const profile = await resolveProfileFlag(spec.profile, io.cwd);
     engineFor(profile, await buildWorkload(spec.workload, ctx), spec.engine);
     if (raw.perRequest === true && common.out === undefined) {

@@ -25,6 +25,7 @@ import { engineFor } from '../sweep/cell.js';
 import { createRunner, defaultJobs } from '../sweep/pool.js';
 import { createProgress } from '../sweep/progress.js';
 import { runSearches } from '../sweep/searches.js';
+import { groupLabel, scaledBase } from '../sweep/slo-scales.js';
 
 interface SweepRaw extends CommonRaw {
   traces: string;
@@ -36,12 +37,15 @@ interface SweepRaw extends CommonRaw {
   target: string;
   maxInstances?: string;
   jobs?: string;
+  sloScales?: string;
 }
 
 export interface SweepPlan {
   traces: string[];
   policies: string[];
   rates: number[];
+  /** DistServe-style SLO scales (both targets × s); [1] without `--slo-scales`. */
+  sloScales: number[];
   base: Omit<CellSpec, 'workload' | 'policy'>;
   workloadBase: {
     seed: number;
@@ -79,7 +83,11 @@ export function sweepCommand(io: CliIo): Command {
     .option('--rate <reqPerS>', 'rate for --instances-needed')
     .option('--target <share>', 'attainment target for the searches', '0.9')
     .option('--max-instances <n>', 'upper bound for --instances-needed (default 4 × --instances)')
-    .option('--jobs <n>', 'runs in parallel (worker threads)');
+    .option('--jobs <n>', 'runs in parallel (worker threads)')
+    .option(
+      '--slo-scales <list>',
+      'also sweep an SLO scale: both targets × each factor (e.g. 0.5,1,2,4; DistServe-style)',
+    );
   addCommonOptions(cmd);
   return cmd.action(async (raw: SweepRaw) => {
     const plan = parseSweep(raw);
@@ -100,6 +108,10 @@ function parseSweep(raw: SweepRaw): SweepPlan {
     traces: list('--traces', raw.traces),
     policies: parsePolicyList('--policies', raw.policies),
     rates: [...new Set(rates)].sort((a, b) => a - b),
+    sloScales:
+      raw.sloScales === undefined
+        ? [1]
+        : [...new Set(positiveNumbers('--slo-scales', raw.sloScales))].sort((a, b) => a - b),
     base: {
       instances: common.instances,
       profile: common.profile,
@@ -109,6 +121,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,
       slo: common.slo,
+      ...(common.estimator ? { estimator: common.estimator } : {}),
       admission: common.admission,
       deadline: common.deadline,
       engine: common.engine,
@@ -143,6 +156,8 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
     env: io.env,
     ...(io.traceFallbackDirs ? { traceFallbackDirs: io.traceFallbackDirs } : {}),
   };
+  if (plan.base.estimator?.profile !== undefined)
+    await resolveProfileFlag(plan.base.estimator.profile, io.cwd, '--estimator-profile');
   const profile = await resolveProfileFlag(plan.base.profile, io.cwd);
   for (const trace of plan.traces)
     engineFor(profile, await buildWorkload({ ...plan.workloadBase, trace }, ctx), plan.base.engine);
@@ -150,12 +165,14 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
   const runner = createRunner(jobs, ctx, () => io.now());
   const progress = createProgress(io);
   const specs: CellSpec[] = plan.traces.flatMap((trace) =>
-    plan.policies.flatMap((policy) =>
-      plan.rates.map((ratePerS) => ({
-        ...plan.base,
-        policy,
-        workload: { ...plan.workloadBase, trace, ratePerS },
-      })),
+    plan.sloScales.flatMap((scale) =>
+      plan.policies.flatMap((policy) =>
+        plan.rates.map((ratePerS) => ({
+          ...scaledBase(plan, scale),
+          policy,
+          workload: { ...plan.workloadBase, trace, ratePerS },
+        })),
+      ),
     ),
   );
   progress.total(specs.length);
@@ -164,7 +181,7 @@ async function sweep(plan: SweepPlan, raw: SweepRaw, io: CliIo): Promise<void> {
       specs.map(async (spec) => {
         const c = await runner.run(spec);
         progress.tick(
-          `${spec.workload.trace} ${spec.policy} ${spec.workload.ratePerS} req/s: ${(c.result.metrics.slo.attainment * 100).toFixed(1)}%`,
+          `${groupLabel(spec.workload.trace, spec.sloScale)} ${spec.policy} ${spec.workload.ratePerS} req/s: ${(c.result.metrics.slo.attainment * 100).toFixed(1)}%`,
         );
         return c;
       }),
@@ -189,29 +206,33 @@ async function report(
   await mkdir(dir, { recursive: true });
   const text: string[] = [];
   const md: string[] = [];
-  for (const trace of plan.traces) {
-    const mine = cells.filter((c) => c.spec.workload.trace === trace);
-    if (mine.length === 0) continue;
-    const t = sweepTables(trace, mine, plan.policies, plan.rates);
-    text.push(formatSweepTables(t, false), '');
-    md.push(formatSweepTables(t, true), '');
-    const plot = await plotAttainmentVsRate(
-      plan.policies.map((policy) => ({
-        policy,
-        points: mine
-          .filter((c) => c.spec.policy === policy)
-          .map((c) => ({
-            ratePerS: c.spec.workload.ratePerS!,
-            attainment: c.result.metrics.slo.attainment,
-          })),
-      })),
-      {
-        title: `${trace}: SLO attainment vs rate (${plan.base.instances} × ${plan.base.profile})`,
-        target: plan.target,
-      },
-    );
-    await writePlot(dir, `attainment-${trace.replace(/[^A-Za-z0-9_.-]+/g, '_')}`, plot);
-  }
+  for (const trace of plan.traces)
+    for (const scale of plan.sloScales) {
+      const mine = cells.filter(
+        (c) => c.spec.workload.trace === trace && (c.spec.sloScale ?? 1) === scale,
+      );
+      if (mine.length === 0) continue;
+      const label = groupLabel(trace, plan.sloScales.length > 1 ? scale : undefined);
+      const t = sweepTables(label, mine, plan.policies, plan.rates);
+      text.push(formatSweepTables(t, false), '');
+      md.push(formatSweepTables(t, true), '');
+      const plot = await plotAttainmentVsRate(
+        plan.policies.map((policy) => ({
+          policy,
+          points: mine
+            .filter((c) => c.spec.policy === policy)
+            .map((c) => ({
+              ratePerS: c.spec.workload.ratePerS!,
+              attainment: c.result.metrics.slo.attainment,
+            })),
+        })),
+        {
+          title: `${label}: SLO attainment vs rate (${plan.base.instances} × ${plan.base.profile})`,
+          target: plan.target,
+        },
+      );
+      await writePlot(dir, `attainment-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}`, plot);
+    }
   if (searches.goodput.length > 0) {
     text.push('goodput', '', formatGoodput(searches.goodput, false), '');
     md.push('### goodput', '', formatGoodput(searches.goodput, true), '');

@@ -33,6 +33,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 interface UpRaw {
   agents: string;
   backend: string;
+  engine: string[];
   model?: string;
   profile: string;
   policy: string;
@@ -57,8 +58,14 @@ export function upCommand(io: CliIo): Command {
     .option('--agents <n>', 'agents (instances)', '4')
     .option(
       '--backend <engine>',
-      'the agents’ engine: sim (simulated in real time) or llama (llama.cpp in each agent, CPU, one thread)',
+      'the agents’ engine: sim (simulated in real time), llama (llama.cpp in each agent, CPU, one thread) or http (an OpenAI-compatible engine per --engine URL)',
       'sim',
+    )
+    .option(
+      '--engine <url>',
+      'http: an engine’s base URL (vLLM, SGLang, llama-server, adagen engine serve); repeat for more — one agent per URL',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
     )
     .option(
       '--model <file.gguf>',
@@ -101,15 +108,19 @@ export function upCommand(io: CliIo): Command {
           '--profile',
           `unknown profile "${raw.profile}" (try a100, h100 or a built-in profile name)`,
         );
-      if (raw.backend !== 'sim' && raw.backend !== 'llama')
-        throw new UsageError('--backend', `expected sim or llama, got "${raw.backend}"`);
+      if (raw.backend !== 'sim' && raw.backend !== 'llama' && raw.backend !== 'http')
+        throw new UsageError('--backend', `expected sim, llama or http, got "${raw.backend}"`);
+      const engineUrls = checkEngineUrls(raw.backend, raw.engine);
+      if (raw.backend === 'http' && raw.autoscale !== undefined)
+        throw new UsageError('--autoscale', 'not with --backend http (one agent per --engine URL)');
       if (raw.model !== undefined && raw.backend !== 'llama')
         throw new UsageError('--model', 'only with --backend llama');
       if (raw.model !== undefined && !existsSync(resolve(io.cwd, raw.model)))
         throw new UsageError('--model', `no such file: ${raw.model}`);
       let flags: UpFlags = {
-        agents: positiveInt('--agents', raw.agents),
+        agents: engineUrls?.length ?? positiveInt('--agents', raw.agents),
         backend: raw.backend,
+        ...(engineUrls === undefined ? {} : { engineUrls }),
         ...(raw.model === undefined ? {} : { modelFile: resolve(io.cwd, raw.model) }),
         profile: raw.profile,
         policy: checkPolicy('--policy', raw.policy),
@@ -136,6 +147,23 @@ export function upCommand(io: CliIo): Command {
       const statsEveryS = positiveNumber('--stats-every', raw.statsEvery);
       await up(io, flags, statsEveryS, raw.dir, raw.secure);
     });
+}
+
+/** `--engine` URLs: required (one or more) with `--backend http`, refused otherwise. */
+function checkEngineUrls(backend: string, urls: readonly string[]): string[] | undefined {
+  if (backend !== 'http') {
+    if (urls.length > 0) throw new UsageError('--engine', 'only with --backend http');
+    return undefined;
+  }
+  if (urls.length === 0)
+    throw new UsageError('--engine', 'required with --backend http (e.g. http://127.0.0.1:8000)');
+  for (const url of urls)
+    if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(url))
+      throw new UsageError(
+        '--engine',
+        `expected an http(s) URL such as http://127.0.0.1:8000, got "${url}"`,
+      );
+  return [...urls];
 }
 
 function nonNegativeInt(flag: string, text: string): number {
@@ -247,7 +275,7 @@ async function up(
     .map((c) => `    ${c.spec.label}  http://127.0.0.1:${c.spec.httpPort}/metrics`);
   io.stdout(
     [
-      `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
+      `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : flags.backend === 'http' ? `http agents (${(flags.engineUrls ?? []).join(', ')}; predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
       `  dashboard: ${dashboardUrl}/  (every instance's predicted layout, SLO attainment, decisions)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,

@@ -10,6 +10,8 @@ export const RESULT_SCHEMA = 'adagen-result/v1';
 
 export interface GoodputEntry {
   trace: string;
+  /** With `--slo-scales`: the SLO scale of this search. */
+  sloScale?: number;
   policy: string;
   target: number;
   goodputRatePerS: number | null;
@@ -46,8 +48,10 @@ export function runEntry(cell: CellResult, timing: boolean): Record<string, unkn
     instances: spec.instances,
     profile: result.instances[0]?.profile ?? spec.profile,
     seed: spec.seed,
+    ...(spec.sloScale === undefined ? {} : { sloScale: spec.sloScale }),
     workload: result.workload,
     settings: result.settings,
+    ...(result.calibration ? { calibration: result.calibration } : {}),
     notes: cell.notes,
     metrics: result.metrics,
     cdf: result.cdf,

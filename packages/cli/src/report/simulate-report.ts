@@ -49,13 +49,22 @@ export function formatSimulateReport(cell: CellResult): string {
       ],
     ),
     '',
-    `SLO attainment over offered requests ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}`,
+    `SLO attainment over offered requests ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}${m.slo.tbtAttainment === undefined ? '' : `, TBT p99 ${pct(m.slo.tbtAttainment)}`}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}${result.settings.slo.tbt ? `, ${describeTarget('per-request TBT p99', result.settings.slo.tbt)}` : ''}`,
     `throughput ${num(m.throughput.requestsPerS, 2)} req/s (goodput ${num(m.throughput.goodputPerS, 2)} req/s meeting their SLO), ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
   );
   const d = result.decisionTimeUs;
   if (d && d.count > 0)
     lines.push(
       `decision time p50 ${num(d.p50, 1)} µs, p99 ${num(d.p99, 1)} µs (${d.count} decisions)`,
+    );
+  const st = result.settings;
+  if (st.estimatorProfile !== null || st.calibrate)
+    lines.push(
+      `model error: policies predict with ${st.estimatorProfile ?? 'the engines’ own profile'}${st.calibrate ? ', calibrated online per instance' : ''}`,
+    );
+  for (const c of result.calibration ?? [])
+    lines.push(
+      `  ${c.id}: ${c.observations} iterations, ${c.versions} calibrated versions, factor ${num(c.scale, 3)} over ${c.start}; median error start ${pct(c.startErrorMedian)} → calibrated ${pct(c.fitErrorMedian)}`,
     );
   const e = result.settings.engine;
   lines.push(

@@ -2,6 +2,8 @@
  * One simulation described as plain data, so it can run in this thread or in a worker and be
  * written into the JSON result as is.
  */
+import { scaledProfile } from '@adagen/engine';
+import type { EstimatorFlags } from '../args/common.js';
 import type { AdmissionMode, SloSpec } from '@adagen/scheduler';
 import type { DeadlineSpec, SimResult } from '@adagen/sim';
 import { runSimulation } from '@adagen/sim';
@@ -28,6 +30,10 @@ export interface CellSpec {
   jitterSigma: number;
   kvLink: string;
   slo: SloSpec;
+  /** The SLO scale `slo` was scaled by (`--slo-scales`), for reports. */
+  sloScale?: number;
+  /** Model error (`--estimator-profile`, `--estimator-bias`, `--calibrate`). */
+  estimator?: EstimatorFlags;
   /** Admission control in front of the policy. */
   admission: AdmissionMode;
   /** The client's deadline for the first token. */
@@ -113,8 +119,26 @@ export async function runCell(
       admission: { mode: spec.admission },
       deadline: spec.deadline,
       seed: spec.seed,
+      ...(spec.estimator ? await estimatorSettings(spec.estimator, profile, ctx.cwd) : {}),
     },
     { now: clock, perRequest: options.perRequest === true },
   );
   return { spec, result, notes, wallMs: clock() - t0 };
+}
+
+/** The simulator's model-error settings: the believed profile (biased), and calibration. */
+async function estimatorSettings(
+  e: EstimatorFlags,
+  engine: LatencyProfile,
+  cwd: string,
+): Promise<{ estimatorProfile?: LatencyProfile; calibrate: boolean }> {
+  const base =
+    e.profile === undefined
+      ? engine
+      : await resolveProfileFlag(e.profile, cwd, '--estimator-profile');
+  const believed = e.bias === 1 ? base : scaledProfile(base, e.bias, `${base.name}.x${e.bias}`);
+  return {
+    calibrate: e.calibrate,
+    ...(believed === engine ? {} : { estimatorProfile: believed }),
+  };
 }

@@ -1,6 +1,7 @@
 /** The sweep's optional searches: goodput per trace × policy, instances needed at a rate. */
 import { searchGoodput, searchInstances } from '@adagen/sim';
 import type { SweepPlan } from '../commands/sweep.js';
+import { groupLabel, scaledBase } from './slo-scales.js';
 import type { GoodputEntry, InstancesEntry } from '../report/result-json.js';
 import type { CellSpec } from './cell.js';
 import type { CellRunner } from './pool.js';
@@ -11,23 +12,25 @@ export async function runSearches(
   runner: CellRunner,
   progress: Progress,
 ): Promise<{ goodput: GoodputEntry[]; instancesNeeded: InstancesEntry[] }> {
-  const pairs = plan.traces.flatMap((trace) => plan.policies.map((policy) => ({ trace, policy })));
+  const pairs = plan.traces.flatMap((trace) =>
+    plan.sloScales.flatMap((scale) => plan.policies.map((policy) => ({ trace, scale, policy }))),
+  );
   const run = async (spec: CellSpec) => {
     progress.total(1);
     const c = await runner.run(spec);
     progress.tick(
-      `${spec.workload.trace} ${spec.policy} probe: ${(c.result.metrics.slo.attainment * 100).toFixed(1)}%`,
+      `${groupLabel(spec.workload.trace, spec.sloScale)} ${spec.policy} probe: ${(c.result.metrics.slo.attainment * 100).toFixed(1)}%`,
     );
     return { slo: c.result.metrics.slo };
   };
   const goodput = plan.goodput
     ? await Promise.all(
-        pairs.map(async ({ trace, policy }): Promise<GoodputEntry> => {
+        pairs.map(async ({ trace, scale, policy }): Promise<GoodputEntry> => {
           const lo = plan.rates[0]!;
           const hi = plan.rates.length > 1 ? plan.rates[plan.rates.length - 1]! : 2 * lo;
           const r = await searchGoodput(
             (ratePerS): CellSpec => ({
-              ...plan.base,
+              ...scaledBase(plan, scale),
               policy,
               workload: { ...plan.workloadBase, trace, ratePerS },
             }),
@@ -36,6 +39,7 @@ export async function runSearches(
           );
           return {
             trace,
+            ...(plan.sloScales.length > 1 ? { sloScale: scale } : {}),
             policy,
             target: plan.target,
             goodputRatePerS: r.goodputRatePerS ?? null,
@@ -48,10 +52,10 @@ export async function runSearches(
   const need = plan.instancesNeeded;
   const instancesNeeded = need
     ? await Promise.all(
-        pairs.map(async ({ trace, policy }): Promise<InstancesEntry> => {
+        pairs.map(async ({ trace, scale, policy }): Promise<InstancesEntry> => {
           const r = await searchInstances(
             (instances): CellSpec => ({
-              ...plan.base,
+              ...scaledBase(plan, scale),
               instances,
               policy,
               workload: { ...plan.workloadBase, trace, ratePerS: need.ratePerS },

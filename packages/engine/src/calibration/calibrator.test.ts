@@ -59,7 +59,7 @@ describe('OnlineCalibrator', () => {
     expect(s).toBeGreaterThan(0.4);
     expect(s).toBeLessThan(0.8);
     expect(rel(got.latency.c2, s * A100.latency.c2)).toBeLessThan(1e-9);
-    const slope3 = (l: typeof got.latency) => l.b1 + l.b2 + l.b3;
+    const slope3 = (l: typeof got.latency) => (l.m0 ?? 0) + l.b1 + l.b2 + l.b3;
     expect(rel(slope3(got.latency), s * slope3(A100.latency))).toBeLessThan(1e-9);
     // And a long prefill is predicted from that, not from garbage.
     expect(
@@ -76,18 +76,22 @@ describe('OnlineCalibrator', () => {
       cal.observe({ ...f, durationMs: Math.max(5, 200 - 0.08 * p - 1e-5 * f.prefillAttnWork) });
     }
     const l = cal.profile().latency;
-    for (const v of [l.b0, l.c2, l.c4, l.b1, l.b1 + l.b2, l.b1 + l.b2 + l.b3]) {
-      expect(v).toBeGreaterThanOrEqual(-1e-15); // b1+b2+b3 re-added in floating point
+    // Every segment's slope (m0 from the first token, then + b1, + b2, + b3 at the knots).
+    const m0 = l.m0 ?? 0;
+    const slopes = [m0, m0 + l.b1, m0 + l.b1 + l.b2, m0 + l.b1 + l.b2 + l.b3];
+    for (const v of [l.b0, l.c2, l.c4, ...slopes]) {
+      expect(v).toBeGreaterThanOrEqual(-1e-15); // slopes re-added in floating point
     }
     // The data's slopes are negative: the bounds hold the attention term and the last segment at 0.
     expect(l.c2).toBe(0);
-    expect(Math.abs(l.b1 + l.b2 + l.b3)).toBeLessThan(1e-15);
+    expect(Math.abs(slopes[3]!)).toBeLessThan(1e-15);
     const model = new LatencyModel(cal.profile());
     for (const f of compositionGrid()) expect(model.iterationMs(f)).toBeGreaterThan(0);
   });
 
   it('forgets: after a change of engine speed, the window follows the new one', () => {
-    const cal = new OnlineCalibrator(A100, { windowSize: 200 });
+    // The window alone (no recent-speed factor, which would follow the change even sooner).
+    const cal = new OnlineCalibrator(A100, { windowSize: 200, levelSmoothing: 0 });
     const grid = compositionGrid().filter((f) => f.prefillTokens <= 512);
     const feed = (m: LatencyModel, n: number) => {
       for (let i = 0; i < n; i++) {
@@ -104,6 +108,68 @@ describe('OnlineCalibrator', () => {
     expect(cal.stats()).toMatchObject({ observations: 500, windowObservations: 200 });
     expect(cal.stats().fitError.median).toBeLessThan(0.01);
     expect(cal.stats().startError.median).toBeGreaterThan(0.3);
+  });
+
+  it('learns a CPU engine: a per-token slope below the first knot and a per-sequence time', () => {
+    // Every token costs from the first (no flat region below 64 tokens) and each sequence adds
+    // sampling time: the GPU profiles cannot say this, the calibrated one must.
+    const truth = (f: BatchFeatures) =>
+      0.5 +
+      0.12 * (f.prefillTokens + f.decodeRequests) +
+      0.3 * f.numSeqs +
+      2e-3 * f.decodeContextTokens;
+    const cal = new OnlineCalibrator(A100);
+    const batches: BatchFeatures[] = [];
+    for (let i = 0; i < 600; i++) {
+      const d = 1 + (i % 4);
+      batches.push(
+        i % 10 === 0
+          ? {
+              ...prefill(16 + ((i * 37) % 480), 0),
+              decodeRequests: d,
+              numSeqs: d + 1,
+              decodeContextTokens: d * 300,
+            }
+          : decode(d, 100 + ((i * 13) % 900)),
+      );
+    }
+    for (const f of batches) cal.observe({ ...f, durationMs: truth(f) });
+    const p = cal.profile();
+    expect(p.latency.m0).toBeGreaterThan(0.05);
+    expect(p.cpuOverhead.perSeqMs).toBeGreaterThan(0.05);
+    const model = new LatencyModel(p);
+    const errors = batches.map((f) => rel(model.iterationMs(f), truth(f))).sort((a, b) => a - b);
+    expect(errors[errors.length >> 1]).toBeLessThan(0.03);
+    // The uncalibrated A100 profile is far off (so the check above is not vacuous).
+    const a100 = new LatencyModel(A100);
+    expect(rel(a100.iterationMs(decode(1, 200)), truth(decode(1, 200)))).toBeGreaterThan(1);
+  });
+
+  it('recent-speed factor (opt-in): a slowed engine is predicted at its current speed within a few iterations', () => {
+    const truth = new LatencyModel(H100);
+    const grid = compositionGrid().filter((f) => f.prefillTokens <= 512);
+    const make = (levelSmoothing: number) => new OnlineCalibrator(A100, { levelSmoothing });
+    const [withFactor, without] = [make(0.15), make(0)];
+    const feed = (slowdown: number, n: number, from: number) => {
+      for (let i = from; i < from + n; i++) {
+        const f = grid[(i * 7) % grid.length]!;
+        for (const cal of [withFactor, without])
+          cal.observe({ ...f, durationMs: truth.iterationMs(f) * slowdown });
+      }
+    };
+    feed(1, 1000, 0);
+    expect(withFactor.stats().level).toBe(1); // noiseless and steady: no factor
+    feed(2, 30, 1000); // a burst of contention: everything twice as slow
+    const err = (cal: OnlineCalibrator) => {
+      const m = new LatencyModel(cal.profile());
+      const e = grid
+        .map((f) => rel(m.iterationMs(f), 2 * truth.iterationMs(f)))
+        .sort((a, b) => a - b);
+      return e[e.length >> 1]!;
+    };
+    expect(withFactor.stats().level).toBeGreaterThan(1.5);
+    expect(err(withFactor)).toBeLessThan(0.2);
+    expect(err(without)).toBeGreaterThan(0.3);
   });
 
   it('takes a token gap spanning k iterations as an iteration of gap / k', () => {

@@ -4,17 +4,23 @@ import { FieldError, firstIssue } from '@adagen/stats';
 /** Options of an {@link OnlineCalibrator}. All optional. */
 export const CalibratorOptionsSchema = z
   .object({
-    /** Most recent observations the fit uses (a sliding window). @default 512 */
-    windowSize: z.number().int().min(1).default(512),
+    /**
+     * Most recent observations the fit uses (a sliding window): a few seconds of a busy engine.
+     * @default 2048
+     */
+    windowSize: z.number().int().min(1).default(2048),
     /**
      * Weight of the prior — the start profile times the fitted overall factor — in observations
      * per coefficient, relative to that rescaled prior. It keeps coefficients the window says
      * little or nothing about (e.g. prefill terms while only decode batches run) where the
-     * rescaled start profile puts them. 0.3 balanced early speed against noise in
-     * `bench:calibration` (1 was slower to learn a new shape, 0.1 noisier at σ = 0.15).
-     * @default 0.3
+     * rescaled start profile puts them. Small: the terms are scaled to GPU-sized reference
+     * batches, so on a CPU engine (llama.cpp here) whose batches are tiny in those units a
+     * larger prior outweighs hundreds of iterations (0.3, the former default, left a 20 %
+     * median error on the CPU-engine test; 0.001 learns it and still recovers the GPU shapes
+     * within 500 iterations).
+     * @default 0.001
      */
-    priorWeight: z.number().positive().default(0.3),
+    priorWeight: z.number().positive().default(0.001),
     /** The overall factor between engine and start profile stays in [1/maxScale, maxScale]. @default 1000 */
     maxScale: z.number().gt(1).default(1000),
     /**
@@ -23,7 +29,26 @@ export const CalibratorOptionsSchema = z
      * 128 decodes at 1,024 context). Coefficients also stay ≥ 0 (segment slopes, b0, c2, c4).
      * @default 4
      */
-    maxDeviation: z.number().positive().default(4),
+    maxDeviation: z.number().positive().default(64),
+    /**
+     * Huber threshold k, in standard deviations of the relative prediction errors (a running
+     * σ from their median absolute value, at least 1 %): an observation predicted worse than k·σ
+     * (with the recent-speed factor) weighs k·σ/|error| (an iteration stalled by another process
+     * counts for less). 0 = plain least squares.
+     * @default 1.345 (95 % efficiency under Gaussian noise)
+     */
+    huber: z.number().min(0).default(1.345),
+    /**
+     * Smoothing weight of the recent-speed factor: each observation moves the smoothed
+     * log(measured / fitted) this share of the way (0.15 ≈ the last dozen iterations). The
+     * profile is the window's fit times that factor once it exceeds what noise explains, so an
+     * engine slowed for a while (another process on its machine) is predicted at its current
+     * speed. Needs observations in time order, and a profile that reaches the estimators as
+     * often as the speed changes (agents send theirs every few seconds: off there).
+     * 0 = off (the window's fit alone).
+     * @default 0
+     */
+    levelSmoothing: z.number().min(0).max(1).default(0),
     /**
      * Name of the calibrated profile. Consumers that look profiles up by name must not confuse it
      * with the start profile. @default `<start name>.calibrated`

@@ -7,6 +7,7 @@ import { SimInstance } from '../instance/sim-instance.js';
 import { builtinProfiles } from '../latency/builtin.js';
 import { LatencyModel } from '../latency/model.js';
 import type { LatencyProfile } from '../latency/profile.js';
+import { scaledProfile } from '../latency/scale.js';
 import type { BatchFeatures, IterationReport } from '../types.js';
 import { OnlineCalibrator } from './calibrator.js';
 import type { CalibrationStats } from './calibrator.js';
@@ -15,28 +16,7 @@ import type { CalibratorOptionsInput } from './options.js';
 export const A100 = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
 export const H100 = builtinProfiles['llama-3-8b_h100-80gb_tp1']!;
 
-/** `p` with every latency coefficient (and CPU overhead) multiplied by `factor`. */
-export function scaledProfile(p: LatencyProfile, factor: number, name: string): LatencyProfile {
-  const l = p.latency;
-  return {
-    ...p,
-    name,
-    derived: true,
-    latency: {
-      knots: l.knots,
-      b0: l.b0 * factor,
-      b1: l.b1 * factor,
-      b2: l.b2 * factor,
-      b3: l.b3 * factor,
-      c2: l.c2 * factor,
-      c4: l.c4 * factor,
-    },
-    cpuOverhead: {
-      fixedMs: p.cpuOverhead.fixedMs * factor,
-      perSeqMs: p.cpuOverhead.perSeqMs * factor,
-    },
-  };
-}
+export { scaledProfile };
 
 export interface RecoveryCase {
   truth: LatencyProfile;

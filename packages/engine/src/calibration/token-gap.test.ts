@@ -34,7 +34,8 @@ describe('token-gap observations (HTTP engines)', () => {
     });
     drive(inst, randomArrivals(7, 120, { ratePerS: 20 }));
     expect(gaps.length).toBeGreaterThan(2000);
-    const cal = new OnlineCalibrator(A100, { windowSize: 2000 });
+    // Gaps fed request by request, not in time order: no recent-speed factor (it follows time).
+    const cal = new OnlineCalibrator(A100, { windowSize: 2000, levelSmoothing: 0 });
     for (const g of gaps.slice(0, 2000)) cal.observeTokenGap(g);
     const truth = new LatencyModel(H100);
     const model = new LatencyModel(cal.profile());

@@ -35,7 +35,16 @@ function designRow(f: IterationSample['features'], knots: readonly number[]): nu
 /** Prediction (ms) of the piecewise form, without CPU overhead. */
 export function predictPiecewise(c: PiecewiseCoefficients, f: IterationSample['features']): number {
   const r = designRow(f, c.knots);
-  return c.b0 + c.b1 * r[1]! + c.b2 * r[2]! + c.b3 * r[3]! + c.c2 * r[4]! + c.c4 * r[5]!;
+  const n = f.prefillTokens + f.decodeRequests;
+  return (
+    c.b0 +
+    (c.m0 ?? 0) * n +
+    c.b1 * r[1]! +
+    c.b2 * r[2]! +
+    c.b3 * r[3]! +
+    c.c2 * r[4]! +
+    c.c4 * r[5]!
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import type { LatencyProfile } from './profile.js';
  * Per-iteration execution time of one engine step from its batch composition, with the
  * piecewise form of the calibration (`N = P + D`):
  *
- * `t = b0 + b1·max(N−64,0) + b2·max(N−256,0) + b3·max(N−1024,0) + c2·X2 + c4·C
+ * `t = b0 + m0·N + b1·max(N−64,0) + b2·max(N−256,0) + b3·max(N−1024,0) + c2·X2 + c4·C
  *      + cpu.fixedMs + cpu.perSeqMs·numSeqs`
  *
  * The coefficients are copied into plain fields once, so `iterationMs` is a handful of
@@ -17,6 +17,7 @@ export class LatencyModel {
   private readonly k2: number;
   private readonly k3: number;
   private readonly b0: number;
+  private readonly m0: number;
   private readonly b1: number;
   private readonly b2: number;
   private readonly b3: number;
@@ -30,6 +31,7 @@ export class LatencyModel {
     this.profileName = profile.name;
     [this.k1, this.k2, this.k3] = l.knots;
     this.b0 = l.b0;
+    this.m0 = l.m0 ?? 0;
     this.b1 = l.b1;
     this.b2 = l.b2;
     this.b3 = l.b3;
@@ -59,7 +61,7 @@ export class LatencyModel {
     numSeqs: number,
   ): number {
     const n = prefillTokens + decodeRequests;
-    let t = this.b0 + this.c2 * prefillAttnWork + this.c4 * decodeContextTokens;
+    let t = this.b0 + this.m0 * n + this.c2 * prefillAttnWork + this.c4 * decodeContextTokens;
     if (n > this.k1) t += this.b1 * (n - this.k1);
     if (n > this.k2) t += this.b2 * (n - this.k2);
     if (n > this.k3) t += this.b3 * (n - this.k3);

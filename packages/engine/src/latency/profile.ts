@@ -21,7 +21,9 @@ export type FitErrorReport = z.infer<typeof FitErrorReportSchema>;
 
 /**
  * Coefficients of the piecewise form
- * `t = b0 + b1·max(N−k1,0) + b2·max(N−k2,0) + b3·max(N−k3,0) + c2·X2 + c4·C` (ms).
+ * `t = b0 + m0·N + b1·max(N−k1,0) + b2·max(N−k2,0) + b3·max(N−k3,0) + c2·X2 + c4·C` (ms).
+ * `m0` (absent = 0) is a per-token slope from the first token: GPU profiles are flat below their
+ * first knot (a small batch is memory-bound), a CPU engine is not.
  */
 export const PiecewiseCoefficientsSchema = z.object({
   knots: z
@@ -31,6 +33,8 @@ export const PiecewiseCoefficientsSchema = z.object({
   b1: z.number(),
   b2: z.number(),
   b3: z.number(),
+  /** Per-token slope from N = 0 (ms/token); absent means 0. */
+  m0: z.number().optional(),
   c2: z.number(),
   c4: z.number(),
 });

@@ -191,6 +191,19 @@ export const kvStreamStateSchema = z.object({
 });
 export type KvStreamState = z.infer<typeof kvStreamStateSchema>;
 
+/** Most characters of an engine's KV-transfer parameters, as JSON. */
+const ENGINE_TRANSFER_CHARS = 16_384;
+
+export const engineTransferSchema = z.object({
+  dialect: z.enum(['nixl', 'sglang']),
+  params: z
+    .record(z.string().max(64), z.json())
+    .refine((p) => JSON.stringify(p).length <= ENGINE_TRANSFER_CHARS, {
+      error: `expected at most ${ENGINE_TRANSFER_CHARS} characters of JSON`,
+    }),
+});
+export type EngineTransfer = z.infer<typeof engineTransferSchema>;
+
 /**
  * agent → agent (`adagen.v1.agent.<toInstanceId>.kv.<fromInstanceId>`): KV for a token range of a split plan is
  * ready to pull (`kv_ready`), or will not come (`kv_aborted`).
@@ -210,6 +223,12 @@ export const kvHandoffNoticeSchema = z.discriminatedUnion('type', [
     firstTokenAtMs: timestampMs.optional(),
     /** P/D split: the stream as the prefill agent left it. */
     stream: kvStreamStateSchema.optional(),
+    /**
+     * P/D split over the engines' own KV connector (agents with the `http` backend): what the
+     * decode agent passes to its engine — vLLM NixlConnector's `kv_transfer_params` from the
+     * prefill leg's response, verbatim (`nixl`), or SGLang's bootstrap fields (`sglang`).
+     */
+    engineTransfer: engineTransferSchema.optional(),
   }),
   z.object({
     v: versionField,

@@ -138,6 +138,8 @@ export const latencyCalibrationSchema = z.object({
     b1: coefficient,
     b2: coefficient,
     b3: coefficient,
+    /** Per-token slope from the first token (engines that are not flat below the first knot). */
+    m0: coefficient.optional(),
     c2: coefficient,
     c4: coefficient,
   }),

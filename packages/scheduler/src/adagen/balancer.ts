@@ -241,7 +241,7 @@ export class AdaGenBalancer implements Balancer {
         role: 'full',
         promptTokens: c.request.promptTokens,
         outputTokens: c.predictedOutputTokens,
-        arrivalMs: view.nowMs + this.shared.controlDelayMs,
+        arrivalMs: view.nowMs + this.shared.delayIn(view),
         originArrivalMs: c.request.arrivalMs,
         // Late anyway past 1.5× its target: no need to simulate further (bounds overload cost).
         giveUpAtMs: c.request.arrivalMs + 1.5 * slo.ttftMs,

@@ -21,6 +21,17 @@ export interface AdaGenContext {
   controlDelayMs?: number;
   /** KV link between instances (an engine preset name). @default 'rdma-400g' */
   kvLink?: string;
+  /**
+   * Profiles named in views but not in `instances` — e.g. the ones instances calibrated online
+   * and announce under new names (`<base>.cal-<id>.v<k>`). @default none
+   */
+  profileFor?: (name: string) => LatencyProfile | undefined;
+  /**
+   * The profile relative SLO targets ("5× idle") are resolved against, when they are a contract
+   * stated for the whole cluster (the simulator scores against its reference instance). Latency
+   * predictions still use each instance's own (believed) profile. @default each instance's own
+   */
+  sloReference?: LatencyProfile;
 }
 
 export interface EstimatorTuning {
@@ -40,6 +51,7 @@ export class SharedContext {
     { maxNumBatchedTokens: number; enableChunkedPrefill: boolean }
   >();
   private readonly slos = new Map<string, SloTargets>();
+  private readonly sloModel: LatencyModel | undefined;
   /** The balance step's estimates for the request being decided, by instance id. */
   balanceEstimates: { requestId: string; byInstance: Map<string, Estimate> } = {
     requestId: '',
@@ -59,6 +71,7 @@ export class SharedContext {
         });
       }
     }
+    this.sloModel = context.sloReference ? new LatencyModel(context.sloReference) : undefined;
     this.controlDelayMs = context.controlDelayMs ?? 2;
     const linkName = context.kvLink ?? 'rdma-400g';
     const link = (LinkPresets as Record<string, Link>)[linkName];
@@ -75,8 +88,13 @@ export class SharedContext {
     });
   }
 
+  /** The control delay to predict with in `view`: measured when the view has it, else assumed. */
+  delayIn(view: { controlDelayMs?: number }): number {
+    return view.controlDelayMs ?? this.controlDelayMs;
+  }
+
   profile(name: string): LatencyProfile {
-    const p = this.profiles.get(name);
+    const p = this.profiles.get(name) ?? this.context.profileFor?.(name);
     if (!p) throw new RangeError(`AdaGen: no latency profile named "${name}" in this cluster`);
     return p;
   }
@@ -84,6 +102,8 @@ export class SharedContext {
   model(name: string): LatencyModel {
     let m = this.models.get(name);
     if (!m) {
+      // Calibrated profiles come and go under new names: keep the cache bounded.
+      if (this.models.size > 1024) this.models.clear();
       m = new LatencyModel(this.profile(name));
       this.models.set(name, m);
     }
@@ -96,11 +116,9 @@ export class SharedContext {
     let s = this.slos.get(key);
     if (!s) {
       if (this.slos.size > 50_000) this.slos.clear();
-      const chunking = this.chunking.get(profile) ?? {
-        maxNumBatchedTokens: 512,
-        enableChunkedPrefill: true,
-      };
-      s = resolveSlo(this.context.slo, { promptTokens }, this.model(profile), chunking);
+      const chunking = this.chunkingOf(profile);
+      const model = this.sloModel ?? this.model(profile);
+      s = resolveSlo(this.context.slo, { promptTokens }, model, chunking);
       this.slos.set(key, s);
     }
     return s;
@@ -120,6 +138,20 @@ export class SharedContext {
   }
 
   chunkTokens(profile: string): number {
-    return this.chunking.get(profile)?.maxNumBatchedTokens ?? 512;
+    return this.chunkingOf(profile).maxNumBatchedTokens;
+  }
+
+  /** The engine's chunking for `profile`; a name not in the cluster (calibrated) gets the first's. */
+  private chunkingOf(profile: string): {
+    maxNumBatchedTokens: number;
+    enableChunkedPrefill: boolean;
+  } {
+    return (
+      this.chunking.get(profile) ??
+      this.chunking.values().next().value ?? {
+        maxNumBatchedTokens: 512,
+        enableChunkedPrefill: true,
+      }
+    );
   }
 }

@@ -172,7 +172,7 @@ export class AdaGenPlanner implements Planner {
     if (c.predictedOutputTokens <= 1) return;
     const est = this.shared.estimator;
     const now = view.nowMs;
-    const arrival = now + this.shared.controlDelayMs;
+    const arrival = now + this.shared.delayIn(view);
     const prefills = ranked.slice(0, this.pdCandidates);
     // Decode-friendly instances: shortest predicted iterations with this request added.
     const decoders = [...ranked]
@@ -216,7 +216,7 @@ export class AdaGenPlanner implements Planner {
   ): Option | undefined {
     const est = this.shared.estimator;
     const now = view.nowMs;
-    const arrival = now + this.shared.controlDelayMs;
+    const arrival = now + this.shared.delayIn(view);
     const views = chosen.map((e) => byId.get(e.instanceId)!);
     const profile = views[0]!.profile;
     const spans = planSegments(c.request.promptTokens, views.length, {

@@ -7,6 +7,12 @@ import {
   baselinePolicyNames,
   isBaselinePolicyName,
 } from '../baselines/registry.js';
+import {
+  isPredictiveBaselineName,
+  predictiveBaseline,
+  predictiveBaselineNames,
+  predictiveGreedy,
+} from '../baselines/predictive-registry.js';
 import type { Policy } from '../types.js';
 import type { AdaGenContext } from './context.js';
 import { createAdaGenPolicy } from './policy.js';
@@ -31,8 +37,14 @@ export const adagenVariantNames = [
 ] as const;
 export type AdaGenVariantName = (typeof adagenVariantNames)[number];
 
+/** Every baseline: the score-based ones and the predictive ones that need the cluster. */
+export const allBaselineNames: readonly string[] = [
+  ...baselinePolicyNames,
+  ...predictiveBaselineNames,
+];
+
 /** AdaGen, its step ablations and the baselines. */
-export const policyNames: readonly string[] = [...adagenPolicyNames, ...baselinePolicyNames];
+export const policyNames: readonly string[] = [...adagenPolicyNames, ...allBaselineNames];
 
 const ablations: Record<AdaGenPolicyName | AdaGenVariantName, AdaGenOptions> = {
   adagen: {},
@@ -41,8 +53,8 @@ const ablations: Record<AdaGenPolicyName | AdaGenVariantName, AdaGenOptions> = {
   'adagen-no-distribute': { steps: { distribute: false } },
   'adagen-no-sacrifice': { balancer: { sacrifice: false } },
   'adagen-no-pools': { balancer: { pools: false } },
-  // Least-predicted-latency placement: neither sacrifice nor pools.
-  'adagen-greedy': { balancer: { sacrifice: false, pools: false } },
+  // Alias of the `predictive-greedy` baseline (see baselines/predictive-registry.ts).
+  'adagen-greedy': {},
 };
 
 function isAdaGenName(name: string): name is AdaGenPolicyName | AdaGenVariantName {
@@ -56,6 +68,8 @@ export function policyFor(
   options: AdaGenOptions = {},
 ): Policy {
   if (isBaselinePolicyName(name)) return baselinePolicies[name]({ seed: context.seed });
+  if (isPredictiveBaselineName(name)) return predictiveBaseline(name, context);
+  if (name === 'adagen-greedy') return predictiveGreedy(context, name);
   if (isAdaGenName(name)) {
     const a = ablations[name];
     return createAdaGenPolicy(context, {

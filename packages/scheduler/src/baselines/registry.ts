@@ -11,6 +11,7 @@ import {
   LMetricBalancer,
 } from './load.js';
 import { PowerOfTwoBalancer, RandomBalancer, RoundRobinBalancer } from './simple.js';
+import { DynamoKvNoPrefixBalancer } from './dynamo-noprefix.js';
 
 export interface PolicyOptions {
   /** Seed for policies that draw random numbers. @default 0 */
@@ -25,6 +26,7 @@ export const baselinePolicyNames = [
   'llumnix',
   'lmetric',
   'power-of-two',
+  'dynamo-kv-noprefix',
 ] as const;
 export type BaselinePolicyName = (typeof baselinePolicyNames)[number];
 
@@ -36,6 +38,7 @@ const balancers: Record<BaselinePolicyName, (seed: number) => Balancer> = {
   llumnix: () => new LlumnixBalancer(),
   lmetric: () => new LMetricBalancer(),
   'power-of-two': (seed) => new PowerOfTwoBalancer(createRng(seed).fork('power-of-two')),
+  'dynamo-kv-noprefix': () => new DynamoKvNoPrefixBalancer(),
 };
 
 /** Factories for every baseline by name (a fresh, stateful policy per call). */

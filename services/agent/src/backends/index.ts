@@ -7,6 +7,7 @@ import type { EngineConfigInput, Link } from '@adagen/engine';
 import { Agent, SimAgent, requireProfile } from '@adagen/fleet';
 import type { AgentHost } from '@adagen/fleet';
 import type { AgentConfig } from '../config.js';
+import { HttpBackend } from './http.js';
 import { LlamaBackend } from './llama.js';
 
 function linkOf(name: string): Link {
@@ -74,7 +75,41 @@ export async function buildAgent(
       });
       return { agent, close: () => engine.close() };
     }
-    case 'http':
-      throw new RangeError('backend: http is not built into this agent yet');
+    case 'http': {
+      if (config.engineUrl === undefined)
+        throw new RangeError(
+          'engineUrl: required for backend http (the engine’s base URL, e.g. http://127.0.0.1:8000)',
+        );
+      // The shadow runs the engine's knobs, as given (the sim agent's options).
+      const engine: EngineConfigInput = {
+        maxNumBatchedTokens: config.maxNumBatchedTokens,
+        maxNumSeqs: config.maxNumSeqs,
+      };
+      if (config.numGpuBlocks !== undefined) engine.numGpuBlocks = config.numGpuBlocks;
+      if (config.maxModelLen !== undefined) engine.maxModelLen = config.maxModelLen;
+      const engineUrl = config.engineUrl;
+      const agent = new Agent({
+        instanceId,
+        host,
+        backend: (sink) =>
+          new HttpBackend(
+            {
+              instanceId,
+              engineUrl,
+              ...(config.engineModel === undefined ? {} : { engineModel: config.engineModel }),
+              profile,
+              engine,
+              kvTransfer: config.engineKvTransfer,
+              bootstrapPort: config.engineBootstrapPort,
+              metrics: config.engineMetrics,
+              scrapeEveryMs: config.engineScrapeMs,
+            },
+            sink,
+          ),
+        ...(config.calibrate === 'off' ? {} : { calibrateFrom: profile }),
+        ...coalescing,
+      });
+      return { agent, close: () => Promise.resolve() };
+    }
   }
 }

@@ -52,40 +52,25 @@ export class LlamaBackend implements EngineBackend {
     private readonly o: LlamaBackendOptions,
     private readonly sink: BackendSink,
   ) {
-    // An iteration of the engine is more than its llama_decode: sampling and the step loop
-    // come after it. While the engine is busy, an iteration lasts from one decode's start to the
-    // next's; each observation is reported once the next one shows where it ended.
-    let previous: LlamaObservation | undefined;
-    this.unobserve = engine.observe((obs) => {
-      if (previous !== undefined) {
-        const gapMs = obs.startMs - (previous.startMs + previous.durationMs);
-        const busy = gapMs >= 0 && gapMs <= Math.max(2, previous.durationMs);
-        this.report(previous, busy ? obs.startMs - previous.startMs : previous.durationMs);
-      }
-      previous = obs;
-    });
+    // One observation per engine step, timed from the previous step's end while busy (decode,
+    // sampling, streaming and the loop's bookkeeping), with the batch's exact attention work.
+    this.unobserve = engine.observe((obs) => this.report(obs));
   }
 
-  private report(obs: LlamaObservation, durationMs: number): void {
-    const decodeRequests = obs.decodeTokens;
-    // The engine reports the sum of KV lengths over the batch's sequences; a prefill chunk
-    // attends to about its own sequence's context.
-    const prefillAttnWork =
-      obs.prefillTokens *
-      Math.max(obs.prefillTokens, obs.contextTokens / Math.max(1, obs.sequences));
+  private report(obs: LlamaObservation): void {
     this.sink.iteration({
       prefillTokens: obs.prefillTokens,
-      prefillAttnWork,
-      decodeRequests,
-      decodeContextTokens: decodeRequests > 0 ? obs.contextTokens : 0,
+      prefillAttnWork: obs.prefillAttnWork,
+      decodeRequests: obs.decodeTokens,
+      decodeContextTokens: obs.decodeContextTokens,
       numSeqs: obs.sequences,
-      durationMs,
+      durationMs: obs.durationMs,
     });
     this.recent.push({
       startMs: obs.startMs,
-      durationMs,
+      durationMs: obs.durationMs,
       prefillTokens: obs.prefillTokens,
-      decodeRequests,
+      decodeRequests: obs.decodeTokens,
     });
     if (this.recent.length > RECENT) this.recent.shift();
   }
@@ -171,18 +156,23 @@ export class LlamaBackend implements EngineBackend {
     const cap = this.engine.capabilities;
     const running: RequestProgress[] = [];
     const waiting: RequestProgress[] = [];
-    // FCFS: the requests without a first token beyond the engine's running count wait.
-    let slots =
-      c.running - [...this.tracked.values()].filter((t) => t.firstTokenAtMs !== undefined).length;
     for (const t of this.tracked.values()) {
       const started = t.firstTokenAtMs !== undefined;
-      const prefilling = !started && slots-- > 0;
+      // The engine says which requests hold a sequence and how much of their prompt is in
+      // the KV (chunked prefill in progress, or reused from an earlier request's prefix).
+      const e = started ? undefined : this.engine.progress(t.job.requestId);
+      const prefilling = e?.phase === 'running';
+      if (e !== undefined) t.promptTokens = e.promptTokens;
       const p: RequestProgress = {
         id: t.job.requestId,
         kind: 'full',
         promptTokens: t.promptTokens,
         phase: started ? 'decoding' : prefilling ? 'prefilling' : 'waiting',
-        prefilledTokens: started ? t.promptTokens : 0,
+        prefilledTokens: started
+          ? t.promptTokens
+          : prefilling
+            ? Math.min(e.prefilledTokens, t.promptTokens)
+            : 0,
         generatedTokens: t.generated,
         arrivalMs: t.arrivalMs,
         maxTokens: t.job.request.maxTokens,

@@ -14,8 +14,10 @@ export interface UpFlags {
   readonly maxModelLen?: number;
   /** Balancers' admission control (`slo`, `strict` or `off`). */
   readonly admission: string;
-  /** The agents' engine: `sim` or `llama`. */
-  readonly backend: 'sim' | 'llama';
+  /** The agents' engine: `sim`, `llama` or `http`. */
+  readonly backend: 'sim' | 'llama' | 'http';
+  /** `http`: one engine URL per agent. */
+  readonly engineUrls?: readonly string[];
   /** `llama`: the GGUF model every agent loads. */
   readonly modelFile?: string;
   /** The dashboard's HTTP port (0: a free one). */
@@ -65,6 +67,7 @@ export async function fleetSpecs(
     ADAGEN_PROFILE: flags.profile,
     ADAGEN_BACKEND: flags.backend,
     ...(flags.modelFile === undefined ? {} : { ADAGEN_MODEL_FILE: flags.modelFile }),
+    ...(flags.engineUrls?.[i] === undefined ? {} : { ADAGEN_ENGINE_URL: flags.engineUrls[i] }),
     ...(flags.autoscale === undefined
       ? {}
       : { ADAGEN_DRAIN_GRACE_MS: String(AUTOSCALE_DRAIN_GRACE_MS) }),

@@ -80,4 +80,30 @@ describe('adagen up', () => {
     });
     expect(groups[2]![0]!.env).toMatchObject({ ADAGEN_ADMISSION: 'off' });
   });
+
+  it('--backend http: one agent per engine URL, each told its own', async () => {
+    let port = 21_000;
+    const groups = await fleetSpecs(
+      {
+        agents: 2,
+        profile: 'a100',
+        policy: 'adagen',
+        replicas: 1,
+        port: 8080,
+        host: '127.0.0.1',
+        timeScale: 1,
+        logLevel: 'info',
+        admission: 'slo',
+        backend: 'http',
+        engineUrls: ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'],
+      },
+      'nats://127.0.0.1:4999',
+      1,
+      () => Promise.resolve(port++),
+    );
+    expect(groups[0]!.map((c) => [c.env.ADAGEN_BACKEND, c.env.ADAGEN_ENGINE_URL])).toEqual([
+      ['http', 'http://10.0.0.1:8000'],
+      ['http', 'http://10.0.0.2:8000'],
+    ]);
+  });
 });
