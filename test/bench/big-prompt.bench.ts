@@ -10,36 +10,17 @@
  *   pnpm --filter @adagen/testkit bench:big-prompt -- --rate 20 --seconds 8 --big 3
  */
 import { request as httpRequest } from 'node:http';
-import { loadavg } from 'node:os';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, loadAverage, quantile, sleep } from './common.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const rate = Number(flag('rate', '20'));
 const seconds = Number(flag('seconds', '8'));
 const bigCount = Number(flag('big', '3'));
 const bigTokens = Number(flag('big-tokens', '81000'));
 const agents = Number(flag('agents', '4'));
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 /** A streamed completion; resolves with send → first SSE event (ms) and the status. */
 function completion(url: string, prompt: string, maxTokens: number) {
@@ -101,7 +82,7 @@ try {
   for (let i = 0; i < 20; i++) await completion(url, 'warm up', 4);
   const big = ' hello'.repeat(bigTokens);
   console.log(
-    `small requests at ${rate}/s for ${seconds} s, time to first token (ms), ${agents} sim agents; then the same with ${bigCount} prompts of ${big.length} characters (${bigTokens} Llama 3 tokens) among them (load average ${load()})`,
+    `small requests at ${rate}/s for ${seconds} s, time to first token (ms), ${agents} sim agents; then the same with ${bigCount} prompts of ${big.length} characters (${bigTokens} Llama 3 tokens) among them (load average ${loadAverage()})`,
   );
   const quiet = await phase(url, () => Promise.resolve());
   const bigResults: Array<{ status: number; ms: number }> = [];
@@ -127,7 +108,7 @@ try {
     `big prompts answered: ${bigResults.map((r) => `${r.status} in ${r.ms.toFixed(0)} ms`).join(', ')}`,
   );
   console.log(
-    `added by the big prompts: p50 ${(quantile(noisy, 0.5) - quantile(quiet, 0.5)).toFixed(1)} ms, p99 ${(quantile(noisy, 0.99) - quantile(quiet, 0.99)).toFixed(1)} ms (load average ${load()})`,
+    `added by the big prompts: p50 ${(quantile(noisy, 0.5) - quantile(quiet, 0.5)).toFixed(1)} ms, p99 ${(quantile(noisy, 0.99) - quantile(quiet, 0.99)).toFixed(1)} ms (load average ${loadAverage()})`,
   );
 } finally {
   for (const p of procs.reverse()) await p.stop();

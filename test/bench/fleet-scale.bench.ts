@@ -14,7 +14,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SimInstance, builtinProfiles } from '@adagen/engine';
@@ -40,13 +39,10 @@ import { connect } from '@nats-io/transport-node';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, loadAverage, quantile, sleep } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const agents = Number(flag('agents', '64'));
 const hosts = Number(flag('hosts', '2'));
 const rate = Number(flag('rate', '20'));
@@ -59,21 +55,6 @@ const concurrency = Number(flag('concurrency', '32'));
 const replicaSeconds = Number(flag('replica-seconds', '10'));
 /** Runs in this order (ABBA by default, so neither mode always runs on the busier machine). */
 const modes = flag('modes', 'full,delta,delta,full').split(',');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-function quantile(xs: readonly number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 function startAgentHost(index: number, count: number, env: Record<string, string>) {
   const child = spawn(
@@ -312,7 +293,7 @@ function perMessage(): void {
     deltaCodec.encode(diffState(a, b)!);
   });
   console.log(
-    `one state message of an instance with ${b.running.length} requests decoding: full ${fullBytes.byteLength} B, decode+validate ${fullUs.toFixed(0)} µs; delta ${deltaBytes.byteLength} B, decode+validate+apply ${deltaUs.toFixed(0)} µs (${(fullBytes.byteLength / deltaBytes.byteLength).toFixed(1)}x fewer bytes, ${(fullUs / deltaUs).toFixed(1)}x less receiver CPU); the agent's diff+check+encode ${sendUs.toFixed(0)} µs (load average ${load()})`,
+    `one state message of an instance with ${b.running.length} requests decoding: full ${fullBytes.byteLength} B, decode+validate ${fullUs.toFixed(0)} µs; delta ${deltaBytes.byteLength} B, decode+validate+apply ${deltaUs.toFixed(0)} µs (${(fullBytes.byteLength / deltaBytes.byteLength).toFixed(1)}x fewer bytes, ${(fullUs / deltaUs).toFixed(1)}x less receiver CPU); the agent's diff+check+encode ${sendUs.toFixed(0)} µs (load average ${loadAverage()})`,
   );
 }
 perMessage();
@@ -321,7 +302,7 @@ await using nats = await startNatsServer();
 console.log(
   `fleet at scale: ${agents} sim agents in ${hosts} processes, time scale ${timeScale}, policy ${policy}; ${rate} req/s for ${seconds} s straight to svc.balance (prompt ${promptTokens}, output ${outputTokens} tokens)`,
 );
-console.log(`load average before: ${load()}`);
+console.log(`load average before: ${loadAverage()}`);
 console.log(
   'state   balance p50   balance p99   plan p50   plan p99   round-trip p50   p99     n   state msg/s   state KB/s   full share',
 );
@@ -376,7 +357,7 @@ if (full !== undefined && delta !== undefined) {
     `delta vs full: state bytes/s ${(perS(delta) / perS(full)).toFixed(2)}x (${(perS(full) / perS(delta)).toFixed(1)}x less), balance decision p50 ${(quantile(delta.bal, 0.5) / quantile(full.bal, 0.5)).toFixed(2)}x, p99 ${(quantile(delta.bal, 0.99) / quantile(full.bal, 0.99)).toFixed(2)}x`,
   );
 }
-console.log(`load average after the state runs: ${load()}`);
+console.log(`load average after the state runs: ${loadAverage()}`);
 
 if (replicaSeconds > 0) {
   const perS: number[] = [];
@@ -386,7 +367,7 @@ if (replicaSeconds > 0) {
       for (let i = 0; i < 20; i++) await balanceOnce(f);
       perS.push(await closedLoop(f, replicaSeconds * 1000));
       console.log(
-        `${replicas} balancer replica(s): ${perS.at(-1)!.toFixed(1)} decisions/s (${concurrency} in flight, ${replicaSeconds} s; load average ${load()})`,
+        `${replicas} balancer replica(s): ${perS.at(-1)!.toFixed(1)} decisions/s (${concurrency} in flight, ${replicaSeconds} s; load average ${loadAverage()})`,
       );
     } finally {
       await f.stop();
