@@ -368,7 +368,7 @@ describe('adagen sweep', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/synthetic:azure-code — SLO attainment/);
     expect(r.stdout).toMatch(/round-robin\s+[\d.]+%\s+[\d.]+%/);
-    expect(r.stdout).toMatch(/TTFT mean.*req\/s\s+shed\s+abandoned\s+unfinished/);
+    expect(r.stdout).toMatch(/TTFT mean.*req\/s\s+makespan s\s+shed\s+abandoned\s+unfinished/);
     const json = JSON.parse(await readFile(join(dir, 'o', 'result.json'), 'utf8')) as {
       command: string;
       runs: Array<{

@@ -10,6 +10,8 @@ export type { BarPlotOptions, BarRow } from './plots/bars.js';
 export { plotBars } from './plots/bars.js';
 export type { CdfPlotOptions, CdfSeries } from './plots/cdf.js';
 export { plotCdf } from './plots/cdf.js';
+export type { PrefixPlotRun } from './plots/prefix.js';
+export { writePrefixPlots } from './plots/prefix.js';
 export type { Plot, RenderOptions } from './plots/render.js';
 export { renderVegaLite, svgToPng } from './plots/render.js';
 export { writePlot } from './plots/write.js';

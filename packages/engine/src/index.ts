@@ -7,6 +7,7 @@ export type {
   RejectReason,
   RequestMeta,
   RequestPhase,
+  PrefixInfo,
   RequestProgress,
   WorkItem,
   WorkKind,
@@ -57,6 +58,18 @@ export {
   kvBytesPerToken,
   kvCapacity,
 } from './kv/capacity.js';
+
+export type { BlockHash } from './kv/prefix-hash.js';
+export type { PrefixCacheEvent } from './kv/prefix-cache.js';
+export type { PrefixLookup } from './kv/prefix-index.js';
+export { cachedPrefixTokens, PrefixIndex } from './kv/prefix-index.js';
+export {
+  chainBlockHash,
+  MOONCAKE_BLOCK_TOKENS,
+  promptBlockHashes,
+  ROOT_BLOCK_HASH,
+  traceBlockHashes,
+} from './kv/prefix-hash.js';
 
 export type { EngineConfig, EngineConfigInput } from './scheduler/config.js';
 export { EngineConfigError, EngineConfigSchema, resolveEngineConfig } from './scheduler/config.js';

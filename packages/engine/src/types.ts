@@ -7,6 +7,8 @@
  * change it deliberately.
  */
 
+import type { BlockHash } from './kv/prefix-hash.js';
+
 /** Batch features the latency model needs for one iteration (see the calibration README). */
 export interface BatchFeatures {
   /** Prefill tokens processed in the iteration (sum of chunk sizes). */
@@ -38,8 +40,10 @@ export type WorkItem =
       /** Tokens this request will generate (the truth; the sim knows it, estimators predict it). */
       outputTokens: number;
       meta?: RequestMeta;
+      /** Prefix-cache identity of the prompt (see {@link PrefixInfo}). */
+      prefix?: PrefixInfo;
     }
-  | { kind: 'prefill'; id: string; promptTokens: number; meta?: RequestMeta }
+  | { kind: 'prefill'; id: string; promptTokens: number; meta?: RequestMeta; prefix?: PrefixInfo }
   | {
       kind: 'decode';
       id: string;
@@ -60,6 +64,19 @@ export type WorkItem =
     };
 
 export type WorkKind = WorkItem['kind'];
+
+/**
+ * What the prefix cache needs to know about a prompt (`full` and `prefill` items only).
+ * - `blockHashes`: the chained hashes of the prompt's full blocks at the instance's block size
+ *   (`promptBlockHashes` / `traceBlockHashes`); on an instance with prefix caching on, admission
+ *   reuses the longest cached prefix and computed blocks are cached.
+ * - `assumedCachedTokens`: for what-if runs on instances without a cache (the estimator): the
+ *   prefill starts after this many tokens as if they were cached (capped at prompt − 1).
+ */
+export interface PrefixInfo {
+  blockHashes?: readonly BlockHash[];
+  assumedCachedTokens?: number;
+}
 
 /** Scheduler-visible annotations carried into snapshots (never used to cheat). */
 export interface RequestMeta {
@@ -93,7 +110,11 @@ export interface IterationReport extends BatchFeatures {
  */
 export interface InstanceObserver {
   onIteration?(report: IterationReport): void;
-  onAdmitted?(id: string, atMs: number): void;
+  /**
+   * Admitted (waiting → running); `cachedTokens` of its prefill pass were found in the prefix
+   * cache (or assumed cached) and are not computed.
+   */
+  onAdmitted?(id: string, atMs: number, cachedTokens: number): void;
   /** A token of request `id` became available at `atMs`; `index` 0 is the first token. */
   onToken?(id: string, index: number, atMs: number): void;
   /** Prefill finished for a `prefill` or `segment` item (the KV is ready to hand over). */
@@ -156,6 +177,12 @@ export interface RequestProgress {
   arrivalMs: number;
   startToken?: number;
   endToken?: number;
+  /**
+   * Prefix-cache hit: for an admitted request, the tokens of its pass found cached at admission
+   * (included in `prefilledTokens`); for a waiting one, the tokens cached for it at the
+   * snapshot (what admission would reuse now). Absent when 0.
+   */
+  cachedTokens?: number;
   maxTokens?: number;
   predictedOutputTokens?: number;
   originArrivalMs?: number;
@@ -177,6 +204,12 @@ export interface InstanceSnapshot {
     maxModelLen?: number;
   };
   kv: { totalBlocks: number; usedBlocks: number };
+  /** Prefix caching, when on: cached blocks (used or free) and token counters since start. */
+  prefixCache?: {
+    cachedBlocks: number;
+    queriedTokens: number;
+    hitTokens: number;
+  };
   /** Admitted requests: running ones in FCFS (arrival) order, then `held` ones (they keep KV). */
   running: RequestProgress[];
   /** Waiting requests in queue (FCFS) order. */

@@ -133,5 +133,6 @@ function pendingItem(w: PendingWork): WorkItem {
     ...(w.startToken === undefined ? {} : { startToken: w.startToken }),
     ...(w.endToken === undefined ? {} : { endToken: w.endToken }),
     ...(w.generatedTokens === undefined ? {} : { generatedTokens: w.generatedTokens }),
+    ...(w.cachedTokens === undefined ? {} : { cachedTokens: w.cachedTokens }),
   });
 }

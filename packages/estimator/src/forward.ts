@@ -123,6 +123,10 @@ export function additionItem(add: Addition): WorkItem {
     originArrivalMs: add.originArrivalMs ?? add.arrivalMs,
     ...(add.maxTokens === undefined ? {} : { maxTokens: add.maxTokens }),
   };
+  const prefix =
+    add.cachedTokens !== undefined && add.cachedTokens > 0
+      ? { prefix: { assumedCachedTokens: add.cachedTokens } }
+      : {};
   switch (add.role) {
     case 'full':
       return {
@@ -131,9 +135,10 @@ export function additionItem(add: Addition): WorkItem {
         promptTokens: add.promptTokens,
         outputTokens: Math.max(1, add.outputTokens),
         meta,
+        ...prefix,
       };
     case 'prefill':
-      return { kind: 'prefill', id: add.id, promptTokens: add.promptTokens, meta };
+      return { kind: 'prefill', id: add.id, promptTokens: add.promptTokens, meta, ...prefix };
     case 'decode': {
       const g = add.generatedTokens ?? 1;
       return {

@@ -1,4 +1,4 @@
-import type { InstanceSnapshot, WorkKind } from '@adagen/engine';
+import type { InstanceSnapshot, PrefixLookup, WorkKind } from '@adagen/engine';
 
 /**
  * Work placed on an instance after its snapshot was taken (structurally the scheduler's
@@ -15,6 +15,8 @@ export interface PendingWork {
   endToken?: number;
   /** Tokens already generated elsewhere, for a `decode` role (default 1). */
   generatedTokens?: number;
+  /** Prompt tokens cached on the instance when placed (`full`/`prefill`: not prefilled there). */
+  cachedTokens?: number;
 }
 
 /** One instance as the estimator needs it (structurally the scheduler's `InstanceView`). */
@@ -23,6 +25,8 @@ export interface InstanceInput {
   profile: string;
   snapshot: InstanceSnapshot;
   pending: readonly PendingWork[];
+  /** The instance's prefix cache as of its snapshot, when known. */
+  prefixCache?: PrefixLookup;
 }
 
 /** Latency targets of one request. */
@@ -47,6 +51,11 @@ export interface Addition {
   /** For `decode`: tokens generated before it arrives. @default 1 */
   generatedTokens?: number;
   maxTokens?: number;
+  /**
+   * Prompt tokens already cached on the instance (`full`/`prefill`): its prefill starts after
+   * them, attending to them. @default 0
+   */
+  cachedTokens?: number;
   /**
    * Stop simulating once virtual time passes this without the addition's first token (it is
    * late anyway; its TTFT is then reported as at least that late). Bounds the cost of estimates

@@ -40,6 +40,12 @@ export {
   LlumnixBalancer,
   LMetricBalancer,
 } from './baselines/load.js';
+export { DynamoKvBalancer } from './baselines/dynamo-kv.js';
+export type { SglangCacheOptions } from './baselines/sglang-cache.js';
+export { ApproximateTree, SglangCacheBalancer } from './baselines/sglang-cache.js';
+export type { LlmdPrefixOptions } from './baselines/llmd-prefix.js';
+export { LlmdPrefixBalancer } from './baselines/llmd-prefix.js';
+export { cachedTokensOn, uncachedBlocksOn } from './prefix.js';
 export type { DynamoKvOptions } from './baselines/dynamo-noprefix.js';
 export { DynamoKvNoPrefixBalancer } from './baselines/dynamo-noprefix.js';
 export type { LatencyRegressionOptions } from './baselines/latency-regression.js';

@@ -8,7 +8,7 @@
  * Baselines are Balancers used with the default classifier and the single-instance planner.
  * Everything is pure: time comes from the view (`nowMs`), randomness from an injected Rng.
  */
-import type { InstanceSnapshot } from '@adagen/engine';
+import type { BlockHash, InstanceSnapshot, PrefixLookup } from '@adagen/engine';
 import type { Estimate, PendingWork } from '@adagen/estimator';
 
 /** What the scheduler knows about a request when it arrives. */
@@ -26,6 +26,11 @@ export interface RequestInfo {
   slo?: { ttftMs?: number; tpotMs?: number };
   /** Higher is more important (the live fleet's `x-priority`). */
   priority?: number;
+  /**
+   * The prompt's chained block hashes at `blockSize` tokens per block (prefix-cache identity:
+   * `promptBlockHashes` from token ids, `traceBlockHashes` from a trace's hash ids).
+   */
+  prefix?: { blockSize: number; blockHashes: readonly BlockHash[] };
 }
 
 export const PrefillClass = { short: 'short', long: 'long' } as const;
@@ -58,6 +63,8 @@ export interface InstanceView {
   snapshot: InstanceSnapshot;
   /** Placements decided after `snapshot.atMs` (the view's own and its peers'). */
   pending: readonly PendingPlacement[];
+  /** The instance's prefix cache as of the snapshot (from its cache events), when known. */
+  prefixCache?: PrefixLookup;
 }
 
 export interface ClusterView {

@@ -39,4 +39,6 @@ export { searchGoodput, searchInstances } from './search.js';
 export type { RunOptions, SimEvent } from './simulation.js';
 export { Simulation } from './simulation.js';
 export type { SimSummary, SloAttainment } from './summary.js';
+export type { PrefixCacheSummary, TtftPredictionError } from './prefix-summary.js';
+export { summarizePrefixCache, ttftPredictionError } from './prefix-summary.js';
 export { summarizeRun } from './summary.js';

@@ -36,6 +36,10 @@ export class RequestMetrics {
   readonly decodeOn: Int32Array;
   /** 1 when an instance dropped the request (it could never run there). */
   readonly rejected: Uint8Array;
+  /** Prompt tokens found in the prefix cache at the first admission (−1 before it). */
+  readonly cachedTokens: Int32Array;
+  /** The policy's predicted TTFT for the request (NaN when it made none). */
+  readonly predictedTtftMs: Float64Array;
   /** 1 when admission control refused the request (never placed). */
   readonly shed: Uint8Array;
   /** 1 when the client gave up: no first token by its deadline (cancelled everywhere). */
@@ -68,6 +72,8 @@ export class RequestMetrics {
     this.abandoned = new Uint8Array(n);
     this.placedOn = new Int32Array(n).fill(-1);
     this.decodeOn = new Int32Array(n).fill(-1);
+    this.cachedTokens = new Int32Array(n).fill(-1);
+    this.predictedTtftMs = new Float64Array(n).fill(Number.NaN);
   }
 
   /** Returns false when the request was already marked rejected. */
@@ -109,8 +115,9 @@ export class RequestMetrics {
     this.tbtSloMs[i] = tbtMs;
   }
 
-  admitted(i: number, atMs: number): void {
+  admitted(i: number, atMs: number, cachedTokens = 0): void {
     if (Number.isNaN(this.firstAdmitMs[i]!)) this.firstAdmitMs[i] = atMs;
+    if (this.cachedTokens[i]! < 0) this.cachedTokens[i] = cachedTokens;
   }
 
   preempted(i: number): void {

@@ -13,10 +13,12 @@
 import type { Link, WorkItem } from '@adagen/engine';
 import { kvTransferMs, LinkPresets } from '@adagen/engine';
 import type { Decision, PendingPlacement, Policy } from '@adagen/scheduler';
+import { cachedTokensOn } from '@adagen/scheduler';
 import type { TraceRequest } from '@adagen/workloads';
 import type { EventQueue } from './event-queue.js';
 import type { InstanceSlot } from './instances.js';
 import type { RequestMetrics } from './metrics.js';
+import type { RequestPrefixes } from './prefixes.js';
 import type { SimEvent } from './simulation.js';
 import type { StaleView } from './staleness.js';
 
@@ -29,6 +31,7 @@ export interface PlanHost {
   readonly slotById: ReadonlyMap<string, number>;
   readonly requests: readonly TraceRequest[];
   readonly policy: Policy;
+  readonly prefixes: RequestPrefixes;
   readonly config: { kvLink: string };
   readonly nowMs: number;
   touch(slot: number): void;
@@ -81,8 +84,14 @@ export class PlanExecutor {
       promptTokens: req.promptTokens,
       predictedOutputTokens: predicted,
     };
-    const add = (id: string, p: Omit<PendingPlacement, keyof typeof base>) =>
-      this.host.views[this.slot(id, r)]!.addPending({ ...base, ...p });
+    const request = d.placement.classification.request;
+    const add = (id: string, p: Omit<PendingPlacement, keyof typeof base>) => {
+      const view = this.host.views[this.slot(id, r)]!;
+      // What the policy could know: the prompt tokens the instance's index holds now.
+      const cachedTokens =
+        p.role === 'full' || p.role === 'prefill' ? cachedTokensOn(request, view.view) : 0;
+      view.addPending({ ...base, ...p, ...(cachedTokens > 0 ? { cachedTokens } : {}) });
+    };
     const plan = d.plan;
     switch (plan.kind) {
       case 'single':
@@ -136,6 +145,7 @@ export class PlanExecutor {
           promptTokens: req.promptTokens,
           outputTokens: req.outputTokens,
           meta,
+          ...this.prefixOn(plan.instanceId, r),
         });
         break;
       case 'pd-split':
@@ -144,6 +154,7 @@ export class PlanExecutor {
           id: req.id,
           promptTokens: req.promptTokens,
           meta,
+          ...this.prefixOn(plan.prefillInstanceId, r),
         });
         break;
       case 'split-prefill':
@@ -159,6 +170,14 @@ export class PlanExecutor {
         }
         break;
     }
+  }
+
+  /** The prompt's block hashes at the instance's block size, when it caches prefixes. */
+  private prefixOn(instanceId: string, r: number): { prefix?: { blockHashes: readonly number[] } } {
+    const config = this.host.slots[this.slot(instanceId, r)]!.instance.config;
+    if (!config.enablePrefixCaching) return {};
+    const p = this.host.prefixes.of(r, config.blockSize);
+    return p === undefined ? {} : { prefix: { blockHashes: p.blockHashes } };
   }
 
   private enqueue(instanceId: string, r: number, item: WorkItem): void {

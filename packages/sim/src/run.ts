@@ -12,6 +12,7 @@ import type { RunOptions } from './simulation.js';
 import { Simulation } from './simulation.js';
 import type { SimSummary } from './summary.js';
 import { sortedTtftMs, summarizeRun } from './summary.js';
+import { summarizePrefixCache, ttftPredictionError } from './prefix-summary.js';
 
 export interface SimResult {
   policy: string;
@@ -38,6 +39,8 @@ export interface SimResult {
       numGpuBlocks: number;
       blockSize: number;
       maxModelLen: number;
+      /** Present (true) only when prefix caching is on. */
+      enablePrefixCaching?: true;
     };
   };
   /** Per instance, with `calibrate`: how far the online calibration got. */
@@ -60,6 +63,7 @@ function engineSettings(sim: Simulation): SimResult['settings']['engine'] {
     numGpuBlocks: c.numGpuBlocks,
     blockSize: c.blockSize,
     maxModelLen: c.maxModelLen,
+    ...(c.enablePrefixCaching ? { enablePrefixCaching: true as const } : {}),
   };
 }
 
@@ -94,7 +98,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       deadline: config.deadline,
       engine: engineSettings(sim),
     },
-    metrics: summarizeRun(sim.metrics),
+    metrics: withPrefixFigures(summarizeRun(sim.metrics), sim),
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
   if (config.calibrate) result.calibration = sim.beliefs.summaries();
@@ -107,4 +111,15 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
   }
   if (options.now) result.decisionTimeUs = summarizeSorted(sim.decisionTimesUs.sorted());
   return result;
+}
+
+function withPrefixFigures(summary: SimSummary, sim: Simulation): SimSummary {
+  const counters = sim.slots.flatMap((s) => {
+    const c = s.instance.snapshot().prefixCache;
+    return c === undefined ? [] : [c];
+  });
+  if (counters.length > 0) summary.prefixCache = summarizePrefixCache(sim.metrics, counters);
+  const err = ttftPredictionError(sim.metrics);
+  if (err !== undefined) summary.ttftPredictionError = err;
+  return summary;
 }

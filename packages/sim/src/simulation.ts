@@ -16,6 +16,7 @@ import type { InstanceSlot, InstanceSpec } from './instances.js';
 import { buildSlots, resolveProfile } from './instances.js';
 import { RequestMetrics } from './metrics.js';
 import { PlanExecutor } from './plans.js';
+import { RequestPrefixes } from './prefixes.js';
 import { StaleView } from './staleness.js';
 
 export type SimEvent =
@@ -49,6 +50,8 @@ export class Simulation {
   readonly beliefs: ProfileBeliefs;
   private readonly reqIndex = new Map<string, number>();
   private readonly plans: PlanExecutor;
+  /** Prompt block hashes of requests in flight (prefix caching). */
+  readonly prefixes: RequestPrefixes;
   private readonly busy: Uint8Array;
   private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
   /** Arrival time of the next request not yet decided (Infinity after the last). */
@@ -107,6 +110,7 @@ export class Simulation {
             profileFor: (name) => this.beliefs.profileFor(name),
             sloReference: this.slots[0]!.profile,
           });
+    this.prefixes = new RequestPrefixes(this.requests, this.slots);
     this.plans = new PlanExecutor(this);
   }
 
@@ -128,7 +132,8 @@ export class Simulation {
         // Called while the instance forms a batch: clean up the rest of the plan afterwards.
         if (this.metrics.reject(r)) this.queue.push(this.nowMs, { type: 'reject', req: r });
       },
-      onAdmitted: (id, atMs) => this.metrics.admitted(this.requestIndex(id), atMs),
+      onAdmitted: (id, atMs, cachedTokens) =>
+        this.metrics.admitted(this.requestIndex(id), atMs, cachedTokens),
       onPreempted: (id) => this.metrics.preempted(this.requestIndex(id)),
       onIteration: (report) => this.beliefs.observe(slot, report),
       onPrefillDone: (id, atMs, kvTokens) =>
@@ -153,6 +158,7 @@ export class Simulation {
       tpotMs: this.metrics.tpotMs(r),
     });
     this.plans.completed(r);
+    this.prefixes.forget(r);
   }
 
   /** Bring slot `s`'s published snapshot up to date before touching its state. */
@@ -203,7 +209,10 @@ export class Simulation {
           this.plans.rejected(e.req);
           break;
         case 'deadline':
-          if (this.metrics.abandon(e.req)) this.plans.rejected(e.req);
+          if (this.metrics.abandon(e.req)) {
+            this.plans.rejected(e.req);
+            this.prefixes.forget(e.req);
+          }
           break;
       }
     }
@@ -232,6 +241,8 @@ export class Simulation {
       slo: { ttftMs: slo.ttftMs, tpotMs: slo.tpotMs },
     };
     if (req.tenant !== undefined) info.tenant = req.tenant;
+    const prefix = this.prefixes.of(r);
+    if (prefix !== undefined) info.prefix = prefix;
     this.clusterView.nowMs = this.nowMs;
     const clock = this.options.now;
     const t0 = clock?.();
@@ -250,8 +261,11 @@ export class Simulation {
     );
     if (!verdict.admit) {
       this.metrics.shedRequest(r);
+      this.prefixes.forget(r);
       return;
     }
+    const predicted = decision.prediction?.ttftMs ?? decision.placement.prediction?.ttftMs;
+    if (predicted !== undefined) this.metrics.predictedTtftMs[r] = predicted;
     this.plans.decided(r, decision);
     this.queue.push(this.nowMs + this.config.controlDelayMs, { type: 'deliver', req: r });
     const deadlineMs = deadlineMsOf(this.config.deadline, slo.ttftMs);

@@ -10,11 +10,14 @@
  * skipped when no arrival will read it (the next arrival comes after the following publication),
  * so an idle or post-arrival phase costs nothing. A snapshot at T reflects every event before T.
  */
-import type { InstanceSnapshot } from '@adagen/engine';
+import type { InstanceSnapshot, PrefixCacheEvent } from '@adagen/engine';
+import { PrefixIndex } from '@adagen/engine';
 import type { InstanceView, PendingPlacement } from '@adagen/scheduler';
 
 export interface SnapshotSource {
   snapshot(): InstanceSnapshot;
+  /** Prefix-cache changes since the last call (empty when the instance caches nothing). */
+  drainPrefixEvents?(): PrefixCacheEvent[];
 }
 
 /** The profile name a snapshot taken at `atMs` announces (fixed, or calibrated over time). */
@@ -38,14 +41,23 @@ export class StaleView {
     count: number,
   ) {
     this.phaseMs = (index / count) * intervalMs;
+    const first = source.snapshot();
     this.view = {
       id,
       profile: typeof profile === 'string' ? profile : profile(0),
       status: 'ready',
-      snapshot: stamp(source.snapshot(), 0),
+      snapshot: stamp(first, 0),
       pending: [],
     };
+    // The instance's cache as the policy sees it: its cache events applied at each snapshot.
+    if (first.prefixCache !== undefined && source.drainPrefixEvents) {
+      this.prefixIndex = new PrefixIndex(first.config.blockSize);
+      this.prefixIndex.apply(source.drainPrefixEvents());
+      this.view.prefixCache = this.prefixIndex;
+    }
   }
+
+  private readonly prefixIndex: PrefixIndex | undefined;
 
   /** The latest publication time ≤ `nowMs` (−∞ before the first). */
   tickAtOrBefore(nowMs: number): number {
@@ -64,6 +76,7 @@ export class StaleView {
     // Nobody reads this publication if the next arrival is at or after the following one.
     if (nextArrivalMs >= tick + this.intervalMs) return;
     this.view.snapshot = stamp(this.source.snapshot(), tick);
+    if (this.prefixIndex) this.prefixIndex.apply(this.source.drainPrefixEvents!());
     if (typeof this.profile !== 'string') this.view.profile = this.profile(tick);
     this.prune(tick);
   }

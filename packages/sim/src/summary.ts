@@ -3,6 +3,7 @@ import { summarizeSorted } from '@adagen/stats';
 import type { Summary } from '@adagen/stats';
 import type { RequestMetrics } from './metrics.js';
 import { planKinds } from './metrics.js';
+import type { PrefixCacheSummary, TtftPredictionError } from './prefix-summary.js';
 import { perRequestGapQuantile } from './tbt.js';
 
 export interface SloAttainment {
@@ -46,6 +47,10 @@ export interface SimSummary {
   plans: Record<(typeof planKinds)[number], number>;
   /** From the first arrival to the last token (virtual ms). */
   simulatedSpanMs: number;
+  /** Prefix caching figures, when some instance caches prefixes. */
+  prefixCache?: PrefixCacheSummary;
+  /** The policy's TTFT prediction error (relative), by prefix-cache hit, when it predicts. */
+  ttftPredictionError?: TtftPredictionError;
 }
 
 function collect(m: RequestMetrics, value: (i: number) => number, include: (i: number) => boolean) {

@@ -11,6 +11,8 @@ export interface BuiltinTrace {
   file: string;
   format: TraceFormat;
   description: string;
+  /** Mooncake JSONL: arrivals quantised to ticks, spread within them by default. */
+  tickQuantised?: boolean;
 }
 
 /** The production traces the project evaluates on, by short name. */
@@ -29,6 +31,14 @@ export const builtinTraces = {
     file: 'mooncake_conversation_trace.jsonl',
     format: 'mooncake-jsonl',
     description: 'Mooncake (Kimi) conversation: long context, prefix reuse, 3 s timestamp ticks',
+    tickQuantised: true,
+  },
+  'mooncake-synthetic': {
+    file: 'mooncake_synthetic_trace.jsonl',
+    format: 'mooncake-jsonl',
+    description:
+      'Mooncake FAST25 synthetic: Poisson arrivals keeping multi-turn order, heavy prefix reuse (not production traffic)',
+    tickQuantised: false,
   },
 } as const satisfies Record<string, BuiltinTrace>;
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseAzureCsv } from './azure.js';
-import { builtinNameOfFile, TRACE_FORMATS } from './builtin.js';
-import type { TraceFormat } from './builtin.js';
+import { builtinNameOfFile, builtinTraces, TRACE_FORMATS } from './builtin.js';
+import type { BuiltinTrace, TraceFormat } from './builtin.js';
 import { TRACE_ERROR_CODES, TraceError } from './errors.js';
 import { parseCsv, parseJsonl } from './generic.js';
 import type { ColumnMapping } from './mapping.js';
@@ -16,7 +16,10 @@ export interface LoadTraceOptions {
   mapping?: ColumnMapping;
   /** Source label. @default the built-in trace name, else the file name without extension */
   source?: string;
-  /** Mooncake: spread arrivals within each timestamp tick. @default true */
+  /**
+   * Mooncake: spread arrivals within each timestamp tick. @default true, except for a built-in
+   * trace whose timestamps are not quantised (`mooncake-synthetic`)
+   */
   spreadWithinTicks?: boolean;
 }
 
@@ -37,7 +40,10 @@ export async function loadTrace(
     case 'azure-csv':
       return parseAzureCsv(text, base);
     case 'mooncake-jsonl': {
-      const spread = options.spreadWithinTicks ?? true;
+      const name = builtinNameOfFile(path);
+      const builtin: BuiltinTrace | undefined =
+        name === undefined ? undefined : builtinTraces[name];
+      const spread = options.spreadWithinTicks ?? builtin?.tickQuantised ?? true;
       return parseMooncakeJsonl(text, {
         ...base,
         seed: options.seed ?? 1,

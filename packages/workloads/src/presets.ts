@@ -11,6 +11,7 @@ import type { GenerateOptions } from './generate.js';
  * - `azure-conv`: gamma with the trace's CV, 1.09.
  * - `mooncake-conv`: Poisson. The trace's CV of 3 is an artefact of its 3 s timestamp ticks; its
  *   1-minute rates (2.4 to 4.1 req/s) look Poisson-like.
+ * - `mooncake-synthetic`: Poisson, as the trace itself (its README section).
  * Use `{ ...syntheticPresets['azure-conv'], seed: 7 }` to change a field.
  */
 export const syntheticPresets: Readonly<Record<BuiltinTraceName, GenerateOptions>> = {
@@ -40,5 +41,14 @@ export const syntheticPresets: Readonly<Record<BuiltinTraceName, GenerateOptions
     arrivals: { kind: 'poisson' },
     prompt: { kind: 'lognormal', median: 6909, p90: 27367, min: 891, max: 126195 },
     output: { kind: 'lognormal', median: 350, p90: 597, min: 1, max: 2000 },
+  },
+  'mooncake-synthetic': {
+    name: 'synthetic-mooncake-synthetic',
+    seed: 1,
+    ratePerS: 3.9,
+    count: 3993,
+    arrivals: { kind: 'poisson' },
+    prompt: { kind: 'lognormal', median: 11587, p90: 38615, min: 13, max: 191378 },
+    output: { kind: 'lognormal', median: 69, p90: 389, min: 1, max: 893 },
   },
 };

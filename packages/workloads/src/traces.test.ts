@@ -46,6 +46,17 @@ const README: Record<BuiltinTraceName, Expected> = {
     prompt: [6909, 27367, 85401, 126195, 12035.1],
     output: [350, 597, 1120, 2000, 342.6],
   },
+  // Rows, span, rate, p50 / p90 and means from the README; p99, max, peak and CV computed from
+  // the file with the README's definitions.
+  'mooncake-synthetic': {
+    rows: 3993,
+    spanS: 1022.0,
+    meanRatePerS: 3.91,
+    peak1MinRatePerS: 4.55,
+    cv: 1.01,
+    prompt: [11587, 38615, 66458, 191378, 15325.5],
+    output: [69, 389, 769, 893, 149.1],
+  },
 };
 
 async function load(name: BuiltinTraceName, spread = false): Promise<Workload> {
@@ -82,10 +93,19 @@ describe.skipIf(!dir)('shared traces match the README summary', () => {
   });
 
   it('keeps Mooncake hash_ids, one per 512-token block', async () => {
-    const w = await load('mooncake-conv');
-    for (const r of w.requests) {
-      expect(r.hashIds?.length).toBe(Math.ceil(r.promptTokens / 512));
+    for (const name of ['mooncake-conv', 'mooncake-synthetic'] as const) {
+      const w = await load(name);
+      for (const r of w.requests) {
+        expect(r.hashIds?.length).toBe(Math.ceil(r.promptTokens / 512));
+      }
     }
+  });
+
+  it('does not spread the synthetic trace’s Poisson arrivals by default', async () => {
+    const path = await resolveTrace('mooncake-synthetic', { searchDirs: [dir] });
+    const w = await loadTrace(path, undefined, { seed: 1 });
+    expect(w.requests.slice(0, 4).map((r) => r.arrivalMs)).toEqual([0, 0, 40, 277]);
+    expect(w.notes.join('\n')).not.toMatch(/spread arrivals/);
   });
 
   it('spreads Mooncake arrivals within ticks: same span, Poisson-like CV', async () => {

@@ -41,6 +41,7 @@ export interface CommonRaw {
   traceFormat?: string;
   out?: string;
   timing?: boolean;
+  prefixCaching?: boolean;
 }
 
 export interface CommonFlags {
@@ -161,7 +162,12 @@ export function addCommonOptions(cmd: Command): Command {
     )
     .option('--block-size <tokens>', 'tokens per KV block (vLLM block_size; default 16)')
     .option('--out <dir>', 'write result.json and plots here')
-    .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false);
+    .option('--timing', 'include wall-clock fields (decision time, wall time) in the JSON', false)
+    .option(
+      '--prefix-caching',
+      'automatic prefix caching in every instance (vLLM APC; requests reuse cached prompt prefixes: Mooncake traces carry prefix hashes)',
+      false,
+    );
 }
 
 function slo(flag: string, text: string, fallback: SloTarget): SloTarget {
@@ -189,6 +195,7 @@ export interface EngineKnobs {
   enableChunkedPrefill?: boolean;
   numGpuBlocks?: number;
   blockSize?: number;
+  enablePrefixCaching?: boolean;
 }
 
 /** The flag that sets each engine knob, to name it in errors. */
@@ -198,6 +205,7 @@ export const ENGINE_KNOB_FLAGS: Readonly<Record<string, string>> = {
   enableChunkedPrefill: '--scheduler',
   numGpuBlocks: '--num-gpu-blocks',
   blockSize: '--block-size',
+  enablePrefixCaching: '--prefix-caching',
 };
 
 export const SCHEDULERS = ['chunked', 'vllm-v0'] as const;
@@ -219,6 +227,7 @@ function engineKnobs(raw: CommonRaw): EngineKnobs {
   if (raw.numGpuBlocks !== undefined)
     knobs.numGpuBlocks = positiveInt('--num-gpu-blocks', raw.numGpuBlocks);
   if (raw.blockSize !== undefined) knobs.blockSize = positiveInt('--block-size', raw.blockSize);
+  if (raw.prefixCaching === true) knobs.enablePrefixCaching = true;
   return knobs;
 }
 

@@ -11,6 +11,7 @@ import { UsageError } from '../args/usage-error.js';
 import { buildWorkload } from '../args/workload.js';
 import type { CliIo } from '../io.js';
 import { plotAttainmentVsRate } from '../plots/attainment.js';
+import { writePrefixPlots } from '../plots/prefix.js';
 import { writePlot } from '../plots/write.js';
 import type { GoodputEntry, InstancesEntry } from '../report/result-json.js';
 import { RESULT_SCHEMA, runEntry, serializeResult } from '../report/result-json.js';
@@ -35,6 +36,7 @@ interface SweepRaw extends CommonRaw {
   instancesNeeded?: boolean;
   rate?: string;
   target: string;
+  goodputTolerance: string;
   maxInstances?: string;
   jobs?: string;
   sloScales?: string;
@@ -57,6 +59,8 @@ export interface SweepPlan {
   goodput: boolean;
   instancesNeeded?: { ratePerS: number; maxInstances: number };
   target: number;
+  /** The goodput bisection stops at a bracket narrower than this share of the rate. */
+  goodputToleranceRel: number;
 }
 
 export function sweepCommand(io: CliIo): Command {
@@ -82,6 +86,11 @@ export function sweepCommand(io: CliIo): Command {
     )
     .option('--rate <reqPerS>', 'rate for --instances-needed')
     .option('--target <share>', 'attainment target for the searches', '0.9')
+    .option(
+      '--goodput-tolerance <share>',
+      'the goodput search stops when its bracket is narrower than this share of the rate',
+      '0.02',
+    )
     .option('--max-instances <n>', 'upper bound for --instances-needed (default 4 × --instances)')
     .option('--jobs <n>', 'runs in parallel (worker threads)')
     .option(
@@ -135,6 +144,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
     },
     goodput: raw.goodput === true,
     target: share('--target', raw.target),
+    goodputToleranceRel: share('--goodput-tolerance', raw.goodputTolerance),
   };
   if (raw.instancesNeeded === true) {
     if (raw.rate === undefined) throw new UsageError('--rate', '--instances-needed needs --rate R');
@@ -233,6 +243,19 @@ async function report(
       );
       await writePlot(dir, `attainment-${label.replace(/[^A-Za-z0-9_.-]+/g, '_')}`, plot);
     }
+  if (cells.some((c) => c.result.metrics.prefixCache !== undefined)) {
+    await writePrefixPlots(
+      dir,
+      cells.map((c) => ({
+        trace: c.spec.workload.trace,
+        policy: c.spec.policy,
+        ratePerS: c.spec.workload.ratePerS ?? null,
+        metrics: c.result.metrics,
+        cdf: c.result.cdf,
+      })),
+      `${plan.base.instances} × ${plan.base.profile}`,
+    );
+  }
   if (searches.goodput.length > 0) {
     text.push('goodput', '', formatGoodput(searches.goodput, false), '');
     md.push('### goodput', '', formatGoodput(searches.goodput, true), '');

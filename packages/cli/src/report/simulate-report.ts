@@ -52,6 +52,18 @@ export function formatSimulateReport(cell: CellResult): string {
     `SLO attainment over offered requests ${pct(m.slo.attainment)} (TTFT ${pct(m.slo.ttftAttainment)}, TPOT ${pct(m.slo.tpotAttainment)}${m.slo.tbtAttainment === undefined ? '' : `, TBT p99 ${pct(m.slo.tbtAttainment)}`}); ${describeTarget('TTFT', result.settings.slo.ttft)}, ${describeTarget('TPOT', result.settings.slo.tpot)}${result.settings.slo.tbt ? `, ${describeTarget('per-request TBT p99', result.settings.slo.tbt)}` : ''}`,
     `throughput ${num(m.throughput.requestsPerS, 2)} req/s (goodput ${num(m.throughput.goodputPerS, 2)} req/s meeting their SLO), ${num(m.throughput.outputTokensPerS, 0)} output tok/s; plans: single ${m.plans.single}, pd-split ${m.plans['pd-split']}, split-prefill ${m.plans['split-prefill']}; preemptions ${m.requests.preemptions}`,
   );
+  const pc = m.prefixCache;
+  if (pc !== undefined) {
+    lines.push(
+      `prefix cache: hit rate ${pct(pc.hitRate)} of prompt tokens (${pc.hitTokens} of ${pc.queriedTokens}); ${pc.requestsWithHit} of ${pc.requestsAdmitted} requests reused a cached prefix`,
+    );
+  }
+  const pe = m.ttftPredictionError;
+  if (pe !== undefined) {
+    lines.push(
+      `TTFT prediction error (|predicted − actual| / actual): median ${pct(pe.hits.p50)} on prefix hits (${pe.hits.count}), ${pct(pe.misses.p50)} on misses (${pe.misses.count})`,
+    );
+  }
   const d = result.decisionTimeUs;
   if (d && d.count > 0)
     lines.push(

@@ -43,6 +43,7 @@ export function sweepTables(
       'shed',
       'abandoned',
       'unfinished',
+      'prefix hit',
     ],
     rows: [] as string[][],
   };
@@ -68,6 +69,7 @@ export function sweepTables(
         String(m.requests.shed),
         String(m.requests.abandoned),
         String(m.requests.unfinished),
+        m.prefixCache === undefined ? '—' : pct(m.prefixCache.hitRate),
       ]);
     }
   }

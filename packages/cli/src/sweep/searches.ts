@@ -34,7 +34,12 @@ export async function runSearches(
               policy,
               workload: { ...plan.workloadBase, trace, ratePerS },
             }),
-            { loRatePerS: lo, hiRatePerS: hi, target: plan.target, toleranceRel: 0.02 },
+            {
+              loRatePerS: lo,
+              hiRatePerS: hi,
+              target: plan.target,
+              toleranceRel: plan.goodputToleranceRel,
+            },
             run,
           );
           return {

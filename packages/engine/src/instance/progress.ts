@@ -14,6 +14,7 @@ export function toProgress(r: Req): RequestProgress {
     arrivalMs: r.arrivalMs,
   };
   if (r.preemptions > 0) p.preemptions = r.preemptions;
+  if (r.cachedTokens > 0 && r.phase !== 'waiting') p.cachedTokens = r.cachedTokens;
   if (!Number.isNaN(r.firstTokenAtMs)) p.firstTokenAtMs = r.firstTokenAtMs;
   if (r.kind === 'segment') {
     p.startToken = r.startToken;
@@ -76,5 +77,10 @@ export function fromProgress(p: RequestProgress, outputTokens: number, blockSize
     directDecode,
     schedTokens: 0,
     schedDecode: false,
+    hashes: undefined,
+    // A waiting request's cached prefix is assumed still cached at its admission.
+    assumedCached: phase === 'waiting' ? (p.cachedTokens ?? 0) : 0,
+    refs: undefined,
+    cachedTokens: phase === 'waiting' ? 0 : (p.cachedTokens ?? 0),
   };
 }

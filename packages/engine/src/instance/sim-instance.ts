@@ -2,10 +2,14 @@ import { createRng, lognormal } from '@adagen/stats';
 import type { Rng } from '@adagen/stats';
 import { LatencyModel } from '../latency/model.js';
 import type { LatencyProfile } from '../latency/profile.js';
+import { PrefixCache } from '../kv/prefix-cache.js';
+import type { PrefixCacheEvent } from '../kv/prefix-cache.js';
+import type { BlockHash } from '../kv/prefix-hash.js';
 import { applyBatch } from '../scheduler/apply.js';
 import { resolveEngineConfig } from '../scheduler/config.js';
 import type { EngineConfig } from '../scheduler/config.js';
 import { formBatch } from '../scheduler/form-batch.js';
+import { cachedTokensNow, freeBlocks } from '../scheduler/prefix.js';
 import { newReq } from '../scheduler/request.js';
 import { EngineState } from '../scheduler/state.js';
 import type {
@@ -60,6 +64,8 @@ export class SimInstance {
     this.jitterRng = j && j.sigma > 0 ? createRng(j.seed) : undefined;
     this.recordChunks = options.recordChunks ?? false;
     this.state = internals?.state ?? new EngineState();
+    if (internals === undefined && this.config.enablePrefixCaching)
+      this.state.cache = new PrefixCache();
     this.clock = internals?.clockMs ?? 0;
     this.iterationIndex = internals?.iterationIndex ?? 0;
     this.current = internals?.current;
@@ -154,7 +160,7 @@ export class SimInstance {
       report.decodeRequests,
     );
     this.observer?.onIteration?.(report);
-    applyBatch(this.state, endMs, this.observer);
+    applyBatch(this.state, this.config.blockSize, endMs, this.observer);
     return report;
   }
 
@@ -204,8 +210,7 @@ export class SimInstance {
       throw new Error(`instance ${this.id}: cannot release "${id}" while it is ${r.phase}`);
     }
     s.held.splice(s.held.indexOf(r), 1);
-    s.usedBlocks -= r.blocks;
-    r.blocks = 0;
+    freeBlocks(s, r);
     r.phase = 'done';
     s.byId.delete(id);
     return true;
@@ -222,8 +227,7 @@ export class SimInstance {
     if (r.phase === 'waiting') s.waitingRemove(r);
     else if (r.phase === 'held') s.held.splice(s.held.indexOf(r), 1);
     else s.running.splice(s.running.indexOf(r), 1);
-    s.usedBlocks -= r.blocks;
-    r.blocks = 0;
+    freeBlocks(s, r);
     r.phase = 'done';
     s.byId.delete(id);
     return true;
@@ -250,6 +254,19 @@ export class SimInstance {
       waiting: s.waitingList().map(toProgress),
       recentIterations: this.recent.list(),
     };
+    const cache = s.cache;
+    if (cache !== undefined) {
+      snap.prefixCache = {
+        cachedBlocks: cache.size,
+        queriedTokens: cache.queriedTokens,
+        hitTokens: cache.hitTokens,
+      };
+      const list = s.waitingList();
+      for (let i = 0; i < list.length; i++) {
+        const t = cachedTokensNow(s, list[i]!, c.blockSize);
+        if (t > 0) snap.waiting[i]!.cachedTokens = t;
+      }
+    }
     if (this.current) {
       snap.busySinceMs = this.current.startMs;
       snap.busyUntilMs = this.current.startMs + this.current.durationMs;
@@ -281,6 +298,28 @@ export class SimInstance {
     );
     if (busySinceMs !== undefined) instance.startIteration(busySinceMs);
     return instance;
+  }
+
+  /**
+   * The prefix cache's changes since the last call (stored / removed block hashes, in order,
+   * like vLLM's KV events), for an index kept elsewhere. The first call starts the recording
+   * and returns every block cached so far as stored. Empty when prefix caching is off.
+   */
+  drainPrefixEvents(): PrefixCacheEvent[] {
+    const cache = this.state.cache;
+    if (cache === undefined) return [];
+    if (!cache.recording) {
+      cache.recording = true;
+      cache.drainEvents();
+      const all = cache.hashes();
+      return all.length === 0 ? [] : [{ type: 'stored', blockHashes: all }];
+    }
+    return cache.drainEvents();
+  }
+
+  /** Whether block `hash` is in this instance's prefix cache (false when caching is off). */
+  hasCachedBlock(hash: BlockHash): boolean {
+    return this.state.cache?.has(hash) ?? false;
   }
 
   /** A deep, independent copy of the whole state (including an iteration in progress). */

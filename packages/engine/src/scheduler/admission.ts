@@ -1,6 +1,7 @@
 import type { InstanceObserver } from '../types.js';
 import type { EngineConfig } from './config.js';
 import type { Req } from './request.js';
+import { admitBlocks, freeBlocks, planAdmission } from './prefix.js';
 import type { EngineState } from './state.js';
 
 export const Admit = { ok: 0, later: 1, rejected: 2 } as const;
@@ -26,21 +27,21 @@ export function admitHead(
     reject(s, r, nowMs, obs, 'prompt-too-long');
     return Admit.rejected;
   }
-  const need = Math.ceil(tokens / cfg.blockSize);
-  if (cfg.numGpuBlocks - need < cfg.watermarkBlocks) {
+  const total = Math.ceil(tokens / cfg.blockSize);
+  if (cfg.numGpuBlocks - total < cfg.watermarkBlocks) {
     reject(s, r, nowMs, obs, 'kv-capacity');
     return Admit.rejected;
   }
-  if (cfg.numGpuBlocks - s.usedBlocks - need < cfg.watermarkBlocks) return Admit.later;
-  if (!r.directDecode && r.passTokens > passBudget) return Admit.later;
+  const plan = planAdmission(s, r, total, cfg.blockSize);
+  if (cfg.numGpuBlocks - s.usedBlocks - plan.needBlocks < cfg.watermarkBlocks) return Admit.later;
+  if (!r.directDecode && r.passTokens - plan.cachedTokens > passBudget) return Admit.later;
   s.waitingShift();
-  s.usedBlocks += need;
-  r.blocks = need;
-  r.prefilled = 0;
+  admitBlocks(s, cfg, r, total, plan);
+  r.prefilled = plan.cachedTokens;
   r.phase = r.directDecode ? 'decoding' : 'prefilling';
   insertByArrival(s.running, r);
   s.admitted++;
-  obs?.onAdmitted?.(r.id, nowMs);
+  obs?.onAdmitted?.(r.id, nowMs, plan.cachedTokens);
   return Admit.ok;
 }
 
@@ -76,8 +77,7 @@ function reject(
  */
 export function preemptLast(s: EngineState, nowMs: number, obs: InstanceObserver | undefined): Req {
   const r = s.running.pop()!;
-  s.usedBlocks -= r.blocks;
-  r.blocks = 0;
+  freeBlocks(s, r);
   r.phase = 'waiting';
   r.prefilled = 0;
   r.directDecode = false;

@@ -1,5 +1,6 @@
 import type { InstanceObserver } from '../types.js';
 import type { Req } from './request.js';
+import { cacheComputed, freeBlocks } from './prefix.js';
 import type { EngineState } from './state.js';
 
 /**
@@ -13,8 +14,7 @@ function emitToken(r: Req, atMs: number, obs: InstanceObserver | undefined): voi
 }
 
 function finish(s: EngineState, r: Req, atMs: number, obs: InstanceObserver | undefined): void {
-  s.usedBlocks -= r.blocks;
-  r.blocks = 0;
+  freeBlocks(s, r);
   r.phase = 'done';
   s.byId.delete(r.id);
   obs?.onFinished?.(r.id, atMs);
@@ -49,7 +49,12 @@ function completePass(
  * decode, prefill-done, finishes (blocks freed). Cancelled requests (phase `done`) are
  * skipped. Returns nothing; `s.running` keeps only prefilling and decoding requests.
  */
-export function applyBatch(s: EngineState, atMs: number, obs: InstanceObserver | undefined): void {
+export function applyBatch(
+  s: EngineState,
+  blockSize: number,
+  atMs: number,
+  obs: InstanceObserver | undefined,
+): void {
   const batch = s.batch;
   let leftRunning = false;
   for (let i = 0; i < s.batchLen; i++) {
@@ -69,6 +74,7 @@ export function applyBatch(s: EngineState, atMs: number, obs: InstanceObserver |
     } else {
       r.prefilled += r.schedTokens;
       r.schedTokens = 0;
+      if (s.cache !== undefined) cacheComputed(s, r, blockSize);
       if (r.prefilled >= r.passTokens) {
         completePass(s, r, atMs, obs);
         if (r.phase !== 'decoding') leftRunning = true;

@@ -27,6 +27,11 @@ export const EngineConfigSchema = z
     watermark: z.number().gte(0).lt(1).default(0.01),
     /** Longest prefill pass admitted (max_model_len). @default the profile's model maxModelLen */
     maxModelLen: z.number().int().positive().optional(),
+    /**
+     * Automatic prefix caching (enable_prefix_caching): items carrying block hashes reuse the
+     * longest cached prefix; freed blocks stay cached until evicted LRU. @default false
+     */
+    enablePrefixCaching: z.boolean().default(false),
   })
   .strict();
 export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
@@ -45,6 +50,7 @@ export interface EngineConfig {
   /** ⌊watermark × numGpuBlocks⌋. */
   readonly watermarkBlocks: number;
   readonly maxModelLen: number;
+  readonly enablePrefixCaching: boolean;
 }
 
 /** An engine option was invalid; `knob` names it. */
@@ -109,5 +115,6 @@ export function resolveEngineConfig(
     watermark: c.watermark,
     watermarkBlocks: Math.floor(c.watermark * numGpuBlocks),
     maxModelLen,
+    enablePrefixCaching: c.enablePrefixCaching,
   });
 }

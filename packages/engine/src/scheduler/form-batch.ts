@@ -1,6 +1,7 @@
 import type { InstanceObserver } from '../types.js';
 import { Admit, admitHead, preemptLast, requeuePreempted } from './admission.js';
 import type { EngineConfig } from './config.js';
+import { allocateBlocks, heldBlocks } from './prefix.js';
 import type { Req } from './request.js';
 import type { EngineState } from './state.js';
 
@@ -38,14 +39,14 @@ function scheduleDecodes(
   for (let i = 0; i < running.length && n < limit; i++) {
     const r = running[i]!;
     if (r.phase !== 'decoding') continue;
-    const need = Math.ceil((r.promptTokens + r.generated) / bs) - r.blocks;
+    const need = Math.ceil((r.promptTokens + r.generated) / bs) - heldBlocks(r);
     if (need > 0) {
       while (total - s.usedBlocks < need) {
         if (preemptLast(s, nowMs, obs) === r) break;
       }
       if (r.phase !== 'decoding') break; // r preempted itself: it was the last running
       r.blocks += need;
-      s.usedBlocks += need;
+      allocateBlocks(s, cfg, need);
     }
     scheduleDecode(s, r);
     n++;
@@ -81,7 +82,7 @@ function formChunked(
       scheduleDecode(s, r);
       budget -= 1;
     } else {
-      const t = Math.min(r.passTokens, budget);
+      const t = Math.min(r.passTokens - r.prefilled, budget);
       scheduleChunk(s, r, t);
       budget -= t;
     }
@@ -125,8 +126,9 @@ function admitWholePrompts(
     const res = admitHead(s, cfg, r, nowMs, obs, budget);
     if (res === Admit.later) break;
     if (res === Admit.rejected || r.phase === 'decoding') continue;
-    scheduleChunk(s, r, r.passTokens);
-    budget -= r.passTokens;
+    const t = r.passTokens - r.prefilled; // the cached prefix is not computed
+    scheduleChunk(s, r, t);
+    budget -= t;
   }
 }
 

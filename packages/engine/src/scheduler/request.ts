@@ -1,4 +1,5 @@
-import type { RequestMeta, RequestPhase, WorkItem, WorkKind } from '../types.js';
+import type { BlockHash } from '../kv/prefix-hash.js';
+import type { PrefixInfo, RequestMeta, RequestPhase, WorkItem, WorkKind } from '../types.js';
 
 /** Internal phase: the reported phases plus `done` (finished, cancelled or rejected). */
 export type ReqPhase = RequestPhase | 'done';
@@ -34,6 +35,14 @@ export interface Req {
   schedTokens: number;
   /** A decode step scheduled in the iteration in progress. */
   schedDecode: boolean;
+  /** Chained hashes of the prompt's full blocks (prefix caching), if known. */
+  readonly hashes: readonly BlockHash[] | undefined;
+  /** Tokens assumed cached at admission on an instance without a cache (what-if runs). */
+  readonly assumedCached: number;
+  /** Cached blocks this request holds a reference on (prefix first); not in `blocks`. */
+  refs: BlockHash[] | undefined;
+  /** Tokens of the current pass found cached at its admission. */
+  cachedTokens: number;
 }
 
 const nonNegInt = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
@@ -103,6 +112,8 @@ export function newReq(item: WorkItem, arrivalMs: number): Req {
       outputTokens = endToken === item.promptTokens ? 1 : 0;
       break;
   }
+  const prefix = item.kind === 'full' || item.kind === 'prefill' ? item.prefix : undefined;
+  if (prefix !== undefined) checkPrefix(prefix, id);
   // One object literal in one field order for every record (a single hidden class).
   return copyReq({
     id,
@@ -123,6 +134,10 @@ export function newReq(item: WorkItem, arrivalMs: number): Req {
     directDecode: item.kind === 'decode',
     schedTokens: 0,
     schedDecode: false,
+    hashes: prefix?.blockHashes,
+    assumedCached: prefix?.assumedCachedTokens ?? 0,
+    refs: undefined,
+    cachedTokens: 0,
   });
 }
 
@@ -147,5 +162,27 @@ export function copyReq(r: Req): Req {
     directDecode: r.directDecode,
     schedTokens: r.schedTokens,
     schedDecode: r.schedDecode,
+    hashes: r.hashes,
+    assumedCached: r.assumedCached,
+    refs: r.refs === undefined ? undefined : r.refs.slice(),
+    cachedTokens: r.cachedTokens,
   };
+}
+
+function checkPrefix(prefix: PrefixInfo, id: string): void {
+  const a = prefix.assumedCachedTokens;
+  if (a !== undefined) {
+    check(nonNegInt(a), id, `prefix.assumedCachedTokens must be an integer >= 0, got ${a}`);
+  }
+  const h = prefix.blockHashes;
+  if (h === undefined) return;
+  check(Array.isArray(h), id, 'prefix.blockHashes must be an array');
+  for (let i = 0; i < h.length; i++) {
+    const v = h[i]!;
+    check(
+      Number.isSafeInteger(v) && v >= 0,
+      id,
+      `prefix.blockHashes[${i}] must be a non-negative safe integer, got ${v}`,
+    );
+  }
 }

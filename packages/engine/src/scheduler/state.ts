@@ -1,3 +1,4 @@
+import type { PrefixCache } from '../kv/prefix-cache.js';
 import { copyReq } from './request.js';
 import type { Req } from './request.js';
 
@@ -16,6 +17,8 @@ export class EngineState {
   /** Every live request (waiting, running, held) by id. */
   byId = new Map<string, Req>();
   usedBlocks = 0;
+  /** Cached blocks by hash, when prefix caching is on. */
+  cache: PrefixCache | undefined = undefined;
 
   /** Batch of the iteration being formed or in progress. */
   batch: Req[] = [];
@@ -86,6 +89,7 @@ export class EngineState {
     c.held = this.held.map(dup);
     c.waiting = this.waitingList().map(dup);
     c.usedBlocks = this.usedBlocks;
+    c.cache = this.cache?.copy();
     c.batchLen = this.batchLen;
     for (let i = 0; i < this.batchLen; i++) {
       const r = this.batch[i]!;

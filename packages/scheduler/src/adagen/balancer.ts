@@ -20,6 +20,11 @@
  * A cheap pre-filter keeps large clusters fast: instances are ranked by queued prefill work
  * and, for long prompts, by how many decodes a prefill there would slow down; only the best
  * `maxCandidates` are simulated.
+ *
+ * Prefix caching: each estimate starts the request's prefill after the prompt tokens that
+ * instance holds (its prefix index as of the snapshot), so locality is weighed against load
+ * through the predicted SLOs — no locality weight. The instances holding the longest prefix are
+ * always among the simulated candidates (and in a long prompt's pool).
  */
 import type { Estimate } from '@adagen/estimator';
 import { activeRunning, queuedPrefillTokens, readyIndices } from '../baselines/signals.js';
@@ -31,6 +36,7 @@ import type {
   InstanceView,
   Placement,
 } from '../types.js';
+import { cachedTokensOn } from '../prefix.js';
 import type { SharedContext } from './context.js';
 import { ClassPools } from './pools.js';
 
@@ -120,7 +126,15 @@ export class AdaGenBalancer implements Balancer {
     let candidates: readonly InstanceView[] = ready;
     if (this.pools) {
       this.pools.observe(c);
-      if (c.prefill === 'long') candidates = this.pools.split(ready, c).own;
+      if (c.prefill === 'long') {
+        candidates = this.pools.split(ready, c).own;
+        // The instance holding most of the prompt is a candidate even outside the pool: a
+        // cached prompt is a short prefill there.
+        const local = this.mostCached(c, ready, 1);
+        if (local.length > 0 && !candidates.includes(local[0]!)) {
+          candidates = [...candidates, local[0]!];
+        }
+      }
     }
     const estimates = new Map<string, Estimate>();
     const chosen = this.choose(c, view, candidates, estimates);
@@ -173,7 +187,13 @@ export class AdaGenBalancer implements Balancer {
     if (ready.length <= this.maxCandidates) return [...ready];
     const queued = new Map(ready.map((v) => [v.id, queuedPrefillTokens(v)]));
     const byQueue = [...ready].sort((a, b) => queued.get(a.id)! - queued.get(b.id)!);
-    const picked = new Set<InstanceView>(byQueue.slice(0, Math.ceil(this.maxCandidates / 2)));
+    // Locality: the instances holding the longest cached prefix are always simulated, so the
+    // estimates weigh a hit on a busy instance against a miss on an idle one.
+    const picked = new Set<InstanceView>(this.mostCached(c, ready, 2));
+    for (const v of byQueue) {
+      if (picked.size >= Math.ceil(this.maxCandidates / 2)) break;
+      picked.add(v);
+    }
     // Long prompts hurt the decodes they share iterations with: also try the decode-light ones.
     const decodeLight = [...ready].sort(
       (a, b) =>
@@ -227,6 +247,18 @@ export class AdaGenBalancer implements Balancer {
     return best!;
   }
 
+  /** Up to `n` instances with the longest cached prefix of the prompt (none without hits). */
+  private mostCached(c: Classification, ready: readonly InstanceView[], n: number): InstanceView[] {
+    if (c.request.prefix === undefined) return [];
+    const hits: Array<{ v: InstanceView; tokens: number }> = [];
+    for (const v of ready) {
+      const tokens = cachedTokensOn(c.request, v);
+      if (tokens > 0) hits.push({ v, tokens });
+    }
+    hits.sort((a, b) => b.tokens - a.tokens);
+    return hits.slice(0, n).map((h) => h.v);
+  }
+
   private ownMiss(c: Classification, v: InstanceView, e: Estimate): boolean {
     const slo = this.shared.sloOf(c.request, v.profile);
     return e.ttftMs > slo.ttftMs || (c.predictedOutputTokens > 1 && e.tpotMs > slo.tpotMs);
@@ -245,6 +277,7 @@ export class AdaGenBalancer implements Balancer {
         originArrivalMs: c.request.arrivalMs,
         // Late anyway past 1.5× its target: no need to simulate further (bounds overload cost).
         giveUpAtMs: c.request.arrivalMs + 1.5 * slo.ttftMs,
+        cachedTokens: cachedTokensOn(c.request, v),
         ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
       },
       view.nowMs,

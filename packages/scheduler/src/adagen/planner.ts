@@ -23,6 +23,7 @@ import type {
   Plan,
   Planner,
 } from '../types.js';
+import { cachedTokensOn } from '../prefix.js';
 import type { Cost } from './balancer.js';
 import { AdaGenBalancer, compareCost, costOf } from './balancer.js';
 import type { SharedContext } from './context.js';
@@ -180,7 +181,12 @@ export class AdaGenPlanner implements Planner {
       .slice(0, this.pdCandidates);
     for (const pe of prefills) {
       const pv = byId.get(pe.instanceId)!;
-      const pre = est.estimate(pv, this.addition(c, 'prefill', arrival), now);
+      const pre = est.estimate(
+        pv,
+        // The prefill instance reuses the prefix it holds (segments never do).
+        { ...this.addition(c, 'prefill', arrival), cachedTokens: cachedTokensOn(c.request, pv) },
+        now,
+      );
       if (!Number.isFinite(pre.prefillDoneAtMs)) continue;
       const handoffMs =
         pre.prefillDoneAtMs + this.shared.transferMs(c.request.promptTokens + 1, pv.profile);

@@ -11,6 +11,9 @@ import {
   LMetricBalancer,
 } from './load.js';
 import { PowerOfTwoBalancer, RandomBalancer, RoundRobinBalancer } from './simple.js';
+import { DynamoKvBalancer } from './dynamo-kv.js';
+import { LlmdPrefixBalancer } from './llmd-prefix.js';
+import { SglangCacheBalancer } from './sglang-cache.js';
 import { DynamoKvNoPrefixBalancer } from './dynamo-noprefix.js';
 
 export interface PolicyOptions {
@@ -26,6 +29,9 @@ export const baselinePolicyNames = [
   'llumnix',
   'lmetric',
   'power-of-two',
+  'dynamo-kv',
+  'sglang-cache',
+  'llmd-prefix',
   'dynamo-kv-noprefix',
 ] as const;
 export type BaselinePolicyName = (typeof baselinePolicyNames)[number];
@@ -38,6 +44,9 @@ const balancers: Record<BaselinePolicyName, (seed: number) => Balancer> = {
   llumnix: () => new LlumnixBalancer(),
   lmetric: () => new LMetricBalancer(),
   'power-of-two': (seed) => new PowerOfTwoBalancer(createRng(seed).fork('power-of-two')),
+  'dynamo-kv': (seed) => new DynamoKvBalancer(createRng(seed).fork('dynamo-kv')),
+  'sglang-cache': () => new SglangCacheBalancer(),
+  'llmd-prefix': (seed) => new LlmdPrefixBalancer(createRng(seed).fork('llmd-prefix')),
   'dynamo-kv-noprefix': () => new DynamoKvNoPrefixBalancer(),
 };
 

@@ -76,8 +76,11 @@ export function uncomputedPrefillTokens(r: RequestProgress): number {
   if (r.phase === 'decoding' || r.phase === 'held') return 0;
   switch (r.kind) {
     case 'full':
-    case 'prefill':
-      return Math.max(0, r.promptTokens + r.generatedTokens - r.prefilledTokens);
+    case 'prefill': {
+      // A waiting request's cached prefix will not be computed (prefix caching).
+      const cached = r.phase === 'waiting' ? (r.cachedTokens ?? 0) : 0;
+      return Math.max(0, r.promptTokens + r.generatedTokens - r.prefilledTokens - cached);
+    }
     case 'segment':
       return Math.max(0, (r.endToken ?? r.promptTokens) - (r.startToken ?? 0) - r.prefilledTokens);
     case 'decode':
@@ -92,7 +95,7 @@ function pendingPrefillTokens(p: PendingPlacement): number {
   switch (p.role) {
     case 'full':
     case 'prefill':
-      return p.promptTokens;
+      return p.promptTokens - (p.cachedTokens ?? 0);
     case 'segment':
       return (p.endToken ?? p.promptTokens) - (p.startToken ?? 0);
     case 'decode':
