@@ -14,13 +14,21 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classificationToWire, createFleetClock } from '@adagen/fleet';
+import { SimInstance, builtinProfiles } from '@adagen/engine';
+import {
+  applyStateDelta,
+  classificationToWire,
+  createFleetClock,
+  diffState,
+  stateOf,
+} from '@adagen/fleet';
 import {
   classificationSchema,
   createCodec,
+  instanceStateDeltaSchema,
+  instanceStateSchema,
   planResultSchema,
   subjects,
   wildcards,
@@ -31,13 +39,10 @@ import { connect } from '@nats-io/transport-node';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, loadAverage, quantile, sleep } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const agents = Number(flag('agents', '64'));
 const hosts = Number(flag('hosts', '2'));
 const rate = Number(flag('rate', '20'));
@@ -50,21 +55,6 @@ const concurrency = Number(flag('concurrency', '32'));
 const replicaSeconds = Number(flag('replica-seconds', '10'));
 /** Runs in this order (ABBA by default, so neither mode always runs on the busier machine). */
 const modes = flag('modes', 'full,delta,delta,full').split(',');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-function quantile(xs: readonly number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 function startAgentHost(index: number, count: number, env: Record<string, string>) {
   const child = spawn(
@@ -252,11 +242,67 @@ async function closedLoop(f: Fleet, forMs: number): Promise<number> {
 
 const cell = (x: number, w = 9) => x.toFixed(2).padStart(w);
 
+/**
+ * What one subscriber pays per state message of a busy instance (256 requests decoding): the
+ * full state decoded and validated, against the delta one iteration later decoded, validated
+ * and applied on top of the previous state. Bytes and µs per message, in this process.
+ */
+function perMessage(): void {
+  const profile = builtinProfiles['llama-3-8b_a100-80gb_tp1']!;
+  const inst = new SimInstance({ id: 'busy', profile, config: { maxNumSeqs: 256 } });
+  for (let i = 0; i < 256; i++)
+    inst.enqueue(
+      {
+        kind: 'full',
+        id: `0123456789abcdef0123456789ab${String(i).padStart(4, '0')}`,
+        promptTokens: 20,
+        outputTokens: 2000,
+      },
+      0,
+    );
+  let now = 0;
+  const step = () => {
+    now = inst.startIteration(now)!;
+    inst.finishIteration();
+  };
+  for (let k = 0; k < 40; k++) step();
+  const a = stateOf(inst.snapshot(), { seq: 1, status: 'ready', engine: 'sim' });
+  step();
+  const b = stateOf(inst.snapshot(), { seq: 2, status: 'ready', engine: 'sim' });
+  const fullCodec = createCodec(instanceStateSchema);
+  const deltaCodec = createCodec(instanceStateDeltaSchema);
+  const fullBytes = fullCodec.encode(b);
+  const delta = diffState(a, b);
+  if (delta === undefined) throw new Error('no delta between two iterations');
+  const deltaBytes = deltaCodec.encode(delta);
+  const time = (f: () => void) => {
+    for (let i = 0; i < 50; i++) f();
+    const n = 400;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t0) / n) * 1000;
+  };
+  const fullUs = time(() => {
+    if (!fullCodec.decode(fullBytes).ok) throw new Error('full state does not decode');
+  });
+  const deltaUs = time(() => {
+    const d = deltaCodec.decode(deltaBytes);
+    if (!d.ok || !applyStateDelta(a, d.value).ok) throw new Error('delta does not apply');
+  });
+  const sendUs = time(() => {
+    deltaCodec.encode(diffState(a, b)!);
+  });
+  console.log(
+    `one state message of an instance with ${b.running.length} requests decoding: full ${fullBytes.byteLength} B, decode+validate ${fullUs.toFixed(0)} µs; delta ${deltaBytes.byteLength} B, decode+validate+apply ${deltaUs.toFixed(0)} µs (${(fullBytes.byteLength / deltaBytes.byteLength).toFixed(1)}x fewer bytes, ${(fullUs / deltaUs).toFixed(1)}x less receiver CPU); the agent's diff+check+encode ${sendUs.toFixed(0)} µs (load average ${loadAverage()})`,
+  );
+}
+perMessage();
+
 await using nats = await startNatsServer();
 console.log(
   `fleet at scale: ${agents} sim agents in ${hosts} processes, time scale ${timeScale}, policy ${policy}; ${rate} req/s for ${seconds} s straight to svc.balance (prompt ${promptTokens}, output ${outputTokens} tokens)`,
 );
-console.log(`load average before: ${load()}`);
+console.log(`load average before: ${loadAverage()}`);
 console.log(
   'state   balance p50   balance p99   plan p50   plan p99   round-trip p50   p99     n   state msg/s   state KB/s   full share',
 );
@@ -311,7 +357,7 @@ if (full !== undefined && delta !== undefined) {
     `delta vs full: state bytes/s ${(perS(delta) / perS(full)).toFixed(2)}x (${(perS(full) / perS(delta)).toFixed(1)}x less), balance decision p50 ${(quantile(delta.bal, 0.5) / quantile(full.bal, 0.5)).toFixed(2)}x, p99 ${(quantile(delta.bal, 0.99) / quantile(full.bal, 0.99)).toFixed(2)}x`,
   );
 }
-console.log(`load average after the state runs: ${load()}`);
+console.log(`load average after the state runs: ${loadAverage()}`);
 
 if (replicaSeconds > 0) {
   const perS: number[] = [];
@@ -321,7 +367,7 @@ if (replicaSeconds > 0) {
       for (let i = 0; i < 20; i++) await balanceOnce(f);
       perS.push(await closedLoop(f, replicaSeconds * 1000));
       console.log(
-        `${replicas} balancer replica(s): ${perS.at(-1)!.toFixed(1)} decisions/s (${concurrency} in flight, ${replicaSeconds} s; load average ${load()})`,
+        `${replicas} balancer replica(s): ${perS.at(-1)!.toFixed(1)} decisions/s (${concurrency} in flight, ${replicaSeconds} s; load average ${loadAverage()})`,
       );
     } finally {
       await f.stop();

@@ -61,6 +61,7 @@ describe('state deltas', () => {
     expect(states.length).toBeGreaterThan(50);
     let deltas = 0;
     let explicitOrder = 0;
+    let steppedAndPatched = 0;
     let sawPreempted = false;
     for (let i = 1; i < states.length; i++) {
       const prev = states[i - 1]!;
@@ -71,6 +72,7 @@ describe('state deltas', () => {
       if (delta === undefined) continue;
       deltas += 1;
       if (delta.running !== undefined || delta.waiting !== undefined) explicitOrder += 1;
+      if (delta.decodeSteps !== undefined && delta.patch.length > 0) steppedAndPatched += 1;
       const decoded = deltaCodec.decode(deltaCodec.encode(delta));
       expect(decoded.ok, decoded.ok ? '' : decoded.error.message).toBe(true);
       if (!decoded.ok) return;
@@ -81,6 +83,7 @@ describe('state deltas', () => {
     expect(sawPreempted).toBe(true);
     expect(deltas).toBe(states.length - 1);
     expect(explicitOrder).toBeGreaterThan(0); // preemptions put requests back at the head
+    expect(steppedAndPatched).toBeGreaterThan(0); // decodes moved on while others changed
   });
 
   it('are much smaller than the full state of a busy instance', () => {
@@ -98,8 +101,13 @@ describe('state deltas', () => {
     const delta = diffState(a, b)!;
     const fullBytes = fullCodec.encode(b).byteLength;
     const deltaBytes = deltaCodec.encode(delta).byteLength;
-    expect(delta.patch.length).toBeGreaterThan(100);
-    expect(deltaBytes * 3).toBeLessThan(fullBytes);
+    // Every decoding request moved on by the same 3 tokens: one number says so.
+    expect(b.running.length).toBeGreaterThan(100);
+    expect(delta.decodeSteps).toBe(3);
+    expect(delta.patch.length).toBeLessThan(10);
+    expect(deltaBytes * 20).toBeLessThan(fullBytes);
+    const applied = applyStateDelta(a, delta);
+    expect(applied.ok && applied.value).toEqual(b);
   });
 
   it('refuse to apply on a state they were not taken from, and name why', () => {

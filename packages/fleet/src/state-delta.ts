@@ -17,8 +17,8 @@ import type {
 import type { Result } from '@adagen/protocol';
 import { err, ok } from '@adagen/protocol';
 
-/** Fields a patch may carry (the others never change for a request, or change to absent). */
-const PATCHABLE: ReadonlySet<string> = new Set([
+/** Fields a patch may carry. */
+const PATCHABLE = [
   'phase',
   'prefilledTokens',
   'generatedTokens',
@@ -26,7 +26,16 @@ const PATCHABLE: ReadonlySet<string> = new Set([
   'preemptions',
   'predictedOutputTokens',
   'maxTokens',
-]);
+] as const;
+/** Fields that never change for a request (a change sends it whole). */
+const FIXED = [
+  'kind',
+  'promptTokens',
+  'arrivalMs',
+  'startToken',
+  'endToken',
+  'originArrivalMs',
+] as const satisfies ReadonlyArray<keyof RequestProgress>;
 
 /**
  * The delta from `prev` to `next` (two states of one agent, `next` later), or undefined when a
@@ -41,6 +50,7 @@ export function diffState(
   const before = new Map<string, RequestProgress>();
   for (const r of prev.running) before.set(r.id, r);
   for (const r of prev.waiting) before.set(r.id, r);
+  const decodeSteps = commonDecodeSteps(before, next);
   const patch: RequestPatch[] = [];
   const put: RequestProgress[] = [];
   const seen = new Set<string>();
@@ -52,7 +62,14 @@ export function diffState(
         put.push(r);
         continue;
       }
-      const change = patchOf(old, r);
+      // What the receiver assumes: decoding requests moved on by `decodeSteps`.
+      const assumed =
+        decodeSteps > 0 && old.phase === 'decoding'
+          ? { ...old, generatedTokens: old.generatedTokens + decodeSteps }
+          : old;
+      let change = patchOf(assumed, r);
+      // A listed request does not move on by itself: its patch is from the base state.
+      if (change !== undefined && assumed !== old) change = patchOf(old, r);
       if (change === 'replace') put.push(r);
       else if (change !== undefined) patch.push(change);
     }
@@ -76,6 +93,7 @@ export function diffState(
     iterations: next.recentIterations.filter((s) => s.startMs > lastMs),
     iterationsKept: next.recentIterations.length,
   };
+  if (decodeSteps > 0) delta.decodeSteps = decodeSteps;
   if (next.busySinceMs !== undefined) delta.busySinceMs = next.busySinceMs;
   if (next.busyUntilMs !== undefined) delta.busyUntilMs = next.busyUntilMs;
   // Orders the default rule does not reproduce (a preempted request put back at the head of the
@@ -112,6 +130,15 @@ export function applyStateDelta(
   for (const r of base.waiting) byId.set(r.id, r);
   for (const id of delta.removed) {
     if (!byId.delete(id)) return err(`removed: unknown request ${id}`);
+  }
+  const steps = delta.decodeSteps;
+  if (steps !== undefined) {
+    const listed = new Set<string>();
+    for (const p of delta.patch) listed.add(p.id);
+    for (const r of delta.put) listed.add(r.id);
+    for (const r of byId.values())
+      if (r.phase === 'decoding' && !listed.has(r.id))
+        byId.set(r.id, { ...r, generatedTokens: r.generatedTokens + steps });
   }
   for (const p of delta.patch) {
     const old = byId.get(p.id);
@@ -177,6 +204,7 @@ export function changesNoWork(delta: InstanceStateDelta, base: InstanceState): b
     delta.removed.length === 0 &&
     delta.patch.length === 0 &&
     delta.put.length === 0 &&
+    delta.decodeSteps === undefined &&
     delta.running === undefined &&
     delta.waiting === undefined &&
     delta.iterations.length === 0 &&
@@ -224,24 +252,38 @@ function ordered(
 
 /** A request's changed fields, 'replace' when a field changed that a patch cannot carry. */
 function patchOf(old: RequestProgress, r: RequestProgress): RequestPatch | 'replace' | undefined {
+  for (const key of FIXED) if (old[key] !== r[key]) return 'replace';
   let patch: Record<string, unknown> | undefined;
-  const a = old as unknown as Record<string, unknown>;
-  const b = r as unknown as Record<string, unknown>;
-  for (const key of keysOf(a, b)) {
-    const was = a[key];
-    const now = b[key];
-    if (was === now) continue;
-    if (!PATCHABLE.has(key) || now === undefined) return 'replace';
+  for (const key of PATCHABLE) {
+    const now = r[key];
+    if (old[key] === now) continue;
+    if (now === undefined) return 'replace';
     patch ??= { id: r.id };
     patch[key] = now;
   }
   return patch as RequestPatch | undefined;
 }
 
-function keysOf(a: object, b: object): Set<string> {
-  const keys = new Set(Object.keys(a));
-  for (const k of Object.keys(b)) keys.add(k);
-  return keys;
+/**
+ * The generated tokens most requests decoding in both states gained (they share the
+ * iterations), when at least two did; 0 otherwise.
+ */
+function commonDecodeSteps(before: ReadonlyMap<string, RequestProgress>, next: InstanceState) {
+  const counts = new Map<number, number>();
+  for (const r of next.running) {
+    const old = before.get(r.id);
+    if (old?.phase !== 'decoding' || r.phase !== 'decoding') continue;
+    const gained = r.generatedTokens - old.generatedTokens;
+    if (gained > 0) counts.set(gained, (counts.get(gained) ?? 0) + 1);
+  }
+  let best = 0;
+  let most = 1;
+  for (const [gained, n] of counts)
+    if (n > most) {
+      best = gained;
+      most = n;
+    }
+  return best;
 }
 
 /** The cross-field rule of a request's progress (the field types are the schema's). */

@@ -24,3 +24,4 @@ export type { PublicKeys } from './render.js';
 export { renderNatsConfig } from './render.js';
 export { fitsPattern, isAllowed } from './subject-match.js';
 export { permissionMatrix } from './matrix.js';
+export { NATS_SERVER_PLACES, findNatsServer } from './binary.js';

@@ -12,7 +12,7 @@
  * | `adagen.v1.svc.plan` | balancer → planner (request/reply, queue group) | `Placement` → `PlanResult` |
  * | `adagen.v1.svc.estimate` | balancer, planner → estimator (request/reply, queue group) | `EstimateRequest` → `EstimateResponse` |
  * | `adagen.v1.agent.<instanceId>.dispatch` | planner → that agent (request/reply) | `AgentDispatch` → `DispatchAck` |
- * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState` |
+ * | `adagen.v1.agent.<instanceId>.state` | agent → balancer, planner, estimator | `InstanceState`, or `InstanceStateDelta` (the change since the previous one) |
  * | `adagen.v1.agent.<instanceId>.completion` | agent → classifier, metrics | `CompletionRecord` |
  * | `adagen.v1.agent.<instanceId>.announce` | agent → balancer, planner, estimator, gateway | `AgentAnnounce` |
  * | `adagen.v1.agent.<instanceId>.cache` | agent → balancers (prefix-cache index) | `KvCacheMessage` (`kv_events` batches in `seq` order, periodic `kv_snapshot`) |

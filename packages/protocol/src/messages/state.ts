@@ -214,8 +214,9 @@ const requestIds = z.array(idSchema).max(LIMITS.requestsPerInstance);
  * sends periodically and whenever its profile, engine settings, capabilities or calibration
  * change.
  *
- * Applying: requests in `removed` go; `patch` entries merge into the request of that id; `put`
- * entries replace (or add) whole requests. `running` / `waiting`, when present, are the new id
+ * Applying: requests in `removed` go; with `decodeSteps`, every request `decoding` in the base
+ * state and in no other list gained that many generated tokens (one per iteration since); `patch`
+ * entries merge into the request of that id; `put` entries replace (or add) whole requests. `running` / `waiting`, when present, are the new id
  * orders; when absent, an order is the previous one without the requests that left it, then
  * the requests that joined it — those from the other list in their previous order, then new
  * ones in `put` order — where a request is in `waiting` iff its phase is `waiting`.
@@ -233,6 +234,7 @@ export const instanceStateDeltaSchema = z
     status: z.enum(['ready', 'draining']),
     usedBlocks: boundedInt(LIMITS.kvBlocks),
     removed: requestIds,
+    decodeSteps: tokenCount.min(1).optional(),
     patch: z.array(requestPatchSchema).max(LIMITS.requestsPerInstance),
     put: z.array(requestProgressSchema).max(LIMITS.requestsPerInstance),
     running: requestIds.optional(),

@@ -5,32 +5,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findNatsServer as lookUpNatsServer } from '@adagen/natsconf';
 import { freePort } from './ports.js';
 
-const PLACES = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The nats-server binary, or undefined. */
+/** The nats-server binary, or undefined (the lookup is natsconf's `findNatsServer`). */
 export function findNatsServer(
   env: Readonly<Record<string, string | undefined>>,
 ): string | undefined {
-  const explicit = env.NATS_SERVER_BIN;
-  if (explicit !== undefined && explicit !== '' && executable(explicit)) return explicit;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir !== '' && executable(join(dir, 'nats-server'))) return join(dir, 'nats-server');
-  }
-  return PLACES.find(executable);
+  const found = lookUpNatsServer(env);
+  return 'path' in found ? found.path : undefined;
 }
 
 export const NATS_MISSING = [
@@ -49,7 +35,9 @@ export function ensureNatsServer(
   const script = join(repoRoot, 'infra', 'ensure-nats-server.sh');
   const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const path = r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
-  return path !== undefined && executable(path) ? path : undefined;
+  return path !== undefined && 'path' in lookUpNatsServer({ NATS_SERVER_BIN: path })
+    ? path
+    : undefined;
 }
 
 export interface StartedNats {

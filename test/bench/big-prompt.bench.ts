@@ -1,0 +1,115 @@
+/**
+ * Does a huge prompt delay everyone else? The whole fleet as processes (agents, planner,
+ * balancer, classifier with the Llama 3 tokenizer, gateway); small streamed requests at a steady
+ * rate, their time to first token (client send → first SSE event) without and then with
+ * 81 k-token prompts (text the classifier must count) sent among them, in one run. The big
+ * prompts exceed the agents' context, so they are counted and then refused (400): what is
+ * measured is the control plane's share, not an engine busy with an 81 k-token prefill.
+ *
+ *   pnpm --filter @adagen/testkit bench:big-prompt
+ *   pnpm --filter @adagen/testkit bench:big-prompt -- --rate 20 --seconds 8 --big 3
+ */
+import { request as httpRequest } from 'node:http';
+import { startServiceProcess } from '../src/fleet/processes.js';
+import type { ServiceProcess } from '../src/fleet/processes.js';
+import { startNatsServer } from '../src/natsServer.js';
+import { flag, loadAverage, quantile, sleep } from './common.js';
+
+const rate = Number(flag('rate', '20'));
+const seconds = Number(flag('seconds', '8'));
+const bigCount = Number(flag('big', '3'));
+const bigTokens = Number(flag('big-tokens', '81000'));
+const agents = Number(flag('agents', '4'));
+const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+
+/** A streamed completion; resolves with send → first SSE event (ms) and the status. */
+function completion(url: string, prompt: string, maxTokens: number) {
+  const body = JSON.stringify({ model: MODEL, prompt, max_tokens: maxTokens, stream: true });
+  return new Promise<{ firstMs: number; status: number }>((resolve) => {
+    const t0 = performance.now();
+    const req = httpRequest(
+      `${url}/v1/completions`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let firstMs = Number.NaN;
+        res.once('data', () => (firstMs = performance.now() - t0));
+        res.resume();
+        res.on('end', () => resolve({ firstMs, status: res.statusCode ?? 0 }));
+      },
+    );
+    req.on('error', () => resolve({ firstMs: Number.NaN, status: 0 }));
+    req.end(body);
+  });
+}
+
+/** Small requests at `rate` for `seconds`; `during` runs alongside. TTFTs of the 200s. */
+async function phase(url: string, during: () => Promise<unknown>): Promise<number[]> {
+  const n = Math.round(rate * seconds);
+  const started: Array<ReturnType<typeof completion>> = [];
+  const side = during();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    started.push(completion(url, `request ${i}: say something short`, 8));
+  }
+  const all = await Promise.all(started);
+  await side;
+  return all.filter((r) => r.status === 200 && Number.isFinite(r.firstMs)).map((r) => r.firstMs);
+}
+
+await using nats = await startNatsServer();
+const env = {
+  ADAGEN_NATS_SERVERS: nats.url,
+  ADAGEN_LOG_LEVEL: 'warn',
+  ADAGEN_POLICY: 'adagen',
+  ADAGEN_TOKENIZER: 'llama3',
+  ADAGEN_ADMISSION: 'off',
+};
+const procs: ServiceProcess[] = [];
+try {
+  for (let i = 0; i < agents; i++)
+    procs.push(await startServiceProcess('agent', { ...env, ADAGEN_INSTANCE_ID: `agent-${i}` }));
+  for (const name of ['planner', 'balancer', 'classifier'] as const)
+    procs.push(await startServiceProcess(name, env));
+  const gateway = await startServiceProcess('gateway', env);
+  procs.push(gateway);
+  const url = `http://127.0.0.1:${gateway.httpPort}`;
+  await sleep(1500);
+  for (let i = 0; i < 20; i++) await completion(url, 'warm up', 4);
+  const big = ' hello'.repeat(bigTokens);
+  console.log(
+    `small requests at ${rate}/s for ${seconds} s, time to first token (ms), ${agents} sim agents; then the same with ${bigCount} prompts of ${big.length} characters (${bigTokens} Llama 3 tokens) among them (load average ${loadAverage()})`,
+  );
+  const quiet = await phase(url, () => Promise.resolve());
+  const bigResults: Array<{ status: number; ms: number }> = [];
+  const noisy = await phase(url, async () => {
+    for (let k = 0; k < bigCount; k++) {
+      await sleep((seconds * 1000) / (bigCount + 1));
+      const t0 = performance.now();
+      const r = await completion(url, big, 8);
+      bigResults.push({ status: r.status, ms: performance.now() - t0 });
+    }
+  });
+  const row = (name: string, xs: number[]) =>
+    console.log(
+      `${name.padEnd(22)} p50 ${quantile(xs, 0.5).toFixed(1).padStart(7)}  p99 ${quantile(xs, 0.99).toFixed(1).padStart(7)}  max ${Math.max(
+        ...xs,
+      )
+        .toFixed(1)
+        .padStart(7)}  n ${xs.length}`,
+    );
+  row('without big prompts', quiet);
+  row('with big prompts', noisy);
+  console.log(
+    `big prompts answered: ${bigResults.map((r) => `${r.status} in ${r.ms.toFixed(0)} ms`).join(', ')}`,
+  );
+  console.log(
+    `added by the big prompts: p50 ${(quantile(noisy, 0.5) - quantile(quiet, 0.5)).toFixed(1)} ms, p99 ${(quantile(noisy, 0.99) - quantile(quiet, 0.99)).toFixed(1)} ms (load average ${loadAverage()})`,
+  );
+} finally {
+  for (const p of procs.reverse()) await p.stop();
+}
