@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from './engine-server.js';
 import { cliBuilt, startEngineProcess } from './engine-server.js';
 import type { InProcessFleet } from './fleet/in-process.js';
+import { expectStopBeforeGreedyText, streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL } from './fleet/stream-check.js';
 import { engineGauge, eventually, runPdSplit, startHttpFleet } from './http-backend.shared.js';
 import type { NatsServer } from './natsServer.js';
@@ -87,45 +88,11 @@ describe.skipIf(!cliBuilt())('http agents in front of llama.cpp engine servers',
   });
 
   it('ends before a stop string found in the greedy text, finish_reason stop', async () => {
-    const ask = { model: MODEL, prompt: 'The quick brown fox', max_tokens: 20, temperature: 0 };
-    const free = (await client.completions.create({ ...ask, ...({ ignore_eos: true } as object) }))
-      .choices[0]!.text;
-    const stop = free.slice(Math.floor(free.length / 2), Math.floor(free.length / 2) + 2);
-    expect(stop.length).toBe(2);
-    const cut = await client.completions.create({
-      ...ask,
-      stop: [stop],
-      ...({ ignore_eos: true } as object),
-    });
-    expect(cut.choices[0]!.finish_reason).toBe('stop');
-    expect(cut.choices[0]!.text).toBe(free.slice(0, free.indexOf(stop)));
+    await expectStopBeforeGreedyText(client, 20);
   });
 
   it('a client that goes away mid-stream frees the sequence on the engine', async () => {
-    const controller = new AbortController();
-    const stream = await client.completions.create(
-      {
-        model: MODEL,
-        prompt: 'Tell me everything',
-        max_tokens: 400,
-        stream: true,
-        ...({ ignore_eos: true } as object),
-      },
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    try {
-      for await (const _ of stream) {
-        chunks += 1;
-        if (chunks === 3) {
-          // Chunks already read may still be delivered after an abort: stop reading too.
-          controller.abort();
-          break;
-        }
-      }
-    } catch {
-      // aborted
-    }
+    const chunks = await streamThenGoAway(client, 400);
     expect(chunks).toBe(3);
     const idle = await eventually(async () => {
       const running = await Promise.all(

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from './engine-server.js';
 import { cliBuilt, startEngineProcess } from './engine-server.js';
 import type { InProcessFleet } from './fleet/in-process.js';
+import { streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL, expectedChat } from './fleet/stream-check.js';
 import { engineGauge, eventually, runPdSplit, startHttpFleet } from './http-backend.shared.js';
 import type { NatsServer } from './natsServer.js';
@@ -96,30 +97,7 @@ describe.skipIf(!cliBuilt())('http agents in front of simulated engine servers',
   });
 
   it('a client that goes away mid-stream frees the sequence on the engine', async () => {
-    const controller = new AbortController();
-    const stream = await client.completions.create(
-      {
-        model: MODEL,
-        prompt: 'Tell me everything',
-        max_tokens: 2000,
-        stream: true,
-        ...({ ignore_eos: true } as object),
-      },
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    try {
-      for await (const _ of stream) {
-        chunks += 1;
-        if (chunks === 3) {
-          // Chunks already read may still be delivered after an abort: stop reading too.
-          controller.abort();
-          break;
-        }
-      }
-    } catch {
-      // aborted
-    }
+    const chunks = await streamThenGoAway(client, 2000);
     expect(chunks).toBe(3);
     const idle = await eventually(async () => {
       const running = await Promise.all(

@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessFleet } from './fleet/in-process.js';
 import { startInProcessFleet } from './fleet/in-process.js';
+import { expectStopBeforeGreedyText, streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL } from './fleet/stream-check.js';
 import type { NatsServer } from './natsServer.js';
 import { startNatsServer } from './natsServer.js';
@@ -80,41 +81,11 @@ describe('llama agents behind the gateway', () => {
   });
 
   it('ends before a stop string found in the greedy text, finish_reason stop', async () => {
-    const ask = { model: MODEL, prompt: 'The quick brown fox', max_tokens: 24, temperature: 0 };
-    const free = (await client.completions.create({ ...ask, ...({ ignore_eos: true } as object) }))
-      .choices[0]!.text;
-    const stop = free.slice(Math.floor(free.length / 2), Math.floor(free.length / 2) + 2);
-    expect(stop.length).toBe(2);
-    const cut = await client.completions.create({
-      ...ask,
-      stop: [stop],
-      ...({ ignore_eos: true } as object),
-    });
-    expect(cut.choices[0]!.finish_reason).toBe('stop');
-    expect(cut.choices[0]!.text).toBe(free.slice(0, free.indexOf(stop)));
+    await expectStopBeforeGreedyText(client, 24);
   });
 
   it('a client that goes away mid-stream frees the sequence on the engine', async () => {
-    const controller = new AbortController();
-    const stream = await client.completions.create(
-      {
-        model: MODEL,
-        prompt: 'Tell me everything',
-        max_tokens: 400,
-        stream: true,
-        ...({ ignore_eos: true } as object),
-      },
-      { signal: controller.signal },
-    );
-    let chunks = 0;
-    try {
-      for await (const _ of stream) {
-        chunks += 1;
-        if (chunks === 3) controller.abort();
-      }
-    } catch {
-      // aborted
-    }
+    await streamThenGoAway(client, 400);
     const agent = fleet.agents[0]!.agent;
     const until = Date.now() + 10_000;
     while (Date.now() < until && (agent.activeRequests > 0 || agent.snapshot().kv.usedBlocks > 0))

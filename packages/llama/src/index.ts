@@ -13,10 +13,11 @@ export type {
   GenerationRequest,
   GenerationRequestInput,
   GenerationSink,
+  PromptSource,
   TokenLogprob,
   Usage,
 } from './request.js';
-export { FINISH_REASONS, GenerationRequestSchema } from './request.js';
+export { FINISH_REASONS, GenerationRequestSchema, generationInputOf } from './request.js';
 export type { EngineCapabilities, EngineCounters, ModelInfo } from './types.js';
 export type { DecodeObservation, IterationObservation } from './observe.js';
 export type { LlamaLogger } from './runtime.js';

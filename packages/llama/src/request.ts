@@ -118,3 +118,33 @@ export interface TokenLogprob {
 }
 
 export type GenerationSink = (event: GenerationEvent) => void;
+
+/** What a router's request says the prompt is: chat messages, token ids or text. */
+export interface PromptSource {
+  readonly messages?: ReadonlyArray<{ readonly role: string; readonly content: string }>;
+  readonly promptTokenIds?: readonly number[];
+  readonly prompt?: string;
+}
+
+/**
+ * The engine's input for a router's prompt: chat messages (OpenAI's `developer` is a system
+ * message, anything but system/assistant a user message), else token ids, else the text (an
+ * empty prompt is one space: llama.cpp needs a token to start from).
+ */
+export function generationInputOf(r: PromptSource): GenerationRequestInput['input'] {
+  if (r.messages !== undefined)
+    return {
+      type: 'chat',
+      messages: r.messages.map((m) => ({
+        role:
+          m.role === 'system' || m.role === 'developer'
+            ? 'system'
+            : m.role === 'assistant'
+              ? 'assistant'
+              : 'user',
+        content: m.content,
+      })),
+    };
+  if (r.promptTokenIds !== undefined) return { type: 'tokens', tokens: [...r.promptTokenIds] };
+  return { type: 'text', text: r.prompt !== undefined && r.prompt !== '' ? r.prompt : ' ' };
+}

@@ -5,6 +5,7 @@
  */
 import { BadFieldError, parseOpenAiBody } from '@adagen/fleet';
 import type { GatewayRequest, OpenAiEndpoint } from '@adagen/fleet';
+import { generationInputOf } from '@adagen/llama';
 import type { GenerationRequestInput } from '@adagen/llama';
 import { AdagenError, issuesFromZod } from '@adagen/protocol';
 import { z } from 'zod';
@@ -134,23 +135,7 @@ export function generationOf(
       'context_length_exceeded',
       `This model's maximum context length is ${engine.maxContextTokens} tokens. However, you requested ${engine.promptTokens + maxTokens} tokens (${engine.promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`,
     );
-  const input: GenerationRequestInput['input'] =
-    r.messages !== undefined
-      ? {
-          type: 'chat',
-          messages: r.messages.map((m) => ({
-            role:
-              m.role === 'system' || m.role === 'developer'
-                ? 'system'
-                : m.role === 'assistant'
-                  ? 'assistant'
-                  : 'user',
-            content: m.content,
-          })),
-        }
-      : r.promptTokenIds !== undefined
-        ? { type: 'tokens', tokens: [...r.promptTokenIds] }
-        : { type: 'text', text: r.prompt !== undefined && r.prompt !== '' ? r.prompt : ' ' };
+  const input = generationInputOf(r);
   return {
     requestId,
     input,

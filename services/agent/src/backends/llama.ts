@@ -11,6 +11,8 @@ import type { BackendSink, EngineBackend, Job } from '@adagen/fleet';
 import { LlamaCacheSource } from './llama-cache.js';
 import { AdagenError } from '@adagen/protocol';
 import type { AgentDispatch, EngineCapabilities, RequestProgress } from '@adagen/protocol';
+// The request module alone: node-llama-cpp is loaded only when a llama engine is built.
+import { generationInputOf } from '@adagen/llama/request';
 import type {
   GenerationEvent,
   GenerationRequestInput,
@@ -105,23 +107,7 @@ export class LlamaBackend implements EngineBackend {
       );
     const r = d.request;
     const target = r.targetOutputTokens;
-    const input: GenerationRequestInput['input'] =
-      r.messages !== undefined
-        ? {
-            type: 'chat',
-            messages: r.messages.map((m) => ({
-              role:
-                m.role === 'system' || m.role === 'developer'
-                  ? 'system'
-                  : m.role === 'assistant'
-                    ? 'assistant'
-                    : 'user',
-              content: m.content,
-            })),
-          }
-        : r.promptTokenIds !== undefined
-          ? { type: 'tokens', tokens: [...r.promptTokenIds] }
-          : { type: 'text', text: r.prompt !== undefined && r.prompt !== '' ? r.prompt : ' ' };
+    const input = generationInputOf(r);
     const s = r.sampling ?? {};
     const req: GenerationRequestInput = {
       requestId: job.requestId,
