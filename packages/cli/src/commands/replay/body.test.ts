@@ -73,6 +73,11 @@ describe('replay request bodies', () => {
   it('the cap fits the context its prompt leaves (a function of the prompt only)', () => {
     const o = { ...adagen, maxModelLen: 1000 };
     expect(maxTokensOf(req('a', 5, 300), o)).toBe(700);
+    // the engine-side length never exceeds the cap the request carries (the gateway refuses that)
+    expect(requestBody(req('a', 900, 300), o)).toMatchObject({
+      max_tokens: 700,
+      adagen_output_tokens: 700,
+    });
     expect(maxTokensOf(req('b', 600, 300), o)).toBe(700);
     expect(maxTokensOf(req('c', 5, 10), o)).toBe(990);
     expect(maxTokensOf(req('d', 5, 10), adagen)).toBe(1024);

@@ -44,9 +44,11 @@ export function maxTokensOf(r: TraceRequest, o: BodyOptions): number {
 }
 
 export function requestBody(r: TraceRequest, o: BodyOptions): Record<string, unknown> {
+  const cap = maxTokensOf(r, o);
+  // A length over the cap (a long prompt in a short context) is cut at it, as the engine would.
   const length =
     o.outputMode === 'adagen'
-      ? { max_tokens: maxTokensOf(r, o), adagen_output_tokens: r.outputTokens }
+      ? { max_tokens: cap, adagen_output_tokens: Math.min(r.outputTokens, cap) }
       : { max_tokens: r.outputTokens, ignore_eos: true, min_tokens: r.outputTokens };
   const common = {
     model: o.model,
