@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from './engine-server.js';
 import { cliBuilt, startEngineProcess } from './engine-server.js';
 import type { InProcessFleet } from './fleet/in-process.js';
-import { expectStopBeforeGreedyText, streamThenGoAway } from './fleet/openai-checks.js';
+import { expectStopBeforeGreedyText, streamChat, streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL } from './fleet/stream-check.js';
 import { engineGauge, eventually, runPdSplit, startHttpFleet } from './http-backend.shared.js';
 import type { NatsServer } from './natsServer.js';
@@ -54,22 +54,7 @@ describe.skipIf(!cliBuilt())('http agents in front of llama.cpp engine servers',
   });
 
   it('streams real tokens for chat and completions; usage is the engine’s', async () => {
-    const stream = await client.chat.completions.create({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Hello there' }],
-      max_tokens: 10,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...({ ignore_eos: true } as object),
-    });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | undefined | null;
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await streamChat(client, 'Hello there', 10);
     expect(finish).toBe('length');
     expect(usage?.completion_tokens).toBe(10);
     expect(text.length).toBeGreaterThan(0);

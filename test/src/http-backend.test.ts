@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from './engine-server.js';
 import { cliBuilt, startEngineProcess } from './engine-server.js';
 import type { InProcessFleet } from './fleet/in-process.js';
-import { streamThenGoAway } from './fleet/openai-checks.js';
+import { streamChat, streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL, expectedChat } from './fleet/stream-check.js';
 import { engineGauge, eventually, runPdSplit, startHttpFleet } from './http-backend.shared.js';
 import type { NatsServer } from './natsServer.js';
@@ -47,22 +47,7 @@ describe.skipIf(!cliBuilt())('http agents in front of simulated engine servers',
 
   it('streams chat and completions from the engines, exactly their text; usage is theirs', async () => {
     const content = 'Hello over HTTP';
-    const stream = await client.chat.completions.create({
-      model: MODEL,
-      messages: [{ role: 'user', content }],
-      max_tokens: 9,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...({ ignore_eos: true } as object),
-    });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | undefined | null;
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await streamChat(client, content, 9);
     expect(text).toBe(expectedChat(content, 9));
     expect(finish).toBe('length');
     expect(usage?.completion_tokens).toBe(9);

@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessFleet } from './fleet/in-process.js';
 import { startInProcessFleet } from './fleet/in-process.js';
-import { expectStopBeforeGreedyText, streamThenGoAway } from './fleet/openai-checks.js';
+import { expectStopBeforeGreedyText, streamChat, streamThenGoAway } from './fleet/openai-checks.js';
 import { MODEL } from './fleet/stream-check.js';
 import type { NatsServer } from './natsServer.js';
 import { startNatsServer } from './natsServer.js';
@@ -51,22 +51,7 @@ describe('llama agents behind the gateway', () => {
   });
 
   it('streams real tokens for chat and completions; usage is the engine’s', async () => {
-    const stream = await client.chat.completions.create({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Hello there' }],
-      max_tokens: 12,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...({ ignore_eos: true } as object),
-    });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | undefined | null;
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await streamChat(client, 'Hello there', 12);
     expect(finish).toBe('length');
     expect(usage?.completion_tokens).toBe(12);
     expect(text.length).toBeGreaterThan(0);

@@ -63,3 +63,35 @@ export async function streamThenGoAway(
   }
   return chunks;
 }
+
+/** What a streamed chat answer carried: its text, last finish reason and usage. */
+export interface StreamedChat {
+  readonly text: string;
+  readonly finish: string | null;
+  readonly usage: OpenAI.CompletionUsage | undefined;
+}
+
+/** Streams a chat answer of exactly `maxTokens` tokens (ignore_eos) with usage, and reads it all. */
+export async function streamChat(
+  client: OpenAI,
+  content: string,
+  maxTokens: number,
+): Promise<StreamedChat> {
+  const stream = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: 'user', content }],
+    max_tokens: maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...IGNORE_EOS,
+  });
+  let text = '';
+  let usage: OpenAI.CompletionUsage | undefined;
+  let finish: string | null = null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
