@@ -10,24 +10,10 @@ import {
   loadProfile,
   SimInstance,
 } from '@adagen/engine';
-import type { CliIo } from '../io.js';
-import { main } from '../main.js';
+import { runCli } from '../run.testutil.js';
 
-async function run(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    stderrIsTTY: false,
-    cwd,
-    env: { ADAGEN_SHARED_DIR: '/nonexistent-adagen-shared' },
-    traceFallbackDirs: [],
-    now: () => 0,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string) =>
+  runCli(argv, cwd, { env: { ADAGEN_SHARED_DIR: '/nonexistent-adagen-shared' } });
 
 const H100 = builtinProfiles['llama-3-8b_h100-80gb_tp1']!;
 

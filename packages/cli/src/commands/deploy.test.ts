@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { CliIo } from '../io.js';
-import { main } from '../main.js';
+import { runCli } from '../run.testutil.js';
 
-async function run(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    stderrIsTTY: false,
-    cwd,
-    env: {},
-    traceFallbackDirs: [],
-    now: () => 0,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string) => runCli(argv, cwd);
 
 const values = `pools: [{ name: sim, profile: a100, replicas: 2, engine: { type: sim } }]\n`;
 

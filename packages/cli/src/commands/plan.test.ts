@@ -2,23 +2,14 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../io.js';
-import { main } from '../main.js';
+import { runCli } from '../run.testutil.js';
 
-async function run(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
+function run(argv: string[], cwd: string) {
   let t = 0;
-  const io: CliIo = {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    stderrIsTTY: false,
-    cwd,
+  return runCli(argv, cwd, {
     env: { ADAGEN_SHARED_DIR: '/nonexistent-adagen-shared' },
-    traceFallbackDirs: [],
     now: () => (t += 1),
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  });
 }
 
 describe('adagen plan', () => {
