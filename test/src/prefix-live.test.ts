@@ -167,9 +167,27 @@ describe('prefix-cache-aware placement with llama agents', () => {
     expect(s0?.epoch).toBe(s1?.epoch);
 
     // Repeats with other suffixes go to the holder, which reports reusing the prefix.
+    // Each is sent when both balancers see every agent idle (the previous request's placement
+    // is no longer pending and its snapshot shows no work): otherwise a just-finished request
+    // still counts as active blocks on the holder (as in Dynamo's cost) and loads tie.
+    const idleEverywhere = () =>
+      fleet.balancers.every((b) =>
+        b.view
+          .cluster(0)
+          .instances.every(
+            (v) =>
+              v.pending.length === 0 &&
+              v.snapshot.running.length === 0 &&
+              v.snapshot.waiting.length === 0,
+          ),
+      )
+        ? true
+        : undefined;
     const warm: CompletionRecord[] = [];
-    for (let i = 0; i < 4; i++)
+    for (let i = 0; i < 4; i++) {
+      await until('every agent idle in both balancers’ views', idleEverywhere);
       warm.push(await complete([...prefix, ...ids(200 + i, 24)], `warm-${i}`));
+    }
     for (const w of warm) {
       expect(w.instanceIds).toEqual([holder]);
       expect(w.cachedPromptTokens).toBeGreaterThanOrEqual(PREFIX_TOKENS);
