@@ -7,6 +7,7 @@
  *   pnpm --filter @adagen/testkit bench:tokens
  *   pnpm --filter @adagen/testkit bench:tokens -- --streams 64 --tokens 3000 --chunk 8
  *   … -- --old-gateway /path/to/older/services/gateway/dist/main.js   # an older gateway, per token
+ *   … -- --profile-dir /tmp/prof   # a V8 CPU profile of each gateway process (.cpuprofile)
  *
  * Rows: the relay with chunks of --chunk tokens (agents coalesce a request's tokens: a few ms or
  * 32 tokens per message); this gateway with the same chunks; this gateway with one token per
@@ -32,6 +33,8 @@ const TOKENS = Number(flag('tokens', '2000'));
 const CHUNK = Number(flag('chunk', '8'));
 const OLD = flag('old-gateway', '');
 const ROUNDS = Number(flag('rounds', '2'));
+/** Write a V8 CPU profile of each gateway process into this directory (`--cpu-prof`). */
+const PROFILE_DIR = flag('profile-dir', '');
 
 function child(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
   const c = spawn(process.execPath, args, {
@@ -47,7 +50,8 @@ function child(args: string[], env: Record<string, string> = {}): Promise<ChildP
 }
 
 async function gatewayProcess(main: string, natsUrl: string, port: number): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [main], {
+  const profile = PROFILE_DIR === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
+  const c = spawn(process.execPath, [...profile, main], {
     stdio: ['pipe', 'ignore', 'inherit'],
     env: {
       ...process.env,

@@ -80,6 +80,7 @@ export {
   responseId,
   sseData,
   streamChunk,
+  textEventWriter,
   usageChunk,
 } from './openai/format.js';
 export type {

@@ -135,4 +135,40 @@ describe('bodyMatchesSubject', () => {
     expect(bodyMatchesSubject(kv, { instanceId: 'gpu-1', requestId: 'req-1' })).toBe(false);
     expect(bodyMatchesSubject('adagen.v1.nope', { fromInstanceId: 'gpu-1' })).toBe(false);
   });
+
+  it('answers a stream body as the parsed subject does, for odd subjects and ids too', () => {
+    // The reference: parse the subject, compare the ids.
+    const reference = (subject: string, body: { instanceId: string; requestId: string }) => {
+      const p = parseSubject(subject);
+      return (
+        p.ok &&
+        p.value.kind === 'stream' &&
+        p.value.requestId === body.requestId &&
+        p.value.instanceId === body.instanceId
+      );
+    };
+    const parts = ['gw', 'r-1', 'a_2', '', 'x.y', 'a b', '*', '>', 'r-1.a_2', 'é'];
+    const subjectsSeen = new Set<string>();
+    for (const g of parts)
+      for (const r of parts)
+        for (const i of parts) {
+          subjectsSeen.add(`adagen.v1.stream.${g}.${r}.${i}`);
+          subjectsSeen.add(`adagen.v1.stream.${g}.${r}`);
+        }
+    subjectsSeen.add('adagen.v1.stream.');
+    subjectsSeen.add('adagen.v1.agent.gw.kv.r-1');
+    subjectsSeen.add('xadagen.v1.stream.gw.r-1.a_2');
+    let checked = 0;
+    let matches = 0;
+    for (const subject of subjectsSeen)
+      for (const requestId of parts)
+        for (const instanceId of parts) {
+          const want = reference(subject, { instanceId, requestId });
+          expect(bodyMatchesSubject(subject, { instanceId, requestId }), subject).toBe(want);
+          checked++;
+          if (want) matches++;
+        }
+    expect(checked).toBeGreaterThan(10_000);
+    expect(matches).toBeGreaterThan(20);
+  });
 });

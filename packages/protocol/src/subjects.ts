@@ -33,7 +33,7 @@
  * results (`adagen.v1.stream.*.*.<its id>`) and the gateway knows which agent sent each message.
  */
 import { AdagenError } from './errors.js';
-import { idProblem } from './ids.js';
+import { idProblem, isValidId } from './ids.js';
 import type { Result } from './result.js';
 import { err, ok } from './result.js';
 
@@ -167,6 +167,9 @@ export const wildcards = {
   cancels: `${SUBJECT_PREFIX}.cancel.*`,
 } as const;
 
+const STREAM_PREFIX = `${SUBJECT_PREFIX}.stream.`;
+const DOT = 46;
+
 /** A concrete subject, parsed into its kind and ids. */
 export type ParsedSubject =
   | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
@@ -253,10 +256,25 @@ export function bodyMatchesSubject(
     | { readonly instanceId: string; readonly requestId: string }
     | { readonly fromInstanceId: string },
 ): boolean {
-  const parsed = parseSubject(subject);
-  if (!parsed.ok) return false;
-  const s = parsed.value;
-  if ('fromInstanceId' in body)
+  if ('fromInstanceId' in body) {
+    const parsed = parseSubject(subject);
+    if (!parsed.ok) return false;
+    const s = parsed.value;
     return s.kind === 'agent' && s.verb === 'kv' && s.fromInstanceId === body.fromInstanceId;
-  return s.kind === 'stream' && s.instanceId === body.instanceId && s.requestId === body.requestId;
+  }
+  // The stream case runs once per token chunk: compared as text, not parsed (the same answer:
+  // `stream.<gatewayId>.<requestId>.<instanceId>` with three valid ids, the last two the body's).
+  const { requestId, instanceId } = body;
+  if (!subject.startsWith(STREAM_PREFIX)) return false;
+  const end = subject.length - requestId.length - instanceId.length - 2;
+  return (
+    end > STREAM_PREFIX.length &&
+    subject.charCodeAt(end) === DOT &&
+    subject.startsWith(requestId, end + 1) &&
+    subject.charCodeAt(end + 1 + requestId.length) === DOT &&
+    subject.endsWith(instanceId) &&
+    isValidId(requestId) &&
+    isValidId(instanceId) &&
+    isValidId(subject.slice(STREAM_PREFIX.length, end))
+  );
 }

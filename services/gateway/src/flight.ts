@@ -19,7 +19,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayRequest, ResponseMeta } from '@adagen/fleet';
-import { SSE_DONE, completionResponse, errorBody, sseData, streamChunk } from '@adagen/fleet';
+import {
+  SSE_DONE,
+  completionResponse,
+  errorBody,
+  sseData,
+  streamChunk,
+  textEventWriter,
+} from '@adagen/fleet';
 import { usageChunk } from '@adagen/fleet';
 import { AdagenError, planInstanceIds } from '@adagen/protocol';
 import type { OutcomeDone, PlanResult, StreamMessage, TokenChunk } from '@adagen/protocol';
@@ -76,6 +83,8 @@ export class Flight {
   /** Generated text reached the client: the request can no longer be placed again. */
   private tokenSent = false;
   private readonly order = new ChunkSequencer((c) => this.deliver(c));
+  /** A text chunk's SSE event (the response's constant part serialised once). */
+  private textEvent: ((text: string) => string) | undefined;
   private outcome: OutcomeDone | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private gapSinceWallMs = 0;
@@ -323,12 +332,13 @@ export class Flight {
       this.o.metrics.ttft.observe((now - this.o.receivedWallMs) / 1000);
     } else if (this.lastTokenWallMs !== undefined) {
       const gapS = (now - this.lastTokenWallMs) / 1000 / c.tokenCount;
-      for (let i = 0; i < c.tokenCount; i++) this.o.metrics.itl.observe(gapS);
+      this.o.metrics.itl.observe(gapS, c.tokenCount);
     }
     this.lastTokenWallMs = now;
     if (this.o.req.stream) {
       this.tokenSent = true;
-      this.write(sseData(streamChunk(this.o.meta, { text: c.text })));
+      this.textEvent ??= textEventWriter(this.o.meta);
+      this.write(this.textEvent(c.text));
     } else this.text += c.text;
   }
 

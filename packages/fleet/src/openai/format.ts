@@ -82,6 +82,21 @@ export function streamChunk(
   };
 }
 
+/**
+ * The SSE event of a text-only streamed chunk, as `sseData(streamChunk(meta, { text }))` writes it,
+ * with the response's constant part serialised once: the returned function only escapes the
+ * text (the token path calls it for every chunk of every stream).
+ */
+export function textEventWriter(meta: ResponseMeta): (text: string) => string {
+  const marker = '\u0000text\u0000';
+  const whole = sseData(streamChunk(meta, { text: marker }));
+  const quoted = JSON.stringify(marker);
+  const at = whole.lastIndexOf(quoted); // the text comes after the id and the model
+  const head = whole.slice(0, at);
+  const tail = whole.slice(at + quoted.length);
+  return (text) => head + JSON.stringify(text) + tail;
+}
+
 /** The final usage chunk (`stream_options.include_usage`). */
 export function usageChunk(meta: ResponseMeta, usage: Usage): Record<string, unknown> {
   return {
