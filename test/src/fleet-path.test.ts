@@ -73,6 +73,12 @@ describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
     expect(content).toHaveLength(10);
     expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop', delta: {} }] });
     expect(r.events.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 10 } });
+    // The gateway counted the gaps between the tokens its client received (9 per 10 tokens).
+    const page = await fleet.gateway.registry.getSingleMetricAsString(
+      'adagen_inter_token_latency_seconds',
+    );
+    const count = /^adagen_inter_token_latency_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(page);
+    expect(Number(count?.[1])).toBeGreaterThanOrEqual(9);
   });
 
   it('serves many concurrent requests, each exactly once, spread over the agents', async () => {
