@@ -33,6 +33,7 @@ const policy = flag('policy', 'adagen');
 const rates = flag('rates', '10,25,50,100').split(',').map(Number);
 const seconds = Number(flag('seconds', '10'));
 const agents = Number(flag('agents', '4'));
+const warmup = Number(flag('warmup', '30'));
 
 const wallNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,8 +153,9 @@ hops.push(await startHop(nats.url, 3, 0, sizes.ack));
 const nc = await connect({ servers: nats.url, name: 'bench-driver' });
 try {
   await sleep(1500); // agents' first snapshots reach the balancer and planner
-  for (let i = 0; i < 30; i++) await fleetRequest(url); // warm-up (JIT, tokenizer, policy build)
-  for (let i = 0; i < 30; i++) await bareRequest(nc, sizes.request);
+  // Warm-up (JIT, tokenizer, policy build), as many requests down each path.
+  for (let i = 0; i < warmup; i++) await fleetRequest(url);
+  for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request);
   console.log(
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );

@@ -35,7 +35,19 @@ export async function startServiceProcess(
   timeoutMs = 20_000,
 ): Promise<ServiceProcess> {
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'services', name, 'dist', 'main.js')], {
+  // ADAGEN_CPU_PROF_DIR: each service process writes a V8 CPU profile there when it exits
+  // (sampled every ADAGEN_CPU_PROF_INTERVAL_US µs, default 1000).
+  const profDir = process.env.ADAGEN_CPU_PROF_DIR;
+  const prof =
+    profDir === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profDir}/${name}`,
+          `--cpu-prof-interval=${process.env.ADAGEN_CPU_PROF_INTERVAL_US ?? '1000'}`,
+        ];
+  const main = join(repoRoot, 'services', name, 'dist', 'main.js');
+  const child = spawn(process.execPath, [...prof, main], {
     env: {
       ...process.env,
       ...env,
