@@ -57,7 +57,8 @@ export interface StatePublished {
 export class StatePublisher {
   private seq = 0;
   private lastMs = Number.NEGATIVE_INFINITY;
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  /** The snapshot `changed` asked for, not yet sent: cancels it. */
+  private pending: (() => void) | undefined;
   private periodic: ReturnType<typeof setTimeout> | undefined;
   private calibration: LatencyCalibration | undefined;
   private calibratedAtMs = Number.NEGATIVE_INFINITY;
@@ -77,18 +78,25 @@ export class StatePublisher {
     this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(Math.random() * this.o.periodMs));
   }
 
-  /** A snapshot soon: now, or once `minGapMs` has passed since the last one. */
+  /**
+   * A snapshot soon: once `minGapMs` has passed since the last one, and never inside the caller's
+   * turn — a dispatch's ack or a token goes out before the state that records it (the state
+   * costs a diff and an encode, which the request path should not wait for).
+   */
   changed(): void {
     if (this.pending !== undefined) return;
-    const waitMs = this.lastMs + this.o.minGapMs - this.o.clock.nowMs();
-    if (waitMs <= 0) {
-      this.publish();
-      return;
-    }
-    this.pending = setTimeout(() => {
+    const run = () => {
       this.pending = undefined;
       this.publish();
-    }, this.o.clock.wallDelayMs(waitMs));
+    };
+    const waitMs = this.lastMs + this.o.minGapMs - this.o.clock.nowMs();
+    if (waitMs <= 0) {
+      const i = setImmediate(run);
+      this.pending = () => clearImmediate(i);
+    } else {
+      const t = setTimeout(run, this.o.clock.wallDelayMs(waitMs));
+      this.pending = () => clearTimeout(t);
+    }
   }
 
   publish(): void {
@@ -163,7 +171,8 @@ export class StatePublisher {
   }
 
   stop(): void {
-    clearTimeout(this.pending);
+    this.pending?.();
+    this.pending = undefined;
     clearTimeout(this.periodic);
   }
 }
