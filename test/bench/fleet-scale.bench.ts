@@ -46,6 +46,18 @@ const concurrency = numberFlag('concurrency', 64, { min: 1, max: 100_000, intege
 const replicaSeconds = numberFlag('replica-seconds', 10, { min: 0, max: 86_400 });
 /** Cores per balancer replica in the limited replica runs; 0: unlimited runs only. */
 const balancerCpu = numberFlag('balancer-cpu', 0.25, { min: 0, max: cpuCount() });
+/** Balancer replica counts in the order they run (for each limit); the runs of a count pooled. */
+const replicaOrder = flag('replica-order', '1,2,2,1')
+  .split(',')
+  .map((x) => Number(x));
+if (
+  !replicaOrder.every((n) => n === 1 || n === 2) ||
+  !replicaOrder.includes(1) ||
+  !replicaOrder.includes(2)
+)
+  throw new RangeError(
+    `--replica-order must list 1 and 2 (each at least once), got '${flag('replica-order', '')}'`,
+  );
 /** State runs in this order (ABBA by default, so neither mode always runs on the busier machine); `none`: skip. */
 const modes = flag('modes', 'full,delta,delta,full')
   .split(',')
@@ -226,4 +238,5 @@ if (replicaSeconds > 0)
     seconds: replicaSeconds,
     concurrency,
     balancerCpu,
+    order: replicaOrder,
   });

@@ -22,6 +22,11 @@ export interface ReplicaBenchOptions {
   readonly concurrency: number;
   /** Cores per balancer replica in the limited runs (0: unlimited runs only). */
   readonly balancerCpu: number;
+  /**
+   * Replica counts in the order they run, for each limit (1 and 2 each at least once); the
+   * runs of a count are pooled. `1,2,2,1` puts neither count always on the busier machine.
+   */
+  readonly order: readonly number[];
 }
 
 interface LoopResult {
@@ -192,9 +197,22 @@ function printRow(r: RunFigures): void {
       String(r.loop.failed).padStart(6),
       `  ${split}`,
       `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
-      `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()}`,
+      `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()} (load ${loadAverage().split(' ')[0]})`,
     ].join(' '),
   );
+}
+
+/** The runs of one kind together: decisions/s over their summed time, every decision time. */
+function pooled(runs: readonly RunFigures[]): (LoopResult & { perS: number }) | undefined {
+  if (runs.length === 0) return undefined;
+  const loop: LoopResult = {
+    done: runs.reduce((a, r) => a + r.loop.done, 0),
+    failed: runs.reduce((a, r) => a + r.loop.failed, 0),
+    wallS: runs.reduce((a, r) => a + r.loop.wallS, 0),
+    decisionMs: runs.flatMap((r) => r.loop.decisionMs),
+    roundTripMs: runs.flatMap((r) => r.loop.roundTripMs),
+  };
+  return { ...loop, perS: loop.done / loop.wallS };
 }
 
 /** What in a run may make the ratio measure something else than the balancers. */
@@ -241,25 +259,26 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   limits.push(undefined);
   console.log(
-    `closed loop: ${o.concurrency} requests in flight for ${o.seconds} s per run, delta state; load average ${loadAverage()}`,
+    `closed loop: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  failed  per replica (share)  CPU during the loop (cores)',
   );
   const results: RunFigures[] = [];
   for (const limitCores of limits)
-    for (const replicas of [1, 2]) {
+    for (const replicas of o.order) {
       const r = await replicaRun(o, replicas, cgroups, limitCores);
       results.push(r);
       printRow(r);
     }
   for (const limitCores of limits) {
     const [one, two] = [1, 2].map((n) =>
-      results.find((r) => r.replicas === n && r.limitCores === limitCores)!,
+      pooled(results.filter((r) => r.replicas === n && r.limitCores === limitCores)),
     );
-    const q = (r: RunFigures, p: number) => quantile(r.loop.decisionMs, p);
+    if (one === undefined || two === undefined) continue;
+    const q = (x: LoopResult, p: number) => quantile(x.decisionMs, p);
     console.log(
-      `2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two!.perS / one!.perS).toFixed(2)}x decisions/s (${fx(one!.perS, 1)} → ${fx(two!.perS, 1)}); decision p50 ${(q(two!, 0.5) / q(one!, 0.5)).toFixed(2)}x, p99 ${(q(two!, 0.99) / q(one!, 0.99)).toFixed(2)}x`,
+      `2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
     );
   }
   for (const c of results.flatMap(caveats)) console.log(`  note: ${c}`);

@@ -94,12 +94,20 @@ describe('createCpuLimit', () => {
             ? readFileSync(join(limit.path, 'cpu.cfs_quota_us'), 'utf8').trim()
             : readFileSync(join(limit.path, 'cpu.max'), 'utf8').trim(),
         ).toBe(root!.version === 1 ? '25000' : '25000 100000');
+        expect(
+          root!.version === 1
+            ? readFileSync(join(limit.path, 'cpu.shares'), 'utf8').trim()
+            : readFileSync(join(limit.path, 'cpu.weight'), 'utf8').trim(),
+        ).toBe(root!.version === 1 ? '10240' : '1000');
         expect(limit.cores).toBe(0.25);
         expect(limit.throttling().periods).toBeGreaterThanOrEqual(0);
         // Removed while the process still runs: it goes back to the root group first.
         limit.remove();
         expect(existsSync(limit.path)).toBe(false);
         expect(child.exitCode).toBe(null);
+        expect(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8')).not.toContain(
+          `adagen-test-${process.pid}`,
+        );
         limit.remove();
       } finally {
         limit?.remove();

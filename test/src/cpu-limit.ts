@@ -19,6 +19,14 @@ export type CpuCgroupsFound = CpuCgroupRoot | { readonly unavailable: string };
 export const CFS_PERIOD_US = 100_000;
 
 /**
+ * A group's weight against the processes outside any group, ten times a default process's
+ * (v1 `cpu.shares` 10240 against 1024, v2 `cpu.weight` 1000 against 100): on a busy machine the
+ * group still gets its quota, as a pod whose CPU request equals its limit does. The quota keeps
+ * it from getting more.
+ */
+export const GUARANTEED_WEIGHT = { v1Shares: 10_240, v2Weight: 1000 } as const;
+
+/**
  * The cpu controller's mount from `/proc/self/mounts` text: a cgroup v1 hierarchy with the `cpu`
  * option, else a cgroup v2 mount whose `cgroup.controllers` (read by `controllersOf`) lists
  * `cpu`. Pure, for tests.
@@ -88,7 +96,7 @@ export interface CpuLimit {
 
 /**
  * A new group `name` under the controller's root, limited to `cores` CPUs (a quota of
- * `cores` × the 100 ms period). Throws with the file and the system's error when the kernel
+ * `cores` × the 100 ms period) and weighted to get them (`GUARANTEED_WEIGHT`). Throws with the file and the system's error when the kernel
  * refuses; a group made before the refusal is removed again.
  */
 export function createCpuLimit(root: CpuCgroupRoot, name: string, cores: number): CpuLimit {
@@ -133,7 +141,11 @@ export function createCpuLimit(root: CpuCgroupRoot, name: string, cores: number)
     if (root.version === 1) {
       write('cpu.cfs_period_us', String(CFS_PERIOD_US));
       write('cpu.cfs_quota_us', String(quotaUs));
-    } else write('cpu.max', `${quotaUs} ${CFS_PERIOD_US}`);
+      write('cpu.shares', String(GUARANTEED_WEIGHT.v1Shares));
+    } else {
+      write('cpu.max', `${quotaUs} ${CFS_PERIOD_US}`);
+      write('cpu.weight', String(GUARANTEED_WEIGHT.v2Weight));
+    }
   } catch (error) {
     remove();
     throw error;
