@@ -281,6 +281,13 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
       `2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
     );
   }
+  // The chain behind the balancers must keep up with 2 replicas: the planner is one Node thread.
+  for (const r of results.filter((x) => x.replicas === 2)) {
+    const msPerRequest = (1000 * r.plannerCores) / r.perS;
+    console.log(
+      `planner headroom (${r.limitCores === undefined ? 'unlimited' : `${r.limitCores}-cpu`} balancers, 2 replicas): ${fx(msPerRequest)} ms of planner CPU per request, so one core plans about ${fx(1000 / msPerRequest, 0)}/s; this run asked ${fx(r.perS, 1)}/s`,
+    );
+  }
   for (const c of results.flatMap(caveats)) console.log(`  note: ${c}`);
   console.log(`load average after the replica runs: ${loadAverage()}`);
 }
