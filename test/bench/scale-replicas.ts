@@ -194,6 +194,8 @@ function printRow(r: RunFigures): void {
       fx(quantile(r.loop.decisionMs, 0.5), 2, 12),
       fx(quantile(r.loop.decisionMs, 0.99), 2, 12),
       fx(quantile(r.loop.roundTripMs, 0.5), 1, 10),
+      // Every replica's CPU over the decisions they made together: what one decision costs.
+      fx((1000 * r.balancerCores.reduce((a, b) => a + b, 0)) / r.perS, 2, 11),
       String(r.loop.failed).padStart(6),
       `  ${split}`,
       `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
@@ -262,7 +264,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
     `closed loop: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
   );
   console.log(
-    'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  failed  per replica (share)  CPU during the loop (cores)',
+    'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  per replica (share)  CPU during the loop (cores)',
   );
   const results: RunFigures[] = [];
   for (const limitCores of limits)
