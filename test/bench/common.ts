@@ -7,6 +7,31 @@ export function flag(name: string, fallback: string): string {
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
 }
 
+/**
+ * `--name value` as a number in [min, max] (an integer when `integer`), or `fallback`; a value
+ * that is not one is an error naming the flag, what it must be and what was given.
+ */
+export function numberFlag(
+  name: string,
+  fallback: number,
+  range: { readonly min: number; readonly max: number; readonly integer?: boolean },
+): number {
+  const given = flag(name, String(fallback));
+  const x = Number(given);
+  const kind = range.integer === true ? 'an integer' : 'a number';
+  if (
+    given.trim() === '' ||
+    !Number.isFinite(x) ||
+    x < range.min ||
+    x > range.max ||
+    (range.integer === true && !Number.isInteger(x))
+  )
+    throw new RangeError(
+      `--${name} must be ${kind} from ${range.min} to ${range.max}, got '${given}'`,
+    );
+  return x;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The 1, 5 and 15 minute load averages, to print beside every figure. */

@@ -6,190 +6,73 @@
  * - the balancer's and the planner's decision time per request (p50/p99, as they report it in
  *   the plan result) and the round trip of `svc.balance`;
  * - what the agents' state costs on the wire: messages/s and bytes/s on `agent.*.state`.
- * Then the balancer's decisions/s with 1 and 2 replicas (a closed loop with many requests in
- * flight, delta mode), as a ratio.
+ * Then the balancer's decisions/s with 1 and 2 replicas in a closed loop, as a ratio: each
+ * replica limited to `--balancer-cpu` cores in a cgroup of its own (a pod's CPU limit; needs
+ * root and a cpu cgroup controller, else it says so and runs unlimited only), then unlimited
+ * (scale-replicas.ts).
  *
  *   pnpm --filter @adagen/testkit bench:scale
  *   pnpm --filter @adagen/testkit bench:scale -- --agents 64 --rate 20 --seconds 20 --time-scale 0.25
+ *   pnpm --filter @adagen/testkit bench:scale -- --modes none --balancer-cpu 0.25 --concurrency 64
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SimInstance, builtinProfiles } from '@adagen/engine';
+import { applyStateDelta, diffState, stateOf } from '@adagen/fleet';
 import {
-  applyStateDelta,
-  classificationToWire,
-  createFleetClock,
-  diffState,
-  stateOf,
-} from '@adagen/fleet';
-import {
-  classificationSchema,
   createCodec,
   instanceStateDeltaSchema,
   instanceStateSchema,
-  planResultSchema,
-  subjects,
   wildcards,
 } from '@adagen/protocol';
-import type { InferenceRequest, PlanResult } from '@adagen/protocol';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { startServiceProcess } from '../src/fleet/processes.js';
-import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
-import { flag, loadAverage, quantile, sleep } from './common.js';
+import { flag, loadAverage, numberFlag, quantile, sleep } from './common.js';
+import { cpuCount } from './cpu-usage.js';
+import { balanceOnce, startFleet } from './scale-fleet.js';
+import type { Fleet, ScaleSetup } from './scale-fleet.js';
+import { removeCpuLimits, replicaBench } from './scale-replicas.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-const agents = Number(flag('agents', '64'));
-const hosts = Number(flag('hosts', '2'));
-const rate = Number(flag('rate', '20'));
-const seconds = Number(flag('seconds', '20'));
-const timeScale = Number(flag('time-scale', '0.25'));
-const outputTokens = Number(flag('output-tokens', '300'));
-const promptTokens = Number(flag('prompt-tokens', '256'));
-const policy = flag('policy', 'adagen');
-const concurrency = Number(flag('concurrency', '32'));
-const replicaSeconds = Number(flag('replica-seconds', '10'));
-/** Runs in this order (ABBA by default, so neither mode always runs on the busier machine). */
-const modes = flag('modes', 'full,delta,delta,full').split(',');
-
-function startAgentHost(index: number, count: number, env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--conditions=@adagen/source',
-      join(here, 'agent-host.ts'),
-      String(count),
-      `agent-h${index}`,
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+const setup: ScaleSetup = {
+  agents: numberFlag('agents', 64, { min: 1, max: 10_000, integer: true }),
+  hosts: numberFlag('hosts', 2, { min: 1, max: 64, integer: true }),
+  timeScale: numberFlag('time-scale', 0.25, { min: 1e-6, max: 1e6 }),
+  policy: flag('policy', 'adagen'),
+  promptTokens: numberFlag('prompt-tokens', 256, { min: 1, max: 10_000_000, integer: true }),
+  outputTokens: numberFlag('output-tokens', 300, { min: 1, max: 10_000_000, integer: true }),
+};
+const rate = numberFlag('rate', 20, { min: 0.001, max: 1e6 });
+const seconds = numberFlag('seconds', 20, { min: 0.001, max: 86_400 });
+/** Requests in flight in the replicas' closed loop: enough that 2 limited replicas saturate. */
+const concurrency = numberFlag('concurrency', 64, { min: 1, max: 100_000, integer: true });
+const replicaSeconds = numberFlag('replica-seconds', 10, { min: 0, max: 86_400 });
+/** Cores per balancer replica in the limited replica runs; 0: unlimited runs only. */
+const balancerCpu = numberFlag('balancer-cpu', 0.25, { min: 0, max: cpuCount() });
+/** Balancer replica counts in the order they run (for each limit); the runs of a count pooled. */
+const replicaOrder = flag('replica-order', '1,2,2,1')
+  .split(',')
+  .map((x) => Number(x));
+if (
+  !replicaOrder.every((n) => n === 1 || n === 2) ||
+  !replicaOrder.includes(1) ||
+  !replicaOrder.includes(2)
+)
+  throw new RangeError(
+    `--replica-order must list 1 and 2 (each at least once), got '${flag('replica-order', '')}'`,
   );
-  return new Promise<ChildProcess>((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`agent host ${index} exited ${code}`)));
+/** State runs in this order (ABBA by default, so neither mode always runs on the busier machine); `none`: skip. */
+const modes = flag('modes', 'full,delta,delta,full')
+  .split(',')
+  .filter((m) => m !== '' && m !== 'none');
+for (const m of modes)
+  if (m !== 'full' && m !== 'delta')
+    throw new RangeError(`--modes must list full and delta (or be none), got '${m}'`);
+
+// The balancers' cgroups go away however the run ends (the children exit with this process).
+process.once('exit', removeCpuLimits);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    removeCpuLimits();
+    process.exit(130);
   });
-}
-
-async function instancesSeen(p: ServiceProcess): Promise<number> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
-    const m = /^adagen_instances(?:\{[^}]*\})? (\d+)/m.exec(text);
-    return m === null ? 0 : Number(m[1]);
-  } catch {
-    return 0;
-  }
-}
-
-interface Fleet {
-  readonly nc: NatsConnection;
-  readonly balancers: ServiceProcess[];
-  readonly clock: ReturnType<typeof createFleetClock>;
-  stop(): Promise<void>;
-}
-
-async function startFleet(natsUrl: string, stateMode: string, balancers: number): Promise<Fleet> {
-  const originMs = Date.now();
-  const env = {
-    ADAGEN_NATS_SERVERS: natsUrl,
-    ADAGEN_LOG_LEVEL: 'warn',
-    ADAGEN_POLICY: policy,
-    ADAGEN_TIME_SCALE: String(timeScale),
-    ADAGEN_CLOCK_ORIGIN_MS: String(originMs),
-    ADAGEN_STATE_MODE: stateMode,
-    ADAGEN_ADMISSION: 'off',
-    ADAGEN_DRAIN_GRACE_MS: '200',
-  };
-  const hostProcs: ChildProcess[] = [];
-  for (let h = 0; h < hosts; h++) {
-    const n = Math.floor(agents / hosts) + (h < agents % hosts ? 1 : 0);
-    hostProcs.push(await startAgentHost(h, n, env));
-  }
-  const procs: ServiceProcess[] = [await startServiceProcess('planner', env)];
-  const bal: ServiceProcess[] = [];
-  for (let i = 0; i < balancers; i++) bal.push(await startServiceProcess('balancer', env));
-  procs.push(...bal);
-  for (const p of [...bal, procs[0]!]) {
-    const until = Date.now() + 60_000;
-    while ((await instancesSeen(p)) < agents) {
-      if (Date.now() > until) throw new Error(`${p.name} does not see ${agents} agents`);
-      await sleep(200);
-    }
-  }
-  const nc = await connect({ servers: natsUrl, name: 'bench-scale-driver' });
-  const clock = createFleetClock({
-    timeScale,
-    originMs,
-    wallNowMs: () => performance.timeOrigin + performance.now(),
-  });
-  return {
-    nc,
-    balancers: bal,
-    clock,
-    async stop() {
-      await nc.close();
-      for (const h of hostProcs) h.stdin?.end();
-      await Promise.all(
-        hostProcs.map(
-          (h) => new Promise((r) => (h.exitCode === null ? h.once('exit', r) : r(undefined))),
-        ),
-      );
-      for (const p of procs.reverse()) await p.stop();
-    },
-  };
-}
-
-const classificationCodec = createCodec(classificationSchema);
-const resultCodec = createCodec(planResultSchema);
-let serial = 0;
-
-/** One request down `svc.balance`; the plan result and the round trip (wall ms). */
-async function balanceOnce(
-  f: Fleet,
-): Promise<{ result: PlanResult; roundTripMs: number } | undefined> {
-  const now = f.clock.nowMs();
-  const requestId = `bench-${process.pid}-${serial++}`;
-  const request: InferenceRequest = {
-    v: 1,
-    type: 'inference_request',
-    requestId,
-    gatewayId: 'bench-gw',
-    attempt: 0,
-    receivedAtMs: now,
-    deadlineAtMs: now + 600_000,
-    model: 'meta-llama/Meta-Llama-3-8B-Instruct',
-    endpoint: 'completions',
-    promptTokens,
-    maxTokens: outputTokens,
-    stream: true,
-    targetOutputTokens: outputTokens,
-  };
-  const c = classificationToWire(
-    {
-      request: { id: requestId, arrivalMs: now, promptTokens, maxTokens: outputTokens },
-      predictedOutputTokens: outputTokens,
-      prefill: 'short',
-      decode: 'long',
-      thresholds: { prefillTokens: 1024, outputTokens: 256 },
-    },
-    request,
-  );
-  const t0 = performance.now();
-  try {
-    const reply = await f.nc.request(subjects.balance, classificationCodec.encode(c), {
-      timeout: 30_000,
-    });
-    const r = resultCodec.decode(reply.data);
-    if (!r.ok) return undefined;
-    return { result: r.value, roundTripMs: performance.now() - t0 };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The state traffic on the wire while `during` runs. */
 async function stateTraffic<T>(
@@ -224,20 +107,9 @@ async function steadyLoad(f: Fleet) {
   for (let i = 0; i < n; i++) {
     const wait = t0 + (i * 1000) / rate - performance.now();
     if (wait > 0) await sleep(wait);
-    started.push(balanceOnce(f));
+    started.push(balanceOnce(setup, f));
   }
   return (await Promise.all(started)).filter((x) => x !== undefined);
-}
-
-async function closedLoop(f: Fleet, forMs: number): Promise<number> {
-  const until = performance.now() + forMs;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) if ((await balanceOnce(f)) !== undefined) done += 1;
-    }),
-  );
-  return done / (forMs / 1000);
 }
 
 const cell = (x: number, w = 9) => x.toFixed(2).padStart(w);
@@ -300,7 +172,7 @@ perMessage();
 
 await using nats = await startNatsServer();
 console.log(
-  `fleet at scale: ${agents} sim agents in ${hosts} processes, time scale ${timeScale}, policy ${policy}; ${rate} req/s for ${seconds} s straight to svc.balance (prompt ${promptTokens}, output ${outputTokens} tokens)`,
+  `fleet at scale: ${setup.agents} sim agents in ${setup.hosts} processes, time scale ${setup.timeScale}, policy ${setup.policy}; ${rate} req/s for ${seconds} s straight to svc.balance (prompt ${setup.promptTokens}, output ${setup.outputTokens} tokens)`,
 );
 console.log(`load average before: ${loadAverage()}`);
 console.log(
@@ -321,9 +193,9 @@ const row = (mode: string, x: Samples) =>
     `${mode.padEnd(6)} ${cell(quantile(x.bal, 0.5), 12)} ${cell(quantile(x.bal, 0.99), 13)} ${cell(quantile(x.pl, 0.5), 10)} ${cell(quantile(x.pl, 0.99), 10)} ${cell(quantile(x.rt, 0.5), 16)} ${cell(quantile(x.rt, 0.99), 7)} ${String(x.bal.length).padStart(5)} ${cell(x.msgs / x.wallS, 13)} ${cell(x.bytes / x.wallS / 1024, 12)} ${cell(x.full / Math.max(1, x.msgs), 12)}`,
   );
 for (const mode of modes) {
-  const f = await startFleet(nats.url, mode, 1);
+  const f = await startFleet(setup, nats.url, mode, 1);
   try {
-    for (let i = 0; i < 20; i++) await balanceOnce(f); // warm-up (JIT, policy build)
+    for (let i = 0; i < 20; i++) await balanceOnce(setup, f); // warm-up (JIT, policy build)
     const t = await stateTraffic(f.nc, () => steadyLoad(f));
     const x: Samples = {
       bal: t.value.map((r) => r.result.decisionMs?.balance ?? Number.NaN),
@@ -359,19 +231,12 @@ if (full !== undefined && delta !== undefined) {
 }
 console.log(`load average after the state runs: ${loadAverage()}`);
 
-if (replicaSeconds > 0) {
-  const perS: number[] = [];
-  for (const replicas of [1, 2]) {
-    const f = await startFleet(nats.url, 'delta', replicas);
-    try {
-      for (let i = 0; i < 20; i++) await balanceOnce(f);
-      perS.push(await closedLoop(f, replicaSeconds * 1000));
-      console.log(
-        `${replicas} balancer replica(s): ${perS.at(-1)!.toFixed(1)} decisions/s (${concurrency} in flight, ${replicaSeconds} s; load average ${loadAverage()})`,
-      );
-    } finally {
-      await f.stop();
-    }
-  }
-  console.log(`2 replicas vs 1: ${(perS[1]! / perS[0]!).toFixed(2)}x decisions/s`);
-}
+if (replicaSeconds > 0)
+  await replicaBench({
+    setup,
+    natsUrl: nats.url,
+    seconds: replicaSeconds,
+    concurrency,
+    balancerCpu,
+    order: replicaOrder,
+  });

@@ -1,0 +1,295 @@
+/**
+ * Balancer replicas' decisions/s, 1 against 2, in a closed loop: each replica limited to a share
+ * of a CPU in a cgroup of its own (as a pod with a CPU limit is), then unlimited, in one run. For
+ * each: decisions/s, the decision time the balancer reports (p50/p99), how the queue group split
+ * the requests between the replicas, and where the CPU went (each replica against its limit and
+ * how often it was throttled, the planner, the agent hosts, the driver, the whole machine), so a
+ * ratio that measures something else than the balancer shows it.
+ */
+import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
+import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
+import { loadAverage, quantile } from './common.js';
+import { cpuCount, machineCpuS, processCpuS } from './cpu-usage.js';
+import { balanceOnce, startFleet } from './scale-fleet.js';
+import type { Fleet, ScaleSetup } from './scale-fleet.js';
+
+export interface ReplicaBenchOptions {
+  readonly setup: ScaleSetup;
+  readonly natsUrl: string;
+  /** Wall seconds of closed loop per run. */
+  readonly seconds: number;
+  /** Requests in flight in the closed loop. */
+  readonly concurrency: number;
+  /** Cores per balancer replica in the limited runs (0: unlimited runs only). */
+  readonly balancerCpu: number;
+  /**
+   * Replica counts in the order they run, for each limit (1 and 2 each at least once); the
+   * runs of a count are pooled. `1,2,2,1` puts neither count always on the busier machine.
+   */
+  readonly order: readonly number[];
+}
+
+interface LoopResult {
+  readonly done: number;
+  readonly failed: number;
+  readonly wallS: number;
+  readonly decisionMs: number[];
+  readonly roundTripMs: number[];
+}
+
+async function closedLoop(
+  setup: ScaleSetup,
+  f: Fleet,
+  forMs: number,
+  concurrency: number,
+): Promise<LoopResult> {
+  const t0 = performance.now();
+  const until = t0 + forMs;
+  let done = 0;
+  let failed = 0;
+  const decisionMs: number[] = [];
+  const roundTripMs: number[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const r = await balanceOnce(setup, f);
+        if (r === undefined) {
+          failed += 1;
+          continue;
+        }
+        done += 1;
+        decisionMs.push(r.result.decisionMs?.balance ?? Number.NaN);
+        roundTripMs.push(r.roundTripMs);
+      }
+    }),
+  );
+  return { done, failed, wallS: (performance.now() - t0) / 1000, decisionMs, roundTripMs };
+}
+
+/** Balance decisions a replica made with outcome ok, from its /metrics. */
+async function decisionsOf(httpPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^adagen_decisions_total\{([^}]*)\} (\S+)$/gm))
+    if (m[1]!.includes('step="balance"') && m[1]!.includes('outcome="ok"')) n += Number(m[2]);
+  return n;
+}
+
+interface RunFigures {
+  readonly replicas: number;
+  readonly limitCores: number | undefined;
+  readonly loop: LoopResult;
+  readonly perS: number;
+  readonly perReplica: number[];
+  readonly balancerCores: number[];
+  readonly throttledShare: number[];
+  readonly plannerCores: number;
+  readonly agentHostCores: number;
+  readonly driverCores: number;
+  readonly machineCores: number;
+}
+
+/** Every limit not removed yet, for `removeCpuLimits` on the way out. */
+const live = new Set<CpuLimit>();
+
+/** Removes every CPU limit this module made and has not removed yet (for exit handlers). */
+export function removeCpuLimits(): void {
+  for (const l of live) {
+    try {
+      l.remove();
+    } catch (error) {
+      console.error(`could not remove cgroup ${l.path}: ${(error as Error).message}`);
+    }
+    live.delete(l);
+  }
+}
+
+async function replicaRun(
+  o: ReplicaBenchOptions,
+  replicas: number,
+  cgroups: CpuCgroupsFound,
+  limitCores: number | undefined,
+): Promise<RunFigures> {
+  const f = await startFleet(o.setup, o.natsUrl, 'delta', replicas);
+  const limits: CpuLimit[] = [];
+  try {
+    if (limitCores !== undefined) {
+      if ('unavailable' in cgroups) throw new Error(cgroups.unavailable);
+      for (const [i, b] of f.balancers.entries()) {
+        const l = createCpuLimit(
+          cgroups,
+          `adagen-bench-${process.pid}-r${replicas}-${i}`,
+          limitCores,
+        );
+        live.add(l);
+        limits.push(l);
+        l.add(b.process.pid!);
+      }
+    }
+    for (let i = 0; i < 20; i++) await balanceOnce(o.setup, f); // warm-up (JIT, policy build)
+    const pids = {
+      balancers: f.balancers.map((b) => b.process.pid),
+      planner: f.planner.process.pid,
+      hosts: f.agentHosts.map((h) => h.pid),
+    };
+    const cpuNow = () => ({
+      balancers: pids.balancers.map(processCpuS),
+      planner: processCpuS(pids.planner),
+      hosts: pids.hosts.map(processCpuS).reduce((a, b) => a + b, 0),
+      driver: process.cpuUsage(),
+      machine: machineCpuS(),
+      throttling: limits.map((l) => l.throttling()),
+    });
+    const counts0 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
+    const c0 = cpuNow();
+    const loop = await closedLoop(o.setup, f, o.seconds * 1000, o.concurrency);
+    const c1 = cpuNow();
+    const counts1 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
+    const s = loop.wallS;
+    const driver = process.cpuUsage(c0.driver);
+    const share = (a: CpuThrottling | undefined, b: CpuThrottling | undefined) =>
+      a === undefined || b === undefined
+        ? Number.NaN
+        : (b.throttledPeriods - a.throttledPeriods) / Math.max(1, b.periods - a.periods);
+    return {
+      replicas,
+      limitCores,
+      loop,
+      perS: loop.done / s,
+      perReplica: counts1.map((n, i) => n - counts0[i]!),
+      balancerCores: c1.balancers.map((x, i) => (x - c0.balancers[i]!) / s),
+      throttledShare: limits.map((_, i) => share(c0.throttling[i], c1.throttling[i])),
+      plannerCores: (c1.planner - c0.planner) / s,
+      agentHostCores: (c1.hosts - c0.hosts) / s,
+      driverCores: (driver.user + driver.system) / 1e6 / s,
+      machineCores: (c1.machine.busyS - c0.machine.busyS) / s,
+    };
+  } finally {
+    await f.stop();
+    for (const l of limits) {
+      l.remove();
+      live.delete(l);
+    }
+  }
+}
+
+const fx = (x: number, digits = 2, w = 0) => x.toFixed(digits).padStart(w);
+
+function printRow(r: RunFigures): void {
+  const total = r.perReplica.reduce((a, b) => a + b, 0);
+  const split = r.perReplica
+    .map((n) => `${n} (${((100 * n) / Math.max(1, total)).toFixed(0)} %)`)
+    .join(' / ');
+  const balancers = r.balancerCores
+    .map((c) =>
+      r.limitCores === undefined ? fx(c) : `${fx(c)} (${((100 * c) / r.limitCores).toFixed(0)} %)`,
+    )
+    .join(' / ');
+  const throttled = r.throttledShare.map((t) => `${(100 * t).toFixed(0)} %`).join(' / ');
+  console.log(
+    [
+      (r.limitCores === undefined ? 'none' : `${r.limitCores} cpu`).padEnd(9),
+      String(r.replicas).padStart(8),
+      fx(r.perS, 1, 11),
+      fx(quantile(r.loop.decisionMs, 0.5), 2, 12),
+      fx(quantile(r.loop.decisionMs, 0.99), 2, 12),
+      fx(quantile(r.loop.roundTripMs, 0.5), 1, 10),
+      // Every replica's CPU over the decisions they made together: what one decision costs.
+      fx((1000 * r.balancerCores.reduce((a, b) => a + b, 0)) / r.perS, 2, 11),
+      String(r.loop.failed).padStart(6),
+      `  ${split}`,
+      `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
+      `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()} (load ${loadAverage().split(' ')[0]})`,
+    ].join(' '),
+  );
+}
+
+/** The runs of one kind together: decisions/s over their summed time, every decision time. */
+function pooled(runs: readonly RunFigures[]): (LoopResult & { perS: number }) | undefined {
+  if (runs.length === 0) return undefined;
+  const loop: LoopResult = {
+    done: runs.reduce((a, r) => a + r.loop.done, 0),
+    failed: runs.reduce((a, r) => a + r.loop.failed, 0),
+    wallS: runs.reduce((a, r) => a + r.loop.wallS, 0),
+    decisionMs: runs.flatMap((r) => r.loop.decisionMs),
+    roundTripMs: runs.flatMap((r) => r.loop.roundTripMs),
+  };
+  return { ...loop, perS: loop.done / loop.wallS };
+}
+
+/** What in a run may make the ratio measure something else than the balancers. */
+function caveats(r: RunFigures): string[] {
+  const out: string[] = [];
+  const what = `${r.limitCores === undefined ? 'unlimited' : `${r.limitCores}-cpu`}, ${r.replicas} replica(s)`;
+  if (r.limitCores !== undefined)
+    for (const [i, c] of r.balancerCores.entries())
+      if (c < 0.85 * r.limitCores)
+        out.push(
+          `${what}: replica ${i + 1} used ${((100 * c) / r.limitCores).toFixed(0)} % of its limit — not saturated, something else limits (raise --concurrency, look at planner and machine)`,
+        );
+  if (r.plannerCores > 0.85)
+    out.push(
+      `${what}: the planner used ${fx(r.plannerCores)} cores (one Node thread) — it may be the limit`,
+    );
+  if (r.machineCores > 0.9 * cpuCount())
+    out.push(
+      `${what}: the machine was busy ${fx(r.machineCores)} of ${cpuCount()} cores — CPU contention limits this run`,
+    );
+  const total = r.perReplica.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - r.loop.done) > 0.02 * Math.max(1, r.loop.done))
+    out.push(
+      `${what}: the replicas count ${total} decisions, the driver ${r.loop.done} answers (warm-up excluded)`,
+    );
+  return out;
+}
+
+/** Runs 1 and 2 replicas, limited (when cgroups allow) and unlimited, and prints the figures. */
+export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
+  const cgroups = findCpuCgroups();
+  const limits: Array<number | undefined> = [];
+  if (o.balancerCpu > 0) {
+    if ('unavailable' in cgroups)
+      console.log(
+        `balancer replicas: NO CPU LIMIT POSSIBLE (${cgroups.unavailable}); --balancer-cpu ${o.balancerCpu} ignored, unlimited runs only`,
+      );
+    else {
+      console.log(
+        `balancer replicas: each limited to ${o.balancerCpu} CPU in a cgroup of its own (cgroup v${cgroups.version}, ${cgroups.dir}), then unlimited`,
+      );
+      limits.push(o.balancerCpu);
+    }
+  }
+  limits.push(undefined);
+  console.log(
+    `closed loop: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
+  );
+  console.log(
+    'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  per replica (share)  CPU during the loop (cores)',
+  );
+  const results: RunFigures[] = [];
+  for (const limitCores of limits)
+    for (const replicas of o.order) {
+      const r = await replicaRun(o, replicas, cgroups, limitCores);
+      results.push(r);
+      printRow(r);
+    }
+  for (const limitCores of limits) {
+    const [one, two] = [1, 2].map((n) =>
+      pooled(results.filter((r) => r.replicas === n && r.limitCores === limitCores)),
+    );
+    if (one === undefined || two === undefined) continue;
+    const q = (x: LoopResult, p: number) => quantile(x.decisionMs, p);
+    console.log(
+      `2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
+    );
+  }
+  // The chain behind the balancers must keep up with 2 replicas: the planner is one Node thread.
+  for (const r of results.filter((x) => x.replicas === 2)) {
+    const msPerRequest = (1000 * r.plannerCores) / r.perS;
+    console.log(
+      `planner headroom (${r.limitCores === undefined ? 'unlimited' : `${r.limitCores}-cpu`} balancers, 2 replicas): ${fx(msPerRequest)} ms of planner CPU per request, so one core plans about ${fx(1000 / msPerRequest, 0)}/s; this run asked ${fx(r.perS, 1)}/s`,
+    );
+  }
+  for (const c of results.flatMap(caveats)) console.log(`  note: ${c}`);
+  console.log(`load average after the replica runs: ${loadAverage()}`);
+}
