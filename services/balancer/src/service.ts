@@ -224,6 +224,7 @@ export async function startBalancer(
       role: 'full',
       promptTokens: c.promptTokens,
       predictedOutputTokens: c.predictedOutputTokens,
+      ...(c.request.maxTokens === undefined ? {} : { maxTokens: c.request.maxTokens }),
       ...(cachedTokens > 0 ? { cachedTokens } : {}),
     });
     log.debug({ instanceId: placement.instanceId, decideMs, cachedTokens }, 'placed');
@@ -242,7 +243,17 @@ export async function startBalancer(
             ok: false as const,
             error: new AdagenError('deadline_exceeded', 'deadline passed before planning'),
           };
-    view.dropPending(requestId);
+    const notices = result.ok ? noticesFor(result.value.plan, balancerId, c, nowMs) : [];
+    // When the plan runs the request whole where it was placed, the pending placement made above
+    // stands as it is (its notice below is the same placement): not dropped and added again, which
+    // would make every estimator rebuild its cached state of that agent.
+    const stands = notices.some(
+      (n) =>
+        n.instanceId === placement.instanceId &&
+        (n.role ?? 'full') === 'full' &&
+        n.startToken === undefined,
+    );
+    if (!stands) view.dropPending(requestId);
     metrics.decisions.inc({
       step: 'balance',
       policy,
@@ -276,7 +287,7 @@ export async function startBalancer(
         log.warn({ instanceId: placement.instanceId }, 'agent unreachable: out of placement');
       throw result.error;
     }
-    for (const notice of noticesFor(result.value.plan, balancerId, c, nowMs)) {
+    for (const notice of notices) {
       const pending = pendingOf(notice);
       if (notice.instanceId === placement.instanceId && cachedTokens > 0)
         pending.cachedTokens = cachedTokens;
