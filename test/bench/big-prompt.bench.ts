@@ -4,7 +4,11 @@
  * rate, their time to first token (client send → first SSE event) without and then with
  * 81 k-token prompts (text the classifier must count) sent among them, in one run. The big
  * prompts exceed the agents' context, so they are counted and then refused (400): what is
- * measured is the control plane's share, not an engine busy with an 81 k-token prefill.
+ * measured is the control plane's share, not an engine busy with an 81 k-token prefill. The
+ * classifier's own figures tell where a delay comes from: how long small prompts waited for a
+ * tokenizer worker (`adagen_tokenizer_seconds{lane="small",phase="wait"}`) in each phase.
+ * `ADAGEN_TOKENIZER_BIG_WORKERS=0` runs the classifier with one lane for every prompt (as before
+ * the big-prompt lane), `ADAGEN_TOKENIZER_BIG_NICE=0` the big lane at normal priority.
  *
  *   pnpm --filter @adagen/testkit bench:big-prompt
  *   pnpm --filter @adagen/testkit bench:big-prompt -- --rate 20 --seconds 8 --big 3
@@ -12,6 +16,7 @@
 import { request as httpRequest } from 'node:http';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
+import { scrape } from '../src/faults/metrics.js';
 import { startNatsServer } from '../src/natsServer.js';
 import { flag, loadAverage, quantile, sleep } from './common.js';
 
@@ -61,6 +66,16 @@ async function phase(url: string, during: () => Promise<unknown>): Promise<numbe
   return all.filter((r) => r.status === 200 && Number.isFinite(r.firstMs)).map((r) => r.firstMs);
 }
 
+/** Small prompts' waits for a tokenizer worker so far (the classifier's histogram). */
+async function tokenizerWaits(port: number) {
+  const small = { lane: 'small', phase: 'wait' };
+  const n = await scrape(port, 'adagen_tokenizer_seconds_count', small);
+  const sumMs = 1000 * (await scrape(port, 'adagen_tokenizer_seconds_sum', small));
+  const over10 =
+    n - (await scrape(port, 'adagen_tokenizer_seconds_bucket', { ...small, le: '0.01' }));
+  return { n, sumMs, over10 };
+}
+
 await using nats = await startNatsServer();
 const env = {
   ADAGEN_NATS_SERVERS: nats.url,
@@ -84,7 +99,10 @@ try {
   console.log(
     `small requests at ${rate}/s for ${seconds} s, time to first token (ms), ${agents} sim agents; then the same with ${bigCount} prompts of ${big.length} characters (${bigTokens} Llama 3 tokens) among them (load average ${loadAverage()})`,
   );
+  const classifier = procs.find((p) => p.name === 'classifier')!.httpPort;
+  const w0 = await tokenizerWaits(classifier);
   const quiet = await phase(url, () => Promise.resolve());
+  const w1 = await tokenizerWaits(classifier);
   const bigResults: Array<{ status: number; ms: number }> = [];
   const noisy = await phase(url, async () => {
     for (let k = 0; k < bigCount; k++) {
@@ -102,10 +120,16 @@ try {
         .toFixed(1)
         .padStart(7)}  n ${xs.length}`,
     );
+  const w2 = await tokenizerWaits(classifier);
   row('without big prompts', quiet);
   row('with big prompts', noisy);
   console.log(
     `big prompts answered: ${bigResults.map((r) => `${r.status} in ${r.ms.toFixed(0)} ms`).join(', ')}`,
+  );
+  const waits = (a: typeof w0, b: typeof w0) =>
+    `mean ${((b.sumMs - a.sumMs) / Math.max(1, b.n - a.n)).toFixed(2)} ms, ${b.over10 - a.over10} of ${b.n - a.n} over 10 ms`;
+  console.log(
+    `small prompts' wait for a tokenizer worker: without big prompts ${waits(w0, w1)}; with them ${waits(w1, w2)}`,
   );
   console.log(
     `added by the big prompts: p50 ${(quantile(noisy, 0.5) - quantile(quiet, 0.5)).toFixed(1)} ms, p99 ${(quantile(noisy, 0.99) - quantile(quiet, 0.99)).toFixed(1)} ms (load average ${loadAverage()})`,
