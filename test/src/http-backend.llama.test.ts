@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from './engine-server.js';
 import { cliBuilt, startEngineProcess } from './engine-server.js';
 import type { InProcessFleet } from './fleet/in-process.js';
-import { expectStopBeforeGreedyText, streamChat, streamThenGoAway } from './fleet/openai-checks.js';
+import {
+  expectChatOfLength,
+  expectStopBeforeGreedyText,
+  streamThenGoAway,
+} from './fleet/openai-checks.js';
 import { MODEL } from './fleet/stream-check.js';
 import { engineGauge, eventually, runPdSplit, startHttpFleet } from './http-backend.shared.js';
 import type { NatsServer } from './natsServer.js';
@@ -54,10 +58,7 @@ describe.skipIf(!cliBuilt())('http agents in front of llama.cpp engine servers',
   });
 
   it('streams real tokens for chat and completions; usage is the engine’s', async () => {
-    const { text, finish, usage } = await streamChat(client, 'Hello there', 10);
-    expect(finish).toBe('length');
-    expect(usage?.completion_tokens).toBe(10);
-    expect(text.length).toBeGreaterThan(0);
+    await expectChatOfLength(client, 'Hello there', 10);
     const completion = await client.completions.create({
       model: MODEL,
       prompt: 'Once upon a time',

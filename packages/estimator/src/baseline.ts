@@ -1,6 +1,6 @@
 import { SimInstance } from '@adagen/engine';
 import type { InstanceObserver, LatencyProfile, RequestProgress, WorkItem } from '@adagen/engine';
-import { additionItem, ArrivalQueue } from './forward.js';
+import { additionItem, ArrivalQueue, runForward } from './forward.js';
 import type { InstanceInput, PendingWork } from './types.js';
 
 /** What the estimator tracks about a request already on (or placed on) an instance. */
@@ -79,28 +79,11 @@ export class BaselineEntry implements InstanceObserver {
 
   /** Simulates the entry forward to `nowMs` (no-op if already there). */
   advanceTo(nowMs: number): void {
-    const inst = this.inst;
-    const future = this.future;
-    for (;;) {
-      const busy = inst.busyUntilMs();
-      if (busy !== undefined) {
-        if (busy > nowMs) break;
-        inst.finishIteration();
-        future.deliver(inst, inst.clockMs);
-        continue;
-      }
-      let start = inst.clockMs;
-      if (start >= nowMs) break;
-      future.deliver(inst, start);
-      if (!inst.hasWork()) {
-        const next = future.nextAtMs();
-        if (!(next < nowMs)) break;
-        start = Math.max(start, next);
-        future.deliver(inst, start);
-      }
-      if (inst.startIteration(start) === undefined) break;
-    }
-    future.deliver(inst, nowMs);
+    runForward(this.inst, this.future, () => false, {
+      maxIterations: Infinity,
+      untilMs: nowMs,
+      stop: 'end',
+    });
   }
 
   private remember(p: RequestProgress): void {

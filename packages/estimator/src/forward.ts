@@ -73,6 +73,13 @@ export interface ForwardLimits {
   maxIterations: number;
   /** Do not start iterations at or after this virtual time. */
   untilMs: number;
+  /**
+   * What `untilMs` bounds. `start` (the default): only the start of an iteration; one started
+   * before `untilMs` runs to its end, and arrivals after `untilMs` may already be enqueued.
+   * `end`: the instance as it is at `untilMs` — an iteration ending after it is left running,
+   * nothing arriving after it is let in, and everything due by it is delivered.
+   */
+  stop?: 'start' | 'end';
 }
 
 /**
@@ -86,32 +93,41 @@ export function runForward(
   goal: () => boolean,
   limits: ForwardLimits,
 ): { iterations: number; reachedGoal: boolean } {
+  const { untilMs } = limits;
+  const atEnd = limits.stop === 'end';
   let iterations = 0;
+  const stop = (reachedGoal: boolean) => {
+    if (atEnd) arrivals.deliver(inst, untilMs);
+    return { iterations, reachedGoal };
+  };
   for (;;) {
-    if (goal()) return { iterations, reachedGoal: true };
+    if (goal()) return stop(true);
     const busyUntil = inst.busyUntilMs();
     if (busyUntil !== undefined) {
+      if (atEnd && busyUntil > untilMs) return stop(false);
       inst.finishIteration();
       iterations++;
       arrivals.deliver(inst, inst.clockMs);
       continue;
     }
-    if (iterations >= limits.maxIterations) return { iterations, reachedGoal: false };
+    if (iterations >= limits.maxIterations) return stop(false);
     let t = inst.clockMs;
+    if (atEnd && t >= untilMs) return stop(false);
     arrivals.deliver(inst, t);
     if (!inst.hasWork()) {
       const next = arrivals.nextAtMs();
-      if (!Number.isFinite(next)) return { iterations, reachedGoal: goal() };
+      if (atEnd ? !(next < untilMs) : !Number.isFinite(next)) return stop(goal());
       t = Math.max(t, next);
       arrivals.deliver(inst, t);
     }
-    if (t >= limits.untilMs) return { iterations, reachedGoal: false };
+    if (t >= untilMs) return stop(false);
     if (inst.startIteration(t) === undefined) {
       // Nothing runnable yet (the head waits for KV only an arrival can free, or not here yet).
+      if (atEnd) return stop(false);
       const next = arrivals.nextAtMs();
-      if (!Number.isFinite(next) || next <= t) return { iterations, reachedGoal: goal() };
+      if (!Number.isFinite(next) || next <= t) return stop(goal());
       arrivals.deliver(inst, next);
-      if (inst.startIteration(next) === undefined) return { iterations, reachedGoal: goal() };
+      if (inst.startIteration(next) === undefined) return stop(goal());
     }
   }
 }

@@ -21,6 +21,7 @@ import { charsPerTokenTokenizer, policyFor } from '@adagen/scheduler';
 import { promptPrefixOf } from '@adagen/fleet';
 import type { ClassifierConfig } from './config.js';
 import { TokenizePool } from './tokenize-pool.js';
+import { logLanes, observeCount, tokenizerHistogram } from './tokenizer-metrics.js';
 import { decisionMetrics, fleetClockOf, sloSpecOf } from '@adagen/svc-shared';
 
 export const CLASSIFIER_VERSION = '0.1.0';
@@ -29,11 +30,17 @@ export async function startClassifier(
   config: ClassifierConfig,
   options: { logger?: Logger } = {},
 ): Promise<ServiceRuntime> {
+  const tokenizerSeconds = tokenizerHistogram();
   const pool =
     config.tokenizer === 'llama3'
       ? await TokenizePool.start({
           workers: config.tokenizerWorkers,
+          bigWorkers: config.tokenizerBigWorkers,
+          bigPromptChars: config.tokenizerBigPromptChars,
+          bigNice: config.tokenizerBigNice,
           maxQueued: config.tokenizerMaxQueued,
+          maxBigQueued: config.tokenizerMaxBigQueued,
+          onCounted: (stats) => observeCount(tokenizerSeconds, stats),
         })
       : undefined;
   const countTokens = (text: string): Promise<number> =>
@@ -73,6 +80,7 @@ export async function startClassifier(
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const metrics = decisionMetrics(rt.registry);
+  if (pool !== undefined) rt.registry.registerMetric(tokenizerSeconds);
 
   const classify = async (req: InferenceRequest, logger: Logger): Promise<PlanResult> => {
     const log = logger.child({ requestId: req.requestId });
@@ -142,7 +150,10 @@ export async function startClassifier(
     },
   });
   await rt.ready();
-  if (pool !== undefined) rt.lifecycle.onStop('tokenizer workers', () => pool.close());
+  if (pool !== undefined) {
+    rt.lifecycle.onStop('tokenizer workers', () => pool.close());
+    logLanes(rt.logger, pool.lanes);
+  }
   rt.logger.info(
     { policy: policy.name, tokenizer: pool?.name ?? charsPerTokenTokenizer.name },
     'classifier ready',

@@ -5,10 +5,9 @@
  * (snapshots silent for max(5 periods, 500 wall ms)), after which every request is served.
  */
 import { describe, expect, it } from 'vitest';
-import { startInProcessFleet } from '../fleet/in-process.js';
-import { serviceBuilt, startServiceProcess } from '../fleet/processes.js';
-import type { ServiceProcess } from '../fleet/processes.js';
-import { startNatsServer } from '../natsServer.js';
+import { serviceBuilt } from '../fleet/processes.js';
+import { withAgentFleet } from './agent-fleet.js';
+import type { AgentFleetOptions } from './agent-fleet.js';
 import { send } from './client.js';
 import type { Outcome } from './client.js';
 import { metricValue, waitFor } from './metrics.js';
@@ -25,33 +24,13 @@ const body = (i: number, stream: boolean, tokens: number) => ({
 
 describe.skipIf(!serviceBuilt('agent'))('an agent killed mid-stream', () => {
   it('re-places what had no token yet, fails started streams clearly, loses nothing', async () => {
-    await using nats = await startNatsServer();
-    const origin = String(Date.now());
-    const env = {
-      ADAGEN_NATS_SERVERS: nats.url,
-      ADAGEN_TIME_SCALE: '5',
-      ADAGEN_CLOCK_ORIGIN_MS: origin,
-      ADAGEN_LOG_LEVEL: 'warn',
-    };
-    await using fleet = await startInProcessFleet({
-      natsUrl: nats.url,
-      agents: 0,
+    const options: AgentFleetOptions = {
       policy: 'round-robin',
-      timeScale: 5,
-      env: { ADAGEN_CLOCK_ORIGIN_MS: origin, ADAGEN_REQUEST_TIMEOUT_MS: '10000' },
-    });
-    const agents: ServiceProcess[] = [];
-    try {
-      for (let i = 0; i < 3; i++)
-        agents.push(
-          await startServiceProcess('agent', {
-            ...env,
-            ADAGEN_INSTANCE_ID: `agent-${i}`,
-            // The victim runs 3 at a time, so it also holds queued requests with no token yet.
-            ...(i === 0 ? { ADAGEN_MAX_NUM_SEQS: '3' } : {}),
-          }),
-        );
-      await fleet.waitForAgents(3);
+      agentLogLevel: 'warn',
+      // The victim runs 3 at a time, so it also holds queued requests with no token yet.
+      agentEnv: (i): Record<string, string> => (i === 0 ? { ADAGEN_MAX_NUM_SEQS: '3' } : {}),
+    };
+    await withAgentFleet(options, async (fleet, agents) => {
       const url = `${fleet.url}/v1/completions`;
       const inFlight: Promise<Outcome>[] = [];
       for (let i = 0; i < 30; i++)
@@ -89,8 +68,6 @@ describe.skipIf(!serviceBuilt('agent'))('an agent killed mid-stream', () => {
       expect(retries, 'queued requests of agent-0 were placed again').toBeGreaterThan(0);
       expect(after.map((o) => o.kind)).toEqual(after.map(() => 'completed'));
       expect(fleet.gateway.inFlight()).toBe(0);
-    } finally {
-      await Promise.all(agents.map((a) => a.stop()));
-    }
+    });
   });
 });

@@ -4,11 +4,8 @@
  * it holds, then leaves — no request fails.
  */
 import { describe, expect, it } from 'vitest';
-import { startInProcessFleet } from '../fleet/in-process.js';
-import type { InProcessFleet } from '../fleet/in-process.js';
-import { serviceBuilt, startServiceProcess } from '../fleet/processes.js';
-import type { ServiceProcess } from '../fleet/processes.js';
-import { startNatsServer } from '../natsServer.js';
+import { serviceBuilt } from '../fleet/processes.js';
+import { withAgentFleet } from './agent-fleet.js';
 import { send } from './client.js';
 import type { Outcome } from './client.js';
 import { metricValue, scrape, waitFor } from './metrics.js';
@@ -22,44 +19,11 @@ const body = (i: number, tokens: number) => ({
   ignore_eos: true,
   stream: i % 2 === 0,
 });
-
-async function withFleet(
-  test: (
-    fleet: InProcessFleet,
-    agents: ServiceProcess[],
-    start: (i: number) => Promise<ServiceProcess>,
-  ) => Promise<void>,
-): Promise<void> {
-  await using nats = await startNatsServer();
-  const origin = String(Date.now());
-  const env = {
-    ADAGEN_NATS_SERVERS: nats.url,
-    ADAGEN_TIME_SCALE: '5',
-    ADAGEN_CLOCK_ORIGIN_MS: origin,
-    ADAGEN_LOG_LEVEL: 'info',
-  };
-  await using fleet = await startInProcessFleet({
-    natsUrl: nats.url,
-    agents: 0,
-    policy: 'least-requests',
-    timeScale: 5,
-    env: { ADAGEN_CLOCK_ORIGIN_MS: origin, ADAGEN_REQUEST_TIMEOUT_MS: '10000' },
-  });
-  const agents: ServiceProcess[] = [];
-  const start = (i: number) =>
-    startServiceProcess('agent', { ...env, ADAGEN_INSTANCE_ID: `agent-${i}` });
-  try {
-    for (let i = 0; i < 3; i++) agents.push(await start(i));
-    await fleet.waitForAgents(3);
-    await test(fleet, agents, start);
-  } finally {
-    await Promise.all(agents.map((a) => a.stop()));
-  }
-}
+const LIFECYCLE = { policy: 'least-requests', agentLogLevel: 'info' };
 
 describe.skipIf(!serviceBuilt('agent'))('agent lifecycle faults', () => {
   it('an agent restarted under the same id rejoins cleanly and serves again', async () => {
-    await withFleet(async (fleet, agents, start) => {
+    await withAgentFleet(LIFECYCLE, async (fleet, agents, start) => {
       const url = `${fleet.url}/v1/completions`;
       const first = Array.from({ length: 12 }, (_, i) =>
         send(url, body(i, 200), { clientTimeoutMs: 20_000 }),
@@ -87,7 +51,7 @@ describe.skipIf(!serviceBuilt('agent'))('agent lifecycle faults', () => {
   });
 
   it('SIGTERM drains an agent: no new work, what it holds finishes, then it leaves', async () => {
-    await withFleet(async (fleet, agents) => {
+    await withAgentFleet(LIFECYCLE, async (fleet, agents) => {
       const url = `${fleet.url}/v1/completions`;
       const victim = agents[0]!;
       // Long enough (~1.3 s each at 5x) to still be running when SIGTERM comes.

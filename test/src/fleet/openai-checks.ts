@@ -95,3 +95,18 @@ export async function streamChat(
   }
   return { text, finish, usage };
 }
+
+/**
+ * Streams a chat answer of `maxTokens` tokens from a real engine (random weights: the text is
+ * meaningless, but there is some): it ends for `length` and the usage is the engine's count.
+ */
+export async function expectChatOfLength(
+  client: OpenAI,
+  content: string,
+  maxTokens: number,
+): Promise<void> {
+  const { text, finish, usage } = await streamChat(client, content, maxTokens);
+  expect(finish).toBe('length');
+  expect(usage?.completion_tokens).toBe(maxTokens);
+  expect(text.length).toBeGreaterThan(0);
+}
