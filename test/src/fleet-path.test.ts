@@ -14,6 +14,16 @@ import { startNatsServer } from './natsServer.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 
+/** The gateway's count of inter-token gaps (its histogram's `_count`). */
+async function interTokenGaps(fleet: InProcessFleet): Promise<number> {
+  const page = await fleet.gateway.registry.getSingleMetricAsString(
+    'adagen_inter_token_latency_seconds',
+  );
+  const count = /^adagen_inter_token_latency_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(page);
+  if (count === null) throw new Error(`no inter-token count in:\n${page}`);
+  return Number(count[1]);
+}
+
 describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
   let nats: NatsServer;
   let fleet: InProcessFleet;
@@ -51,6 +61,7 @@ describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
   });
 
   it('streams a chat completion as SSE chunks ending in [DONE], with usage', async () => {
+    const gapsBefore = await interTokenGaps(fleet);
     const r = await postStream(`${fleet.url}/v1/chat/completions`, {
       model: MODEL,
       messages: [{ role: 'user', content: 'Count to ten.' }],
@@ -73,12 +84,8 @@ describe.each(['round-robin', 'adagen'])('the request path (%s)', (policy) => {
     expect(content).toHaveLength(10);
     expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop', delta: {} }] });
     expect(r.events.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 10 } });
-    // The gateway counted the gaps between the tokens its client received (9 per 10 tokens).
-    const page = await fleet.gateway.registry.getSingleMetricAsString(
-      'adagen_inter_token_latency_seconds',
-    );
-    const count = /^adagen_inter_token_latency_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(page);
-    expect(Number(count?.[1])).toBeGreaterThanOrEqual(9);
+    // The gateway counted the gaps between the tokens its client received: 9 for 10 tokens.
+    expect((await interTokenGaps(fleet)) - gapsBefore).toBe(9);
   });
 
   it('serves many concurrent requests, each exactly once, spread over the agents', async () => {
