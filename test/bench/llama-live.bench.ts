@@ -23,6 +23,7 @@ import type { CompletionRecord } from '@adagen/protocol';
 import { connect } from '@nats-io/transport-node';
 import { startProcessFleet } from '../src/fleet/process-fleet.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { numberFlag } from './common.js';
 import { flag, idleEngineFloor, quantile, workload } from './llama-workload.js';
 import type { Ask } from './llama-workload.js';
 
@@ -38,7 +39,7 @@ const RECORDS = flag('records', '');
  * engines then are not preempted by the control plane's processes, as an engine on its own GPU
  * is not. 0 (default): left as started.
  */
-const ENGINE_NICE = Number(flag('engine-nice', '0'));
+const ENGINE_NICE = numberFlag('engine-nice', 0, { min: -20, max: 19, integer: true });
 const POLICIES = flag('policies', 'adagen:off,adagen:on,round-robin:off,least-kv:off').split(',');
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 /** TTFT target (ms) and TPOT target (ms) for attainment: fixed, the same for every policy. */

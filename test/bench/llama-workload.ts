@@ -1,10 +1,6 @@
 /** The workload and helpers shared by the llama benchmarks (bench:llama, bench:llama-iterations). */
 
-/** `--name value` from the command line, or `fallback`. */
-export function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
+export { flag } from './common.js';
 
 /** A seeded generator (mulberry32). */
 export function rng(seed: number): () => number {
