@@ -7,6 +7,10 @@
  *
  *   pnpm --filter @adagen/testkit bench            # policy adagen, rates 10 25 50 100
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
+ *   pnpm --filter @adagen/testkit bench -- --warmup 300   # warm-up requests per path (30)
+ *
+ * With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a V8 CPU profile there
+ * (test/src/fleet/processes.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
