@@ -75,7 +75,7 @@ export async function request<Req, Res>(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let payload: Uint8Array;
   try {
-    payload = codecFor(requestSchema, maxBytes).encode(value);
+    payload = codecFor(requestSchema, maxBytes, false).encode(value);
   } catch (thrown) {
     return err(normalizeError(thrown, 'invalid_message'));
   }

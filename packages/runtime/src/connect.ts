@@ -87,6 +87,10 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
     reconnectJitterTLS: options.reconnectJitterMs ?? 1000,
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
     timeout: options.connectTimeoutMs ?? 5000,
+    // No stack trace captured per request and flush (an Error built in advance, in case it
+    // times out): our callers map transport failures to AdagenErrors that name the subject, and
+    // on the decision chain each capture costs more than the hop's own work.
+    noAsyncTraces: true,
     ...(options.credentials === undefined
       ? {}
       : { authenticator: await authenticator(options.credentials) }),

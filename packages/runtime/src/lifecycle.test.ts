@@ -56,6 +56,26 @@ describe('Lifecycle', () => {
     expect(lifecycle.inFlightCount).toBe(0);
   });
 
+  it('calls an onAbort callback once when grace runs out, never after end(), and a late signal is already aborted', async () => {
+    const lifecycle = new Lifecycle({ graceMs: 10 });
+    lifecycle.markReady();
+    const stuck = lifecycle.begin();
+    const finished = lifecycle.begin();
+    const reasons: string[] = [];
+    stuck?.onAbort((reason) => reasons.push(`stuck: ${reason.code}`));
+    finished?.onAbort((reason) => reasons.push(`finished: ${reason.code}`));
+    finished?.end();
+    await lifecycle.stop();
+    expect(reasons).toEqual(['stuck: unavailable']);
+    // Asked for after the abort, the signal is made aborted, with the same reason.
+    expect(stuck?.signal.aborted).toBe(true);
+    expect(String(stuck?.signal.reason)).toMatch(/service stopped before the request finished/);
+    // A callback registered after the abort runs at once.
+    stuck?.onAbort((reason) => reasons.push(`late: ${reason.code}`));
+    expect(reasons).toEqual(['stuck: unavailable', 'late: unavailable']);
+    expect(finished?.signal.aborted).toBe(false);
+  });
+
   it('keeps stopping when a stop hook fails', async () => {
     const lifecycle = new Lifecycle();
     let closed = false;

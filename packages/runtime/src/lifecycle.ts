@@ -14,10 +14,49 @@ export interface LifecycleOptions {
   readonly logger?: Logger;
 }
 
-/** A unit of in-flight work. `signal` aborts (with an `unavailable` error) when grace runs out. */
+/** A unit of in-flight work, aborted (with an `unavailable` error) when grace runs out. */
 export interface InFlight {
+  /** Aborts when grace runs out; made on first use (most work never reads it). */
   readonly signal: AbortSignal;
+  /** Calls `fn` once if grace runs out before `end()` (a plain callback: no signal is made). */
+  onAbort(fn: (reason: AdagenError) => void): void;
   end(): void;
+}
+
+/** One unit of work; its AbortController exists only once someone asked for its signal. */
+class Work implements InFlight {
+  private controller: AbortController | undefined;
+  private abortFn: ((reason: AdagenError) => void) | undefined;
+  private reason: AdagenError | undefined;
+
+  constructor(private readonly ended: (work: Work) => void) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  onAbort(fn: (reason: AdagenError) => void): void {
+    if (this.reason !== undefined) fn(this.reason);
+    else this.abortFn = fn;
+  }
+
+  abort(reason: AdagenError): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    const fn = this.abortFn;
+    this.abortFn = undefined;
+    fn?.(reason);
+    this.controller?.abort(reason);
+  }
+
+  end(): void {
+    this.abortFn = undefined;
+    this.ended(this);
+  }
 }
 
 type StopHook = { readonly name: string; readonly run: () => Promise<void> | void };
@@ -31,7 +70,7 @@ type StopHook = { readonly name: string; readonly run: () => Promise<void> | voi
 export class Lifecycle {
   readonly graceMs: number;
   private current: LifecycleState = 'starting';
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<Work>();
   private readonly hooks: StopHook[] = [];
   private readonly listeners: ((state: LifecycleState) => void)[] = [];
   private readonly logger: Logger;
@@ -81,16 +120,14 @@ export class Lifecycle {
   /** Starts tracking one unit of work; undefined when not accepting (answer `unavailable`). */
   begin(): InFlight | undefined {
     if (!this.accepting) return undefined;
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    return {
-      signal: controller.signal,
-      end: () => {
-        this.inFlight.delete(controller);
-        if (this.inFlight.size === 0) this.idle?.();
-      },
-    };
+    const work = new Work(this.onEnd);
+    this.inFlight.add(work);
+    return work;
   }
+
+  private readonly onEnd = (work: Work): void => {
+    if (this.inFlight.delete(work) && this.inFlight.size === 0) this.idle?.();
+  };
 
   /** Drains and stops. Idempotent: every call returns the same promise. Never rejects. */
   stop(reason = 'stop requested'): Promise<void> {
@@ -108,7 +145,7 @@ export class Lifecycle {
         'grace period over; aborting in-flight work',
       );
       const error = new AdagenError('unavailable', 'service stopped before the request finished');
-      for (const controller of [...this.inFlight]) controller.abort(error);
+      for (const work of [...this.inFlight]) work.abort(error);
       this.inFlight.clear();
     }
     for (const hook of [...this.hooks].reverse()) {

@@ -37,7 +37,10 @@ export type MessageOutcome = (typeof MESSAGE_OUTCOMES)[keyof typeof MESSAGE_OUTC
 /** Metrics kept by the runtime's endpoints and subscriptions, created once per registry. */
 export interface RuntimeMetrics {
   readonly endpointMessages: Counter<'endpoint' | 'outcome'>;
+  /** Requests being handled, read from each endpoint's own count when scraped. */
   readonly endpointInFlight: Gauge<'endpoint'>;
+  /** Reports endpoint `name`'s in-flight count as `adagen_endpoint_in_flight`. */
+  trackInFlight(name: string, count: () => number): void;
   readonly endpointSeconds: Histogram<'endpoint'>;
   readonly subscriptionMessages: Counter<'subject' | 'outcome'>;
 }
@@ -48,7 +51,9 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
   const existing = cache.get(registry);
   if (existing !== undefined) return existing;
   const registers = [registry];
+  const inFlight = new Map<string, () => number>();
   const metrics: RuntimeMetrics = {
+    trackInFlight: (name, count) => void inFlight.set(name, count),
     endpointMessages: new Counter({
       name: 'adagen_endpoint_messages_total',
       help: 'Requests handled by service endpoints, by outcome',
@@ -60,6 +65,9 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
       help: 'Requests being handled by service endpoints',
       labelNames: ['endpoint'],
       registers,
+      collect() {
+        for (const [endpoint, count] of inFlight) this.set({ endpoint }, count());
+      },
     }),
     endpointSeconds: new Histogram({
       name: 'adagen_endpoint_handler_seconds',
