@@ -34,7 +34,7 @@ import type {
   PlanResult,
   Placement as WirePlacement,
 } from '@adagen/protocol';
-import { request } from '@adagen/runtime';
+import { childLogger, request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { DEFAULT_ADMISSION, NoReadyInstanceError, admissionMode } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
@@ -134,10 +134,7 @@ export async function startBalancer(
       hopeless: placement.hopeless === true,
       ...(c.request.priority === undefined ? {} : { priority: c.request.priority }),
     });
-    if (verdict.admit) {
-      admissions.inc({ outcome: 'admitted', reason: '' });
-      return targets;
-    }
+    if (verdict.admit) return targets; // counted after the plan (not on the request's way)
     admissions.inc({ outcome: 'shed', reason: verdict.reason });
     publishDecision(
       c,
@@ -205,7 +202,7 @@ export async function startBalancer(
 
   const balance = async (asked: Classification, logger: Logger): Promise<PlanResult> => {
     const requestId = asked.request.requestId;
-    const log = logger.child({ requestId });
+    const log = childLogger(logger, { requestId });
     const t0 = performance.now();
     const nowMs = clock.nowMs();
     const c = withContext(asked, nowMs);
@@ -217,7 +214,6 @@ export async function startBalancer(
       Math.max(0, c.promptTokens - 1),
     );
     const targets = admit(placement, c, nowMs, policy, decideMs, log);
-    metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     view.addPending(placement.instanceId, {
       requestId,
       atMs: nowMs,
@@ -254,6 +250,9 @@ export async function startBalancer(
         n.startToken === undefined,
     );
     if (!stands) view.dropPending(requestId);
+    // Metrics after the plan: not on the request's way to its agent.
+    admissions.inc({ outcome: 'admitted', reason: '' });
+    metrics.decisionSeconds.observe({ step: 'balance', policy }, decideMs / 1000);
     metrics.decisions.inc({
       step: 'balance',
       policy,

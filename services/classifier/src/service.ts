@@ -9,13 +9,14 @@ import {
   AdagenError,
   classificationSchema,
   completionRecordSchema,
+  err,
   inferenceRequestSchema,
   planResultSchema,
   subjects,
   wildcards,
 } from '@adagen/protocol';
 import type { InferenceRequest, PlanResult } from '@adagen/protocol';
-import { request, startRuntime, subscribe } from '@adagen/runtime';
+import { childLogger, request, startRuntime, subscribe } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { charsPerTokenTokenizer, policyFor } from '@adagen/scheduler';
 import { promptPrefixOf } from '@adagen/fleet';
@@ -83,7 +84,7 @@ export async function startClassifier(
   if (pool !== undefined) rt.registry.registerMetric(tokenizerSeconds);
 
   const classify = async (req: InferenceRequest, logger: Logger): Promise<PlanResult> => {
-    const log = logger.child({ requestId: req.requestId });
+    const log = childLogger(logger, { requestId: req.requestId });
     const t0 = performance.now();
     const { promptTokens, ids } = await tokenize(req);
     const prefix =
@@ -95,25 +96,20 @@ export async function startClassifier(
     const wire = classificationToWire(c, req);
     if (prefix !== undefined) wire.prefix = prefix;
     const decideMs = performance.now() - t1;
-    metrics.decisionSeconds.observe({ step: 'tokenize', policy: policy.name }, (t1 - t0) / 1000);
-    metrics.decisionSeconds.observe({ step: 'classify', policy: policy.name }, decideMs / 1000);
     log.debug(
       { promptTokens, predictedOutputTokens: wire.predictedOutputTokens, class: wire.class },
       'classified',
     );
     const timeoutMs = clock.wallDelayMs(req.deadlineAtMs - clock.nowMs());
-    if (timeoutMs <= 0)
-      throw new AdagenError('deadline_exceeded', 'deadline passed before balancing');
-    const result = await request(
-      rt.nc,
-      subjects.balance,
-      classificationSchema,
-      planResultSchema,
-      wire,
-      {
-        timeoutMs,
-      },
-    );
+    const result =
+      timeoutMs > 0
+        ? await request(rt.nc, subjects.balance, classificationSchema, planResultSchema, wire, {
+            timeoutMs,
+          })
+        : err(new AdagenError('deadline_exceeded', 'deadline passed before balancing'));
+    // Metrics after the hand-off: not on the request's way to its agent.
+    metrics.decisionSeconds.observe({ step: 'tokenize', policy: policy.name }, (t1 - t0) / 1000);
+    metrics.decisionSeconds.observe({ step: 'classify', policy: policy.name }, decideMs / 1000);
     const outcome = result.ok ? 'ok' : result.error.code;
     metrics.decisions.inc({ step: 'classify', policy: policy.name, outcome });
     if (!result.ok) throw result.error;

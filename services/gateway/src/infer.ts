@@ -15,7 +15,8 @@ import {
 import type { FleetClock, GatewayRequest, OpenAiEndpoint } from '@adagen/fleet';
 import { AdagenError, normalizeError } from '@adagen/protocol';
 import type { CancelReason, EngineCapabilities, InferenceRequest } from '@adagen/protocol';
-import type { ServiceRuntime } from '@adagen/runtime';
+import { childLogger } from '@adagen/runtime';
+import type { InFlight, ServiceRuntime } from '@adagen/runtime';
 import type { Gatekeeper } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { Flight } from './flight.js';
@@ -106,10 +107,10 @@ export function inferenceHandler(d: InferDeps) {
     parsed: GatewayRequest,
     res: ServerResponse,
     receivedWallMs: number,
-    shutdown: AbortSignal,
+    work: InFlight,
   ): Promise<void> => {
     const requestId = randomUUID().replaceAll('-', '');
-    const logger = rt.logger.child({ requestId });
+    const logger = childLogger(rt.logger, { requestId });
     const receivedAtMs = clock.nowMs();
     const deadlineWallMs = receivedWallMs + config.requestTimeoutMs;
     const remainingMs = () => deadlineWallMs - clock.wallNowMs();
@@ -158,8 +159,7 @@ export function inferenceHandler(d: InferDeps) {
         ),
       config.requestTimeoutMs,
     );
-    const onShutdown = () => flight.fail(normalizeError(shutdown.reason, 'unavailable'));
-    shutdown.addEventListener('abort', onShutdown, { once: true });
+    work.onAbort((reason) => flight.fail(normalizeError(reason, 'unavailable')));
     const ir = wireRequest(
       parsed,
       { requestId, gatewayId: d.gatewayId },
@@ -176,7 +176,6 @@ export function inferenceHandler(d: InferDeps) {
       ended,
     });
     await ended;
-    shutdown.removeEventListener('abort', onShutdown);
   };
 
   return async (endpoint: OpenAiEndpoint, req: IncomingMessage, res: ServerResponse) => {
@@ -204,7 +203,7 @@ export function inferenceHandler(d: InferDeps) {
               : null;
         return d.fail(res, error, param);
       }
-      await place(endpoint, parsed, res, receivedWallMs, work.signal);
+      await place(endpoint, parsed, res, receivedWallMs, work);
     } finally {
       work.end();
     }

@@ -9,6 +9,7 @@ import type { FleetView } from '@adagen/fleet';
 import { pendingOf, noticesFor, placementFromWire, planToWire } from '@adagen/fleet';
 import { AdagenError, placementSchema, planResultSchema, subjects } from '@adagen/protocol';
 import type { ExecutionPlan, LatencyPrediction, Placement, PlanResult } from '@adagen/protocol';
+import { childLogger } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { randomSuffix, startPolicyService } from '@adagen/svc-shared';
 import type { PlannerConfig } from './config.js';
@@ -58,12 +59,11 @@ export async function startPlanner(
 
   const plan = async (p: Placement, logger: Logger): Promise<PlanResult> => {
     const r = p.classification.request;
-    const log = logger.child({ requestId: r.requestId });
+    const log = childLogger(logger, { requestId: r.requestId });
     const t0 = performance.now();
     const nowMs = clock.nowMs();
     const { plan: chosen, policy, predicted } = decide(p, nowMs);
     const decideMs = performance.now() - t0;
-    metrics.decisionSeconds.observe({ step: 'plan', policy }, decideMs / 1000);
     for (const n of noticesFor(chosen, plannerId, p.classification, nowMs))
       view.addPending(n.instanceId, pendingOf(n));
     log.debug({ plan: chosen, decideMs }, 'planned');
@@ -84,6 +84,7 @@ export async function startPlanner(
       );
     } catch (error) {
       view.dropPending(r.requestId);
+      metrics.decisionSeconds.observe({ step: 'plan', policy }, decideMs / 1000);
       metrics.decisions.inc({
         step: 'plan',
         policy,
@@ -92,6 +93,8 @@ export async function startPlanner(
       log.info({ err: error, plan: chosen }, 'dispatch failed');
       throw error;
     }
+    // Metrics after the dispatch: not on the request's way to its agent.
+    metrics.decisionSeconds.observe({ step: 'plan', policy }, decideMs / 1000);
     metrics.decisions.inc({ step: 'plan', policy, outcome: 'ok' });
     metrics.plans.inc({ policy, plan_kind: chosen.kind });
     const result: PlanResult = {
