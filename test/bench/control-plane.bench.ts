@@ -9,8 +9,9 @@
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
  *   pnpm --filter @adagen/testkit bench -- --warmup 300   # warm-up requests per path (30)
  *
- * With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a V8 CPU profile there
- * (test/src/fleet/processes.ts).
+ * A second table splits the fleet's time by step (see `tapChain`), beside one bare hop (the bare
+ * chain's p50 over its four hops). With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a
+ * V8 CPU profile there (test/src/fleet/processes.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,6 +24,8 @@ import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
 import { messageSizes } from './sizes.js';
+import { subjects, wildcards } from '@adagen/protocol';
+import { unpack } from 'msgpackr';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
@@ -50,6 +53,56 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/**
+ * Where a request's time goes, from one clock: this process taps the chain's subjects (plain
+ * subscriptions beside the services' queue groups) and stamps each message of a request as it
+ * arrives. A step's time is the gap between the message a service got and the one it sent on, so
+ * the NATS delivery both copies share cancels out; the gateway's step starts at this process's
+ * HTTP send, the agent's ends at its ack's arrival (so it includes the ack's hop).
+ */
+const STEPS = ['gateway', 'classifier', 'balancer', 'planner', 'agent+ack'] as const;
+const tapped = new Map<string, number[]>();
+const sentAt = new Map<string, number>();
+
+function tapChain(nc: NatsConnection): void {
+  const tap = (subject: string, slot: number, idOf: (m: Record<string, unknown>) => unknown) =>
+    nc.subscribe(subject, {
+      callback: (_e, msg) => {
+        const at = performance.now();
+        let id: unknown;
+        try {
+          id = idOf(unpack(msg.data) as Record<string, unknown>);
+        } catch {
+          return; // not one of ours (e.g. an empty reply)
+        }
+        if (typeof id !== 'string') return;
+        const times = tapped.get(id) ?? [];
+        times[slot] ??= at;
+        tapped.set(id, times);
+      },
+    });
+  const req = (m: Record<string, unknown>) => (m.request as Record<string, unknown>).requestId;
+  tap(subjects.classify, 0, (m) => m.requestId);
+  tap(subjects.balance, 1, req);
+  tap(subjects.plan, 2, (m) => req(m.classification as Record<string, unknown>));
+  tap(wildcards.agentVerb('dispatch'), 3, (m) => m.requestId);
+  tap('_INBOX.>', 4, (m) => (m.type === 'dispatch_ack' ? m.requestId : undefined));
+}
+
+/** Per step, the p50 over the requests seen whole since the last call (ms). */
+function stepMedians(): number[] {
+  const steps: number[][] = STEPS.map(() => []);
+  for (const [id, t] of tapped) {
+    const sent = sentAt.get(id);
+    if (sent === undefined || t.length < 5 || t.some((x) => x === undefined)) continue;
+    const all = [sent, ...t];
+    for (let i = 0; i < STEPS.length; i++) steps[i]!.push(all[i + 1]! - all[i]!);
+  }
+  tapped.clear();
+  sentAt.clear();
+  return steps.map((xs) => quantile(xs.sort((a, b) => a - b), 0.5));
+}
+
 /** One streamed completion; resolves with the gateway's receipt→agent-start time. */
 function fleetRequest(url: string): Promise<number | undefined> {
   const body = JSON.stringify({
@@ -58,6 +111,7 @@ function fleetRequest(url: string): Promise<number | undefined> {
     adagen_output_tokens: OUTPUT_TOKENS,
     stream: true,
   });
+  const sent = performance.now();
   return new Promise((resolve) => {
     const req = httpRequest(
       `${url}/v1/completions`,
@@ -67,6 +121,8 @@ function fleetRequest(url: string): Promise<number | undefined> {
       },
       (res) => {
         const header = res.headers['x-adagen-dispatch-ms'];
+        const id = res.headers['x-request-id'];
+        if (typeof id === 'string') sentAt.set(id, sent);
         res.resume();
         res.on('end', () => resolve(typeof header === 'string' ? Number(header) : undefined));
       },
@@ -155,11 +211,14 @@ hops.push(await startHop(nats.url, 1, sizes.placement, sizes.planResult));
 hops.push(await startHop(nats.url, 2, sizes.dispatch, sizes.planResult));
 hops.push(await startHop(nats.url, 3, 0, sizes.ack));
 const nc = await connect({ servers: nats.url, name: 'bench-driver' });
+tapChain(nc);
 try {
   await sleep(1500); // agents' first snapshots reach the balancer and planner
   // Warm-up (JIT, tokenizer, policy build), as many requests down each path.
   for (let i = 0; i < warmup; i++) await fleetRequest(url);
   for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request);
+  stepMedians();
+  const breakdown: string[] = [];
   console.log(
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );
@@ -173,6 +232,7 @@ try {
     const n = Math.max(20, Math.round(rate * seconds));
     const fleet = await atRate(rate, n, () => fleetRequest(url));
     await sleep(500);
+    const steps = stepMedians();
     const bare = await atRate(rate, n, () => bareRequest(nc, sizes.request));
     await sleep(500);
     const f50 = quantile(fleet, 0.5);
@@ -183,7 +243,15 @@ try {
     console.log(
       `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${(f50 / b50).toFixed(1).padStart(9)}x  ${(f99 / b99).toFixed(1).padStart(9)}x  ${String(fleet.length).padStart(5)}`,
     );
+    breakdown.push(
+      `${String(rate).padStart(6)}  ${steps.map((x) => cell(x)).join(' ')}  ${cell(b50 / 4)}`,
+    );
   }
+  console.log(
+    '\nwhere the fleet\'s time goes, p50 per step (ms), stamped on one clock by this process tapping the chain:',
+  );
+  console.log(`rate/s  ${STEPS.map((x) => x.padStart(10)).join(' ')}   bare hop`);
+  for (const line of breakdown) console.log(line);
 } finally {
   await nc.close();
   for (const h of hops) h.stdin?.end();

@@ -5,7 +5,7 @@
  * `ignore_eos` with `max_tokens` (vLLM's; the completion has exactly `max_tokens` tokens) and
  * `adagen_output_tokens` (exactly that many tokens).
  */
-import { LIMITS } from '@adagen/protocol';
+import { LIMITS, promptTokenIdsSchema } from '@adagen/protocol';
 import { z } from 'zod';
 
 /** A stop string, or up to four (OpenAI's limit), each non-empty. */
@@ -57,10 +57,7 @@ const common = {
   adagen_output_tokens: z.int().min(1).max(LIMITS.tokens).optional(),
 };
 
-const tokenIds = z
-  .array(z.int().min(0).max(LIMITS.tokenId))
-  .min(1, { error: 'expected at least one token id' })
-  .max(LIMITS.tokens);
+const tokenIds = promptTokenIdsSchema;
 
 export const completionsBodySchema = z.object({
   ...common,

@@ -49,8 +49,29 @@ export const chatMessageSchema = z.object({
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
-/** A prompt given as token ids. */
-export const promptTokenIdsSchema = z.array(boundedInt(LIMITS.tokenId)).min(1).max(LIMITS.tokens);
+/** Why `v` is not a prompt's token ids (1 to `LIMITS.tokens` integers), or undefined. */
+function tokenIdsProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v))
+    return `expected a list of token ids, got ${v === null ? 'null' : typeof v}`;
+  if (v.length < 1) return 'expected at least one token id';
+  if (v.length > LIMITS.tokens)
+    return `expected at most ${LIMITS.tokens} token ids, got ${v.length}`;
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > LIMITS.tokenId)
+      return `item ${i}: expected an integer from 0 to ${LIMITS.tokenId}, got ${typeof x === 'number' ? x : typeof x}`;
+  }
+  return undefined;
+}
+
+/**
+ * A prompt given as token ids, checked in one loop: the ids cross every hop of the decision
+ * chain, and a schema walk per id cost each hop more than the rest of its message (measured:
+ * 15 µs against 0.6 µs for 128 ids, hot; 37 against 7.5 cold).
+ */
+export const promptTokenIdsSchema = z.custom<number[]>((v) => tokenIdsProblem(v) === undefined, {
+  error: (issue) => tokenIdsProblem(issue.input) ?? 'expected a list of token ids',
+});
 
 /**
  * Per-request latency targets (the `x-slo-ttft-ms` / `x-slo-tpot-ms` headers, as the Gateway API
