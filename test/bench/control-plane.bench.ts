@@ -9,8 +9,9 @@
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
  *   pnpm --filter @adagen/testkit bench -- --warmup 300   # warm-up requests per path (30)
  *
- * A second table splits the fleet's time by step (see `tapChain`), beside one bare hop (the bare
- * chain's p50 over its four hops). With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a
+ * A second table splits the fleet's time by step (see `tapChain`), with the balancer's policy
+ * decision (part of its step, from its decision records), beside one bare hop (the bare chain's
+ * p50 over its four hops). With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a
  * V8 CPU profile there (test/src/fleet/processes.ts).
  */
 import { spawn } from 'node:child_process';
@@ -24,7 +25,7 @@ import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
 import { messageSizes } from './sizes.js';
-import { subjects, wildcards } from '@adagen/protocol';
+import { SUBJECT_PREFIX, subjects, wildcards } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +64,8 @@ function quantile(sorted: number[], q: number): number {
 const STEPS = ['gateway', 'classifier', 'balancer', 'planner', 'agent+ack'] as const;
 const tapped = new Map<string, number[]>();
 const sentAt = new Map<string, number>();
+/** The balance step's own decision time, from the balancers' decision records. */
+const decideMs = new Map<string, number>();
 
 function tapChain(nc: NatsConnection): void {
   const tap = (subject: string, slot: number, idOf: (m: Record<string, unknown>) => unknown) =>
@@ -87,20 +90,42 @@ function tapChain(nc: NatsConnection): void {
   tap(subjects.plan, 2, (m) => req(m.classification as Record<string, unknown>));
   tap(wildcards.agentVerb('dispatch'), 3, (m) => m.requestId);
   tap('_INBOX.>', 4, (m) => (m.type === 'dispatch_ack' ? m.requestId : undefined));
+  nc.subscribe(`${SUBJECT_PREFIX}.decisions.*`, {
+    callback: (_e, msg) => {
+      try {
+        const d = unpack(msg.data) as { requestId?: unknown; decideMs?: unknown };
+        if (typeof d.requestId === 'string' && typeof d.decideMs === 'number')
+          decideMs.set(d.requestId, d.decideMs);
+      } catch {
+        // not a decision record
+      }
+    },
+  });
 }
 
-/** Per step, the p50 over the requests seen whole since the last call (ms). */
+/**
+ * Per step, the p50 over the requests seen whole since the last call (ms), and last the p50 of
+ * the balancer's policy decision (part of its step).
+ */
 function stepMedians(): number[] {
-  const steps: number[][] = STEPS.map(() => []);
+  const steps: number[][] = [...STEPS, 'policy'].map(() => []);
   for (const [id, t] of tapped) {
     const sent = sentAt.get(id);
     if (sent === undefined || t.length < 5 || t.some((x) => x === undefined)) continue;
     const all = [sent, ...t];
     for (let i = 0; i < STEPS.length; i++) steps[i]!.push(all[i + 1]! - all[i]!);
+    const d = decideMs.get(id);
+    if (d !== undefined) steps[STEPS.length]!.push(d);
   }
   tapped.clear();
   sentAt.clear();
-  return steps.map((xs) => quantile(xs.sort((a, b) => a - b), 0.5));
+  decideMs.clear();
+  return steps.map((xs) =>
+    quantile(
+      xs.sort((a, b) => a - b),
+      0.5,
+    ),
+  );
 }
 
 /** One streamed completion; resolves with the gateway's receipt→agent-start time. */
@@ -248,9 +273,9 @@ try {
     );
   }
   console.log(
-    '\nwhere the fleet\'s time goes, p50 per step (ms), stamped on one clock by this process tapping the chain:',
+    "\nwhere the fleet's time goes, p50 per step (ms), stamped on one clock by this process tapping the chain:",
   );
-  console.log(`rate/s  ${STEPS.map((x) => x.padStart(10)).join(' ')}   bare hop`);
+  console.log(`rate/s  ${[...STEPS, '(policy)'].map((x) => x.padStart(10)).join(' ')}   bare hop`);
   for (const line of breakdown) console.log(line);
 } finally {
   await nc.close();
