@@ -64,6 +64,8 @@ function quantile(sorted: number[], q: number): number {
 const STEPS = ['gateway', 'classifier', 'balancer', 'planner', 'agent+ack'] as const;
 const tapped = new Map<string, number[]>();
 const sentAt = new Map<string, number>();
+/** The last size seen of each tapped message (bytes), to print beside the bare chain's. */
+const tappedBytes: number[] = [];
 /** The balance step's own decision time, from the balancers' decision records. */
 const decideMs = new Map<string, number>();
 
@@ -79,6 +81,7 @@ function tapChain(nc: NatsConnection): void {
           return; // not one of ours (e.g. an empty reply)
         }
         if (typeof id !== 'string') return;
+        tappedBytes[slot] = msg.data.byteLength;
         const times = tapped.get(id) ?? [];
         times[slot] ??= at;
         tapped.set(id, times);
@@ -248,7 +251,11 @@ try {
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );
   console.log(
-    `payloads (bytes): request ${sizes.request}, classification ${sizes.classification}, placement ${sizes.placement}, dispatch ${sizes.dispatch}; replies ${sizes.planResult} / ${sizes.ack}`,
+    `bare chain's payloads (bytes): request ${sizes.request}, classification ${sizes.classification}, placement ${sizes.placement}, dispatch ${sizes.dispatch}; replies ${sizes.planResult} / ${sizes.ack}`,
+  );
+  const [req, cls, plc, dsp, ack] = tappedBytes;
+  console.log(
+    `the fleet's, as tapped in the warm-up: request ${req}, classification ${cls}, placement ${plc}, dispatch ${dsp}; ack ${ack}`,
   );
   console.log(
     'rate/s   fleet p50   fleet p99   bare p50   bare p99   ratio p50   ratio p99      n',

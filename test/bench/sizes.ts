@@ -1,4 +1,8 @@
-/** Encoded sizes of the fleet's control-plane messages for one request, for the bare chain. */
+/**
+ * Encoded sizes of the fleet's control-plane messages for one request, for the bare chain. The
+ * request's prompt is `promptTokens` token ids (as the benchmark sends it): the ids travel in
+ * every message of the chain, so the bare chain carries them too.
+ */
 import { classificationToWire, dispatchesFor, placementToWire } from '@adagen/fleet';
 import {
   agentDispatchSchema,
@@ -25,6 +29,7 @@ export function messageSizes(promptTokens: number, outputTokens: number) {
     model: 'meta-llama/Meta-Llama-3-8B-Instruct',
     endpoint: 'completions',
     promptTokens,
+    promptTokenIds: new Array<number>(promptTokens).fill(264),
     maxTokens: 256,
     stream: true,
     targetOutputTokens: outputTokens,
@@ -81,6 +86,7 @@ export function messageSizes(promptTokens: number, outputTokens: number) {
       maxTokens: 256,
       predictedOutputTokens: 200,
       targetOutputTokens: outputTokens,
+      promptTokenIds: request.promptTokenIds,
       streamSubject: subjects.stream(request.gatewayId, request.requestId),
       deadlineAtMs: now + 60_000,
       arrivalMs: now,
