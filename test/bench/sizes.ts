@@ -14,9 +14,10 @@ import {
   planResultSchema,
   subjects,
 } from '@adagen/protocol';
-import type { InferenceRequest } from '@adagen/protocol';
+import type { DispatchAck, InferenceRequest, PlanResult } from '@adagen/protocol';
 
-export function messageSizes(promptTokens: number, outputTokens: number) {
+/** One request's control-plane messages as the fleet sends them (samples for the benches). */
+export function chainMessages(promptTokens: number, outputTokens: number) {
   const now = Date.now();
   const request: InferenceRequest = {
     v: 1,
@@ -92,34 +93,48 @@ export function messageSizes(promptTokens: number, outputTokens: number) {
       arrivalMs: now,
     },
   );
-  const size = <T>(schema: Parameters<typeof createCodec<T>>[0], value: T) =>
-    createCodec(schema).encode(value).byteLength;
-  return {
-    request: size(inferenceRequestSchema, request),
-    classification: size(classificationSchema, classification),
-    placement: size(placementSchema, placement),
-    dispatch: size(agentDispatchSchema, dispatch!),
-    planResult: size(planResultSchema, {
-      v: 1,
-      type: 'plan_result',
-      requestId: request.requestId,
-      attempt: 0,
-      plan: { kind: 'single', instanceId: 'agent-0' },
-      dispatchedAtMs: now,
-      acceptedAtMs: now,
-      policy: 'adagen',
-      promptTokens,
-      predictedOutputTokens: 200,
-      decisionMs: { classify: 0.1, balance: 0.3, plan: 0.2 },
-    }),
-    ack: size(dispatchAckSchema, {
-      v: 1,
-      type: 'dispatch_ack',
-      status: 'accepted',
-      requestId: request.requestId,
-      attempt: 0,
-      instanceId: 'agent-0',
-      acceptedAtMs: now,
-    }),
+  const planResult: PlanResult = {
+    v: 1,
+    type: 'plan_result',
+    requestId: request.requestId,
+    attempt: 0,
+    plan: { kind: 'single', instanceId: 'agent-0' },
+    dispatchedAtMs: now,
+    acceptedAtMs: now,
+    policy: 'adagen',
+    promptTokens,
+    predictedOutputTokens: 200,
+    decisionMs: { classify: 0.1, balance: 0.3, plan: 0.2 },
   };
+  const ack: DispatchAck = {
+    v: 1,
+    type: 'dispatch_ack',
+    status: 'accepted',
+    requestId: request.requestId,
+    attempt: 0,
+    instanceId: 'agent-0',
+    acceptedAtMs: now,
+  };
+  return { request, classification, placement, dispatch: dispatch!, planResult, ack };
+}
+
+/** The chain's messages with their schemas, in the order a request meets them. */
+export function chainSamples(promptTokens: number, outputTokens: number) {
+  const m = chainMessages(promptTokens, outputTokens);
+  return [
+    { name: 'request', schema: inferenceRequestSchema, value: m.request },
+    { name: 'classification', schema: classificationSchema, value: m.classification },
+    { name: 'placement', schema: placementSchema, value: m.placement },
+    { name: 'dispatch', schema: agentDispatchSchema, value: m.dispatch },
+    { name: 'planResult', schema: planResultSchema, value: m.planResult },
+    { name: 'ack', schema: dispatchAckSchema, value: m.ack },
+  ] as const;
+}
+
+/** Encoded sizes of the chain's messages (bytes), for the bare chain. */
+export function messageSizes(promptTokens: number, outputTokens: number) {
+  const sizes: Record<string, number> = {};
+  for (const { name, schema, value } of chainSamples(promptTokens, outputTokens))
+    sizes[name] = createCodec<unknown>(schema).encode(value).byteLength;
+  return sizes as Record<ReturnType<typeof chainSamples>[number]['name'], number>;
 }
