@@ -14,7 +14,7 @@ import {
   wildcards,
 } from '@adagen/protocol';
 import type { InstanceStateDelta, PlacementNotice } from '@adagen/protocol';
-import { subscribeInWireOrder } from '@adagen/runtime';
+import { subscribe } from '@adagen/runtime';
 import type { ServiceRuntime } from '@adagen/runtime';
 import { Counter, Gauge } from 'prom-client';
 
@@ -65,17 +65,15 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     states.inc({ kind: 'delta', outcome: 'applied' });
     changed(r.changed);
   };
-  // Every agent's every state change and every peer's placement reach every replica: handled
-  // as each message is read off the connection (the handlers are synchronous and cheap), without
-  // an async iterator's turn per message; deltas take the typed check.
-  subscribeInWireOrder(rt.nc, wildcards.agentState, {
+  subscribe(rt.nc, wildcards.agentState, {
     ...common,
     schema: stateMessageSchema,
+    // Every agent's every state change reaches every replica: deltas take the typed check.
     codec: stateCodec,
     handler: (state) => {
       if (state.type === 'instance_state_delta') {
         applyDelta(state);
-        return;
+        return Promise.resolve();
       }
       states.inc({ kind: 'full', outcome: 'applied' });
       if (findProfile(state.profile) === undefined) {
@@ -85,14 +83,15 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
             'agent with an unknown latency profile ignored',
           );
         unknownProfiles.add(state.instanceId);
-        return;
+        return Promise.resolve();
       }
       const joined = !view.has(state.instanceId);
       changed(view.applyState(state, clock.nowMs()));
       if (joined) rt.logger.info({ instanceId: state.instanceId }, 'agent joined the view');
+      return Promise.resolve();
     },
   });
-  subscribeInWireOrder(rt.nc, wildcards.agentAnnounce, {
+  subscribe(rt.nc, wildcards.agentAnnounce, {
     ...common,
     schema: agentAnnounceSchema,
     handler: (a) => {
@@ -100,9 +99,10 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
         rt.logger.info({ instanceId: a.instanceId }, 'agent left (announced down)');
         changed(true);
       }
+      return Promise.resolve();
     },
   });
-  subscribeInWireOrder(rt.nc, wildcards.placements, {
+  subscribe(rt.nc, wildcards.placements, {
     ...common,
     schema: placementNoticeSchema,
     handler: (n) => {
@@ -110,6 +110,7 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
         view.addPending(n.instanceId, pendingOf(n));
         options.onNotice?.(n);
       }
+      return Promise.resolve();
     },
   });
   const timer = setInterval(
