@@ -14,6 +14,10 @@
  *   pnpm --filter @adagen/testkit bench:scale
  *   pnpm --filter @adagen/testkit bench:scale -- --agents 64 --rate 20 --seconds 20 --time-scale 0.25
  *   pnpm --filter @adagen/testkit bench:scale -- --modes none --balancer-cpu 0.25 --concurrency 64
+ *   pnpm --filter @adagen/testkit bench:scale -- --replica-policies adagen,least-kv
+ *
+ * `--replica-policies` (default: `--policy`) runs the replica section once per policy listed, in
+ * that order, so AdaGen's scaling and a trivial balance step's are measured in one run.
  */
 import { SimInstance, builtinProfiles } from '@adagen/engine';
 import { applyStateDelta, diffState, stateOf } from '@adagen/fleet';
@@ -58,6 +62,12 @@ if (
   throw new RangeError(
     `--replica-order must list 1 and 2 (each at least once), got '${flag('replica-order', '')}'`,
   );
+/** Policies the replica section runs, in this order (each a full replica section). */
+const replicaPolicies = flag('replica-policies', setup.policy)
+  .split(',')
+  .filter((p) => p !== '');
+if (replicaPolicies.length === 0)
+  throw new RangeError(`--replica-policies must list at least one policy, got ''`);
 /** State runs in this order (ABBA by default, so neither mode always runs on the busier machine); `none`: skip. */
 const modes = flag('modes', 'full,delta,delta,full')
   .split(',')
@@ -232,11 +242,12 @@ if (full !== undefined && delta !== undefined) {
 console.log(`load average after the state runs: ${loadAverage()}`);
 
 if (replicaSeconds > 0)
-  await replicaBench({
-    setup,
-    natsUrl: nats.url,
-    seconds: replicaSeconds,
-    concurrency,
-    balancerCpu,
-    order: replicaOrder,
-  });
+  for (const policy of replicaPolicies)
+    await replicaBench({
+      setup: { ...setup, policy },
+      natsUrl: nats.url,
+      seconds: replicaSeconds,
+      concurrency,
+      balancerCpu,
+      order: replicaOrder,
+    });

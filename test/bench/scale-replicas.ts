@@ -261,7 +261,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   limits.push(undefined);
   console.log(
-    `closed loop: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  per replica (share)  CPU during the loop (cores)',
@@ -280,7 +280,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
     if (one === undefined || two === undefined) continue;
     const q = (x: LoopResult, p: number) => quantile(x.decisionMs, p);
     console.log(
-      `2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
+      `${o.setup.policy}: 2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
     );
   }
   // The chain behind the balancers must keep up with 2 replicas: the planner is one Node thread.

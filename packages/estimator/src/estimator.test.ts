@@ -111,6 +111,28 @@ describe('LayoutEstimator', () => {
     expect(strip(a)).toEqual(strip(b));
   });
 
+  it('rebuilds an instance’s cached state for a new snapshot only, not for new placements', () => {
+    const inst = busyInstance(10, 3, 300);
+    const est = estimator();
+    const snap = inst.snapshot();
+    const placed = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        requestId: `p${i}`,
+        atMs: inst.clockMs + i,
+        role: 'full' as const,
+        promptTokens: 100,
+        predictedOutputTokens: 20,
+      }));
+    const now = inst.clockMs + 10;
+    est.entry({ id: 'i0', profile: profile.name, snapshot: snap, pending: [] }, now);
+    est.entry({ id: 'i0', profile: profile.name, snapshot: snap, pending: placed(1) }, now + 1);
+    est.entry({ id: 'i0', profile: profile.name, snapshot: snap, pending: placed(2) }, now + 2);
+    expect(est.rebuilds).toBe(1);
+    inst.runUntil(now + 50);
+    est.entry(viewOf(inst), now + 50);
+    expect(est.rebuilds).toBe(2);
+  });
+
   it('sees a long prompt hurt the decodes already running, and an idle instance not', () => {
     // 32 requests decoding together (prefilled at once), no other work.
     const inst = new SimInstance({ id: 'i0', profile });

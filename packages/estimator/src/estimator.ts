@@ -59,6 +59,8 @@ export class LayoutEstimator {
   runs = 0;
   /** Layouts with an addition estimated (calls of `estimate`; for tests and benchmarks). */
   estimates = 0;
+  /** Cached instance states built from a snapshot (first sight or a new one; for benchmarks). */
+  rebuilds = 0;
 
   constructor(private readonly options: EstimatorOptions) {
     this.maxIterations = options.maxIterations ?? 600;
@@ -79,6 +81,7 @@ export class LayoutEstimator {
       e = new BaselineEntry(input, this.options.profile(input.profile), (p) =>
         this.predictedOutput(p),
       );
+      this.rebuilds++;
       this.entries.set(input.id, e);
       this.baselineRuns.delete(input.id);
     }

@@ -51,6 +51,31 @@ describe('FleetView', () => {
     expect(v.cluster(300).instances[0]!.profile).toBe('h100');
   });
 
+  it('keeps its membership key as computed afresh through joins, changes and departures', () => {
+    const v = new FleetView({ staleAfterMs: 500 });
+    /** The key a new view with only these agents' latest states computes. */
+    const fresh = (...states: InstanceState[]) => {
+      const w = new FleetView();
+      for (const s of states) w.applyState(s, s.atMs);
+      return w.membershipKey();
+    };
+    v.applyState(state('a', 0), 0);
+    v.applyState(state('b', 0), 0);
+    const both = v.membershipKey();
+    expect(both).toBe(fresh(state('a', 0), state('b', 0)));
+    v.applyState(state('a', 100, ['r1']), 100); // new work only: same key
+    expect(v.membershipKey()).toBe(both);
+    v.applyState(state('a', 200, [], 'h100'), 200); // another profile
+    expect(v.membershipKey()).toBe(fresh(state('a', 200, [], 'h100'), state('b', 0)));
+    expect(v.membershipKey()).not.toBe(both);
+    expect(v.remove('a')).toBe(true);
+    expect(v.membershipKey()).toBe(fresh(state('b', 0)));
+    v.applyState(state('c', 300), 300);
+    expect(v.membershipKey()).toBe(fresh(state('b', 0), state('c', 300)));
+    expect(v.sweep(700)).toEqual(['b']);
+    expect(v.membershipKey()).toBe(fresh(state('c', 300)));
+  });
+
   it('keeps pending work until a snapshot shows it or must have seen it', () => {
     const v = new FleetView({ dispatchGraceMs: 100 });
     v.applyState(state('a', 0), 0);
@@ -66,6 +91,24 @@ describe('FleetView', () => {
     expect(v.cluster(200).instances[0]!.pending.map((p) => p.requestId)).toEqual(['r3']);
     v.dropPending('r3');
     expect(v.pendingCount()).toBe(0);
+  });
+
+  it('matches pending work to the snapshot by id and part, few or many pending alike', () => {
+    for (const n of [3, 12]) {
+      const v = new FleetView({ dispatchGraceMs: 100 });
+      v.applyState(state('a', 0), 0);
+      for (let i = 0; i < n; i++) v.addPending('a', pending(`r${i}`, 10));
+      v.addPending('a', pending('d0', 10, 'decode'));
+      // Shows every even one and d0 — but d0 as a full request, not the decode part pending.
+      const shown = [...Array.from({ length: n }, (_, i) => `r${i}`).filter((_, i) => i % 2 === 0)];
+      const s = state('a', 50, [...shown, 'd0']);
+      v.applyState(s, 50);
+      const left = v.cluster(50).instances[0]!.pending.map((p) => `${p.requestId}/${p.role}`);
+      const odd = Array.from({ length: n }, (_, i) => i)
+        .filter((i) => i % 2 === 1)
+        .map((i) => `r${i}/full`);
+      expect(left, `${n} pending`).toEqual([...odd, 'd0/decode']);
+    }
   });
 
   it('measures the control delay: decision to the agent taking the request, smoothed', () => {

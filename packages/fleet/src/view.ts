@@ -5,7 +5,12 @@
  * Pure: every method takes the fleet time it applies at.
  */
 import type { InstanceSnapshot } from '@adagen/engine';
-import type { AgentAnnounce, InstanceState, InstanceStateDelta } from '@adagen/protocol';
+import type {
+  AgentAnnounce,
+  InstanceState,
+  InstanceStateDelta,
+  RequestProgress,
+} from '@adagen/protocol';
 import type { ClusterView, InstanceView, PendingPlacement } from '@adagen/scheduler';
 import { snapshotOf } from './convert.js';
 import { registerCalibrated } from './profiles.js';
@@ -53,6 +58,11 @@ export class FleetView {
   private readonly handoffTtlMs: number;
   /** Decision → agent delay measured on placements the snapshots show (fleet ms), smoothed. */
   private measuredDelayMs: number | undefined;
+  /**
+   * `membershipKey()` as last computed; undefined once an agent joins, leaves or changes (it is
+   * asked for on every decision, the agents change far less often).
+   */
+  private memberKeyCache: string | undefined;
 
   constructor(options: FleetViewOptions = {}) {
     this.staleAfterMs = options.staleAfterMs ?? 500;
@@ -120,7 +130,9 @@ export class FleetView {
       },
     };
     this.entries.set(state.instanceId, entry);
-    return old === undefined || memberKey(old) !== memberKey(entry);
+    const changed = old === undefined || memberKey(old) !== memberKey(entry);
+    if (changed) this.memberKeyCache = undefined;
+    return changed;
   }
 
   /** Applies an announcement; true when an agent left. */
@@ -140,7 +152,9 @@ export class FleetView {
    * subject); its next snapshot, if it is alive after all, brings it back. True if it was here.
    */
   remove(instanceId: string): boolean {
-    return this.entries.delete(instanceId);
+    const removed = this.entries.delete(instanceId);
+    if (removed) this.memberKeyCache = undefined;
+    return removed;
   }
 
   /** Work placed on `instanceId` not yet in its snapshot. Ignored for unknown instances. */
@@ -171,6 +185,7 @@ export class FleetView {
     for (const [id, entry] of this.entries) {
       if (nowMs - entry.receivedAtMs > this.staleAfterMs) {
         this.entries.delete(id);
+        this.memberKeyCache = undefined;
         removed.push(id);
       }
     }
@@ -212,10 +227,11 @@ export class FleetView {
 
   /** Changes whenever the agents, their profiles or their engine settings change. */
   membershipKey(): string {
-    return [...this.entries.keys()]
+    this.memberKeyCache ??= [...this.entries.keys()]
       .sort()
       .map((id) => memberKey(this.entries.get(id)!))
       .join(';');
+    return this.memberKeyCache;
   }
 
   pendingCount(): number {
@@ -232,11 +248,26 @@ export class FleetView {
   /** Pending work a new snapshot shows (or that must have finished) stops being pending. */
   private prune(pending: PendingPlacement[], state: InstanceState): PendingPlacement[] {
     if (pending.length === 0) return pending;
-    const shown = new Map<string, number>();
-    for (const r of state.running) shown.set(`${r.id}|${r.kind}`, r.arrivalMs);
-    for (const r of state.waiting) shown.set(`${r.id}|${r.kind}`, r.arrivalMs);
+    // This runs on every state message of every agent with work pending, in every replica: a
+    // few pending placements are looked for by scanning the agent's requests, more through an
+    // index by id (ids are unique on an instance).
+    let byId: Map<string, RequestProgress> | undefined;
+    if (pending.length > 8) {
+      byId = new Map();
+      for (const r of state.running) byId.set(r.id, r);
+      for (const r of state.waiting) byId.set(r.id, r);
+    }
+    const takenAt = (p: PendingPlacement): number | undefined => {
+      if (byId !== undefined) {
+        const r = byId.get(p.requestId);
+        return r?.kind === p.role ? r.arrivalMs : undefined;
+      }
+      for (const list of [state.running, state.waiting])
+        for (const r of list) if (r.id === p.requestId && r.kind === p.role) return r.arrivalMs;
+      return undefined;
+    };
     return pending.filter((p) => {
-      const takenAtMs = shown.get(`${p.requestId}|${p.role}`);
+      const takenAtMs = takenAt(p);
       if (takenAtMs !== undefined) {
         // A decode part arrives after a KV hand-off, not after the decision.
         if (p.role !== 'decode') this.observeDelay(takenAtMs - p.atMs);

@@ -141,6 +141,7 @@ export {
   requestProgressSchema,
   stateMessageSchema,
 } from './messages/state.js';
+export { isInstanceStateDelta, isStateMessageFast } from './messages/state.fast.js';
 export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
 export type { CompletionRecord } from './messages/completion.js';

@@ -39,6 +39,16 @@ export interface TypedSubscription {
   drain(): Promise<void>;
 }
 
+/** A message's context; its subject is decoded from the wire only if the handler reads it. */
+function contextOf(msg: Msg, logger: Logger): MessageContext {
+  return {
+    get subject() {
+      return msg.subject;
+    },
+    logger,
+  };
+}
+
 /** What both kinds of subscription share: decode, validate, count, log. */
 function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handler'>) {
   const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
@@ -47,8 +57,13 @@ function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handle
   );
   const codec =
     options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  const count = (outcome: 'ok' | 'invalid' | 'handler_error') =>
-    metrics.subscriptionMessages.inc({ subject, outcome });
+  // One labelled child per outcome, bound once: no label hashing per message.
+  const counters = {
+    ok: metrics.subscriptionMessages.labels({ subject, outcome: 'ok' }),
+    invalid: metrics.subscriptionMessages.labels({ subject, outcome: 'invalid' }),
+    handler_error: metrics.subscriptionMessages.labels({ subject, outcome: 'handler_error' }),
+  };
+  const count = (outcome: 'ok' | 'invalid' | 'handler_error') => counters[outcome].inc();
   return {
     logger,
     count,
@@ -91,7 +106,7 @@ export function subscribe<T>(
       const value = r.decode(msg);
       if (value === undefined) continue;
       try {
-        await options.handler(value, { subject: msg.subject, logger: r.logger });
+        await options.handler(value, contextOf(msg, r.logger));
         r.count('ok');
       } catch (error) {
         r.failed(error, msg);
@@ -128,7 +143,7 @@ export function subscribeInWireOrder<T>(
       const value = r.decode(msg);
       if (value === undefined) return;
       try {
-        options.handler(value, { subject: msg.subject, logger: r.logger });
+        options.handler(value, contextOf(msg, r.logger));
         r.count('ok');
       } catch (thrown) {
         r.failed(thrown, msg);

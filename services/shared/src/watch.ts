@@ -7,6 +7,8 @@ import type { FleetClock, FleetView } from '@adagen/fleet';
 import { findProfile, pendingOf } from '@adagen/fleet';
 import {
   agentAnnounceSchema,
+  createCodec,
+  isStateMessageFast,
   placementNoticeSchema,
   stateMessageSchema,
   wildcards,
@@ -33,6 +35,8 @@ export interface WatchFleetOptions {
 export interface FleetWatch {
   stop(): void;
 }
+
+const stateCodec = createCodec(stateMessageSchema, { fastCheck: isStateMessageFast });
 
 export function watchFleet(options: WatchFleetOptions): FleetWatch {
   const { rt, view, clock } = options;
@@ -64,6 +68,8 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
   subscribe(rt.nc, wildcards.agentState, {
     ...common,
     schema: stateMessageSchema,
+    // Every agent's every state change reaches every replica: deltas take the typed check.
+    codec: stateCodec,
     handler: (state) => {
       if (state.type === 'instance_state_delta') {
         applyDelta(state);

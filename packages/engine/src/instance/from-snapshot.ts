@@ -1,6 +1,6 @@
 import type { LatencyProfile } from '../latency/profile.js';
 import { resolveEngineConfig } from '../scheduler/config.js';
-import type { EngineConfigInput } from '../scheduler/config.js';
+import type { EngineConfig, EngineConfigInput } from '../scheduler/config.js';
 import { EngineState } from '../scheduler/state.js';
 import type { InstanceObserver, InstanceSnapshot, RequestProgress } from '../types.js';
 import { fromProgress } from './progress.js';
@@ -26,17 +26,10 @@ export function internalsFromSnapshot(
   profile: LatencyProfile,
   options: FromSnapshotOptions,
 ): { internals: SimInstanceInternals; busySinceMs: number | undefined } {
-  const sc = snapshot.config;
-  const config = resolveEngineConfig(profile, {
-    maxNumBatchedTokens: sc.maxNumBatchedTokens,
-    maxNumSeqs: sc.maxNumSeqs,
-    enableChunkedPrefill: sc.enableChunkedPrefill,
-    blockSize: sc.blockSize,
-    numGpuBlocks: snapshot.kv.totalBlocks,
-    ...(sc.watermark === undefined ? {} : { watermark: sc.watermark }),
-    ...(sc.maxModelLen === undefined ? {} : { maxModelLen: sc.maxModelLen }),
-    ...options.config,
-  });
+  const config =
+    options.config === undefined
+      ? snapshotConfig(snapshot, profile)
+      : resolveEngineConfig(profile, { ...configInput(snapshot), ...options.config });
   const state = new EngineState();
   const rebuild = (p: RequestProgress) => {
     const r = fromProgress(p, options.outputTokensFor(p), config.blockSize);
@@ -68,4 +61,44 @@ export function internalsFromSnapshot(
     },
     busySinceMs,
   };
+}
+
+function configInput(snapshot: InstanceSnapshot): EngineConfigInput {
+  const sc = snapshot.config;
+  return {
+    maxNumBatchedTokens: sc.maxNumBatchedTokens,
+    maxNumSeqs: sc.maxNumSeqs,
+    enableChunkedPrefill: sc.enableChunkedPrefill,
+    blockSize: sc.blockSize,
+    numGpuBlocks: snapshot.kv.totalBlocks,
+    ...(sc.watermark === undefined ? {} : { watermark: sc.watermark }),
+    ...(sc.maxModelLen === undefined ? {} : { maxModelLen: sc.maxModelLen }),
+  };
+}
+
+/** Resolved configs by profile and snapshot settings (an instance's rarely change). */
+const resolved = new WeakMap<LatencyProfile, Map<string, EngineConfig>>();
+/** Distinct settings kept per profile; past this the profile's cache starts over. */
+const MAX_RESOLVED_PER_PROFILE = 256;
+
+/**
+ * The snapshot's engine config resolved for `profile`, validated once per distinct setting:
+ * estimators rebuild an instance from every new snapshot, and the schema walk was a third of
+ * that. `EngineConfig` is frozen, so sharing one is safe.
+ */
+function snapshotConfig(snapshot: InstanceSnapshot, profile: LatencyProfile): EngineConfig {
+  const sc = snapshot.config;
+  const key = `${sc.maxNumBatchedTokens}|${sc.maxNumSeqs}|${sc.enableChunkedPrefill}|${sc.blockSize}|${snapshot.kv.totalBlocks}|${sc.watermark}|${sc.maxModelLen}`;
+  let byKey = resolved.get(profile);
+  if (byKey === undefined) {
+    byKey = new Map();
+    resolved.set(profile, byKey);
+  }
+  let config = byKey.get(key);
+  if (config === undefined) {
+    config = resolveEngineConfig(profile, configInput(snapshot));
+    if (byKey.size >= MAX_RESOLVED_PER_PROFILE) byKey.clear();
+    byKey.set(key, config);
+  }
+  return config;
 }

@@ -1,0 +1,234 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createCodec } from '../codec.js';
+import { isInstanceStateDelta, isStateMessageFast } from './state.fast.js';
+import { instanceStateDeltaSchema, stateMessageSchema } from './state.js';
+import type { InstanceStateDelta } from './state.js';
+
+/** Values that break a field's rule (wrong type, out of range, not an integer, bad id). */
+const wrong = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.constantFrom(-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 1e14 + 1, 4_194_305, 2 ** 60),
+  fc.constantFrom('', 'a.b', 'x'.repeat(65), 'decoding', 'ready', 'segment'),
+  fc.constant([]),
+  fc.constant({}),
+);
+/** Mostly a valid value, sometimes a wrong one. */
+const or = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: valid, weight: 60 }, { arbitrary: wrong, weight: 1 });
+const id = fc.constantFrom('r-1', 'R_2', 'gpu-1', 'a'.repeat(64));
+/** Mostly `valid`, sometimes the edge `bound` (in or out of range). */
+const edge = <T>(valid: fc.Arbitrary<T>, bound: T) =>
+  fc.oneof({ arbitrary: valid, weight: 10 }, { arbitrary: fc.constant(bound), weight: 1 });
+const tokens = edge(fc.nat(600), 4_194_304);
+const time = edge(fc.double({ min: 0, max: 1e6, noNaN: true }), 1e14);
+const phase = fc.constantFrom('waiting', 'prefilling', 'decoding', 'held');
+
+const patch = fc.record(
+  {
+    id: or(id),
+    phase: or(phase),
+    prefilledTokens: or(tokens),
+    generatedTokens: or(tokens),
+    firstTokenAtMs: or(time),
+    preemptions: or(fc.nat(5)),
+    predictedOutputTokens: or(tokens),
+    maxTokens: or(tokens),
+  },
+  { requiredKeys: ['id'] },
+);
+const progress = fc.record(
+  {
+    id: or(id),
+    kind: or(fc.constantFrom('full', 'prefill', 'decode', 'segment')),
+    promptTokens: or(tokens),
+    phase: or(phase),
+    prefilledTokens: or(edge(fc.nat(100), 1300)),
+    generatedTokens: or(tokens),
+    firstTokenAtMs: or(time),
+    preemptions: or(fc.nat(5)),
+    arrivalMs: or(time),
+    startToken: or(tokens),
+    // Mostly after startToken, sometimes not (the schema's cross-field rule).
+    endToken: or(edge(fc.integer({ min: 601, max: 1200 }), 0)),
+    maxTokens: or(tokens),
+    predictedOutputTokens: or(tokens),
+    originArrivalMs: or(time),
+  },
+  {
+    requiredKeys: [
+      'id',
+      'kind',
+      'promptTokens',
+      'phase',
+      'prefilledTokens',
+      'generatedTokens',
+      'arrivalMs',
+    ],
+  },
+);
+const sample = fc.record({
+  startMs: or(time),
+  durationMs: or(edge(fc.double({ min: 0, max: 100, noNaN: true }), 1e9 + 1)),
+  prefillTokens: or(tokens),
+  decodeRequests: or(edge(fc.nat(64), 65_537)),
+});
+const ids = fc.array(id, { maxLength: 3 });
+const delta = fc.record(
+  {
+    v: or(fc.constant(1)),
+    type: or(fc.constant('instance_state_delta')),
+    instanceId: or(id),
+    // Mostly after its base, sometimes not (the schema's cross-field rule).
+    seq: or(
+      fc.oneof(
+        { arbitrary: fc.integer({ min: 11, max: 20 }), weight: 10 },
+        { arbitrary: fc.nat(10), weight: 1 },
+      ),
+    ),
+    baseSeq: or(fc.nat(10)),
+    baseAtMs: or(time),
+    atMs: or(time),
+    status: or(fc.constantFrom('ready', 'draining')),
+    usedBlocks: or(edge(fc.nat(1000), 16_777_217)),
+    removed: or(ids),
+    decodeSteps: or(edge(fc.integer({ min: 1, max: 3 }), 0)),
+    patch: or(fc.array(patch, { maxLength: 3 })),
+    put: or(fc.array(progress, { maxLength: 2 })),
+    running: or(ids),
+    waiting: or(ids),
+    iterations: or(fc.array(sample, { maxLength: 3 })),
+    iterationsKept: or(edge(fc.nat(16), 257)),
+    busySinceMs: or(time),
+    busyUntilMs: or(time),
+  },
+  {
+    requiredKeys: [
+      'v',
+      'type',
+      'instanceId',
+      'seq',
+      'baseSeq',
+      'baseAtMs',
+      'atMs',
+      'status',
+      'usedBlocks',
+      'removed',
+      'patch',
+      'put',
+      'iterations',
+      'iterationsKept',
+    ],
+  },
+);
+
+const validDelta: InstanceStateDelta = {
+  v: 1,
+  type: 'instance_state_delta',
+  instanceId: 'gpu-1',
+  seq: 8,
+  baseSeq: 7,
+  baseAtMs: 100,
+  atMs: 112.5,
+  status: 'ready',
+  usedBlocks: 40,
+  removed: ['r-0'],
+  decodeSteps: 2,
+  patch: [{ id: 'r-1', phase: 'decoding', prefilledTokens: 256, generatedTokens: 1 }],
+  put: [
+    {
+      id: 'r-9',
+      kind: 'full',
+      promptTokens: 256,
+      phase: 'waiting',
+      prefilledTokens: 0,
+      generatedTokens: 0,
+      arrivalMs: 111,
+      maxTokens: 500,
+    },
+  ],
+  iterations: [{ startMs: 100, durationMs: 6.25, prefillTokens: 256, decodeRequests: 3 }],
+  iterationsKept: 16,
+  busySinceMs: 112,
+  busyUntilMs: 118,
+};
+
+describe('isInstanceStateDelta (the state subject’s hand-written check)', () => {
+  it('accepts exactly what the schema accepts, and the schema returns such a value unchanged', () => {
+    let accepted = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(delta, (value) => {
+        const parsed = instanceStateDeltaSchema.safeParse(value);
+        const fast = isInstanceStateDelta(value);
+        expect(fast).toBe(parsed.success);
+        if (parsed.success) expect(parsed.data).toEqual(value);
+        if (fast) accepted++;
+        else rejected++;
+      }),
+      { numRuns: 4000, seed: 15 },
+    );
+    // Both sides of the rule were exercised, not one.
+    expect(accepted).toBeGreaterThan(200);
+    expect(rejected).toBeGreaterThan(200);
+  });
+
+  it('leaves to the schema what it would change: unknown keys at any depth', () => {
+    const extra = [
+      { ...validDelta, extra: 1 },
+      { ...validDelta, patch: [{ ...validDelta.patch[0]!, extra: 1 }] },
+      { ...validDelta, put: [{ ...validDelta.put[0]!, extra: 1 }] },
+      { ...validDelta, iterations: [{ ...validDelta.iterations[0]!, extra: 1 }] },
+    ];
+    expect(isInstanceStateDelta(validDelta)).toBe(true);
+    for (const value of extra) {
+      expect(isInstanceStateDelta(value)).toBe(false);
+      expect(instanceStateDeltaSchema.safeParse(value).success).toBe(true);
+    }
+  });
+
+  it('keeps the schema’s cross-field rules', () => {
+    const put = validDelta.put[0]!;
+    expect(isInstanceStateDelta({ ...validDelta, baseSeq: 8 })).toBe(false);
+    expect(isInstanceStateDelta({ ...validDelta, put: [{ ...put, prefilledTokens: 257 }] })).toBe(
+      false,
+    );
+    expect(isInstanceStateDelta({ ...validDelta, put: [{ ...put, kind: 'segment' }] })).toBe(false);
+    expect(
+      isInstanceStateDelta({
+        ...validDelta,
+        put: [{ ...put, kind: 'segment', startToken: 100, endToken: 100 }],
+      }),
+    ).toBe(false);
+    expect(
+      isInstanceStateDelta({
+        ...validDelta,
+        put: [{ ...put, kind: 'segment', startToken: 100, endToken: 150 }],
+      }),
+    ).toBe(true);
+  });
+});
+
+describe('the state codec with the fast check', () => {
+  const codec = createCodec(stateMessageSchema, { fastCheck: isStateMessageFast });
+
+  it('decodes a delta as the schema does', () => {
+    const decoded = codec.decode(codec.encode(validDelta));
+    expect(decoded).toEqual({ ok: true, value: validDelta });
+  });
+
+  it('refuses a malformed delta with the schema’s error naming the field', () => {
+    const bytes = createCodec(stateMessageSchema, { validateOnEncode: false }).encode({
+      ...validDelta,
+      patch: [{ id: 'r-1', generatedTokens: -3 }],
+    });
+    const decoded = codec.decode(bytes);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) {
+      expect(decoded.error.code).toBe('invalid_message');
+      expect(decoded.error.message).toContain('patch[0].generatedTokens');
+    }
+  });
+});
