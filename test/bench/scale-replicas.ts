@@ -6,6 +6,7 @@
  * how often it was throttled, the planner, the agent hosts, the driver, the whole machine), so a
  * ratio that measures something else than the balancer shows it.
  */
+import { wildcards } from '@adagen/protocol';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
 import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
 import { loadAverage, quantile } from './common.js';
@@ -87,6 +88,9 @@ interface RunFigures {
   readonly agentHostCores: number;
   readonly driverCores: number;
   readonly machineCores: number;
+  /** Agents' state messages and peers' placement notices on the wire during the loop. */
+  readonly stateMsgs: number;
+  readonly notices: number;
 }
 
 /** Every limit not removed yet, for `removeCpuLimits` on the way out. */
@@ -140,10 +144,19 @@ async function replicaRun(
       machine: machineCpuS(),
       throttling: limits.map((l) => l.throttling()),
     });
+    // What every replica receives whatever its share of the decisions: counted on the wire.
+    const wire = { state: 0, notices: 0 };
+    const stateSub = f.nc.subscribe(wildcards.agentState, { callback: () => void wire.state++ });
+    const noticeSub = f.nc.subscribe(wildcards.placements, {
+      callback: () => void wire.notices++,
+    });
+    await f.nc.flush();
     const counts0 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
     const c0 = cpuNow();
     const loop = await closedLoop(o.setup, f, o.seconds * 1000, o.concurrency);
     const c1 = cpuNow();
+    stateSub.unsubscribe();
+    noticeSub.unsubscribe();
     const counts1 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
     const s = loop.wallS;
     const driver = process.cpuUsage(c0.driver);
@@ -163,6 +176,8 @@ async function replicaRun(
       agentHostCores: (c1.hosts - c0.hosts) / s,
       driverCores: (driver.user + driver.system) / 1e6 / s,
       machineCores: (c1.machine.busyS - c0.machine.busyS) / s,
+      stateMsgs: wire.state,
+      notices: wire.notices,
     };
   } finally {
     await f.stop();
@@ -197,6 +212,9 @@ function printRow(r: RunFigures): void {
       // Every replica's CPU over the decisions they made together: what one decision costs.
       fx((1000 * r.balancerCores.reduce((a, b) => a + b, 0)) / r.perS, 2, 11),
       String(r.loop.failed).padStart(6),
+      // Per decision made: the state messages and notices each replica handles, whatever its share.
+      fx(r.stateMsgs / Math.max(1, r.loop.done), 2, 10),
+      fx(r.notices / Math.max(1, r.loop.done), 2, 12),
       `  ${split}`,
       `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
       `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()} (load ${loadAverage().split(' ')[0]})`,
@@ -264,7 +282,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
     `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
   );
   console.log(
-    'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  per replica (share)  CPU during the loop (cores)',
+    'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',
   );
   const results: RunFigures[] = [];
   for (const limitCores of limits)
