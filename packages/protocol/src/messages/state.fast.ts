@@ -9,6 +9,12 @@
  */
 import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
+import {
+  instanceStateDeltaSchema,
+  iterationSampleSchema,
+  requestPatchSchema,
+  requestProgressSchema,
+} from './state.js';
 import type {
   InstanceStateDelta,
   IterationSample,
@@ -47,16 +53,11 @@ function everyIn<T>(v: unknown, max: number, check: (x: unknown) => x is T): v i
   return true;
 }
 
-const PATCH_KEYS = new Set([
-  'id',
-  'phase',
-  'prefilledTokens',
-  'generatedTokens',
-  'firstTokenAtMs',
-  'preemptions',
-  'predictedOutputTokens',
-  'maxTokens',
-]);
+/** The keys an object schema defines: a value with any other key goes to the schema (it strips them). */
+const keysOf = (schema: { readonly shape: object }): ReadonlySet<string> =>
+  new Set(Object.keys(schema.shape));
+
+const PATCH_KEYS = keysOf(requestPatchSchema);
 
 function isPatch(v: unknown): v is RequestPatch {
   if (!isObject(v) || !onlyKeys(v, PATCH_KEYS)) return false;
@@ -72,22 +73,7 @@ function isPatch(v: unknown): v is RequestPatch {
   );
 }
 
-const PROGRESS_KEYS = new Set([
-  'id',
-  'kind',
-  'promptTokens',
-  'phase',
-  'prefilledTokens',
-  'generatedTokens',
-  'firstTokenAtMs',
-  'preemptions',
-  'arrivalMs',
-  'startToken',
-  'endToken',
-  'maxTokens',
-  'predictedOutputTokens',
-  'originArrivalMs',
-]);
+const PROGRESS_KEYS = keysOf(requestProgressSchema);
 
 function isProgress(v: unknown): v is RequestProgress {
   if (!isObject(v) || !onlyKeys(v, PROGRESS_KEYS)) return false;
@@ -116,7 +102,7 @@ function isProgress(v: unknown): v is RequestProgress {
   return start === undefined || end === undefined || end > start;
 }
 
-const SAMPLE_KEYS = new Set(['startMs', 'durationMs', 'prefillTokens', 'decodeRequests']);
+const SAMPLE_KEYS = keysOf(iterationSampleSchema);
 
 function isSample(v: unknown): v is IterationSample {
   return (
@@ -129,27 +115,7 @@ function isSample(v: unknown): v is IterationSample {
   );
 }
 
-const DELTA_KEYS = new Set([
-  'v',
-  'type',
-  'instanceId',
-  'seq',
-  'baseSeq',
-  'baseAtMs',
-  'atMs',
-  'status',
-  'usedBlocks',
-  'removed',
-  'decodeSteps',
-  'patch',
-  'put',
-  'running',
-  'waiting',
-  'iterations',
-  'iterationsKept',
-  'busySinceMs',
-  'busyUntilMs',
-]);
+const DELTA_KEYS = keysOf(instanceStateDeltaSchema);
 
 const idList = (v: unknown): v is string[] => everyIn(v, LIMITS.requestsPerInstance, isId);
 
