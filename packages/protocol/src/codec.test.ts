@@ -125,3 +125,39 @@ describe('codec rejects bad bytes without throwing', () => {
     expect(result.ok).toBe(false);
   });
 });
+
+describe('typed checks by schema (FAST_CHECKS)', () => {
+  it('a codec of a listed schema skips the schema walk for what its check accepts, and uses the schema for the rest', async () => {
+    const { vi } = await import('vitest');
+    const { streamMessageSchema } = await import('./messages/stream.js');
+    const { pack } = await import('msgpackr');
+    const codec = createCodec(streamMessageSchema);
+    const chunk = {
+      v: 1,
+      type: 'token',
+      requestId: 'req-1',
+      attempt: 0,
+      instanceId: 'gpu-1',
+      seq: 3,
+      text: 'hi',
+      tokenCount: 1,
+      atMs: 5,
+    };
+    const walk = vi.spyOn(streamMessageSchema, 'safeParse');
+    try {
+      const fast = codec.decode(pack(chunk));
+      expect(fast.ok && fast.value).toEqual(chunk);
+      expect(walk).not.toHaveBeenCalled();
+      // A key the schema strips: the check refuses it, the schema answers (and strips it).
+      const extra = codec.decode(pack({ ...chunk, extra: 1 }));
+      expect(walk).toHaveBeenCalledTimes(1);
+      expect(extra.ok && extra.value).toEqual(chunk);
+      // A bad field: refused by the schema, with the field named.
+      const bad = codec.decode(pack({ ...chunk, seq: -1 }));
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.error.message).toMatch(/^seq: /);
+    } finally {
+      walk.mockRestore();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import type { Options as PackrOptions } from 'msgpackr';
 import type { z } from 'zod';
+import { FAST_CHECKS } from './fast-checks.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './limits.js';
 import { ProtocolError, clip, issuesFromZod } from './issues.js';
 import type { Result } from './result.js';
@@ -21,6 +22,7 @@ export interface CodecOptions<T = unknown> {
    * A hand-written check for hot messages (one per streamed chunk): a decoded value it accepts
    * is taken without the schema walk; anything it does not accept still goes through the schema,
    * so errors keep naming the field. It must accept only values the schema accepts.
+   * @default the schema's check in `FAST_CHECKS` (fast-checks.ts), if it has one
    */
   readonly fastCheck?: (raw: unknown) => raw is T;
 }
@@ -53,7 +55,8 @@ const invalid = (error: z.ZodError) =>
 export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions<T> = {}): Codec<T> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const validateOnEncode = options.validateOnEncode ?? true;
-  const fastCheck = options.fastCheck;
+  const fastCheck =
+    options.fastCheck ?? (FAST_CHECKS.get(schema) as ((raw: unknown) => raw is T) | undefined);
   const tooLarge = (size: number) =>
     new ProtocolError('payload_too_large', [
       { path: PAYLOAD, message: `expected at most ${maxBytes} bytes, got ${size}` },

@@ -8,7 +8,6 @@ import { findProfile, pendingOf } from '@adagen/fleet';
 import {
   agentAnnounceSchema,
   createCodec,
-  isStateMessageFast,
   placementNoticeSchema,
   stateMessageSchema,
   wildcards,
@@ -36,7 +35,7 @@ export interface FleetWatch {
   stop(): void;
 }
 
-const stateCodec = createCodec(stateMessageSchema, { fastCheck: isStateMessageFast });
+const stateCodec = createCodec(stateMessageSchema); // deltas through their typed check (FAST_CHECKS)
 
 export function watchFleet(options: WatchFleetOptions): FleetWatch {
   const { rt, view, clock } = options;

@@ -77,14 +77,18 @@ export type StreamMessage = z.infer<typeof streamMessageSchema>;
 const isInt = (v: unknown, min: number, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
+const TOKEN_CHUNK_KEYS: ReadonlySet<string> = new Set(Object.keys(tokenChunkSchema.shape));
+
 /**
  * The token chunk schema's rules, hand-written for the hot path (one call per streamed chunk,
- * no allocation): a value it accepts, `tokenChunkSchema` accepts too (a property test checks).
- * Unknown extra fields are allowed here as zod's object strips them.
+ * no allocation): a value it accepts, `tokenChunkSchema` accepts too and returns unchanged (a
+ * property test checks). A value with a key the schema does not define is left to the schema,
+ * which strips it.
  */
 export function isTokenChunk(raw: unknown): raw is TokenChunk {
   if (typeof raw !== 'object' || raw === null) return false;
   const m = raw as Record<string, unknown>;
+  for (const k in m) if (!TOKEN_CHUNK_KEYS.has(k)) return false;
   return (
     m.v === 1 &&
     m.type === 'token' &&

@@ -1,0 +1,20 @@
+/**
+ * The hand-written typed checks of the hot messages, by schema: `createCodec` takes a schema's
+ * check from here when its caller gives none, so every codec of that schema — an endpoint's, a
+ * client's, a subscription's — skips the schema walk for a message the check accepts. Each check
+ * must accept only values its schema accepts *and returns unchanged* (a value with a key the
+ * schema strips goes to the schema), which its property test checks against the schema; anything
+ * it refuses still goes through the schema, so errors keep naming the field.
+ */
+import type { z } from 'zod';
+import { isStateMessageFast } from './messages/state.fast.js';
+import { stateMessageSchema } from './messages/state.js';
+import { isStreamChunkFast, streamMessageSchema } from './messages/stream.js';
+
+export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = new Map<
+  z.ZodType,
+  (raw: unknown) => boolean
+>([
+  [stateMessageSchema, isStateMessageFast],
+  [streamMessageSchema, isStreamChunkFast],
+]);
