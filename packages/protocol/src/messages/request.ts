@@ -50,7 +50,7 @@ export const chatMessageSchema = z.object({
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** Why `v` is not a prompt's token ids (1 to `LIMITS.tokens` integers), or undefined. */
-function tokenIdsProblem(v: unknown): string | undefined {
+export function tokenIdsProblem(v: unknown): string | undefined {
   if (!Array.isArray(v))
     return `expected a list of token ids, got ${v === null ? 'null' : typeof v}`;
   if (v.length < 1) return 'expected at least one token id';
