@@ -7,6 +7,8 @@
  * it refuses still goes through the schema, so errors keep naming the field.
  */
 import type { z } from 'zod';
+import { agentDispatchSchema, dispatchAckSchema } from './messages/dispatch.js';
+import { isAgentDispatch, isDispatchAck } from './messages/dispatch.fast.js';
 import { isStateMessageFast } from './messages/state.fast.js';
 import { stateMessageSchema } from './messages/state.js';
 import { isStreamChunkFast, streamMessageSchema } from './messages/stream.js';
@@ -17,4 +19,6 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
 >([
   [stateMessageSchema, isStateMessageFast],
   [streamMessageSchema, isStreamChunkFast],
+  [agentDispatchSchema, isAgentDispatch],
+  [dispatchAckSchema, isDispatchAck],
 ]);

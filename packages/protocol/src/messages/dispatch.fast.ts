@@ -170,15 +170,13 @@ export function isDispatchAck(raw: unknown): raw is DispatchAck {
   const keys = ACK_KEYS.get(raw.status);
   if (keys === undefined || !onlyKeys(raw, keys)) return false;
   const m = raw;
-  if (
-    !(
-      m.v === 1 &&
-      m.type === 'dispatch_ack' &&
-      isId(m.requestId) &&
-      isInt(m.attempt, 0, LIMITS.attempts) &&
-      isId(m.instanceId)
-    )
-  )
+  if (!(
+    m.v === 1 &&
+    m.type === 'dispatch_ack' &&
+    isId(m.requestId) &&
+    isInt(m.attempt, 0, LIMITS.attempts) &&
+    isId(m.instanceId)
+  ))
     return false;
   if (m.status === 'accepted') return optional(m.acceptedAtMs, isTime);
   if (m.status === 'duplicate') return true;
