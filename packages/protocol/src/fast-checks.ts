@@ -9,6 +9,12 @@
 import type { z } from 'zod';
 import { agentDispatchSchema, dispatchAckSchema } from './messages/dispatch.js';
 import { isAgentDispatch, isDispatchAck } from './messages/dispatch.fast.js';
+import { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
+import {
+  classificationSchema,
+  inferenceRequestSchema,
+  placementSchema,
+} from './messages/request.js';
 import { isStateMessageFast } from './messages/state.fast.js';
 import { stateMessageSchema } from './messages/state.js';
 import { isStreamChunkFast, streamMessageSchema } from './messages/stream.js';
@@ -21,4 +27,7 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   [streamMessageSchema, isStreamChunkFast],
   [agentDispatchSchema, isAgentDispatch],
   [dispatchAckSchema, isDispatchAck],
+  [inferenceRequestSchema, isInferenceRequest],
+  [classificationSchema, isClassification],
+  [placementSchema, isPlacement],
 ]);

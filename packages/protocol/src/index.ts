@@ -142,6 +142,7 @@ export {
   stateMessageSchema,
 } from './messages/state.js';
 export { isInstanceStateDelta, isStateMessageFast } from './messages/state.fast.js';
+export { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
 export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
 export type { CompletionRecord } from './messages/completion.js';
