@@ -16,6 +16,8 @@ const wrong = fc.oneof(
   fc.constantFrom('', 'a.b', 'x'.repeat(65), 'x'.repeat(257), 'chat', 'long', 'user'),
   fc.constant([]),
   fc.constant({}),
+  // msgpack's timestamps decode to Dates; the schema takes one as an object of no keys.
+  fc.constant(new Date(0)),
 );
 type Wrap = <T>(arb: fc.Arbitrary<T>) => fc.Arbitrary<unknown>;
 /** Mostly a valid value, sometimes a wrong one. */
@@ -31,6 +33,10 @@ const withExtraKey: Wrap = <T>(arb: fc.Arbitrary<T>) =>
     .map(([v, n]) =>
       n === 0 && typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, extra: 1 } : v,
     );
+
+/** `fc.record` of plain objects only, as msgpack decodes (the checks leave others to the schema). */
+const record = ((model: never, constraints?: object) =>
+  fc.record(model, { ...constraints, noNullPrototype: true })) as unknown as typeof fc.record;
 
 const tooManyCandidates = new Array(1025).fill({ instanceId: 'agent-0' });
 
@@ -62,7 +68,7 @@ function arbitraries(
   const duration = edge(small(0, 1000), 1e9 + 1);
 
   const chatMessage = extraKey(
-    fc.record(
+    record(
       {
         role: or(fc.constantFrom('system', 'developer', 'user', 'assistant', 'tool')),
         content: or(fc.string({ maxLength: 8 })),
@@ -72,7 +78,7 @@ function arbitraries(
     ),
   );
   const sampling = extraKey(
-    fc.record(
+    record(
       {
         temperature: or(edge(small(0, 2), 2.5)),
         topP: or(edge(small(0.01, 1), 0)),
@@ -89,7 +95,7 @@ function arbitraries(
     ),
   );
   const slo = extraKey(
-    fc.record(
+    record(
       { ttftMs: or(edge(small(1, 500), 0.5)), tpotMs: or(edge(small(1, 50), 1e9 + 1)) },
       { requiredKeys: [] },
     ),
@@ -100,7 +106,7 @@ function arbitraries(
   );
 
   const request = extraKey(
-    fc.record(
+    record(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('inference_request')),
@@ -143,22 +149,22 @@ function arbitraries(
   );
   const lengthClass = fc.constantFrom('short', 'long');
   const prefix = extraKey(
-    fc.record({
+    record({
       blockSize: or(edge(fc.integer({ min: 1, max: 64 }), 4097)),
       blockHashes: or(fc.array(edge(fc.nat(), 2 ** 53), { maxLength: 4 })),
     }),
   );
   const classification = extraKey(
-    fc.record(
+    record(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('classification')),
         request: or(nested(request, clean?.request)),
         promptTokens: or(tokens),
         predictedOutputTokens: or(tokens),
-        class: or(extraKey(fc.record({ prefill: or(lengthClass), decode: or(lengthClass) }))),
+        class: or(extraKey(record({ prefill: or(lengthClass), decode: or(lengthClass) }))),
         thresholds: or(
-          extraKey(fc.record({ longPrefillTokens: or(tokens), longDecodeTokens: or(tokens) })),
+          extraKey(record({ longPrefillTokens: or(tokens), longDecodeTokens: or(tokens) })),
         ),
         prefix: or(prefix),
       },
@@ -175,11 +181,11 @@ function arbitraries(
       },
     ),
   );
-  const prediction = extraKey(fc.record({ ttftMs: or(duration), tpotMs: or(duration) }));
+  const prediction = extraKey(record({ ttftMs: or(duration), tpotMs: or(duration) }));
   const time = edge(small(0, 2e6), 1e14 + 1);
   const violations = edge(fc.nat(3), 65_537);
   const estimate = extraKey(
-    fc.record(
+    record(
       {
         nowMs: or(time),
         iterations: or(edge(fc.nat(30), 2 ** 53)),
@@ -209,7 +215,7 @@ function arbitraries(
     ),
   );
   const candidate = extraKey(
-    fc.record(
+    record(
       {
         instanceId: or(id),
         predicted: or(prediction),
@@ -220,7 +226,7 @@ function arbitraries(
     ),
   );
   const placement = extraKey(
-    fc.record(
+    record(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('placement')),
@@ -374,6 +380,9 @@ describe('isInferenceRequest (the classify subject’s hand-written check)', () 
       { ...validRequest, sampling: { seed: 1, extra: 1 } },
       { ...validRequest, slo: { ttftMs: 100, extra: 1 } },
       { ...validRequest, messages: [{ role: 'user', content: 'hi', extra: 1 }] },
+      // Not plain objects: the schema returns a plain object in their place.
+      { ...validRequest, sampling: new Date(0) },
+      { ...validRequest, slo: new Date(0) },
     ];
     for (const value of extra) {
       expect(isInferenceRequest(value)).toBe(false);

@@ -33,8 +33,13 @@ import type {
 
 type Fields = Record<string, unknown>;
 
+/**
+ * A plain object: anything else (a Date, which msgpack's timestamps decode to, or a class
+ * instance) goes to the schema, which would return a new plain object in its place (a Date has
+ * no keys, so it passes for a `sampling` or `slo` whose fields are all optional).
+ */
 const isObject = (v: unknown): v is Fields =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 /** An integer in [min, max] (every bound here is a safe integer, as `z.int()` requires). */
 const isInt = (v: unknown, min: number, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
