@@ -5,6 +5,7 @@ import { FAST_CHECKS } from '../fast-checks.js';
 import { agentDispatchSchema, dispatchAckSchema, dispatchRequestSchema } from './dispatch.js';
 import type { AgentDispatch, DispatchAck } from './dispatch.js';
 import { isAgentDispatch, isDispatchAck, isDispatchRequest } from './dispatch.fast.js';
+import { plainRecord } from '../testing/plain-record.js';
 
 /** Values that break a field's rule (wrong type, out of range, not an integer, bad id). */
 const wrong = fc.oneof(
@@ -67,7 +68,7 @@ const tokenIds = edge(
 
 const sampling = (extras: boolean) =>
   maybeExtra(
-    fc.record(
+    plainRecord(
       {
         temperature: or(edge(fc.double({ min: 0, max: 2, noNaN: true }), 2.5, -0.1)),
         topP: or(edge(fc.double({ min: 0.01, max: 1, noNaN: true }), 0, 1, 1.5)),
@@ -95,7 +96,7 @@ const sampling = (extras: boolean) =>
 
 const slo = (extras: boolean) =>
   maybeExtra(
-    fc.record(
+    plainRecord(
       {
         ttftMs: or(edge(fc.double({ min: 1, max: 1000, noNaN: true }), 0, 0.5, 1e9, 1e9 + 1)),
         tpotMs: or(edge(fc.double({ min: 1, max: 100, noNaN: true }), 0, 1e9 + 1)),
@@ -139,7 +140,7 @@ const request = (uncommon: boolean, extras: boolean) => {
     'arrivalMs',
   ] as const;
   const arb: fc.Arbitrary<Record<string, unknown>> = uncommon
-    ? fc.record(
+    ? plainRecord(
         {
           ...fields,
           messages: rarely(or(fc.constant([{ role: 'user', content: 'hi' }]))),
@@ -147,20 +148,20 @@ const request = (uncommon: boolean, extras: boolean) => {
         },
         { requiredKeys: [...required] },
       )
-    : fc.record(fields, { requiredKeys: [...required] });
+    : plainRecord(fields, { requiredKeys: [...required] });
   return maybeExtra(arb, extras);
 };
 
 const plan = (uncommon: boolean, extras: boolean) => {
   const single = maybeExtra(
-    fc.record({ kind: or(fc.constant('single')), instanceId: or(id) }),
+    plainRecord({ kind: or(fc.constant('single')), instanceId: or(id) }),
     extras,
   );
   if (!uncommon) return single;
   return fc.oneof(
     { arbitrary: single, weight: 20 },
     {
-      arbitrary: fc.record({
+      arbitrary: plainRecord({
         kind: fc.constant('pd-split'),
         prefillInstanceId: fc.constantFrom('p-1', 'd-1'),
         decodeInstanceId: fc.constant('d-1'),
@@ -168,7 +169,7 @@ const plan = (uncommon: boolean, extras: boolean) => {
       weight: 1,
     },
     {
-      arbitrary: fc.record({
+      arbitrary: plainRecord({
         kind: fc.constant('split-prefill'),
         segments: fc.constant([
           { instanceId: 's-1', startToken: 0, endToken: 100 },
@@ -183,7 +184,7 @@ const plan = (uncommon: boolean, extras: boolean) => {
 
 const dispatch = (uncommon: boolean, extras: boolean) =>
   maybeExtra(
-    fc.record(
+    plainRecord(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('agent_dispatch')),
@@ -224,7 +225,7 @@ const dispatch = (uncommon: boolean, extras: boolean) =>
 
 const ack = (extras: boolean) =>
   maybeExtra(
-    fc.record(
+    plainRecord(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('dispatch_ack')),
@@ -236,7 +237,7 @@ const ack = (extras: boolean) =>
         acceptedAtMs: or(time),
         error: or(
           maybeExtra(
-            fc.record({
+            plainRecord({
               code: or(fc.constantFrom('overloaded', 'duplicate', 'no_instance', 'nope')),
               message: or(edge(fc.string({ maxLength: 10 }), 'x'.repeat(4096), 'x'.repeat(4097))),
             }),
@@ -321,13 +322,17 @@ describe('isAgentDispatch (the dispatch subject’s hand-written check)', () => 
     expect(accepted).toBeGreaterThan(200);
   });
 
-  it('leaves to the schema what it would change: unknown keys at any depth', () => {
+  it('leaves to the schema what it would change: unknown keys at any depth, a Date for an object', () => {
     const extra = [
       { ...validDispatch, extra: 1 },
       { ...validDispatch, plan: { ...validDispatch.plan, extra: 1 } },
       { ...validDispatch, request: { ...validRequest, extra: 1 } },
       { ...validDispatch, request: { ...validRequest, sampling: { seed: 1, extra: 1 } } },
       { ...validDispatch, request: { ...validRequest, slo: { ttftMs: 5, extra: 1 } } },
+      // A Date (msgpack's timestamp) where an all-optional object goes: the schema returns a new
+      // plain object in its place, so the check must leave it to the schema.
+      { ...validDispatch, request: { ...validRequest, sampling: new Date(0) } },
+      { ...validDispatch, request: { ...validRequest, slo: new Date(0) } },
     ];
     expect(isAgentDispatch(validDispatch)).toBe(true);
     for (const value of extra) {

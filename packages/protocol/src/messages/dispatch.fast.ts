@@ -14,40 +14,21 @@ import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
 import { agentDispatchSchema, dispatchAckSchema, dispatchRequestSchema } from './dispatch.js';
 import type { AgentDispatch, DispatchAck, DispatchRequest } from './dispatch.js';
-import { requestSloSchema, samplingParams, tokenIdsProblem } from './request.js';
-import type { RequestSlo, SamplingParams } from './request.js';
-
-type Fields = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Fields =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-/** A finite number in `[min, max]` (NaN fails both comparisons). */
-const isNumber = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && v >= min && v <= max;
-/** A number in `(min, max]`: zod's `.gt(min).max(max)`. */
-const isNumberAbove = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && v > min && v <= max;
-const isString = (v: unknown, min: number, max: number): v is string =>
-  typeof v === 'string' && v.length >= min && v.length <= max;
-const isId = (v: unknown): v is string => typeof v === 'string' && isValidId(v);
-const isTokens = (v: unknown): v is number => isInt(v, 0, LIMITS.tokens);
-const isTime = (v: unknown): v is number => isNumber(v, 0, LIMITS.timestampMs);
-const isDuration = (v: unknown): v is number => isNumber(v, 0, LIMITS.durationMs);
-const isName = (v: unknown): v is string => isString(v, 1, LIMITS.nameChars);
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean =>
-  v === undefined || check(v);
-
-/** True when every own key of `o` is one of `keys` (the schema would strip any other). */
-function onlyKeys(o: Fields, keys: ReadonlySet<string>): boolean {
-  for (const k in o) if (!keys.has(k)) return false;
-  return true;
-}
-
-/** The keys an object schema defines: a value with any other key goes to the schema (it strips them). */
-const keysOf = (schema: { readonly shape: object }): ReadonlySet<string> =>
-  new Set(Object.keys(schema.shape));
+import {
+  isDuration,
+  isId,
+  isInt,
+  isName,
+  isObject,
+  isString,
+  isTime,
+  isTokens,
+  keysOf,
+  onlyKeys,
+  optional,
+} from './fast-primitives.js';
+import { isSampling, isSlo } from './request.fast.js';
+import { tokenIdsProblem } from './request.js';
 
 const STREAM_PREFIX = 'adagen.v1.stream.';
 
@@ -60,41 +41,6 @@ function isStreamAddress(v: unknown): v is string {
   const dot = v.indexOf('.', STREAM_PREFIX.length);
   if (dot < 0) return false;
   return isValidId(v.slice(STREAM_PREFIX.length, dot)) && isValidId(v.slice(dot + 1));
-}
-
-const SAMPLING_KEYS = keysOf(samplingParams);
-
-function isStop(v: unknown): v is string[] {
-  if (!Array.isArray(v) || v.length < 1 || v.length > LIMITS.stopSequences) return false;
-  for (const s of v) if (!isString(s, 1, LIMITS.stopSequenceChars)) return false;
-  return true;
-}
-
-function isSampling(v: unknown): v is SamplingParams {
-  if (!isObject(v) || !onlyKeys(v, SAMPLING_KEYS)) return false;
-  return (
-    optional(v.temperature, (x) => isNumber(x, 0, 2)) &&
-    optional(v.topP, (x) => isNumberAbove(x, 0, 1)) &&
-    optional(v.topK, (x) => isInt(x, -1, 1_000_000)) &&
-    optional(v.minP, (x) => isNumber(x, 0, 1)) &&
-    optional(v.frequencyPenalty, (x) => isNumber(x, -2, 2)) &&
-    optional(v.presencePenalty, (x) => isNumber(x, -2, 2)) &&
-    optional(v.repetitionPenalty, (x) => isNumberAbove(x, 0, 10)) &&
-    optional(v.minTokens, (x) => isInt(x, 1, LIMITS.tokens)) &&
-    optional(v.stop, isStop) &&
-    optional(v.seed, (x) => isInt(x, 0, Number.MAX_SAFE_INTEGER))
-  );
-}
-
-const SLO_KEYS = keysOf(requestSloSchema);
-
-function isSlo(v: unknown): v is RequestSlo {
-  return (
-    isObject(v) &&
-    onlyKeys(v, SLO_KEYS) &&
-    optional(v.ttftMs, (x) => isNumber(x, 1, LIMITS.durationMs)) &&
-    optional(v.tpotMs, (x) => isNumber(x, 1, LIMITS.durationMs))
-  );
 }
 
 const REQUEST_KEYS = keysOf(dispatchRequestSchema);

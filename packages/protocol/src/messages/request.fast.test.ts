@@ -6,6 +6,7 @@ import { FAST_CHECKS } from '../fast-checks.js';
 import { isClassification, isInferenceRequest, isPlacement } from './request.fast.js';
 import { classificationSchema, inferenceRequestSchema, placementSchema } from './request.js';
 import type { Classification, InferenceRequest, Placement } from './request.js';
+import { plainRecord } from '../testing/plain-record.js';
 
 /** Values that break a field's rule (wrong type, out of range, not an integer, bad id or name). */
 const wrong = fc.oneof(
@@ -33,10 +34,6 @@ const withExtraKey: Wrap = <T>(arb: fc.Arbitrary<T>) =>
     .map(([v, n]) =>
       n === 0 && typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, extra: 1 } : v,
     );
-
-/** `fc.record` of plain objects only, as msgpack decodes (the checks leave others to the schema). */
-const record = ((model: never, constraints?: object) =>
-  fc.record(model, { ...constraints, noNullPrototype: true })) as unknown as typeof fc.record;
 
 const tooManyCandidates = new Array(1025).fill({ instanceId: 'agent-0' });
 
@@ -68,7 +65,7 @@ function arbitraries(
   const duration = edge(small(0, 1000), 1e9 + 1);
 
   const chatMessage = extraKey(
-    record(
+    plainRecord(
       {
         role: or(fc.constantFrom('system', 'developer', 'user', 'assistant', 'tool')),
         content: or(fc.string({ maxLength: 8 })),
@@ -78,7 +75,7 @@ function arbitraries(
     ),
   );
   const sampling = extraKey(
-    record(
+    plainRecord(
       {
         temperature: or(edge(small(0, 2), 2.5)),
         topP: or(edge(small(0.01, 1), 0)),
@@ -95,7 +92,7 @@ function arbitraries(
     ),
   );
   const slo = extraKey(
-    record(
+    plainRecord(
       { ttftMs: or(edge(small(1, 500), 0.5)), tpotMs: or(edge(small(1, 50), 1e9 + 1)) },
       { requiredKeys: [] },
     ),
@@ -106,7 +103,7 @@ function arbitraries(
   );
 
   const request = extraKey(
-    record(
+    plainRecord(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('inference_request')),
@@ -149,22 +146,22 @@ function arbitraries(
   );
   const lengthClass = fc.constantFrom('short', 'long');
   const prefix = extraKey(
-    record({
+    plainRecord({
       blockSize: or(edge(fc.integer({ min: 1, max: 64 }), 4097)),
       blockHashes: or(fc.array(edge(fc.nat(), 2 ** 53), { maxLength: 4 })),
     }),
   );
   const classification = extraKey(
-    record(
+    plainRecord(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('classification')),
         request: or(nested(request, clean?.request)),
         promptTokens: or(tokens),
         predictedOutputTokens: or(tokens),
-        class: or(extraKey(record({ prefill: or(lengthClass), decode: or(lengthClass) }))),
+        class: or(extraKey(plainRecord({ prefill: or(lengthClass), decode: or(lengthClass) }))),
         thresholds: or(
-          extraKey(record({ longPrefillTokens: or(tokens), longDecodeTokens: or(tokens) })),
+          extraKey(plainRecord({ longPrefillTokens: or(tokens), longDecodeTokens: or(tokens) })),
         ),
         prefix: or(prefix),
       },
@@ -181,11 +178,11 @@ function arbitraries(
       },
     ),
   );
-  const prediction = extraKey(record({ ttftMs: or(duration), tpotMs: or(duration) }));
+  const prediction = extraKey(plainRecord({ ttftMs: or(duration), tpotMs: or(duration) }));
   const time = edge(small(0, 2e6), 1e14 + 1);
   const violations = edge(fc.nat(3), 65_537);
   const estimate = extraKey(
-    record(
+    plainRecord(
       {
         nowMs: or(time),
         iterations: or(edge(fc.nat(30), 2 ** 53)),
@@ -215,7 +212,7 @@ function arbitraries(
     ),
   );
   const candidate = extraKey(
-    record(
+    plainRecord(
       {
         instanceId: or(id),
         predicted: or(prediction),
@@ -226,7 +223,7 @@ function arbitraries(
     ),
   );
   const placement = extraKey(
-    record(
+    plainRecord(
       {
         v: or(fc.constant(1)),
         type: or(fc.constant('placement')),

@@ -8,8 +8,21 @@
  * Anything they reject still goes through the schema, so a malformed message is refused with the
  * errors naming its fields.
  */
-import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
+import {
+  everyIn,
+  isDuration,
+  isId,
+  isInt,
+  isName,
+  isNumber,
+  isObject,
+  isTime,
+  isTokens,
+  keysOf,
+  onlyKeys,
+  optional,
+} from './fast-primitives.js';
 import { promptPrefixSchema } from './cache.js';
 import { latencyPrediction } from './primitives.js';
 import {
@@ -31,46 +44,7 @@ import type {
   PlacementCandidate,
 } from './request.js';
 
-type Fields = Record<string, unknown>;
-
-/**
- * A plain object: anything else (a Date, which msgpack's timestamps decode to, or a class
- * instance) goes to the schema, which would return a new plain object in its place (a Date has
- * no keys, so it passes for a `sampling` or `slo` whose fields are all optional).
- */
-const isObject = (v: unknown): v is Fields =>
-  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-/** An integer in [min, max] (every bound here is a safe integer, as `z.int()` requires). */
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-/** A number in [min, max]: NaN and ±Infinity fail the comparisons, as `z.number()` refuses them. */
-const isNumber = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && v >= min && v <= max;
-const isId = (v: unknown): v is string => typeof v === 'string' && isValidId(v);
-const isName = (v: unknown): v is string =>
-  typeof v === 'string' && v.length >= 1 && v.length <= LIMITS.nameChars;
-const isTokens = (v: unknown): v is number => isInt(v, 0, LIMITS.tokens);
-const isTime = (v: unknown): v is number => isNumber(v, 0, LIMITS.timestampMs);
-const isDuration = (v: unknown): v is number => isNumber(v, 0, LIMITS.durationMs);
 const isLengthClass = (v: unknown): boolean => v === 'short' || v === 'long';
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean =>
-  v === undefined || check(v);
-
-/** True when every own key of `o` is one of `keys` (the schema would strip any other). */
-function onlyKeys(o: Fields, keys: ReadonlySet<string>): boolean {
-  for (const k in o) if (!keys.has(k)) return false;
-  return true;
-}
-
-function everyIn(v: unknown, min: number, max: number, check: (x: unknown) => boolean): boolean {
-  if (!Array.isArray(v) || v.length < min || v.length > max) return false;
-  for (const x of v) if (!check(x)) return false;
-  return true;
-}
-
-/** The keys an object schema defines: a value with any other key goes to the schema (it strips them). */
-const keysOf = (schema: { readonly shape: object }): ReadonlySet<string> =>
-  new Set(Object.keys(schema.shape));
 
 const CHAT_KEYS = keysOf(chatMessageSchema);
 
@@ -90,7 +64,7 @@ const SAMPLING_KEYS = keysOf(samplingParams);
 const isStop = (v: unknown): boolean =>
   typeof v === 'string' && v.length >= 1 && v.length <= LIMITS.stopSequenceChars;
 
-function isSampling(v: unknown): boolean {
+export function isSampling(v: unknown): boolean {
   if (!isObject(v) || !onlyKeys(v, SAMPLING_KEYS)) return false;
   return (
     optional(v.temperature, (x) => isNumber(x, 0, 2)) &&
@@ -108,7 +82,7 @@ function isSampling(v: unknown): boolean {
 
 const SLO_KEYS = keysOf(requestSloSchema);
 
-const isSlo = (v: unknown): boolean =>
+export const isSlo = (v: unknown): boolean =>
   isObject(v) &&
   onlyKeys(v, SLO_KEYS) &&
   optional(v.ttftMs, (x) => isNumber(x, 1, LIMITS.durationMs)) &&

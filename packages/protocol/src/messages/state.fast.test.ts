@@ -4,6 +4,7 @@ import { createCodec } from '../codec.js';
 import { isInstanceStateDelta, isStateMessageFast } from './state.fast.js';
 import { instanceStateDeltaSchema, stateMessageSchema } from './state.js';
 import type { InstanceStateDelta } from './state.js';
+import { plainRecord } from '../testing/plain-record.js';
 
 /** Values that break a field's rule (wrong type, out of range, not an integer, bad id). */
 const wrong = fc.oneof(
@@ -26,7 +27,7 @@ const tokens = edge(fc.nat(600), 4_194_304);
 const time = edge(fc.double({ min: 0, max: 1e6, noNaN: true }), 1e14);
 const phase = fc.constantFrom('waiting', 'prefilling', 'decoding', 'held');
 
-const patch = fc.record(
+const patch = plainRecord(
   {
     id: or(id),
     phase: or(phase),
@@ -39,7 +40,7 @@ const patch = fc.record(
   },
   { requiredKeys: ['id'] },
 );
-const progress = fc.record(
+const progress = plainRecord(
   {
     id: or(id),
     kind: or(fc.constantFrom('full', 'prefill', 'decode', 'segment')),
@@ -69,14 +70,14 @@ const progress = fc.record(
     ],
   },
 );
-const sample = fc.record({
+const sample = plainRecord({
   startMs: or(time),
   durationMs: or(edge(fc.double({ min: 0, max: 100, noNaN: true }), 1e9 + 1)),
   prefillTokens: or(tokens),
   decodeRequests: or(edge(fc.nat(64), 65_537)),
 });
 const ids = fc.array(id, { maxLength: 3 });
-const delta = fc.record(
+const delta = plainRecord(
   {
     v: or(fc.constant(1)),
     type: or(fc.constant('instance_state_delta')),

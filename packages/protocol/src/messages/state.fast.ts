@@ -7,8 +7,19 @@
  * they reject still goes through the schema, so a malformed message is refused with the errors
  * naming its fields. Full states (one in ten messages) always take the schema.
  */
-import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
+import {
+  everyIn,
+  isId,
+  isInt,
+  isNumber,
+  isObject,
+  isTime,
+  isTokens,
+  keysOf,
+  onlyKeys,
+  optional,
+} from './fast-primitives.js';
 import {
   instanceStateDeltaSchema,
   iterationSampleSchema,
@@ -23,39 +34,10 @@ import type {
   StateMessage,
 } from './state.js';
 
-type Fields = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Fields =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const isNumber = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && v >= min && v <= max;
-const isId = (v: unknown): v is string => typeof v === 'string' && isValidId(v);
-const isTokens = (v: unknown): v is number => isInt(v, 0, LIMITS.tokens);
-const isTime = (v: unknown): v is number => isNumber(v, 0, LIMITS.timestampMs);
 const isPhase = (v: unknown): boolean =>
   v === 'waiting' || v === 'prefilling' || v === 'decoding' || v === 'held';
 const isRole = (v: unknown): boolean =>
   v === 'full' || v === 'prefill' || v === 'decode' || v === 'segment';
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean =>
-  v === undefined || check(v);
-
-/** True when every own key of `o` is one of `keys` (the schema would strip any other). */
-function onlyKeys(o: Fields, keys: ReadonlySet<string>): boolean {
-  for (const k in o) if (!keys.has(k)) return false;
-  return true;
-}
-
-function everyIn<T>(v: unknown, max: number, check: (x: unknown) => x is T): v is T[] {
-  if (!Array.isArray(v) || v.length > max) return false;
-  for (const x of v) if (!check(x)) return false;
-  return true;
-}
-
-/** The keys an object schema defines: a value with any other key goes to the schema (it strips them). */
-const keysOf = (schema: { readonly shape: object }): ReadonlySet<string> =>
-  new Set(Object.keys(schema.shape));
 
 const PATCH_KEYS = keysOf(requestPatchSchema);
 
@@ -117,7 +99,7 @@ function isSample(v: unknown): v is IterationSample {
 
 const DELTA_KEYS = keysOf(instanceStateDeltaSchema);
 
-const idList = (v: unknown): v is string[] => everyIn(v, LIMITS.requestsPerInstance, isId);
+const idList = (v: unknown): v is string[] => everyIn(v, 0, LIMITS.requestsPerInstance, isId);
 
 /** A state delta the schema accepts and returns as it is (see the file comment). */
 export function isInstanceStateDelta(raw: unknown): raw is InstanceStateDelta {
@@ -136,11 +118,11 @@ export function isInstanceStateDelta(raw: unknown): raw is InstanceStateDelta {
     isInt(m.usedBlocks, 0, LIMITS.kvBlocks) &&
     idList(m.removed) &&
     optional(m.decodeSteps, (x) => isInt(x, 1, LIMITS.tokens)) &&
-    everyIn(m.patch, LIMITS.requestsPerInstance, isPatch) &&
-    everyIn(m.put, LIMITS.requestsPerInstance, isProgress) &&
+    everyIn(m.patch, 0, LIMITS.requestsPerInstance, isPatch) &&
+    everyIn(m.put, 0, LIMITS.requestsPerInstance, isProgress) &&
     optional(m.running, idList) &&
     optional(m.waiting, idList) &&
-    everyIn(m.iterations, LIMITS.iterationSamples, isSample) &&
+    everyIn(m.iterations, 0, LIMITS.iterationSamples, isSample) &&
     isInt(m.iterationsKept, 0, LIMITS.iterationSamples) &&
     optional(m.busySinceMs, isTime) &&
     optional(m.busyUntilMs, isTime)
