@@ -10,15 +10,11 @@
  */
 import { createCodec } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
-import { flag, quantile } from './common.js';
+import { numberFlag, quantile } from './common.js';
 import { chainSamples } from './sizes.js';
 
-const samples = Number(flag('samples', '150'));
-const idleMs = Number(flag('idle-ms', '20'));
-if (!Number.isInteger(samples) || samples < 10)
-  throw new Error(`--samples: expected an integer ≥ 10, got ${flag('samples', '150')}`);
-if (!Number.isFinite(idleMs) || idleMs < 0)
-  throw new Error(`--idle-ms: expected a number ≥ 0, got ${flag('idle-ms', '20')}`);
+const samples = numberFlag('samples', 150, { min: 10, max: 100_000, integer: true });
+const idleMs = numberFlag('idle-ms', 20, { min: 0, max: 60_000 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,10 +36,7 @@ async function coldUs(f: () => unknown): Promise<number> {
     f();
     xs.push((performance.now() - t0) * 1000);
   }
-  return quantile(
-    xs.sort((a, b) => a - b),
-    0.5,
-  );
+  return quantile(xs, 0.5);
 }
 
 console.log(

@@ -24,6 +24,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, numberFlag, quantile, sleep } from './common.js';
 import { messageSizes } from './sizes.js';
 import { SUBJECT_PREFIX, subjects, wildcards } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
@@ -33,26 +34,20 @@ const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 const PROMPT_TOKENS = 128;
 const OUTPUT_TOKENS = 4;
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
 const policy = flag('policy', 'adagen');
-const rates = flag('rates', '10,25,50,100').split(',').map(Number);
-const seconds = Number(flag('seconds', '10'));
-const agents = Number(flag('agents', '4'));
-const warmup = Number(flag('warmup', '30'));
+const rates = flag('rates', '10,25,50,100')
+  .split(',')
+  .map((x) => {
+    const rate = Number(x);
+    if (!(rate > 0 && rate <= 10_000))
+      throw new RangeError(`--rates must be numbers from 0 (excluded) to 10000, got '${x}'`);
+    return rate;
+  });
+const seconds = numberFlag('seconds', 10, { min: 0.1, max: 86_400 });
+const agents = numberFlag('agents', 4, { min: 1, max: 64, integer: true });
+const warmup = numberFlag('warmup', 30, { min: 0, max: 1_000_000, integer: true });
 
 const wallNow = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 /**
  * Where a request's time goes, from one clock: this process taps the chain's subjects (plain
@@ -123,12 +118,7 @@ function stepMedians(): number[] {
   tapped.clear();
   sentAt.clear();
   decideMs.clear();
-  return steps.map((xs) =>
-    quantile(
-      xs.sort((a, b) => a - b),
-      0.5,
-    ),
-  );
+  return steps.map((xs) => quantile(xs, 0.5));
 }
 
 /** One streamed completion; resolves with the gateway's receipt→agent-start time. */

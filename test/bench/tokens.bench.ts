@@ -21,18 +21,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/ports.js';
 import { startNatsServer } from '../src/natsServer.js';
+import { flag, numberFlag } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
-}
-const STREAMS = Number(flag('streams', '64'));
-const TOKENS = Number(flag('tokens', '2000'));
-const CHUNK = Number(flag('chunk', '8'));
+const STREAMS = numberFlag('streams', 64, { min: 1, max: 10_000, integer: true });
+const TOKENS = numberFlag('tokens', 2000, { min: 1, max: 10_000_000, integer: true });
+const CHUNK = numberFlag('chunk', 8, { min: 1, max: 4096, integer: true });
 const OLD = flag('old-gateway', '');
-const ROUNDS = Number(flag('rounds', '2'));
+const ROUNDS = numberFlag('rounds', 2, { min: 1, max: 100, integer: true });
 /** Write a V8 CPU profile of each gateway process into this directory (`--cpu-prof`). */
 const PROFILE_DIR = flag('profile-dir', '');
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTokenChunk, tokenChunkSchema } from './stream.js';
+import { plainRecord } from '../testing/plain-record.js';
 
 const anyValue = fc.oneof(
   fc.constant(undefined),
@@ -13,7 +14,7 @@ const anyValue = fc.oneof(
   fc.constantFrom('token', 'done', 'r-1', 'a.b', 'gpu_1', '', 'x'.repeat(65)),
 );
 
-const chunkLike = fc.record(
+const chunkLike = plainRecord(
   {
     v: fc.oneof(fc.constant(1), anyValue),
     type: fc.oneof(fc.constant('token'), anyValue),

@@ -1,8 +1,8 @@
 /** agent → gateway (`adagen.v1.stream.<gatewayId>.<requestId>`): token chunks, then one outcome. */
 import { z } from 'zod';
 import { errorCodeSchema } from '../errors.js';
-import { isValidId } from '../ids.js';
 import { LIMITS } from '../limits.js';
+import { isId, isInt, isObject, isString, isTime, keysOf, onlyKeys } from './fast-primitives.js';
 import {
   attempt,
   boundedInt,
@@ -74,10 +74,7 @@ export const streamMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type StreamMessage = z.infer<typeof streamMessageSchema>;
 
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-
-const TOKEN_CHUNK_KEYS: ReadonlySet<string> = new Set(Object.keys(tokenChunkSchema.shape));
+const TOKEN_CHUNK_KEYS = keysOf(tokenChunkSchema);
 
 /**
  * The token chunk schema's rules, hand-written for the hot path (one call per streamed chunk,
@@ -86,24 +83,17 @@ const TOKEN_CHUNK_KEYS: ReadonlySet<string> = new Set(Object.keys(tokenChunkSche
  * which strips it.
  */
 export function isTokenChunk(raw: unknown): raw is TokenChunk {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const m = raw as Record<string, unknown>;
-  for (const k in m) if (!TOKEN_CHUNK_KEYS.has(k)) return false;
+  if (!isObject(raw) || !onlyKeys(raw, TOKEN_CHUNK_KEYS)) return false;
   return (
-    m.v === 1 &&
-    m.type === 'token' &&
-    typeof m.requestId === 'string' &&
-    isValidId(m.requestId) &&
-    typeof m.instanceId === 'string' &&
-    isValidId(m.instanceId) &&
-    isInt(m.attempt, 0, LIMITS.attempts) &&
-    isInt(m.seq, 0, LIMITS.seq) &&
-    typeof m.text === 'string' &&
-    m.text.length <= LIMITS.chunkChars &&
-    isInt(m.tokenCount, 1, LIMITS.chunkChars) &&
-    typeof m.atMs === 'number' &&
-    m.atMs >= 0 &&
-    m.atMs <= LIMITS.timestampMs
+    raw.v === 1 &&
+    raw.type === 'token' &&
+    isId(raw.requestId) &&
+    isId(raw.instanceId) &&
+    isInt(raw.attempt, 0, LIMITS.attempts) &&
+    isInt(raw.seq, 0, LIMITS.seq) &&
+    isString(raw.text, 0, LIMITS.chunkChars) &&
+    isInt(raw.tokenCount, 1, LIMITS.chunkChars) &&
+    isTime(raw.atMs)
   );
 }
 
