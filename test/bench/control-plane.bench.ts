@@ -11,8 +11,11 @@
  *
  * A second table splits the fleet's time by step (see `tapChain`), with the balancer's policy
  * decision (part of its step, from its decision records), beside one bare hop (the bare chain's
- * p50 over its four hops). With ADAGEN_CPU_PROF_DIR=<dir> every service process writes a
- * V8 CPU profile there (test/src/fleet/processes.ts).
+ * p50 over its four hops). The taps are a second pass at each rate, after the ratio table: a tap
+ * is one more subscriber of each chain message (NATS delivers it twice, and this process wakes
+ * for it on the same two cores), which the bare chain does not have, so the ratios are measured
+ * untapped. `--steps off` skips the second pass. With ADAGEN_CPU_PROF_DIR=<dir> every service
+ * process writes a V8 CPU profile there (test/src/fleet/processes.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -46,6 +49,9 @@ const rates = flag('rates', '10,25,50,100')
 const seconds = numberFlag('seconds', 10, { min: 0.1, max: 86_400 });
 const agents = numberFlag('agents', 4, { min: 1, max: 64, integer: true });
 const warmup = numberFlag('warmup', 30, { min: 0, max: 1_000_000, integer: true });
+const steps = flag('steps', 'on');
+if (steps !== 'on' && steps !== 'off')
+  throw new RangeError(`--steps must be on or off, got '${steps}'`);
 
 const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -64,7 +70,8 @@ const tappedBytes: number[] = [];
 /** The balance step's own decision time, from the balancers' decision records. */
 const decideMs = new Map<string, number>();
 
-function tapChain(nc: NatsConnection): void {
+/** Taps the chain until the returned function is called. */
+function tapChain(nc: NatsConnection): () => void {
   const tap = (subject: string, slot: number, idOf: (m: Record<string, unknown>) => unknown) =>
     nc.subscribe(subject, {
       callback: (_e, msg) => {
@@ -83,12 +90,14 @@ function tapChain(nc: NatsConnection): void {
       },
     });
   const req = (m: Record<string, unknown>) => (m.request as Record<string, unknown>).requestId;
-  tap(subjects.classify, 0, (m) => m.requestId);
-  tap(subjects.balance, 1, req);
-  tap(subjects.plan, 2, (m) => req(m.classification as Record<string, unknown>));
-  tap(wildcards.agentVerb('dispatch'), 3, (m) => m.requestId);
-  tap('_INBOX.>', 4, (m) => (m.type === 'dispatch_ack' ? m.requestId : undefined));
-  nc.subscribe(`${SUBJECT_PREFIX}.decisions.*`, {
+  const subs = [
+    tap(subjects.classify, 0, (m) => m.requestId),
+    tap(subjects.balance, 1, req),
+    tap(subjects.plan, 2, (m) => req(m.classification as Record<string, unknown>)),
+    tap(wildcards.agentVerb('dispatch'), 3, (m) => m.requestId),
+    tap('_INBOX.>', 4, (m) => (m.type === 'dispatch_ack' ? m.requestId : undefined)),
+  ];
+  const decisions = nc.subscribe(`${SUBJECT_PREFIX}.decisions.*`, {
     callback: (_e, msg) => {
       try {
         const d = unpack(msg.data) as { requestId?: unknown; decideMs?: unknown };
@@ -99,6 +108,9 @@ function tapChain(nc: NatsConnection): void {
       }
     },
   });
+  return () => {
+    for (const sub of [...subs, decisions]) sub.unsubscribe();
+  };
 }
 
 /**
@@ -229,14 +241,15 @@ hops.push(await startHop(nats.url, 1, sizes.placement, sizes.planResult));
 hops.push(await startHop(nats.url, 2, sizes.dispatch, sizes.planResult));
 hops.push(await startHop(nats.url, 3, 0, sizes.ack));
 const nc = await connect({ servers: nats.url, name: 'bench-driver' });
-tapChain(nc);
+let untap = tapChain(nc); // in the warm-up, for the message sizes
 try {
   await sleep(1500); // agents' first snapshots reach the balancer and planner
   // Warm-up (JIT, tokenizer, policy build), as many requests down each path.
   for (let i = 0; i < warmup; i++) await fleetRequest(url);
   for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request);
+  untap();
   stepMedians();
-  const breakdown: string[] = [];
+  const bareHop = new Map<number, number>();
   console.log(
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );
@@ -254,7 +267,6 @@ try {
     const n = Math.max(20, Math.round(rate * seconds));
     const fleet = await atRate(rate, n, () => fleetRequest(url));
     await sleep(500);
-    const steps = stepMedians();
     const bare = await atRate(rate, n, () => bareRequest(nc, sizes.request));
     await sleep(500);
     const f50 = quantile(fleet, 0.5);
@@ -265,15 +277,24 @@ try {
     console.log(
       `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${(f50 / b50).toFixed(1).padStart(9)}x  ${(f99 / b99).toFixed(1).padStart(9)}x  ${String(fleet.length).padStart(5)}`,
     );
-    breakdown.push(
-      `${String(rate).padStart(6)}  ${steps.map((x) => cell(x)).join(' ')}  ${cell(b50 / 4)}`,
-    );
+    bareHop.set(rate, b50 / 4);
   }
-  console.log(
-    "\nwhere the fleet's time goes, p50 per step (ms), stamped on one clock by this process tapping the chain:",
-  );
-  console.log(`rate/s  ${[...STEPS, '(policy)'].map((x) => x.padStart(10)).join(' ')}   bare hop`);
-  for (const line of breakdown) console.log(line);
+  if (steps === 'on') {
+    console.log(
+      "\nwhere the fleet's time goes, p50 per step (ms), stamped on one clock by this process tapping the chain (a second pass):",
+    );
+    console.log(
+      `rate/s  ${[...STEPS, '(policy)'].map((x) => x.padStart(10)).join(' ')}   bare hop`,
+    );
+    for (const rate of rates) {
+      untap = tapChain(nc);
+      await atRate(rate, Math.max(20, Math.round(rate * seconds)), () => fleetRequest(url));
+      await sleep(500);
+      untap();
+      const cells = [...stepMedians(), bareHop.get(rate)!].map((x) => x.toFixed(2).padStart(10));
+      console.log(`${String(rate).padStart(6)}  ${cells.join(' ')}`);
+    }
+  }
 } finally {
   await nc.close();
   for (const h of hops) h.stdin?.end();
