@@ -149,6 +149,10 @@ export class Agent {
     job.queuedAtMs ??= this.host.clock.nowMs();
     // Registered before the engine sees it: an engine may report on it at once.
     this.jobs.set(d.requestId, job);
+    // The request's start, for the control plane's latency: the moment it is handed to the engine
+    // (what the engine then does in `start` — the simulated one forms its next batch — is the
+    // engine's time, not the control plane's).
+    const acceptedAtMs = this.host.clock.wallNowMs();
     try {
       this.backend.start(job, d);
     } catch (error) {
@@ -164,7 +168,7 @@ export class Agent {
     }
     if (d.role === 'decode') for (const n of this.early.take(d.requestId)) this.kvNotice(n);
     this.host.changed();
-    return { ...base, status: 'accepted', acceptedAtMs: this.host.clock.wallNowMs() };
+    return { ...base, status: 'accepted', acceptedAtMs };
   }
 
   /** Why this agent's engine cannot run its part of `d`, if it cannot. */
