@@ -9,6 +9,8 @@
 import type { z } from 'zod';
 import { agentDispatchSchema, dispatchAckSchema } from './messages/dispatch.js';
 import { isAgentDispatch, isDispatchAck } from './messages/dispatch.fast.js';
+import { isPlanResult } from './messages/plan.fast.js';
+import { planResultSchema } from './messages/plan.js';
 import { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
 import {
   classificationSchema,
@@ -30,4 +32,5 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   [inferenceRequestSchema, isInferenceRequest],
   [classificationSchema, isClassification],
   [placementSchema, isPlacement],
+  [planResultSchema, isPlanResult],
 ]);

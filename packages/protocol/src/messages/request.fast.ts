@@ -136,7 +136,8 @@ const PREFIX_KEYS = keysOf(promptPrefixSchema);
 
 const isBlockHash = (v: unknown): boolean => isInt(v, 0, Number.MAX_SAFE_INTEGER);
 
-const isPrefix = (v: unknown): boolean =>
+/** A prompt prefix (block size, block hashes) the schema accepts and returns as it is. */
+export const isPrefix = (v: unknown): boolean =>
   isObject(v) &&
   onlyKeys(v, PREFIX_KEYS) &&
   isInt(v.blockSize, 1, LIMITS.blockSizeTokens) &&
@@ -172,7 +173,8 @@ export function isClassification(raw: unknown): raw is Classification {
 
 const PREDICTION_KEYS = keysOf(latencyPrediction);
 
-const isPrediction = (v: unknown): boolean =>
+/** A latency prediction (TTFT, TPOT durations) the schema accepts and returns as it is. */
+export const isPrediction = (v: unknown): boolean =>
   isObject(v) && onlyKeys(v, PREDICTION_KEYS) && isDuration(v.ttftMs) && isDuration(v.tpotMs);
 
 const ESTIMATE_KEYS = keysOf(layoutEstimateSchema);
