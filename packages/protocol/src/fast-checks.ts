@@ -11,6 +11,8 @@ import { agentDispatchSchema, dispatchAckSchema } from './messages/dispatch.js';
 import { isAgentDispatch, isDispatchAck } from './messages/dispatch.fast.js';
 import { isPlanResult } from './messages/plan.fast.js';
 import { planResultSchema } from './messages/plan.js';
+import { isDecisionRecord } from './messages/decision.fast.js';
+import { decisionRecordSchema } from './messages/decision.js';
 import { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
 import {
   classificationSchema,
@@ -33,4 +35,5 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   [classificationSchema, isClassification],
   [placementSchema, isPlacement],
   [planResultSchema, isPlanResult],
+  [decisionRecordSchema, isDecisionRecord],
 ]);
