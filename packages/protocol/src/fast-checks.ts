@@ -13,10 +13,16 @@ import { isPlanResult } from './messages/plan.fast.js';
 import { planResultSchema } from './messages/plan.js';
 import { isDecisionRecord } from './messages/decision.fast.js';
 import { decisionRecordSchema } from './messages/decision.js';
-import { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
+import {
+  isClassification,
+  isInferenceRequest,
+  isPlacement,
+  isPlacementNotice,
+} from './messages/request.fast.js';
 import {
   classificationSchema,
   inferenceRequestSchema,
+  placementNoticeSchema,
   placementSchema,
 } from './messages/request.js';
 import { isStateMessageFast } from './messages/state.fast.js';
@@ -36,4 +42,5 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   [placementSchema, isPlacement],
   [planResultSchema, isPlanResult],
   [decisionRecordSchema, isDecisionRecord],
+  [placementNoticeSchema, isPlacementNotice],
 ]);
