@@ -1,5 +1,6 @@
 import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createCodec } from './codec.js';
 import { MESSAGE_SCHEMAS } from './messages.js';
 import type { MessageName } from './messages.js';
@@ -156,6 +157,72 @@ describe('typed checks by schema (FAST_CHECKS)', () => {
       const bad = codec.decode(pack({ ...chunk, seq: -1 }));
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.error.message).toMatch(/^seq: /);
+    } finally {
+      walk.mockRestore();
+    }
+  });
+
+  it('encode with validation skips the schema walk for a value the check accepts, and names the field of an invalid one', async () => {
+    const { vi } = await import('vitest');
+    const schema = z.object({ n: z.int().min(0), s: z.string().optional() });
+    type V = z.infer<typeof schema>;
+    let checks = 0;
+    const fastCheck = (raw: unknown): raw is V => {
+      checks++;
+      return (
+        typeof raw === 'object' &&
+        raw !== null &&
+        Object.keys(raw).length === 1 &&
+        Number.isInteger((raw as { n?: unknown }).n) &&
+        (raw as { n: number }).n >= 0
+      );
+    };
+    const codec = createCodec(schema, { fastCheck });
+    const walk = vi.spyOn(schema, 'safeParse');
+    try {
+      // Accepted by the check: encoded without the walk, the same bytes as a validated encode.
+      const bytes = codec.encode({ n: 3 });
+      expect(checks).toBe(1);
+      expect(walk).not.toHaveBeenCalled();
+      expect(unpack(Buffer.from(bytes))).toEqual({ n: 3 });
+      // Refused by the check (a shape it leaves to the schema): the schema validates it.
+      expect(unpack(Buffer.from(codec.encode({ n: 3, s: 'x' })))).toEqual({ n: 3, s: 'x' });
+      expect(walk).toHaveBeenCalledTimes(1);
+      // Invalid: the check refuses, the schema throws naming the field.
+      expect(() => codec.encode({ n: -1 })).toThrow(/^n: /);
+      expect(walk).toHaveBeenCalledTimes(2);
+      // Without validation neither runs.
+      const loose = createCodec(schema, { fastCheck, validateOnEncode: false });
+      const before = checks;
+      loose.encode({ n: -1 });
+      expect(checks).toBe(before);
+      expect(walk).toHaveBeenCalledTimes(2);
+    } finally {
+      walk.mockRestore();
+    }
+  });
+
+  it('encode of a listed schema takes its check from FAST_CHECKS', async () => {
+    const { vi } = await import('vitest');
+    const { streamMessageSchema } = await import('./messages/stream.js');
+    const codec = createCodec(streamMessageSchema);
+    const chunk = {
+      v: 1 as const,
+      type: 'token' as const,
+      requestId: 'req-1',
+      attempt: 0,
+      instanceId: 'gpu-1',
+      seq: 3,
+      text: 'hi',
+      tokenCount: 1,
+      atMs: 5,
+    };
+    const walk = vi.spyOn(streamMessageSchema, 'safeParse');
+    try {
+      codec.encode(chunk);
+      expect(walk).not.toHaveBeenCalled();
+      expect(() => codec.encode({ ...chunk, seq: -1 })).toThrow(/^seq: /);
+      expect(walk).toHaveBeenCalledTimes(1);
     } finally {
       walk.mockRestore();
     }

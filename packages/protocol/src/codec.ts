@@ -14,13 +14,14 @@ export interface CodecOptions<T = unknown> {
    */
   readonly maxBytes?: number;
   /**
-   * Validate values before encoding, so a bug in the sender fails there and not in every receiver.
+   * Validate values before encoding, so a bug in the sender fails there and not in every receiver
+   * (a value the fast check accepts is taken without the schema walk, as on decode).
    * @default true
    */
   readonly validateOnEncode?: boolean;
   /**
    * A hand-written check for hot messages (one per streamed chunk): a decoded value it accepts
-   * is taken without the schema walk; anything it does not accept still goes through the schema,
+   * is taken without the schema walk, and so is a value to encode with `validateOnEncode`; anything it does not accept still goes through the schema,
    * so errors keep naming the field. It must accept only values the schema accepts.
    * @default the schema's check in `FAST_CHECKS` (fast-checks.ts), if it has one
    */
@@ -66,7 +67,9 @@ export function createCodec<T>(schema: z.ZodType<T>, options: CodecOptions<T> = 
     schema,
     maxBytes,
     encode(value: T): Uint8Array {
-      if (validateOnEncode) {
+      // A value the fast check accepts, the schema accepts unchanged: skip its walk. Anything
+      // else goes to the schema, so a refusal still names the field.
+      if (validateOnEncode && fastCheck?.(value) !== true) {
         const parsed = schema.safeParse(value);
         if (!parsed.success) throw invalid(parsed.error);
       }

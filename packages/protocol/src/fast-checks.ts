@@ -9,10 +9,20 @@
 import type { z } from 'zod';
 import { agentDispatchSchema, dispatchAckSchema } from './messages/dispatch.js';
 import { isAgentDispatch, isDispatchAck } from './messages/dispatch.fast.js';
-import { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
+import { isPlanResult } from './messages/plan.fast.js';
+import { planResultSchema } from './messages/plan.js';
+import { isDecisionRecord } from './messages/decision.fast.js';
+import { decisionRecordSchema } from './messages/decision.js';
+import {
+  isClassification,
+  isInferenceRequest,
+  isPlacement,
+  isPlacementNotice,
+} from './messages/request.fast.js';
 import {
   classificationSchema,
   inferenceRequestSchema,
+  placementNoticeSchema,
   placementSchema,
 } from './messages/request.js';
 import { isStateMessageFast } from './messages/state.fast.js';
@@ -30,4 +40,7 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   [inferenceRequestSchema, isInferenceRequest],
   [classificationSchema, isClassification],
   [placementSchema, isPlacement],
+  [planResultSchema, isPlanResult],
+  [decisionRecordSchema, isDecisionRecord],
+  [placementNoticeSchema, isPlacementNotice],
 ]);

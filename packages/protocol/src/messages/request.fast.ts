@@ -1,7 +1,8 @@
 /**
  * The decision chain's request messages, checked by hand for the hot path: the inference request
  * (gateway → classifier), the classification (classifier → balancer) and the placement
- * (balancer → planner). Each hop decodes its message once per request, after idling between
+ * (balancer → planner); and the placement notice the balancer publishes to its peers (and
+ * validates on encode) for every part of a plan. Each hop decodes its message once per request, after idling between
  * requests, so the schema walk ran cold every time; these checks touch far less code. A value
  * they accept, the schema accepts and returns unchanged (a property test checks both): they
  * reject unknown keys, which the schema would strip, and enforce every `.refine` of the schemas.
@@ -31,6 +32,7 @@ import {
   inferenceRequestSchema,
   layoutEstimateSchema,
   placementCandidateSchema,
+  placementNoticeSchema,
   placementSchema,
   requestSloSchema,
   samplingParams,
@@ -42,6 +44,7 @@ import type {
   LayoutEstimate,
   Placement,
   PlacementCandidate,
+  PlacementNotice,
 } from './request.js';
 
 const isLengthClass = (v: unknown): boolean => v === 'short' || v === 'long';
@@ -136,7 +139,8 @@ const PREFIX_KEYS = keysOf(promptPrefixSchema);
 
 const isBlockHash = (v: unknown): boolean => isInt(v, 0, Number.MAX_SAFE_INTEGER);
 
-const isPrefix = (v: unknown): boolean =>
+/** A prompt prefix (block size, block hashes) the schema accepts and returns as it is. */
+export const isPrefix = (v: unknown): boolean =>
   isObject(v) &&
   onlyKeys(v, PREFIX_KEYS) &&
   isInt(v.blockSize, 1, LIMITS.blockSizeTokens) &&
@@ -172,7 +176,8 @@ export function isClassification(raw: unknown): raw is Classification {
 
 const PREDICTION_KEYS = keysOf(latencyPrediction);
 
-const isPrediction = (v: unknown): boolean =>
+/** A latency prediction (TTFT, TPOT durations) the schema accepts and returns as it is. */
+export const isPrediction = (v: unknown): boolean =>
   isObject(v) && onlyKeys(v, PREDICTION_KEYS) && isDuration(v.ttftMs) && isDuration(v.tpotMs);
 
 const ESTIMATE_KEYS = keysOf(layoutEstimateSchema);
@@ -225,5 +230,38 @@ export function isPlacement(raw: unknown): raw is Placement {
     everyIn(m.candidates, 0, LIMITS.instances, isCandidate) &&
     optional(m.decidedInMs, isDuration) &&
     isClassification(m.classification)
+  );
+}
+
+const NOTICE_KEYS = keysOf(placementNoticeSchema);
+
+/**
+ * A placement notice (balancer → peers, one per instance of a plan) the schema accepts and
+ * returns as it is, with the schema's refine: role `segment` needs both segment bounds.
+ */
+export function isPlacementNotice(raw: unknown): raw is PlacementNotice {
+  if (!isObject(raw) || !onlyKeys(raw, NOTICE_KEYS)) return false;
+  const m = raw;
+  const role = m.role;
+  return (
+    m.v === 1 &&
+    m.type === 'placement_notice' &&
+    isId(m.balancerId) &&
+    isId(m.requestId) &&
+    isId(m.instanceId) &&
+    isTokens(m.promptTokens) &&
+    isTokens(m.predictedOutputTokens) &&
+    isTime(m.atMs) &&
+    (role === undefined ||
+      role === 'full' ||
+      role === 'prefill' ||
+      role === 'decode' ||
+      role === 'segment') &&
+    optional(m.startToken, isTokens) &&
+    optional(m.endToken, isTokens) &&
+    optional(m.maxTokens, isTokens) &&
+    (role !== 'segment' || (m.startToken !== undefined && m.endToken !== undefined)) &&
+    // Last: the one loop over the prompt's block hashes.
+    optional(m.prefix, isPrefix)
   );
 }
