@@ -106,9 +106,28 @@ const slo = (extras: boolean) =>
     extras,
   );
 
+/** A prompt prefix: mostly valid, sometimes with a rule broken (or an unknown key with `extras`). */
+const prefix = (extras: boolean) =>
+  maybeExtra(
+    plainRecord({
+      blockSize: or(edge(fc.constantFrom(16, 32), 1, 4096, 0, 4097)),
+      blockHashes: or(
+        edge(
+          fc.array(fc.nat(), { maxLength: 8 }),
+          [],
+          [-1],
+          [0.5],
+          [Number.MAX_SAFE_INTEGER],
+          [Number.MAX_SAFE_INTEGER + 1],
+        ),
+      ),
+    }),
+    extras,
+  );
+
 /**
- * A dispatch's request. `uncommon` adds what the check leaves to the schema (chat messages, a
- * prefix); `extras` sometimes adds an unknown key at some depth.
+ * A dispatch's request. `uncommon` adds what the check leaves to the schema (chat messages);
+ * `extras` sometimes adds an unknown key at some depth.
  */
 const request = (uncommon: boolean, extras: boolean) => {
   const fields = {
@@ -129,6 +148,7 @@ const request = (uncommon: boolean, extras: boolean) => {
     predictedTtftMs: or(duration),
     predictedEngineTtftMs: or(duration),
     priority: or(edge(fc.integer({ min: -10, max: 10 }), -1000, 1000, -1001, 1001, 0.5)),
+    prefix: or(prefix(extras)),
   };
   const required = [
     'model',
@@ -144,7 +164,6 @@ const request = (uncommon: boolean, extras: boolean) => {
         {
           ...fields,
           messages: rarely(or(fc.constant([{ role: 'user', content: 'hi' }]))),
-          prefix: rarely(or(fc.constant({ blockSize: 16, blockHashes: [1, 2, 3] }))),
         },
         { requiredKeys: [...required] },
       )
@@ -306,7 +325,7 @@ describe('isAgentDispatch (the dispatch subject’s hand-written check)', () => 
     expect(rejected).toBeGreaterThan(200);
   });
 
-  it('on the common shape (single plan, no messages or prefix, no unknown keys) agrees with the schema', () => {
+  it('on the common shape (single plan, no messages, no unknown keys) agrees with the schema', () => {
     let accepted = 0;
     fc.assert(
       fc.property(dispatch(false, false), (value) => {
@@ -346,10 +365,6 @@ describe('isAgentDispatch (the dispatch subject’s hand-written check)', () => 
       {
         ...validDispatch,
         request: { ...validRequest, messages: [{ role: 'user', content: 'hi' }] },
-      },
-      {
-        ...validDispatch,
-        request: { ...validRequest, prefix: { blockSize: 16, blockHashes: [1] } },
       },
       {
         ...validDispatch,

@@ -6,7 +6,7 @@
  * test checks both): they reject unknown keys, which the schema would strip, so a value taken
  * without the walk is exactly the schema's output. They simplify by refusing: only the common
  * shape passes — a `single` plan with role `full` and no segment; a request without `messages`
- * or `prefix` — and anything else still goes through the schema, so a malformed message is
+ * — and anything else still goes through the schema, so a malformed message is
  * refused with the errors naming its fields.
  */
 import { ERROR_CODES } from '../errors.js';
@@ -27,7 +27,7 @@ import {
   onlyKeys,
   optional,
 } from './fast-primitives.js';
-import { isSampling, isSlo } from './request.fast.js';
+import { isPrefix, isSampling, isSlo } from './request.fast.js';
 import { tokenIdsProblem } from './request.js';
 
 const STREAM_PREFIX = 'adagen.v1.stream.';
@@ -47,14 +47,14 @@ const REQUEST_KEYS = keysOf(dispatchRequestSchema);
 
 /**
  * A dispatch's request the schema accepts and returns as it is. Refuses (leaves to the schema)
- * any request with chat `messages` or a `prefix`.
+ * any request with chat `messages`.
  */
 export function isDispatchRequest(raw: unknown): raw is DispatchRequest {
   if (!isObject(raw) || !onlyKeys(raw, REQUEST_KEYS)) return false;
   const r = raw;
   return (
     r.messages === undefined &&
-    r.prefix === undefined &&
+    optional(r.prefix, isPrefix) &&
     isName(r.model) &&
     optional(r.endpoint, (x) => x === 'completions' || x === 'chat') &&
     optional(r.prompt, (x) => isString(x, 0, LIMITS.promptChars)) &&
