@@ -251,6 +251,23 @@ describe('isCompletionsBodyFast (the gateway’s check of a /v1/completions body
   it('accepts the common bodies', () => {
     const bodies: unknown[] = [
       benchBody,
+      // The control-plane benchmark's (test/bench/control-plane.bench.ts `fleetRequest`).
+      {
+        model: 'm',
+        prompt: new Array<number>(128).fill(264),
+        adagen_output_tokens: 32,
+        stream: true,
+      },
+      // `adagen replay --output-mode ignore-eos` (packages/cli/src/commands/replay/body.ts).
+      {
+        model: 'm',
+        stream: true,
+        stream_options: { include_usage: true },
+        max_tokens: 64,
+        ignore_eos: true,
+        min_tokens: 64,
+        prompt: 'hello hello hello',
+      },
       { model: 'm', prompt: 'hi' },
       { model: 'm', prompt: '' },
       { model: 'm', prompt: [0, 16_777_216] },
