@@ -143,6 +143,21 @@ export {
 } from './messages/state.js';
 export { isInstanceStateDelta, isStateMessageFast } from './messages/state.fast.js';
 export { isClassification, isInferenceRequest, isPlacement } from './messages/request.fast.js';
+// The building blocks of the typed checks, for checks of other packages (the gateway's OpenAI bodies).
+export type { Fields } from './messages/fast-primitives.js';
+export {
+  everyIn,
+  isInt,
+  isName,
+  isNumber,
+  isNumberAbove,
+  isObject,
+  isString,
+  keysOf,
+  onlyKeys,
+  optional,
+} from './messages/fast-primitives.js';
+export { tokenIdsProblem } from './messages/request.js';
 export type { CancelReason, RequestCancel } from './messages/cancel.js';
 export { CANCEL_REASONS, requestCancelSchema } from './messages/cancel.js';
 export type { CompletionRecord } from './messages/completion.js';

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { fieldProblem } from './fields.js';
 import type { ChatBody, CompletionsBody, OpenAiEndpoint } from './schema.js';
 import { chatBodySchema, completionsBodySchema } from './schema.js';
+import { isChatBodyFast, isCompletionsBodyFast } from './schema.fast.js';
 
 export interface GatewayRequest {
   readonly endpoint: OpenAiEndpoint;
@@ -41,7 +42,13 @@ export class BadFieldError extends AdagenError {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+/**
+ * The body as `schema` reads it: as it is when `fast` (its hand-written check, schema.fast.ts)
+ * accepts it, which it does only for a body the schema would return unchanged; else through the
+ * schema, whose first issue is the 400.
+ */
+function parse<T>(schema: z.ZodType<T>, fast: (raw: unknown) => raw is T, body: unknown): T {
+  if (fast(body)) return body;
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const first = issuesFromZod(parsed.error)[0] ?? { path: '(root)', message: 'invalid body' };
@@ -117,7 +124,9 @@ export function parseOpenAiBody(endpoint: OpenAiEndpoint, body: unknown): Gatewa
   const problem = fieldProblem(endpoint, body as Record<string, unknown>);
   if (problem !== undefined) throw new BadFieldError(problem.param, problem.message);
   const b: CompletionsBody | ChatBody =
-    endpoint === 'chat' ? parse(chatBodySchema, body) : parse(completionsBodySchema, body);
+    endpoint === 'chat'
+      ? parse(chatBodySchema, isChatBodyFast, body)
+      : parse(completionsBodySchema, isCompletionsBodyFast, body);
   const input: Prompt & { messages?: ChatMessage[] } =
     'messages' in b ? { messages: chatMessages(b.messages) } : promptOf(b.prompt);
   const chars =
