@@ -1,14 +1,10 @@
 import { AdagenError, DEFAULT_MAX_MESSAGE_BYTES, err, normalizeError } from '@adagen/protocol';
 import type { Result } from '@adagen/protocol';
-import {
-  NoRespondersError,
-  PermissionViolationError,
-  RequestError,
-  TimeoutError,
-} from '@nats-io/nats-core';
+import { NoRespondersError, PermissionViolationError, TimeoutError } from '@nats-io/nats-core';
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import { codecFor } from './codecs.js';
+import { inboxRequest } from './requester.js';
 import { errorFromReply } from './service-errors.js';
 
 export interface RequestOptions {
@@ -20,10 +16,7 @@ export interface RequestOptions {
 }
 
 function noResponders(thrown: unknown): boolean {
-  return (
-    thrown instanceof NoRespondersError ||
-    (thrown instanceof RequestError && thrown.isNoResponders())
-  );
+  return thrown instanceof NoRespondersError;
 }
 
 /**
@@ -34,21 +27,15 @@ export function isNoResponders(error: AdagenError): boolean {
   return error.code === 'unavailable' && noResponders(error.cause);
 }
 
-/** Maps a failed `nc.request` to an AdagenError. */
+/** Maps a failed request (`inboxRequest`) to an AdagenError. */
 function transportError(thrown: unknown, subject: string, timeoutMs: number): AdagenError {
   if (noResponders(thrown))
     return new AdagenError('unavailable', `no service is listening on ${subject}`, {
       cause: thrown,
     });
-  const denied =
-    thrown instanceof PermissionViolationError
-      ? thrown
-      : thrown instanceof Error && thrown.cause instanceof PermissionViolationError
-        ? thrown.cause
-        : undefined;
-  if (denied !== undefined)
+  if (thrown instanceof PermissionViolationError)
     // The server refused the publish (or the reply inbox): retrying cannot help.
-    return new AdagenError('forbidden', `not permitted: ${denied.message}`, { cause: thrown });
+    return new AdagenError('forbidden', `not permitted: ${thrown.message}`, { cause: thrown });
   if (thrown instanceof TimeoutError)
     // A hop timed out, not the request's own deadline: the caller may retry.
     return new AdagenError('deadline_exceeded', `no reply on ${subject} within ${timeoutMs} ms`, {
@@ -81,10 +68,7 @@ export async function request<Req, Res>(
   }
   let reply: Msg;
   try {
-    reply = await nc.request(subject, payload, {
-      timeout: options.timeoutMs,
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-    });
+    reply = await inboxRequest(nc, subject, payload, options.timeoutMs, options.headers);
   } catch (thrown) {
     return err(transportError(thrown, subject, options.timeoutMs));
   }

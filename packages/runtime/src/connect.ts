@@ -9,6 +9,7 @@ import type { Authenticator, NatsConnection, Status } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
+import { rememberInboxPrefix } from './requester.js';
 
 /** One way to authenticate; at most one per connection. */
 export type NatsCredentials =
@@ -99,6 +100,7 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
       ? {}
       : { tls: { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile } }),
   });
+  if (options.inboxPrefix !== undefined) rememberInboxPrefix(nc, options.inboxPrefix);
   logger.info({ server: nc.getServer(), name: options.name }, 'nats connected');
   void logStatus(nc, logger);
   return nc;

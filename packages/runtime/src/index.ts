@@ -6,6 +6,7 @@ export type { ServiceOptions } from './service.js';
 export { AdagenService } from './service.js';
 export type { RequestOptions } from './client.js';
 export { isNoResponders, request } from './client.js';
+export { inboxRequest } from './requester.js';
 export type {
   MessageContext,
   SubscribeOptions,
