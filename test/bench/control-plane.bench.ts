@@ -1,9 +1,12 @@
 /**
  * Control-plane overhead: time from the gateway's receipt of a request to the agent's start of
- * it (the agent queued it on its engine), p50/p99, at increasing request rates, beside a bare
+ * it (the agent hands it to its engine), p50/p99, at increasing request rates, beside a bare
  * NATS request/reply chain with the same hops (gateway → classifier → balancer → planner →
  * agent, each its own process) and the same payload sizes, measured in the same run. The ratio
- * is the figure of merit (absolute times drift on shared machines).
+ * is the figure of merit (absolute times drift on shared machines). The bare chain runs twice:
+ * with the NATS client's `request` at each hop, and with the runtime's `inboxRequest` the
+ * fleet's services use (cheaper in an idle process), so the ratio against each is printed — the
+ * second is the fleet's own work over the same way of messaging.
  *
  *   pnpm --filter @adagen/testkit bench            # policy adagen, rates 10 25 50 100
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
@@ -31,6 +34,7 @@ import { flag, numberFlag, quantile, sleep } from './common.js';
 import { messageSizes } from './sizes.js';
 import { SUBJECT_PREFIX, subjects, wildcards } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
+import { inboxRequest } from '@adagen/runtime';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
@@ -162,11 +166,24 @@ function fleetRequest(url: string): Promise<number | undefined> {
   });
 }
 
-/** One request down the bare chain; resolves with send → last-hop receipt (ms). */
-async function bareRequest(nc: NatsConnection, bytes: number): Promise<number | undefined> {
+/**
+ * The bare chains (bare-hop.ts): `hop` makes its requests with the NATS client's `request`,
+ * `ihop` with the runtime's `inboxRequest`, as the fleet's services do.
+ */
+type BareChain = 'hop' | 'ihop';
+
+/** One request down a bare chain; resolves with send → last-hop receipt (ms). */
+async function bareRequest(
+  nc: NatsConnection,
+  bytes: number,
+  chain: BareChain,
+): Promise<number | undefined> {
   const sentAt = wallNow();
+  const data = new Uint8Array(bytes);
   try {
-    const reply = await nc.request('bench.hop.0', new Uint8Array(bytes), { timeout: 10_000 });
+    const reply = await (chain === 'hop'
+      ? nc.request('bench.hop.0', data, { timeout: 10_000 })
+      : inboxRequest(nc, 'bench.ihop.0', data, 10_000));
     const d = reply.data;
     const at = new DataView(d.buffer, d.byteOffset, 8).getFloat64(0, true);
     return at - sentAt;
@@ -246,7 +263,8 @@ try {
   await sleep(1500); // agents' first snapshots reach the balancer and planner
   // Warm-up (JIT, tokenizer, policy build), as many requests down each path.
   for (let i = 0; i < warmup; i++) await fleetRequest(url);
-  for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request);
+  for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request, 'hop');
+  for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request, 'ihop');
   untap();
   stepMedians();
   const bareHop = new Map<number, number>();
@@ -261,21 +279,27 @@ try {
     `the fleet's, as tapped in the warm-up: request ${req}, classification ${cls}, placement ${plc}, dispatch ${dsp}; ack ${ack}`,
   );
   console.log(
-    'rate/s   fleet p50   fleet p99   bare p50   bare p99   ratio p50   ratio p99      n',
+    "bare: the NATS client's request at each hop; bare (inbox): the runtime's inboxRequest, as the fleet's services",
   );
+  console.log(
+    'rate/s   fleet p50   fleet p99   bare p50   bare p99   ratio p50   ratio p99 | bare (inbox) p50   p99   ratio p50   ratio p99      n',
+  );
+  const cell = (x: number, width = 10) => x.toFixed(2).padStart(width);
+  const ratio = (x: number) => `${x.toFixed(1).padStart(9)}x`;
   for (const rate of rates) {
     const n = Math.max(20, Math.round(rate * seconds));
     const fleet = await atRate(rate, n, () => fleetRequest(url));
     await sleep(500);
-    const bare = await atRate(rate, n, () => bareRequest(nc, sizes.request));
+    const bare = await atRate(rate, n, () => bareRequest(nc, sizes.request, 'hop'));
     await sleep(500);
-    const f50 = quantile(fleet, 0.5);
-    const f99 = quantile(fleet, 0.99);
-    const b50 = quantile(bare, 0.5);
-    const b99 = quantile(bare, 0.99);
-    const cell = (x: number) => x.toFixed(2).padStart(10);
+    const inbox = await atRate(rate, n, () => bareRequest(nc, sizes.request, 'ihop'));
+    await sleep(500);
+    const [f50, f99, b50, b99, i50, i99] = [fleet, bare, inbox].flatMap((xs) => [
+      quantile(xs, 0.5),
+      quantile(xs, 0.99),
+    ]) as [number, number, number, number, number, number];
     console.log(
-      `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${(f50 / b50).toFixed(1).padStart(9)}x  ${(f99 / b99).toFixed(1).padStart(9)}x  ${String(fleet.length).padStart(5)}`,
+      `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${ratio(f50 / b50)}  ${ratio(f99 / b99)} | ${cell(i50, 16)} ${cell(i99, 5)}  ${ratio(f50 / i50)}  ${ratio(f99 / i99)}  ${String(fleet.length).padStart(5)}`,
     );
     bareHop.set(rate, b50 / 4);
   }
