@@ -1,9 +1,10 @@
 /**
  * Two replicas of every step share the request stream (Service API queue groups); balancer
- * replicas share their placements; a replica killed hard mid-run leaves the others serving.
+ * replicas tell each other where they put prompt prefixes; a replica killed hard mid-run leaves the others serving.
  */
 import { createInbox } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { unpack } from 'msgpackr';
 import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessFleet } from './fleet/in-process.js';
@@ -113,6 +114,34 @@ describe('two replicas of every step', () => {
         outcome: 'ok',
       });
       expect(notices).toBeGreaterThan(0);
+    }
+  });
+
+  it('send a placement notice only with a prompt prefix for peers (agents without cache events)', async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const seen: Array<Record<string, unknown>> = [];
+      nc.subscribe('adagen.v1.placements.*', {
+        callback: (_e, m) => {
+          seen.push(unpack(m.data) as Record<string, unknown>);
+        },
+      });
+      await nc.flush();
+      // Shorter than one prefix block (16 tokens): no prefix, so no notice — peers learn of the
+      // placement from the agent's state. Long enough for blocks: a notice carrying them.
+      const short = { model: MODEL, prompt: 'hi', max_tokens: 2, stream: true };
+      const long = { model: MODEL, prompt: 'notice me '.repeat(40), max_tokens: 2, stream: true };
+      const results = await Promise.all([
+        ...Array.from({ length: 6 }, () => postStream(`${fleet.url}/v1/completions`, short)),
+        ...Array.from({ length: 2 }, () => postStream(`${fleet.url}/v1/completions`, long)),
+      ]);
+      for (const r of results) expect(r.status, r.body).toBe(200);
+      await nc.flush();
+      expect(seen).toHaveLength(2);
+      for (const n of seen)
+        expect((n.prefix as { blockHashes: unknown[] }).blockHashes.length).toBeGreaterThan(0);
+    } finally {
+      await nc.close();
     }
   });
 });

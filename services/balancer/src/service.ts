@@ -1,7 +1,8 @@
 /**
  * The balancer: places each classified request on an agent with the policy's balance step, from
  * its view of the agents (their snapshots plus placements not visible in them yet, its own and
- * its peers'), then asks `svc.plan` and shares the resulting plan with its peers.
+ * its peers'), then asks `svc.plan` and tells its peers what the agents' states cannot: where it
+ * put a prompt's prefix on an agent that sends no cache events (see the notices below).
  */
 import { performance } from 'node:perf_hooks';
 import type { FleetView } from '@adagen/fleet';
@@ -292,11 +293,23 @@ export async function startBalancer(
         pending.cachedTokens = cachedTokens;
       view.addPending(notice.instanceId, pending);
       // Peers index the prompt's blocks from the notice where the agent sends no cache events.
-      if (c.prefix !== undefined && !prefix.locator.hasEvents(notice.instanceId))
+      if (
+        c.prefix !== undefined &&
+        c.prefix.blockHashes.length > 0 &&
+        !prefix.locator.hasEvents(notice.instanceId)
+      )
         notice.prefix = c.prefix;
       if (notice.role === 'full' || notice.role === 'prefill')
         prefix.placed(notice.instanceId, c.prefix, nowMs);
-      rt.nc.publish(subjects.placements(balancerId), noticeCodec.encode(notice));
+      // Only a notice that carries what peers cannot learn from the agent goes out. The
+      // placement itself they learn from the agent's state, which it publishes as it accepts
+      // (when `minStateGapMs` has passed since its last) and which so reaches them before this
+      // plan result has come back here. A notice per decision made every replica wake for every
+      // decision in the fleet and rebuild its estimate of the agent twice (the notice's pending
+      // placement, then the state showing it): the cost that kept 2 replicas from 2× the
+      // decisions of one (docs/PERFORMANCE.md, "Balancer replicas").
+      if (notice.prefix !== undefined)
+        rt.nc.publish(subjects.placements(balancerId), noticeCodec.encode(notice));
     }
     return {
       ...result.value,
