@@ -1,6 +1,6 @@
 /** One request on an agent: its part(s) of the plan and what has been streamed. */
 import type { WorkKind } from '@adagen/engine';
-import { parseSubject, subjects } from '@adagen/protocol';
+import { SUBJECT_PREFIX, subjects } from '@adagen/protocol';
 import type { AgentDispatch, ExecutionPlan, KvHandoffNotice } from '@adagen/protocol';
 import { StreamText } from './stream-text.js';
 import { simTextSeed } from './text.js';
@@ -112,9 +112,14 @@ export class EarlyNotices {
 
 /** The gateway id in a stream subject (`adagen.v1.stream.<gatewayId>.<requestId>`). */
 export function gatewayOf(streamSubject: string): string | undefined {
-  const parsed = parseSubject(streamSubject);
-  return parsed.ok && parsed.value.kind === 'stream' ? parsed.value.gatewayId : undefined;
+  // A dispatch's stream address passed its schema (`stream.<gatewayId>.<requestId>`): the id is
+  // read off it, not parsed again on the way to the request's accept.
+  if (!streamSubject.startsWith(STREAM_PREFIX)) return undefined;
+  const dot = streamSubject.indexOf('.', STREAM_PREFIX.length);
+  return dot > STREAM_PREFIX.length ? streamSubject.slice(STREAM_PREFIX.length, dot) : undefined;
 }
+
+const STREAM_PREFIX = `${SUBJECT_PREFIX}.stream.`;
 
 /**
  * Request ids seen recently with the highest attempt seen (finished, failed or cancelled), so a
