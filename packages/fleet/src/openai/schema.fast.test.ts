@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { checkTypedCheckLaw } from '@adagen/protocol/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { parseOpenAiBody } from './request.js';
 import type { GatewayRequest } from './request.js';
@@ -194,10 +195,10 @@ const chatShapeLeftToSchema = (v: ChatBody): boolean =>
   v.messages.some((m) => Array.isArray(m.content));
 
 /**
- * The contract, both ways: a value the check accepts, the schema accepts and returns unchanged
- * (deep and strict: no key added or dropped, nothing turned into a plain object); and a value the
- * schema accepts and returns unchanged, the check accepts unless it is one of the shapes it
- * leaves to the schema.
+ * The contract, both ways (`checkTypedCheckLaw`): a value the check accepts, the schema accepts
+ * and returns unchanged (deep and strict: no key added or dropped, nothing turned into a plain
+ * object); and a value the schema accepts and returns unchanged, the check accepts unless it is
+ * one of the shapes it leaves to the schema.
  */
 function agreesWithSchema<T>(
   arb: fc.Arbitrary<unknown>,
@@ -205,26 +206,13 @@ function agreesWithSchema<T>(
   schema: { safeParse(v: unknown): { success: boolean; data?: T } },
   leftToSchema: (v: T) => boolean,
 ) {
-  let accepted = 0;
-  let refused = 0;
-  fc.assert(
-    fc.property(arb, (value) => {
-      const parsed = schema.safeParse(value);
-      if (check(value)) {
-        expect(parsed.success).toBe(true);
-        expect(isDeepStrictEqual(parsed.data, value)).toBe(true);
-        accepted++;
-      } else {
-        refused++;
-        if (parsed.success && isDeepStrictEqual(parsed.data, value))
-          expect(leftToSchema(value as T)).toBe(true);
-      }
-    }),
-    { numRuns: 4000, seed: 21 },
-  );
+  const n = checkTypedCheckLaw(check, schema, arb, {
+    seed: 21,
+    leftToSchema: (v) => leftToSchema(v as T),
+  });
   // Both sides of the rule were exercised, not one.
-  expect(accepted).toBeGreaterThan(300);
-  expect(refused).toBeGreaterThan(300);
+  expect(n.accepted).toBeGreaterThan(300);
+  expect(n.refused).toBeGreaterThan(300);
 }
 
 /** The benchmark's shape: a token-id prompt, streamed, with the load-testing length. */

@@ -1,0 +1,4 @@
+// Test helpers other packages' tests share (`@adagen/protocol/testing`).
+export { plainRecord } from './plain-record.js';
+export { checkTypedCheckLaw } from './typed-check-law.js';
+export type { TypedCheckLawOptions } from './typed-check-law.js';
