@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, describeConfig, envName, flagName, parseConfig } from './config.js';
+import {
+  ConfigError,
+  describeConfig,
+  envName,
+  flagName,
+  parseConfig,
+  serviceConfig,
+} from './config.js';
 import { configField } from './config-fields.js';
 import { runtimeConfigSchema } from './runtime-config.js';
 
@@ -81,5 +88,52 @@ describe('parseConfig', () => {
     const help = describeConfig(runtimeConfigSchema).join('\n');
     expect(help).toContain('--drain-grace-ms / ADAGEN_DRAIN_GRACE_MS (default 10000)');
     expect(help).toContain('--nats-creds-file / ADAGEN_NATS_CREDS_FILE (optional)');
+  });
+});
+
+describe('serviceConfig', () => {
+  const schema = z.object({
+    natsServers: z.string().default('nats://127.0.0.1:4222').describe('NATS servers'),
+    port: z.coerce.number().int().min(1).max(65535).optional().describe('HTTP port'),
+  });
+  const proc = (argv: string[], env: Record<string, string> = {}) => {
+    const out: string[] = [];
+    const exits: number[] = [];
+    return {
+      out,
+      exits,
+      argv: ['node', 'main.js', ...argv],
+      env,
+      stdout: { write: (text: string) => out.push(text) },
+      exit: (code: number): never => {
+        exits.push(code);
+        throw new Error('exited');
+      },
+    };
+  };
+
+  for (const flag of ['--help', '-h']) {
+    it(`${flag}: writes the usage and every option with its variable and default, and exits 0`, () => {
+      const p = proc(['--port', '80', flag]);
+      expect(() => serviceConfig(schema, 'AdaGen test: does things.', p)).toThrow('exited');
+      expect(p.exits).toEqual([0]);
+      const text = p.out.join('');
+      expect(text).toContain('AdaGen test: does things.');
+      expect(text).toContain(
+        '--nats-servers / ADAGEN_NATS_SERVERS (default "nats://127.0.0.1:4222")  NATS servers',
+      );
+      expect(text).toContain('--port / ADAGEN_PORT (optional)  HTTP port');
+    });
+  }
+
+  it('without --help parses the environment and the flags after the script, a flag winning', () => {
+    const p = proc(['--port', '8080'], { ADAGEN_PORT: '9090', ADAGEN_NATS_SERVERS: 'nats://a:1' });
+    expect(serviceConfig(schema, 'usage', p)).toEqual({ natsServers: 'nats://a:1', port: 8080 });
+    expect(p.exits).toEqual([]);
+    expect(p.out).toEqual([]);
+  });
+
+  it('answers a bad flag with a ConfigError naming it, not with help', () => {
+    expect(() => serviceConfig(schema, 'usage', proc(['--bogus', '1']))).toThrow(ConfigError);
   });
 });

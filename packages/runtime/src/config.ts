@@ -118,3 +118,33 @@ export function describeConfig<S extends z.ZodObject>(schema: S, envPrefix = 'AD
     return `${flagName(key)} / ${envName(key, envPrefix)}${fallback}${optional}${about}`;
   });
 }
+
+/** The parts of `process` `serviceConfig` uses; injectable for tests. */
+export interface ConfigProcess {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: { write(text: string): unknown };
+  exit(code: number): never | void;
+}
+
+/**
+ * A service process's configuration from its environment and flags (`parseConfig` on
+ * `process.env` and the arguments after the script). With `--help` or `-h` it writes `usage` and
+ * every option — flag, variable, default, what it does (`describeConfig`) — to stdout and exits 0.
+ */
+export function serviceConfig<S extends z.ZodObject>(
+  schema: S,
+  usage: string,
+  proc: ConfigProcess = process,
+): z.output<S> {
+  const argv = proc.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    proc.stdout.write(
+      `${usage}\n\nOptions (flag / environment variable; a flag wins):\n${describeConfig(schema)
+        .map((line) => `  ${line}`)
+        .join('\n')}\n`,
+    );
+    proc.exit(0);
+  }
+  return parseConfig(schema, { env: proc.env, argv });
+}

@@ -28,8 +28,15 @@ export type { ProcessLike, RunMainOptions, Stoppable } from './main.js';
 export { runMain } from './main.js';
 export type { LogBindings, LogLevel, Logger, LoggerOptions } from './logger.js';
 export { LOG_LEVELS, childLogger, createLogger, silentLogger } from './logger.js';
-export type { ConfigSources } from './config.js';
-export { ConfigError, describeConfig, envName, flagName, parseConfig } from './config.js';
+export type { ConfigProcess, ConfigSources } from './config.js';
+export {
+  ConfigError,
+  describeConfig,
+  envName,
+  flagName,
+  parseConfig,
+  serviceConfig,
+} from './config.js';
 export { configField } from './config-fields.js';
 export type { RuntimeConfig } from './runtime-config.js';
 export { runtimeConfigSchema, runtimeConfigShape } from './runtime-config.js';

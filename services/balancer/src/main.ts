@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Entry point: `node services/balancer/dist/main.js [--flags]` (see config.ts).
-import { parseConfig, runMain } from '@adagen/runtime';
+import { runMain, serviceConfig } from '@adagen/runtime';
 import { stopWithParent } from '@adagen/svc-shared';
 import { balancerConfigSchema } from './config.js';
 import { startBalancer } from './service.js';
 
 void runMain(async () => {
-  const config = parseConfig(balancerConfigSchema, {
-    env: process.env,
-    argv: process.argv.slice(2),
-  });
+  const config = serviceConfig(
+    balancerConfigSchema,
+    'AdaGen balancer: places each classified request on an agent from its predicted compute layouts (the balance step).\nUsage: node services/balancer/dist/main.js [--flag value ...]',
+  );
   const rt = await startBalancer(config);
   stopWithParent(rt);
   return rt;

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // Entry point: `node services/dashboard/dist/main.js [--flags]` (see config.ts).
-import { parseConfig, runMain } from '@adagen/runtime';
+import { runMain, serviceConfig } from '@adagen/runtime';
 import { stopWithParent } from '@adagen/svc-shared';
 import { dashboardConfigSchema } from './config.js';
 import { startDashboard } from './service.js';
 
 void runMain(async () => {
-  const config = parseConfig(dashboardConfigSchema, {
-    env: process.env,
-    argv: process.argv.slice(2),
-  });
+  const config = serviceConfig(
+    dashboardConfigSchema,
+    'AdaGen dashboard: live web view of the fleet: agents, their predicted layouts, decisions (read only).\nUsage: node services/dashboard/dist/main.js [--flag value ...]',
+  );
   const rt = await startDashboard(config);
   stopWithParent(rt);
   return rt;
