@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTypedCheckLaw } from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
 import { FAST_CHECKS } from '../fast-checks.js';
+import { sample } from '../testing/fixtures.js';
 import {
   attempt,
   duration,
@@ -109,35 +110,8 @@ const record = (uncommon: boolean, extras: boolean) =>
     extras,
   );
 
-const validRecord: DecisionRecord = {
-  v: 1,
-  type: 'decision',
-  balancerId: 'bal-1',
-  requestId: 'r-1',
-  attempt: 0,
-  atMs: 1_700_000_000_000,
-  policy: 'adagen',
-  promptTokens: 120,
-  predictedOutputTokens: 200,
-  maxTokens: 256,
-  slo: { ttftMs: 500, tpotMs: 50 },
-  outcome: 'placed',
-  chosen: 'agent-0',
-  plan: { kind: 'single', instanceId: 'agent-0' },
-  predicted: { ttftMs: 80, tpotMs: 12 },
-  considered: 3,
-  candidates: [
-    {
-      instanceId: 'agent-0',
-      predicted: { ttftMs: 80, tpotMs: 12 },
-      newlyViolated: 0,
-      meetsSlo: true,
-    },
-    { instanceId: 'agent-1', cachedBlocks: 4 },
-  ],
-  reasons: ['lowest predicted TTFT that meets the SLO'],
-  decideMs: 0.7,
-};
+/** The shared fixture (testing/fixtures.ts): a placed record with two candidates and a reason. */
+const validRecord = sample<DecisionRecord>('decisionRecord');
 const shedRecord: DecisionRecord = {
   ...validRecord,
   outcome: 'shed',
