@@ -22,6 +22,7 @@
  * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
  * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
  * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
+ * | stateInStep | true | publish on the fleet clock's grid (periodic snapshots at multiples of `statePeriodMs`, snapshots on change at the next multiple of `minStateGapMs`), so the fleet's snapshots reach each subscriber together; `false`: each agent at its own phase |
  * | stateMode | `delta` | `delta`: a snapshot goes out as the change since the previous one, in full every `fullStateEveryMs` and when the profile, settings or calibration change; `full`: always whole |
  * | fullStateEveryMs | 10 × statePeriodMs | `delta` mode: a full snapshot at least this often (the longest a subscriber that lost a delta places on the last state it could build) |
  * | flushWindowMs | 5 | a request's tokens after its first are coalesced into one message per window (fleet ms; 0: one per token) |
@@ -96,6 +97,10 @@ export const agentConfigSchema = z.object({
   statePeriodMs: configField.number(1, 60_000).default(100).describe('snapshot period'),
   stateOnChange: configField.boolean().default(true).describe('snapshot when requests change'),
   minStateGapMs: configField.number(0, 60_000).default(10).describe('min gap between snapshots'),
+  stateInStep: configField
+    .boolean()
+    .default(true)
+    .describe('snapshots on the fleet clock’s grid, all agents together (false: own phase)'),
   stateMode: configField
     .oneOf(['delta', 'full'])
     .default('delta')

@@ -44,6 +44,14 @@ export interface StatePublisherOptions {
    * @default 10 periods
    */
   readonly fullEveryMs?: number;
+  /**
+   * Publish on the fleet clock's grid — periodic states at multiples of `periodMs`, states on
+   * change at the next multiple of `minGapMs` — so the fleet's agents publish together and each
+   * subscriber wakes once per burst (see `start`). `false`: each agent at its own random phase,
+   * a state on change as soon as `minGapMs` has passed since the last.
+   * @default true
+   */
+  readonly inStep?: boolean;
 }
 
 /** What went out, by kind (for benchmarks and metrics). */
@@ -69,18 +77,39 @@ export class StatePublisher {
 
   constructor(private readonly o: StatePublisherOptions) {}
 
-  /** Starts the periodic snapshots at a random phase (agents do not publish in lockstep). */
+  /**
+   * Starts the periodic snapshots. In step (the default) they go out at multiples of `periodMs`
+   * on the fleet clock, which every agent of a fleet shares, so the agents' states reach each
+   * subscriber as one burst every period: it wakes once per burst, not once per agent, and a
+   * wake-up is most of what a small message costs a Node process here (docs/PERFORMANCE.md,
+   * "Agents' states in step"). Otherwise at a random phase per agent.
+   */
   start(): void {
+    const inStep = this.o.inStep ?? true;
     const tick = () => {
-      this.publish();
-      this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(this.o.periodMs));
+      // Unless a state on change has just gone out on this point of the grid.
+      if (this.o.clock.nowMs() - this.lastMs >= Math.min(this.o.minGapMs, this.o.periodMs) / 2)
+        this.publish();
+      this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(this.nextPeriodicMs(inStep)));
     };
-    this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(Math.random() * this.o.periodMs));
+    const firstMs = inStep ? this.nextPeriodicMs(true) : Math.random() * this.o.periodMs;
+    this.periodic = setTimeout(tick, this.o.clock.wallDelayMs(firstMs));
   }
 
   /**
-   * A snapshot soon: once `minGapMs` has passed since the last one, and never inside the caller's
-   * turn — a dispatch's ack or a token goes out before the state that records it (the state
+   * Fleet ms to the next periodic state. In step: the multiple of `periodMs` next after half a
+   * period from now — a timer may fire up to a millisecond early (libuv counts from the loop's
+   * cached time), and the tick must not then schedule the next at the point it has just served.
+   */
+  private nextPeriodicMs(inStep: boolean): number {
+    if (!inStep) return this.o.periodMs;
+    const now = this.o.clock.nowMs();
+    return Math.floor(now / this.o.periodMs + 1.5) * this.o.periodMs - now;
+  }
+
+  /**
+   * A snapshot soon: at the next multiple of `minGapMs` on the fleet clock (in step) or once
+   * `minGapMs` has passed since the last one, and never inside the caller's turn — a dispatch's ack or a token goes out before the state that records it (the state
    * costs a diff and an encode, which the request path should not wait for).
    */
   changed(): void {
@@ -89,7 +118,12 @@ export class StatePublisher {
       this.pending = undefined;
       this.publish();
     };
-    const waitMs = this.lastMs + this.o.minGapMs - this.o.clock.nowMs();
+    const now = this.o.clock.nowMs();
+    const gap = this.o.minGapMs;
+    const waitMs =
+      (this.o.inStep ?? true) && gap > 0
+        ? Math.ceil(now / gap) * gap - now
+        : this.lastMs + gap - now;
     if (waitMs <= 0) {
       const i = setImmediate(run);
       this.pending = () => clearImmediate(i);
@@ -100,6 +134,8 @@ export class StatePublisher {
   }
 
   publish(): void {
+    this.pending?.();
+    this.pending = undefined;
     if (this.o.nc.isClosed()) return;
     this.lastMs = this.o.clock.nowMs();
     const state = stateOf(this.o.agent.snapshot(), {

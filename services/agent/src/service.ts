@@ -89,6 +89,7 @@ export async function startAgent(
     periodMs: config.statePeriodMs,
     minGapMs: config.minStateGapMs,
     mode: config.stateMode,
+    inStep: config.stateInStep,
     ...(config.fullStateEveryMs === undefined ? {} : { fullEveryMs: config.fullStateEveryMs }),
   });
   if (config.stateOnChange) onChange.publish = () => pub.changed();
