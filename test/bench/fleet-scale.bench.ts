@@ -9,11 +9,15 @@
  * Then the balancer's decisions/s with 1 and 2 replicas in a closed loop, as a ratio: each
  * replica limited to `--balancer-cpu` cores in a cgroup of its own (a pod's CPU limit; needs
  * root and a cpu cgroup controller, else it says so and runs unlimited only), then unlimited
- * (scale-replicas.ts).
+ * (scale-replicas.ts). Each replica run first places `--replica-preload` long requests per
+ * agent (8), the fleet's standing load, then loops on requests of `--replica-output-tokens` (4)
+ * that finish soon after they are placed, so the fleet is as busy for 1 replica as for 2
+ * (`--replica-preload 0 --replica-output-tokens 500`: the earlier loop, where every request
+ * stays and the run that decides more ends with a busier fleet).
  *
  *   pnpm --filter @adagen/testkit bench:scale
  *   pnpm --filter @adagen/testkit bench:scale -- --agents 64 --rate 20 --seconds 20 --time-scale 0.25
- *   pnpm --filter @adagen/testkit bench:scale -- --modes none --balancer-cpu 0.25 --concurrency 64
+ *   pnpm --filter @adagen/testkit bench:scale -- --modes none --time-scale 1 --balancer-cpu 0.25 --concurrency 64
  *   pnpm --filter @adagen/testkit bench:scale -- --replica-policies adagen,least-kv
  *
  * `--replica-policies` (default: `--policy`) runs the replica section once per policy listed, in
@@ -48,8 +52,20 @@ const seconds = numberFlag('seconds', 20, { min: 0.001, max: 86_400 });
 /** Requests in flight in the replicas' closed loop: enough that 2 limited replicas saturate. */
 const concurrency = numberFlag('concurrency', 64, { min: 1, max: 100_000, integer: true });
 const replicaSeconds = numberFlag('replica-seconds', 10, { min: 0, max: 86_400 });
+/** Standing requests per agent before each replica run's loop (see `preloadPerAgent`). */
+const replicaPreload = numberFlag('replica-preload', 8, { min: 0, max: 10_000, integer: true });
+/** Output tokens of the replica loop's requests: few, so each finishes soon after it is placed. */
+const replicaOutputTokens = numberFlag('replica-output-tokens', 4, {
+  min: 1,
+  max: 10_000_000,
+  integer: true,
+});
 /** Cores per balancer replica in the limited replica runs; 0: unlimited runs only. */
 const balancerCpu = numberFlag('balancer-cpu', 0.25, { min: 0, max: cpuCount() });
+/** `off`: the replica section runs limited replicas only (when a limit is possible). */
+const replicaUnlimited = flag('replica-unlimited', 'on');
+if (replicaUnlimited !== 'on' && replicaUnlimited !== 'off')
+  throw new RangeError(`--replica-unlimited must be on or off, got '${replicaUnlimited}'`);
 /** Balancer replica counts in the order they run (for each limit); the runs of a count pooled. */
 const replicaOrder = flag('replica-order', '1,2,2,1')
   .split(',')
@@ -244,10 +260,12 @@ console.log(`load average after the state runs: ${loadAverage()}`);
 if (replicaSeconds > 0)
   for (const policy of replicaPolicies)
     await replicaBench({
-      setup: { ...setup, policy },
+      setup: { ...setup, policy, outputTokens: replicaOutputTokens },
       natsUrl: nats.url,
       seconds: replicaSeconds,
       concurrency,
       balancerCpu,
       order: replicaOrder,
+      preloadPerAgent: replicaPreload,
+      unlimited: replicaUnlimited === 'on',
     });

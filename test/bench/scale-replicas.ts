@@ -28,6 +28,16 @@ export interface ReplicaBenchOptions {
    * runs of a count are pooled. `1,2,2,1` puts neither count always on the busier machine.
    */
   readonly order: readonly number[];
+  /**
+   * Requests per agent placed before the timed loop, whose output outlives the run: the fleet's
+   * standing load, the same for 1 and 2 replicas. With the loop's requests short enough to finish
+   * (a departure per arrival), the decisions face the same fleet whatever their rate; with 0 and
+   * long loop requests, every decision adds to the fleet for good, so the run that decides more
+   * simulates busier instances. @default 0
+   */
+  readonly preloadPerAgent?: number;
+  /** Also run unlimited replicas after the limited ones. @default true */
+  readonly unlimited?: boolean;
 }
 
 interface LoopResult {
@@ -91,7 +101,12 @@ interface RunFigures {
   /** Agents' state messages and peers' placement notices on the wire during the loop. */
   readonly stateMsgs: number;
   readonly notices: number;
+  /** Before the loop, no decisions: each replica's CPU (ms/s) and the state messages/s it got. */
+  readonly idle: { readonly balancerMsPerS: number[]; readonly statePerS: number };
 }
+
+/** How long each run first measures what following the fleet costs a replica, idle. */
+const IDLE_MS = 3000;
 
 /** Every limit not removed yet, for `removeCpuLimits` on the way out. */
 const live = new Set<CpuLimit>();
@@ -106,6 +121,34 @@ export function removeCpuLimits(): void {
     }
     live.delete(l);
   }
+}
+
+/**
+ * Output tokens of a preloaded request: more than a run generates at time scale 1 (~30 tokens/s
+ * each), within an 8 k context.
+ */
+const PRELOAD_OUTPUT_TOKENS = 6000;
+
+/** Places `preloadPerAgent` standing requests per agent (see the option), or fails the run. */
+async function preload(o: ReplicaBenchOptions, f: Fleet): Promise<void> {
+  const total = (o.preloadPerAgent ?? 0) * o.setup.agents;
+  if (total === 0) return;
+  const long = { ...o.setup, outputTokens: PRELOAD_OUTPUT_TOKENS };
+  let next = 0;
+  let placed = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(64, total) }, async () => {
+      while (next < total) {
+        next += 1;
+        if ((await balanceOnce(long, f)) !== undefined) placed += 1;
+      }
+    }),
+  );
+  if (placed < total)
+    throw new Error(
+      `preload: ${total - placed} of ${total} requests failed (their prompt and ${PRELOAD_OUTPUT_TOKENS} output tokens must fit the model's context)`,
+    );
+  await new Promise((r) => setTimeout(r, 1000)); // their states reach every replica
 }
 
 async function replicaRun(
@@ -131,6 +174,7 @@ async function replicaRun(
       }
     }
     for (let i = 0; i < 20; i++) await balanceOnce(o.setup, f); // warm-up (JIT, policy build)
+    await preload(o, f);
     const pids = {
       balancers: f.balancers.map((b) => b.process.pid),
       planner: f.planner.process.pid,
@@ -151,6 +195,15 @@ async function replicaRun(
       callback: () => void wire.notices++,
     });
     await f.nc.flush();
+    // Following the fleet with no decisions to make: the agents' states only.
+    const i0 = { cpu: pids.balancers.map(processCpuS), state: wire.state, t: performance.now() };
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idleS = (performance.now() - i0.t) / 1000;
+    const idle = {
+      balancerMsPerS: pids.balancers.map((p, i) => (1000 * (processCpuS(p) - i0.cpu[i]!)) / idleS),
+      statePerS: (wire.state - i0.state) / idleS,
+    };
+    wire.state = 0;
     const counts0 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
     const c0 = cpuNow();
     const loop = await closedLoop(o.setup, f, o.seconds * 1000, o.concurrency);
@@ -178,6 +231,7 @@ async function replicaRun(
       machineCores: (c1.machine.busyS - c0.machine.busyS) / s,
       stateMsgs: wire.state,
       notices: wire.notices,
+      idle,
     };
   } finally {
     await f.stop();
@@ -218,6 +272,8 @@ function printRow(r: RunFigures): void {
       `  ${split}`,
       `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
       `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()} (load ${loadAverage().split(' ')[0]})`,
+      // Before the loop: what following the fleet costs a replica with nothing to decide.
+      `; idle: ${fx(r.idle.statePerS, 0)} states/s, balancer ${r.idle.balancerMsPerS.map((m) => `${fx(m, 0)} ms/s (${fx((1000 * m) / Math.max(1, r.idle.statePerS), 0)} µs per state)`).join(' / ')}`,
     ].join(' '),
   );
 }
@@ -272,14 +328,14 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
       );
     else {
       console.log(
-        `balancer replicas: each limited to ${o.balancerCpu} CPU in a cgroup of its own (cgroup v${cgroups.version}, ${cgroups.dir}), then unlimited`,
+        `balancer replicas: each limited to ${o.balancerCpu} CPU in a cgroup of its own (cgroup v${cgroups.version}, ${cgroups.dir})${(o.unlimited ?? true) ? ', then unlimited' : ''}`,
       );
       limits.push(o.balancerCpu);
     }
   }
-  limits.push(undefined);
+  if ((o.unlimited ?? true) || limits.length === 0) limits.push(undefined);
   console.log(
-    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; load average ${loadAverage()}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? 'no standing load (every decision stays on the fleet: the run that decides more simulates busier instances)' : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',
