@@ -25,8 +25,16 @@ import {
   placementNoticeSchema,
   placementSchema,
 } from './messages/request.js';
-import { isStateMessageFast } from './messages/state.fast.js';
-import { stateMessageSchema } from './messages/state.js';
+import {
+  isInstanceState,
+  isInstanceStateDelta,
+  isStateMessageFast,
+} from './messages/state.fast.js';
+import {
+  instanceStateDeltaSchema,
+  instanceStateSchema,
+  stateMessageSchema,
+} from './messages/state.js';
 import { isStreamChunkFast, streamMessageSchema } from './messages/stream.js';
 
 export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = new Map<
@@ -34,6 +42,8 @@ export const FAST_CHECKS: ReadonlyMap<z.ZodType, (raw: unknown) => boolean> = ne
   (raw: unknown) => boolean
 >([
   [stateMessageSchema, isStateMessageFast],
+  [instanceStateSchema, isInstanceState],
+  [instanceStateDeltaSchema, isInstanceStateDelta],
   [streamMessageSchema, isStreamChunkFast],
   [agentDispatchSchema, isAgentDispatch],
   [dispatchAckSchema, isDispatchAck],

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkTypedCheckLaw } from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
-import { isInstanceStateDelta, isStateMessageFast } from './state.fast.js';
-import { instanceStateDeltaSchema, stateMessageSchema } from './state.js';
-import type { InstanceStateDelta } from './state.js';
+import { isInstanceState, isInstanceStateDelta, isStateMessageFast } from './state.fast.js';
+import { instanceStateDeltaSchema, instanceStateSchema, stateMessageSchema } from './state.js';
+import type { InstanceState, InstanceStateDelta } from './state.js';
 import { plainRecord } from '../testing/plain-record.js';
 
 /** Values that break a field's rule (wrong type, out of range, not an integer, bad id). */
@@ -126,6 +126,124 @@ const delta = plainRecord(
   },
 );
 
+const bool = or(fc.boolean());
+const coefficient = or(edge(fc.double({ min: -10, max: 10, noNaN: true }), 1e6 + 1));
+const calibration = plainRecord({
+  baseProfile: or(fc.constantFrom('a100', 'llama-3-8b_a100-80gb_tp1', 'x'.repeat(129))),
+  version: or(fc.nat(9)),
+  observations: or(fc.nat(900)),
+  medianError: or(edge(fc.double({ min: 0, max: 1, noNaN: true }), 1e6 + 1)),
+  latency: or(
+    plainRecord(
+      {
+        knots: or(
+          fc.oneof(
+            {
+              arbitrary: fc.array(fc.double({ min: 0, max: 8192, noNaN: true }), {
+                minLength: 3,
+                maxLength: 3,
+              }),
+              weight: 10,
+            },
+            { arbitrary: fc.array(fc.nat(8192), { maxLength: 4 }), weight: 1 },
+            { arbitrary: fc.constant([0, 1, Number.POSITIVE_INFINITY]), weight: 1 },
+          ),
+        ),
+        b0: coefficient,
+        b1: coefficient,
+        b2: coefficient,
+        b3: coefficient,
+        m0: coefficient,
+        c2: coefficient,
+        c4: coefficient,
+      },
+      { requiredKeys: ['knots', 'b0', 'b1', 'b2', 'b3', 'c2', 'c4'] },
+    ),
+  ),
+  cpuOverhead: or(
+    plainRecord({
+      fixedMs: or(edge(fc.double({ min: 0, max: 5, noNaN: true }), -1)),
+      perSeqMs: or(edge(fc.double({ min: 0, max: 1, noNaN: true }), 1e6 + 1)),
+    }),
+  ),
+});
+const full = plainRecord(
+  {
+    v: or(fc.constant(1)),
+    type: or(fc.constant('instance_state')),
+    instanceId: or(id),
+    seq: or(fc.nat(20)),
+    atMs: or(time),
+    status: or(fc.constantFrom('ready', 'draining')),
+    engine: or(fc.constantFrom('sim', 'llama', 'http', 'vllm')),
+    profile: or(fc.constantFrom('a100', 'h100', 'x'.repeat(129))),
+    config: or(
+      plainRecord(
+        {
+          maxNumBatchedTokens: or(edge(fc.integer({ min: 1, max: 8192 }), 0)),
+          maxNumSeqs: or(edge(fc.integer({ min: 1, max: 256 }), 0)),
+          enableChunkedPrefill: bool,
+          blockSize: or(edge(fc.constantFrom(16, 32), 0)),
+          watermark: or(edge(fc.double({ min: 0, max: 1, noNaN: true }), 1.5)),
+          maxModelLen: or(edge(fc.integer({ min: 1, max: 8192 }), 0)),
+        },
+        {
+          requiredKeys: ['maxNumBatchedTokens', 'maxNumSeqs', 'enableChunkedPrefill', 'blockSize'],
+        },
+      ),
+    ),
+    kv: or(
+      plainRecord({
+        // Mostly used ≤ total, sometimes not (the schema's cross-field rule).
+        totalBlocks: or(edge(fc.integer({ min: 500, max: 1000 }), 16_777_217)),
+        usedBlocks: or(edge(fc.nat(500), 1001)),
+      }),
+    ),
+    // One request at most per list: each carries a dozen fields that may break a rule.
+    running: or(fc.array(progress, { maxLength: 1 })),
+    waiting: or(fc.array(progress, { maxLength: 1 })),
+    recentIterations: or(fc.array(sample, { maxLength: 2 })),
+    busySinceMs: or(time),
+    busyUntilMs: or(time),
+    capabilities: or(
+      plainRecord(
+        {
+          pdSplit: bool,
+          splitPrefill: bool,
+          stop: bool,
+          logprobs: bool,
+          sampling: bool,
+          samplingFields: or(
+            fc.array(fc.constantFrom('temperature', 'topP', 'x'.repeat(33)), { maxLength: 3 }),
+          ),
+          maxModelLen: or(edge(fc.integer({ min: 1, max: 8192 }), 0)),
+        },
+        {
+          requiredKeys: ['pdSplit', 'splitPrefill', 'stop', 'logprobs', 'sampling', 'maxModelLen'],
+        },
+      ),
+    ),
+    calibration: or(calibration),
+  },
+  {
+    requiredKeys: [
+      'v',
+      'type',
+      'instanceId',
+      'seq',
+      'atMs',
+      'status',
+      'engine',
+      'profile',
+      'config',
+      'kv',
+      'running',
+      'waiting',
+      'recentIterations',
+    ],
+  },
+);
+
 const validDelta: InstanceStateDelta = {
   v: 1,
   type: 'instance_state_delta',
@@ -204,7 +322,89 @@ describe('isInstanceStateDelta (the state subject’s hand-written check)', () =
   });
 });
 
+const validState: InstanceState = {
+  v: 1,
+  type: 'instance_state',
+  instanceId: 'gpu-1',
+  seq: 7,
+  atMs: 100,
+  status: 'ready',
+  engine: 'sim',
+  profile: 'a100',
+  config: { maxNumBatchedTokens: 512, maxNumSeqs: 256, enableChunkedPrefill: true, blockSize: 16 },
+  kv: { totalBlocks: 1000, usedBlocks: 40 },
+  running: [{ ...validDelta.put[0]!, phase: 'decoding', prefilledTokens: 256, generatedTokens: 3 }],
+  waiting: [],
+  recentIterations: validDelta.iterations,
+  capabilities: {
+    pdSplit: true,
+    splitPrefill: true,
+    stop: true,
+    logprobs: false,
+    sampling: true,
+    samplingFields: ['temperature'],
+    maxModelLen: 8192,
+  },
+  calibration: {
+    baseProfile: 'a100',
+    version: 2,
+    observations: 400,
+    medianError: 0.04,
+    latency: { knots: [64, 512, 2048], b0: 5, b1: 0.01, b2: 0, b3: 0, c2: 0.02, c4: 0 },
+    cpuOverhead: { fixedMs: 0.5, perSeqMs: 0.01 },
+  },
+};
+
+describe('isInstanceState (full states on the state subject)', () => {
+  it('accepts exactly what the schema accepts, and the schema returns such a value unchanged', () => {
+    const n = checkTypedCheckLaw(isInstanceState, instanceStateSchema, full, {
+      seed: 16,
+      numRuns: 8000,
+      leftToSchema: () => false,
+    });
+    expect(n.accepted).toBeGreaterThan(200);
+    expect(n.refused).toBeGreaterThan(200);
+  });
+
+  it('leaves to the schema what it would change: unknown keys at any depth', () => {
+    const cal = validState.calibration!;
+    const extra = [
+      { ...validState, extra: 1 },
+      { ...validState, config: { ...validState.config, extra: 1 } },
+      { ...validState, kv: { ...validState.kv, extra: 1 } },
+      { ...validState, capabilities: { ...validState.capabilities, extra: 1 } },
+      { ...validState, calibration: { ...cal, extra: 1 } },
+      { ...validState, calibration: { ...cal, latency: { ...cal.latency, extra: 1 } } },
+      { ...validState, calibration: { ...cal, cpuOverhead: { ...cal.cpuOverhead, extra: 1 } } },
+      { ...validState, running: [{ ...validState.running[0]!, extra: 1 }] },
+    ];
+    expect(isInstanceState(validState)).toBe(true);
+    for (const value of extra) {
+      expect(isInstanceState(value)).toBe(false);
+      expect(instanceStateSchema.safeParse(value).success).toBe(true);
+    }
+  });
+
+  it('keeps the schema’s cross-field rule on the KV blocks', () => {
+    expect(isInstanceState({ ...validState, kv: { totalBlocks: 40, usedBlocks: 40 } })).toBe(true);
+    expect(isInstanceState({ ...validState, kv: { totalBlocks: 39, usedBlocks: 40 } })).toBe(false);
+  });
+});
+
 describe('the state codec with the fast check', () => {
+  it('decodes a full state as the schema does, and refuses a bad one naming the field', () => {
+    const codec = createCodec(stateMessageSchema, { fastCheck: isStateMessageFast });
+    expect(isStateMessageFast(validState)).toBe(true);
+    expect(codec.decode(codec.encode(validState))).toEqual({ ok: true, value: validState });
+    const bytes = createCodec(stateMessageSchema, { validateOnEncode: false }).encode({
+      ...validState,
+      config: { ...validState.config, maxNumSeqs: 0 },
+    });
+    const decoded = codec.decode(bytes);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.error.message).toContain('config.maxNumSeqs');
+  });
+
   const codec = createCodec(stateMessageSchema, { fastCheck: isStateMessageFast });
 
   it('decodes a delta as the schema does', () => {
