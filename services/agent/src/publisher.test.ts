@@ -75,21 +75,26 @@ describe('StatePublisher in step (the default)', () => {
     expect(sent).toEqual([1_000_040, 1_000_060]);
   });
 
-  it('sends one state where a periodic one and one on change fall on the same point', async () => {
+  it('sends one state where a periodic one and one on change fall on the same point, and keeps the gap after it', async () => {
     vi.setSystemTime(1_000_095);
     const { pub, sent } = publisher('agent-a');
     pub.start(); // first periodic at 1_000_200: more than half a period away
     await vi.advanceTimersByTimeAsync(100); // 1_000_195
     pub.changed(); // due at 1_000_200, with the periodic one
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(5);
     expect(sent).toEqual([1_000_200]);
-    await vi.advanceTimersByTimeAsync(85); // 1_000_290
-    pub.changed(); // on a point of the grid: at once
+    pub.changed(); // 1_000_200 again, just after that state: a gap later, at 1_000_210
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([1_000_200]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sent).toEqual([1_000_200, 1_000_210]);
+    await vi.advanceTimersByTimeAsync(80); // 1_000_290
+    pub.changed(); // on a point of the grid, a gap after the last: at once
     await vi.advanceTimersByTimeAsync(5);
     pub.changed(); // due at 1_000_300, after the periodic timer set at 1_000_200
     await vi.advanceTimersByTimeAsync(10);
     pub.stop();
-    expect(sent).toEqual([1_000_200, 1_000_290, 1_000_300]);
+    expect(sent).toEqual([1_000_200, 1_000_210, 1_000_290, 1_000_300]);
   });
 });
 

@@ -108,9 +108,10 @@ export class StatePublisher {
   }
 
   /**
-   * A snapshot soon: at the next multiple of `minGapMs` on the fleet clock (in step) or once
-   * `minGapMs` has passed since the last one, and never inside the caller's turn — a dispatch's ack or a token goes out before the state that records it (the state
-   * costs a diff and an encode, which the request path should not wait for).
+   * A snapshot soon: once `minGapMs` has passed since the last one — in step, at the first
+   * multiple of `minGapMs` on the fleet clock from then — and never inside the caller's turn: a
+   * dispatch's ack or a token goes out before the state that records it (the state costs a diff
+   * and an encode, which the request path should not wait for).
    */
   changed(): void {
     if (this.pending !== undefined) return;
@@ -120,10 +121,9 @@ export class StatePublisher {
     };
     const now = this.o.clock.nowMs();
     const gap = this.o.minGapMs;
+    const earliest = Math.max(now, this.lastMs + gap);
     const waitMs =
-      (this.o.inStep ?? true) && gap > 0
-        ? Math.ceil(now / gap) * gap - now
-        : this.lastMs + gap - now;
+      (this.o.inStep ?? true) && gap > 0 ? Math.ceil(earliest / gap) * gap - now : earliest - now;
     if (waitMs <= 0) {
       const i = setImmediate(run);
       this.pending = () => clearImmediate(i);
