@@ -4,7 +4,9 @@
  * each: decisions/s, the decision time the balancer reports (p50/p99), how the queue group split
  * the requests between the replicas, and where the CPU went (each replica against its limit and
  * how often it was throttled, the planner, the agent hosts, the driver, the whole machine), so a
- * ratio that measures something else than the balancer shows it.
+ * ratio that measures something else than the balancer shows it. Each run first places a standing
+ * load (`preloadPerAgent`) and measures, for a few seconds with nothing to decide, what following
+ * the fleet's states costs each replica.
  */
 import { wildcards } from '@adagen/protocol';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
@@ -335,7 +337,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   if ((o.unlimited ?? true) || limits.length === 0) limits.push(undefined);
   console.log(
-    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? 'no standing load (every decision stays on the fleet: the run that decides more simulates busier instances)' : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',
