@@ -11,6 +11,7 @@ import { classificationToWire, createFleetClock } from '@adagen/fleet';
 import { classificationSchema, createCodec, planResultSchema, subjects } from '@adagen/protocol';
 import type { InferenceRequest, PlanResult } from '@adagen/protocol';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { ADAGEN_ERROR_CODE_HEADER } from '@adagen/runtime';
 import { connect } from '@nats-io/transport-node';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
@@ -137,6 +138,8 @@ let serial = 0;
 export async function balanceOnce(
   setup: ScaleSetup,
   f: Fleet,
+  /** Why a request failed (the plan result's error, or the request's), when it did. */
+  onError?: (why: string) => void,
 ): Promise<{ result: PlanResult; roundTripMs: number } | undefined> {
   const { promptTokens, outputTokens } = setup;
   const now = f.clock.nowMs();
@@ -171,10 +174,19 @@ export async function balanceOnce(
     const reply = await f.nc.request(subjects.balance, classificationCodec.encode(c), {
       timeout: 30_000,
     });
+    const serviceError = reply.headers?.get('Nats-Service-Error');
+    if (serviceError) {
+      onError?.(`${reply.headers?.get(ADAGEN_ERROR_CODE_HEADER) ?? 'error'}: ${serviceError}`);
+      return undefined;
+    }
     const r = resultCodec.decode(reply.data);
-    if (!r.ok) return undefined;
+    if (!r.ok) {
+      onError?.(`${r.error.code}: ${r.error.message}`);
+      return undefined;
+    }
     return { result: r.value, roundTripMs: performance.now() - t0 };
-  } catch {
+  } catch (error) {
+    onError?.((error as Error).message);
     return undefined;
   }
 }

@@ -138,17 +138,19 @@ async function preload(o: ReplicaBenchOptions, f: Fleet): Promise<void> {
   const long = { ...o.setup, outputTokens: PRELOAD_OUTPUT_TOKENS };
   let next = 0;
   let placed = 0;
+  const why = new Map<string, number>();
+  const failed = (w: string) => why.set(w, (why.get(w) ?? 0) + 1);
   await Promise.all(
     Array.from({ length: Math.min(64, total) }, async () => {
       while (next < total) {
         next += 1;
-        if ((await balanceOnce(long, f)) !== undefined) placed += 1;
+        if ((await balanceOnce(long, f, failed)) !== undefined) placed += 1;
       }
     }),
   );
   if (placed < total)
     throw new Error(
-      `preload: ${total - placed} of ${total} requests failed (their prompt and ${PRELOAD_OUTPUT_TOKENS} output tokens must fit the model's context)`,
+      `preload: ${total - placed} of ${total} requests failed: ${[...why].map(([w, n]) => `${n}× ${w}`).join('; ')}`,
     );
   await new Promise((r) => setTimeout(r, 1000)); // their states reach every replica
 }
