@@ -5,27 +5,8 @@ import { createCodec } from '../codec.js';
 import { isInstanceState, isInstanceStateDelta, isStateMessageFast } from './state.fast.js';
 import { instanceStateDeltaSchema, instanceStateSchema, stateMessageSchema } from './state.js';
 import type { InstanceState, InstanceStateDelta } from './state.js';
-import { plainRecord } from '../testing/plain-record.js';
+import { edge, id, or, plainRecord, time, tokens } from '../testing/fast-arbitraries.js';
 
-/** Values that break a field's rule (wrong type, out of range, not an integer, bad id). */
-const wrong = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.boolean(),
-  fc.constantFrom(-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 1e14 + 1, 4_194_305, 2 ** 60),
-  fc.constantFrom('', 'a.b', 'x'.repeat(65), 'decoding', 'ready', 'segment'),
-  fc.constant([]),
-  fc.constant({}),
-);
-/** Mostly a valid value, sometimes a wrong one. */
-const or = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: valid, weight: 60 }, { arbitrary: wrong, weight: 1 });
-const id = fc.constantFrom('r-1', 'R_2', 'gpu-1', 'a'.repeat(64));
-/** Mostly `valid`, sometimes the edge `bound` (in or out of range). */
-const edge = <T>(valid: fc.Arbitrary<T>, bound: T) =>
-  fc.oneof({ arbitrary: valid, weight: 10 }, { arbitrary: fc.constant(bound), weight: 1 });
-const tokens = edge(fc.nat(600), 4_194_304);
-const time = edge(fc.double({ min: 0, max: 1e6, noNaN: true }), 1e14);
 const phase = fc.constantFrom('waiting', 'prefilling', 'decoding', 'held');
 
 const patch = plainRecord(

@@ -1,6 +1,6 @@
 /**
- * Arbitraries shared by the typed checks' property tests of the reply path (plan result,
- * decision record, placement notice): mostly valid values, sometimes a wrong one, an edge value
+ * Arbitraries shared by the typed checks' property tests (plan result, decision record,
+ * placement notice, agent states): mostly valid values, sometimes a wrong one, an edge value
  * in or out of range, a key the schema does not define, or a non-plain object.
  */
 import fc from 'fast-check';
