@@ -277,18 +277,26 @@ export function pendingOf(n: PlacementNotice): PendingPlacement {
   return p;
 }
 
-/** The engine snapshot inside a state message (the wire type is an InstanceSnapshot). */
+/**
+ * The engine snapshot inside a state message (the wire type is an InstanceSnapshot). Built field
+ * by field: it runs on every state message a balancer or planner applies.
+ */
 export function snapshotOf(state: InstanceState): InstanceSnapshot {
-  const {
-    v: _v,
-    type: _type,
-    seq: _seq,
-    status: _status,
-    engine: _engine,
-    capabilities: _capabilities,
-    calibration: _calibration,
-    ...snapshot
-  } = state;
+  const snapshot: InstanceSnapshot = {
+    instanceId: state.instanceId,
+    atMs: state.atMs,
+    profile: state.profile,
+    config: state.config,
+    kv: state.kv,
+    running: state.running,
+    waiting: state.waiting,
+    recentIterations: state.recentIterations,
+  };
+  if (state.busyUntilMs !== undefined) snapshot.busyUntilMs = state.busyUntilMs;
+  if (state.busySinceMs !== undefined) snapshot.busySinceMs = state.busySinceMs;
+  // An agent's own state (before the wire) may carry its engine's prefix-cache counters.
+  const cache = (state as { prefixCache?: InstanceSnapshot['prefixCache'] }).prefixCache;
+  if (cache !== undefined) snapshot.prefixCache = cache;
   return snapshot;
 }
 

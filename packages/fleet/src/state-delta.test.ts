@@ -1,7 +1,7 @@
 import { SimInstance, builtinProfiles } from '@adagen/engine';
 import type { InstanceSnapshot } from '@adagen/engine';
 import { createCodec, instanceStateDeltaSchema, instanceStateSchema } from '@adagen/protocol';
-import type { InstanceState, InstanceStateDelta } from '@adagen/protocol';
+import type { InstanceState, InstanceStateDelta, RequestProgress } from '@adagen/protocol';
 import { describe, expect, it } from 'vitest';
 import { stateOf } from './convert.js';
 import { applyStateDelta, diffState } from './state-delta.js';
@@ -135,6 +135,61 @@ describe('state deltas', () => {
     const out = applyStateDelta(base, delta);
     expect(out.ok).toBe(false);
     if (!out.ok) expect(out.error).toMatch(/prefilledTokens <= promptTokens/);
+  });
+
+  it('order by the default rule when the delta lists no order: kept, then moved, then new', () => {
+    const req = (id: string, phase: RequestProgress['phase'], generatedTokens = 0) => ({
+      id,
+      kind: 'full' as const,
+      promptTokens: 10,
+      phase,
+      prefilledTokens: phase === 'waiting' ? 0 : 10,
+      generatedTokens,
+      arrivalMs: 0,
+    });
+    const base: InstanceState = {
+      ...states[0]!,
+      running: [req('a', 'decoding', 3), req('b', 'decoding', 5), req('c', 'prefilling')],
+      waiting: [req('w1', 'waiting'), req('w2', 'waiting')],
+    };
+    const delta = (change: Partial<InstanceStateDelta>): InstanceStateDelta => ({
+      ...diffState(base, { ...base, seq: base.seq + 1 })!,
+      ...change,
+    });
+    const ids = (s: InstanceState) => [s.running.map((r) => r.id), s.waiting.map((r) => r.id)];
+    // Nothing named: decoding requests move on, the lists keep their order.
+    const stepped = applyStateDelta(base, delta({ decodeSteps: 2 }));
+    expect(stepped.ok && stepped.value.running.map((r) => r.generatedTokens)).toEqual([5, 7, 0]);
+    expect(stepped.ok && ids(stepped.value)).toEqual([
+      ['a', 'b', 'c'],
+      ['w1', 'w2'],
+    ]);
+    // `a` back to the queue goes after the queue; `w1` admitted goes after the running ones;
+    // new requests after both; `b` gone; `c` patched, so not moved on.
+    const moved = applyStateDelta(
+      base,
+      delta({
+        decodeSteps: 1,
+        removed: ['b'],
+        patch: [
+          { id: 'a', phase: 'waiting', prefilledTokens: 0 },
+          { id: 'w1', phase: 'prefilling', prefilledTokens: 4 },
+        ],
+        put: [req('n1', 'waiting'), req('n2', 'prefilling')],
+      }),
+    );
+    expect(moved.ok && ids(moved.value)).toEqual([
+      ['c', 'w1', 'n2'],
+      ['w2', 'a', 'n1'],
+    ]);
+    // Names that are not there are refused, twice-removed ones too.
+    const twice = applyStateDelta(base, delta({ removed: ['b', 'b'] }));
+    expect(!twice.ok && twice.error).toBe('removed: unknown request b');
+    const gone = applyStateDelta(
+      base,
+      delta({ removed: ['b'], patch: [{ id: 'b', phase: 'held' }] }),
+    );
+    expect(!gone.ok && gone.error).toBe('patch: unknown request b');
   });
 
   it('go full when the envelope changes (profile, engine settings, calibration)', () => {

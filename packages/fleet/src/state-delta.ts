@@ -125,77 +125,143 @@ export function applyStateDelta(
   if (delta.atMs < base.atMs) return err(`delta at ${delta.atMs} is older than its base`);
   if (delta.usedBlocks > base.kv.totalBlocks)
     return err(`usedBlocks ${delta.usedBlocks} above totalBlocks ${base.kv.totalBlocks}`);
-  const byId = new Map<string, RequestProgress>();
-  for (const r of base.running) byId.set(r.id, r);
-  for (const r of base.waiting) byId.set(r.id, r);
-  for (const id of delta.removed) {
-    if (!byId.delete(id)) return err(`removed: unknown request ${id}`);
+  // This runs for every state message of every agent in every balancer and planner replica,
+  // mostly on deltas that move the decoding requests on and add or drop a request or two: an
+  // index of the base's requests only when the delta names some, and no copy of what it keeps.
+  const steps = delta.decodeSteps ?? 0;
+  const names = delta.removed.length + delta.patch.length + delta.put.length > 0;
+  const explicit = delta.running !== undefined || delta.waiting !== undefined;
+  let byId: Map<string, RequestProgress> | undefined;
+  let added: Set<string> | undefined;
+  if (names || explicit) {
+    const index = new Map<string, RequestProgress>();
+    byId = index;
+    for (const r of base.running) index.set(r.id, r);
+    for (const r of base.waiting) index.set(r.id, r);
+    for (const id of delta.removed) {
+      if (!index.delete(id)) return err(`removed: unknown request ${id}`);
+    }
+    if (steps > 0) {
+      const listed = new Set<string>();
+      for (const p of delta.patch) listed.add(p.id);
+      for (const r of delta.put) listed.add(r.id);
+      for (const [id, r] of index)
+        if (r.phase === 'decoding' && !listed.has(id)) index.set(id, movedOn(r, steps));
+    }
+    for (const p of delta.patch) {
+      const old = index.get(p.id);
+      if (old === undefined) return err(`patch: unknown request ${p.id}`);
+      const merged = { ...old, ...p };
+      const problem = progressProblem(merged);
+      if (problem !== undefined) return err(`patch ${p.id}: ${problem}`);
+      index.set(p.id, merged);
+    }
+    for (const r of delta.put) {
+      const problem = progressProblem(r);
+      if (problem !== undefined) return err(`put ${r.id}: ${problem}`);
+      if (!index.has(r.id)) (added ??= new Set()).add(r.id);
+      index.set(r.id, r);
+    }
   }
-  const steps = delta.decodeSteps;
-  if (steps !== undefined) {
-    const listed = new Set<string>();
-    for (const p of delta.patch) listed.add(p.id);
-    for (const r of delta.put) listed.add(r.id);
-    for (const r of byId.values())
-      if (r.phase === 'decoding' && !listed.has(r.id))
-        byId.set(r.id, { ...r, generatedTokens: r.generatedTokens + steps });
-  }
-  for (const p of delta.patch) {
-    const old = byId.get(p.id);
-    if (old === undefined) return err(`patch: unknown request ${p.id}`);
-    const merged = { ...old, ...p };
-    const problem = progressProblem(merged);
-    if (problem !== undefined) return err(`patch ${p.id}: ${problem}`);
-    byId.set(p.id, merged);
-  }
-  const added = new Set<string>();
-  for (const r of delta.put) {
-    const problem = progressProblem(r);
-    if (problem !== undefined) return err(`put ${r.id}: ${problem}`);
-    if (!byId.has(r.id)) added.add(r.id);
-    byId.set(r.id, r);
-  }
-  const running = ordered(
-    delta.running,
-    byId,
-    base.running,
-    base.waiting,
-    added,
-    (r) => r.phase !== 'waiting',
-  );
-  if (!running.ok) return err(`running: ${running.error}`);
-  const waiting = ordered(
-    delta.waiting,
-    byId,
-    base.waiting,
-    base.running,
-    added,
-    (r) => r.phase === 'waiting',
-  );
-  if (!waiting.ok) return err(`waiting: ${waiting.error}`);
-  if (running.value.length + waiting.value.length !== byId.size)
-    return err(
-      `${byId.size} requests, but ${running.value.length} running and ${waiting.value.length} waiting`,
+  let running: RequestProgress[];
+  let waiting: RequestProgress[];
+  if (explicit) {
+    const r = ordered(
+      delta.running,
+      byId!,
+      base.running,
+      base.waiting,
+      added,
+      (q) => q.phase !== 'waiting',
     );
-  const inBoth = new Set(running.value.map((r) => r.id));
-  if (waiting.value.some((r) => inBoth.has(r.id))) return err('a request both running and waiting');
-  const kept = delta.iterationsKept;
-  const recent = [...base.recentIterations, ...delta.iterations];
+    if (!r.ok) return err(`running: ${r.error}`);
+    const w = ordered(
+      delta.waiting,
+      byId!,
+      base.waiting,
+      base.running,
+      added,
+      (q) => q.phase === 'waiting',
+    );
+    if (!w.ok) return err(`waiting: ${w.error}`);
+    running = r.value;
+    waiting = w.value;
+  } else {
+    // The default order (see the schema): running keeps its order, then what left the queue;
+    // waiting keeps its order, then what went back to it; then what is new, in `put` order.
+    running = [];
+    waiting = [];
+    let requeued: RequestProgress[] | undefined;
+    const now = (old: RequestProgress): RequestProgress | undefined => {
+      if (byId !== undefined) {
+        const r = byId.get(old.id);
+        return r === undefined || added?.has(r.id) === true ? undefined : r;
+      }
+      return steps > 0 && old.phase === 'decoding' ? movedOn(old, steps) : old;
+    };
+    for (const old of base.running) {
+      const r = now(old);
+      if (r === undefined) continue;
+      if (r.phase === 'waiting') (requeued ??= []).push(r);
+      else running.push(r);
+    }
+    for (const old of base.waiting) {
+      const r = now(old);
+      if (r !== undefined) (r.phase === 'waiting' ? waiting : running).push(r);
+    }
+    if (requeued !== undefined) for (const r of requeued) waiting.push(r);
+    if (added !== undefined)
+      for (const id of added) {
+        const r = byId!.get(id)!;
+        (r.phase === 'waiting' ? waiting : running).push(r);
+      }
+  }
+  if (byId !== undefined && running.length + waiting.length !== byId.size)
+    return err(
+      `${byId.size} requests, but ${running.length} running and ${waiting.length} waiting`,
+    );
+  if (explicit) {
+    const inBoth = new Set(running.map((q) => q.id));
+    if (waiting.some((q) => inBoth.has(q.id))) return err('a request both running and waiting');
+  }
   const state: InstanceState = {
-    ...base,
+    v: base.v,
+    type: base.type,
+    instanceId: base.instanceId,
     seq: delta.seq,
     atMs: delta.atMs,
     status: delta.status,
+    engine: base.engine,
+    profile: base.profile,
+    config: base.config,
     kv: { totalBlocks: base.kv.totalBlocks, usedBlocks: delta.usedBlocks },
-    running: running.value,
-    waiting: waiting.value,
-    recentIterations: kept === 0 ? [] : recent.slice(-kept),
+    running,
+    waiting,
+    recentIterations: lastSamples(base.recentIterations, delta.iterations, delta.iterationsKept),
   };
-  delete state.busySinceMs;
-  delete state.busyUntilMs;
   if (delta.busySinceMs !== undefined) state.busySinceMs = delta.busySinceMs;
   if (delta.busyUntilMs !== undefined) state.busyUntilMs = delta.busyUntilMs;
+  if (base.capabilities !== undefined) state.capabilities = base.capabilities;
+  if (base.calibration !== undefined) state.calibration = base.calibration;
   return ok(state);
+}
+
+/** A decoding request `steps` tokens on. */
+function movedOn(r: RequestProgress, steps: number): RequestProgress {
+  return { ...r, generatedTokens: r.generatedTokens + steps };
+}
+
+/** The last `kept` of `before` followed by `after`. */
+function lastSamples(
+  before: readonly IterationSample[],
+  after: readonly IterationSample[],
+  kept: number,
+): IterationSample[] {
+  const out: IterationSample[] = [];
+  const skip = Math.max(0, before.length + after.length - kept);
+  for (let i = skip; i < before.length; i++) out.push(before[i]!);
+  for (let i = Math.max(0, skip - before.length); i < after.length; i++) out.push(after[i]!);
+  return out;
 }
 
 /** True when the delta changes nothing a prediction reads (an idle agent's periodic state). */
@@ -222,7 +288,7 @@ function ordered(
   byId: ReadonlyMap<string, RequestProgress>,
   same: readonly RequestProgress[],
   other: readonly RequestProgress[],
-  added: ReadonlySet<string>,
+  added: ReadonlySet<string> | undefined,
   belongs: (r: RequestProgress) => boolean,
 ): Result<RequestProgress[], string> {
   const out: RequestProgress[] = [];
@@ -240,13 +306,14 @@ function ordered(
   for (const list of [same, other]) {
     for (const old of list) {
       const r = byId.get(old.id);
-      if (r !== undefined && belongs(r) && !added.has(r.id)) out.push(r);
+      if (r !== undefined && belongs(r) && added?.has(r.id) !== true) out.push(r);
     }
   }
-  for (const id of added) {
-    const r = byId.get(id)!;
-    if (belongs(r)) out.push(r);
-  }
+  if (added !== undefined)
+    for (const id of added) {
+      const r = byId.get(id)!;
+      if (belongs(r)) out.push(r);
+    }
   return ok(out);
 }
 

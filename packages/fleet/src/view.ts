@@ -130,7 +130,7 @@ export class FleetView {
       },
     };
     this.entries.set(state.instanceId, entry);
-    const changed = old === undefined || memberKey(old) !== memberKey(entry);
+    const changed = old === undefined || !sameMember(old, entry);
     if (changed) this.memberKeyCache = undefined;
     return changed;
   }
@@ -284,6 +284,24 @@ const MAX_CONTROL_DELAY_MS = 5000;
 /** Weight of each new measurement in the smoothed control delay (≈ the last 10 placements). */
 const DELAY_SMOOTHING = 0.1;
 
+/** `memberKey(a) === memberKey(b)`, without building either (it runs on every state). */
+function sameMember(a: Entry, b: Entry): boolean {
+  const x = a.state;
+  const y = b.state;
+  return (
+    x.instanceId === y.instanceId &&
+    a.profile === b.profile &&
+    x.kv.totalBlocks === y.kv.totalBlocks &&
+    (x.config === y.config ||
+      (x.config.maxNumBatchedTokens === y.config.maxNumBatchedTokens &&
+        x.config.maxNumSeqs === y.config.maxNumSeqs &&
+        x.config.enableChunkedPrefill === y.config.enableChunkedPrefill &&
+        x.config.blockSize === y.config.blockSize &&
+        x.config.maxModelLen === y.config.maxModelLen))
+  );
+}
+
+/** What `membershipKey` is made of, per agent (`sameMember` compares the same fields). */
 function memberKey(e: Entry): string {
   const s = e.state;
   const c = s.config;

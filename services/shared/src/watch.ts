@@ -50,18 +50,24 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     labelNames: ['kind', 'outcome'],
     registers: [rt.registry],
   });
+  // Bound once: every state message of every agent counts here.
+  const counted = {
+    deltaApplied: states.labels({ kind: 'delta', outcome: 'applied' }),
+    deltaGap: states.labels({ kind: 'delta', outcome: 'gap' }),
+    fullApplied: states.labels({ kind: 'full', outcome: 'applied' }),
+  };
   const applyDelta = (delta: InstanceStateDelta) => {
     if (unknownProfiles.has(delta.instanceId)) return;
     const r = view.applyDelta(delta, clock.nowMs());
     if ('gap' in r) {
-      states.inc({ kind: 'delta', outcome: 'gap' });
+      counted.deltaGap.inc();
       rt.logger.debug(
         { instanceId: delta.instanceId, seq: delta.seq, why: r.gap },
         'state delta ignored: waiting for the agent’s next full state',
       );
       return;
     }
-    states.inc({ kind: 'delta', outcome: 'applied' });
+    counted.deltaApplied.inc();
     changed(r.changed);
   };
   subscribe(rt.nc, wildcards.agentState, {
@@ -74,7 +80,7 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
         applyDelta(state);
         return Promise.resolve();
       }
-      states.inc({ kind: 'full', outcome: 'applied' });
+      counted.fullApplied.inc();
       if (findProfile(state.profile) === undefined) {
         if (!unknownProfiles.has(state.instanceId))
           rt.logger.warn(
