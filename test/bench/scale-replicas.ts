@@ -80,12 +80,31 @@ async function closedLoop(
 }
 
 /** Balance decisions a replica made with outcome ok, from its /metrics. */
-async function decisionsOf(httpPort: number): Promise<number> {
+/** A balancer's decisions so far, and its estimator's work (`adagen_estimator_work_total`). */
+async function countsOf(httpPort: number): Promise<ReplicaCounts> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  let n = 0;
+  let decisions = 0;
   for (const m of text.matchAll(/^adagen_decisions_total\{([^}]*)\} (\S+)$/gm))
-    if (m[1]!.includes('step="balance"') && m[1]!.includes('outcome="ok"')) n += Number(m[2]);
-  return n;
+    if (m[1]!.includes('step="balance"') && m[1]!.includes('outcome="ok"'))
+      decisions += Number(m[2]);
+  const work = (kind: string) =>
+    Number(
+      new RegExp(`^adagen_estimator_work_total\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ??
+        0,
+    );
+  return {
+    decisions,
+    estimates: work('estimates'),
+    rebuilds: work('rebuilds'),
+    iterations: work('iterations'),
+  };
+}
+
+interface ReplicaCounts {
+  readonly decisions: number;
+  readonly estimates: number;
+  readonly rebuilds: number;
+  readonly iterations: number;
 }
 
 interface RunFigures {
@@ -94,6 +113,8 @@ interface RunFigures {
   readonly loop: LoopResult;
   readonly perS: number;
   readonly perReplica: number[];
+  /** The replicas' estimator work during the loop, all together. */
+  readonly work: Omit<ReplicaCounts, 'decisions'>;
   readonly balancerCores: number[];
   readonly throttledShare: number[];
   readonly plannerCores: number;
@@ -208,13 +229,15 @@ async function replicaRun(
       statePerS: (wire.state - i0.state) / idleS,
     };
     wire.state = 0;
-    const counts0 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
+    const counts0 = await Promise.all(f.balancers.map((b) => countsOf(b.httpPort)));
     const c0 = cpuNow();
     const loop = await closedLoop(o.setup, f, o.seconds * 1000, o.concurrency);
     const c1 = cpuNow();
     stateSub.unsubscribe();
     noticeSub.unsubscribe();
-    const counts1 = await Promise.all(f.balancers.map((b) => decisionsOf(b.httpPort)));
+    const counts1 = await Promise.all(f.balancers.map((b) => countsOf(b.httpPort)));
+    const grew = (k: keyof ReplicaCounts) =>
+      counts1.reduce((a, c, i) => a + c[k] - counts0[i]![k], 0);
     const s = loop.wallS;
     const driver = process.cpuUsage(c0.driver);
     const share = (a: CpuThrottling | undefined, b: CpuThrottling | undefined) =>
@@ -226,7 +249,12 @@ async function replicaRun(
       limitCores,
       loop,
       perS: loop.done / s,
-      perReplica: counts1.map((n, i) => n - counts0[i]!),
+      perReplica: counts1.map((c, i) => c.decisions - counts0[i]!.decisions),
+      work: {
+        estimates: grew('estimates'),
+        rebuilds: grew('rebuilds'),
+        iterations: grew('iterations'),
+      },
       balancerCores: c1.balancers.map((x, i) => (x - c0.balancers[i]!) / s),
       throttledShare: limits.map((_, i) => share(c0.throttling[i], c1.throttling[i])),
       plannerCores: (c1.planner - c0.planner) / s,
@@ -277,6 +305,9 @@ function printRow(r: RunFigures): void {
       `  balancer cores ${balancers}${throttled === '' ? '' : `, throttled ${throttled} of periods`}`,
       `; planner ${fx(r.plannerCores)}, agent hosts ${fx(r.agentHostCores)}, driver ${fx(r.driverCores)}, machine ${fx(r.machineCores)} of ${cpuCount()} (load ${loadAverage().split(' ')[0]})`,
       // Before the loop: what following the fleet costs a replica with nothing to decide.
+      // The estimator's work per decision (every replica's together): what grows with peers'
+      // placements beyond the messages is the cached states rebuilt from new snapshots.
+      `; per decision: ${fx(r.work.estimates / Math.max(1, total), 2)} estimates, ${fx(r.work.rebuilds / Math.max(1, total), 2)} rebuilds, ${fx(r.work.iterations / Math.max(1, total), 0)} iterations simulated`,
       `; idle: ${fx(r.idle.statePerS, 0)} states/s, balancer ${r.idle.balancerMsPerS.map((m) => `${fx(m, 0)} ms/s (${fx((1000 * m) / Math.max(1, r.idle.statePerS), 0)} µs per state)`).join(' / ')}`,
     ].join(' '),
   );

@@ -77,13 +77,13 @@ export class BaselineEntry implements InstanceObserver {
     (this as { input: InstanceInput }).input = { ...this.input, pending };
   }
 
-  /** Simulates the entry forward to `nowMs` (no-op if already there). */
-  advanceTo(nowMs: number): void {
-    runForward(this.inst, this.future, () => false, {
+  /** Simulates the entry forward to `nowMs` (no-op if already there); the iterations run. */
+  advanceTo(nowMs: number): number {
+    return runForward(this.inst, this.future, () => false, {
       maxIterations: Infinity,
       untilMs: nowMs,
       stop: 'end',
-    });
+    }).iterations;
   }
 
   private remember(p: RequestProgress): void {

@@ -133,6 +133,34 @@ describe('LayoutEstimator', () => {
     expect(est.rebuilds).toBe(2);
   });
 
+  it('counts the iterations it simulates: cached state moved on, estimate, baseline', () => {
+    const inst = busyInstance(10, 4, 300);
+    const est = estimator();
+    const input = viewOf(inst);
+    const t = inst.clockMs;
+    est.entry(input, t);
+    const atSnapshot = est.iterations;
+    est.entry(input, t + 100);
+    // 10 requests on an 8B model: iterations of tens of ms, so 100 ms moves on by some.
+    expect(est.iterations).toBeGreaterThan(atSnapshot);
+    const add = (id: string) => ({
+      id,
+      role: 'full' as const,
+      promptTokens: 200,
+      outputTokens: 30,
+      arrivalMs: t + 100,
+    });
+    const before = est.iterations;
+    const first = est.estimate(input, add('a'), t + 100);
+    const withBaseline = est.iterations - before;
+    expect(first.iterations).toBeGreaterThan(0);
+    expect(withBaseline).toBeGreaterThan(first.iterations); // the baseline ran too
+    // The same addition again: the baseline is cached, so only the estimate's own run counts.
+    const again = est.iterations;
+    const second = est.estimate(input, add('b'), t + 100);
+    expect(est.iterations - again).toBe(second.iterations);
+  });
+
   it('sees a long prompt hurt the decodes already running, and an idle instance not', () => {
     // 32 requests decoding together (prefilled at once), no other work.
     const inst = new SimInstance({ id: 'i0', profile });

@@ -61,6 +61,11 @@ export class LayoutEstimator {
   estimates = 0;
   /** Cached instance states built from a snapshot (first sight or a new one; for benchmarks). */
   rebuilds = 0;
+  /**
+   * Engine iterations simulated, all runs together: estimates, baselines, and cached states
+   * moved on to the decision's time (for benchmarks and metrics: the estimator's work).
+   */
+  iterations = 0;
 
   constructor(private readonly options: EstimatorOptions) {
     this.maxIterations = options.maxIterations ?? 600;
@@ -85,7 +90,7 @@ export class LayoutEstimator {
       this.entries.set(input.id, e);
       this.baselineRuns.delete(input.id);
     }
-    e.advanceTo(nowMs);
+    this.iterations += e.advanceTo(nowMs);
     return e;
   }
 
@@ -134,6 +139,7 @@ export class LayoutEstimator {
     const runA = runForward(a, arrivals, goal, { maxIterations: this.maxIterations, untilMs });
     const reachedGoal = runA.reachedGoal && reached();
     this.runs++;
+    this.iterations += runA.iterations;
     const endMs = Math.max(a.clockMs, nowMs);
     const recB = this.baselineRun(input.id, e, nowMs, endMs);
 
@@ -204,11 +210,12 @@ export class LayoutEstimator {
     if (cached && cached.nowMs === nowMs && cached.untilMs >= untilMs) return cached.rec;
     const rec = new WindowRecorder();
     const b = e.inst.clone(rec);
-    runForward(b, e.future.copy(), () => b.clockMs >= untilMs, {
+    const run = runForward(b, e.future.copy(), () => b.clockMs >= untilMs, {
       maxIterations: this.maxIterations * 2,
       untilMs: untilMs + 1,
     });
     this.runs++;
+    this.iterations += run.iterations;
     this.baselineRuns.set(id, { nowMs, untilMs, rec });
     return rec;
   }

@@ -4,7 +4,7 @@
  */
 import type { EngineConfigInput } from '@adagen/engine';
 import { policyFor } from '@adagen/scheduler';
-import type { Policy, SloSpec } from '@adagen/scheduler';
+import type { Policy, PolicyWork, SloSpec } from '@adagen/scheduler';
 import { findProfile } from './profiles.js';
 import type { FleetView, Member } from './view.js';
 
@@ -24,6 +24,8 @@ export class PolicyHost {
   private key = '';
   /** How many times the policy was built. */
   builds = 0;
+  /** The work of the policies built before the current one. */
+  private retired: PolicyWork = { estimates: 0, rebuilds: 0, iterations: 0 };
 
   constructor(private readonly options: PolicyHostOptions) {
     // Fail at start-up, not at the first request, on an unknown name.
@@ -39,11 +41,27 @@ export class PolicyHost {
     const key = view.membershipKey();
     if (key === '') return undefined;
     if (this.policy === undefined || key !== this.key) {
+      this.retired = this.work() ?? this.retired;
       this.policy = this.build(view.members());
       this.key = key;
       this.builds += 1;
     }
     return this.policy;
+  }
+
+  /**
+   * The estimator work of every policy this host built, together (monotonic across rebuilds);
+   * undefined when the policy simulates nothing.
+   */
+  work(): PolicyWork | undefined {
+    const now = this.policy?.work?.();
+    if (now === undefined) return undefined;
+    const r = this.retired;
+    return {
+      estimates: r.estimates + now.estimates,
+      rebuilds: r.rebuilds + now.rebuilds,
+      iterations: r.iterations + now.iterations,
+    };
   }
 
   private build(members: readonly Member[]): Policy {

@@ -13,6 +13,7 @@ export type {
   PlanKind,
   Planner,
   Policy,
+  PolicyWork,
   Prediction,
   RequestInfo,
   Segment,

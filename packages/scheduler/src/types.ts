@@ -177,4 +177,16 @@ export interface Policy {
   readonly classifier: Classifier;
   readonly balancer: Balancer;
   readonly planner: Planner;
+  /** What its layout estimator has done so far; absent for policies that simulate nothing. */
+  readonly work?: () => PolicyWork;
+}
+
+/** A policy's estimator work so far (counters: for metrics and benchmarks). */
+export interface PolicyWork {
+  /** Layouts estimated with a candidate addition. */
+  readonly estimates: number;
+  /** Cached instance states rebuilt from a snapshot (an agent's first or a new one). */
+  readonly rebuilds: number;
+  /** Engine iterations simulated: estimates, baselines, cached states moved on in time. */
+  readonly iterations: number;
 }

@@ -1,6 +1,7 @@
 /** Decision metrics kept by the classifier, balancer and planner (docs/METRICS.md). */
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { PolicyWork } from '@adagen/scheduler';
 
 export interface DecisionMetrics {
   /** `adagen_decisions_total{step, policy, outcome}` */
@@ -34,4 +35,31 @@ export function decisionMetrics(registry: Registry): DecisionMetrics {
       registers,
     }),
   };
+}
+
+/**
+ * `adagen_estimator_work_total{kind}`: what the policy's layout estimator has done (estimates,
+ * rebuilds of an agent's cached state, engine iterations simulated), read from the policy host
+ * at scrape time. Nothing is exported for a policy that simulates nothing.
+ */
+export function estimatorMetrics(
+  registry: Registry,
+  host: { work(): PolicyWork | undefined },
+): void {
+  const reported: Record<keyof PolicyWork, number> = { estimates: 0, rebuilds: 0, iterations: 0 };
+  new Counter({
+    name: 'adagen_estimator_work_total',
+    help: 'Layout estimator work: estimates (a candidate simulated with the request), rebuilds (an agent’s cached state rebuilt from a new snapshot), iterations (engine iterations simulated)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const work = host.work();
+      if (work === undefined) return;
+      for (const kind of ['estimates', 'rebuilds', 'iterations'] as const) {
+        const more = work[kind] - reported[kind];
+        if (more > 0) this.inc({ kind }, more);
+        reported[kind] = work[kind];
+      }
+    },
+  });
 }

@@ -8,7 +8,7 @@ import type { PlacementNotice } from '@adagen/protocol';
 import { startRuntime } from '@adagen/runtime';
 import type { Logger, RuntimeConfig, ServiceRuntime } from '@adagen/runtime';
 import { fleetClockOf, sloSpecOf, staleAfterMs } from './config.js';
-import { decisionMetrics } from './metrics.js';
+import { decisionMetrics, estimatorMetrics } from './metrics.js';
 import type { DecisionMetrics } from './metrics.js';
 import { watchFleet } from './watch.js';
 
@@ -62,6 +62,7 @@ export async function startPolicyService(
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const metrics = decisionMetrics(rt.registry);
+  estimatorMetrics(rt.registry, host);
   watchFleet({
     rt,
     view,

@@ -83,5 +83,13 @@ export function createAdaGenPolicy(context: AdaGenContext, options: AdaGenOption
     .filter(([, on]) => !on)
     .map(([k]) => k);
   const name = options.name ?? (off.length === 0 ? 'adagen' : `adagen-no-${off.join('-')}`);
-  return composePolicy(name, classifier, balancer, planner);
+  const { estimator } = shared;
+  return Object.freeze({
+    ...composePolicy(name, classifier, balancer, planner),
+    work: () => ({
+      estimates: estimator.estimates,
+      rebuilds: estimator.rebuilds,
+      iterations: estimator.iterations,
+    }),
+  });
 }
