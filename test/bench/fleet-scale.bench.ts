@@ -20,6 +20,9 @@
  *   pnpm --filter @adagen/testkit bench:scale -- --modes none --time-scale 1 --balancer-cpu 0.25 --concurrency 64
  *   pnpm --filter @adagen/testkit bench:scale -- --replica-policies adagen,least-kv
  *
+ * `--replica-twin on` puts a busy process under the same CPU limit beside the replica in the
+ * limited 1-replica runs, so 1 and 2 replicas run on an equally loaded box (scale-replicas.ts).
+ *
  * `--replica-policies` (default: `--policy`) runs the replica section once per policy listed, in
  * that order, so AdaGen's scaling and a trivial balance step's are measured in one run.
  */
@@ -64,6 +67,10 @@ const replicaOutputTokens = numberFlag('replica-output-tokens', 4, {
 const balancerCpu = numberFlag('balancer-cpu', 0.25, { min: 0, max: cpuCount() });
 /** `off`: the replica section runs limited replicas only (when a limit is possible). */
 const replicaUnlimited = flag('replica-unlimited', 'on');
+/** `on`: a busy twin process beside the replica in limited 1-replica runs (see `twin`). */
+const replicaTwin = flag('replica-twin', 'off');
+if (replicaTwin !== 'on' && replicaTwin !== 'off')
+  throw new RangeError(`--replica-twin must be on or off, got '${replicaTwin}'`);
 if (replicaUnlimited !== 'on' && replicaUnlimited !== 'off')
   throw new RangeError(`--replica-unlimited must be on or off, got '${replicaUnlimited}'`);
 /** Balancer replica counts in the order they run (for each limit); the runs of a count pooled. */
@@ -268,4 +275,5 @@ if (replicaSeconds > 0)
       order: replicaOrder,
       preloadPerAgent: replicaPreload,
       unlimited: replicaUnlimited === 'on',
+      twin: replicaTwin === 'on',
     });

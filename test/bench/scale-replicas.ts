@@ -9,6 +9,8 @@
  * the fleet's states costs each replica.
  */
 import { wildcards } from '@adagen/protocol';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
 import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
 import { loadAverage, quantile } from './common.js';
@@ -40,7 +42,25 @@ export interface ReplicaBenchOptions {
   readonly preloadPerAgent?: number;
   /** Also run unlimited replicas after the limited ones. @default true */
   readonly unlimited?: boolean;
+  /**
+   * In limited 1-replica runs, a busy process under the same CPU limit beside the replica (it
+   * walks 8 MB and allocates, as a second replica would load the box): the two counts then run
+   * on an equally loaded machine, so the ratio shows what a peer costs through the messages and
+   * the estimator rather than through two shared cores. @default false
+   */
+  readonly twin?: boolean;
 }
+
+/** `--replica-twin`'s process: memory walked and objects made in a loop, until killed. */
+const TWIN_SOURCE = `
+const a = new Float64Array(1 << 20);
+let s = 0;
+for (;;) {
+  for (let k = 0; k < a.length; k += 8) s += a[(k * 7919) & (a.length - 1)];
+  const o = [];
+  for (let j = 0; j < 2000; j++) o.push({ j, s });
+  a[s & 7] = o.length;
+}`;
 
 interface LoopResult {
   readonly done: number;
@@ -184,9 +204,17 @@ async function replicaRun(
 ): Promise<RunFigures> {
   const f = await startFleet(o.setup, o.natsUrl, 'delta', replicas);
   const limits: CpuLimit[] = [];
+  let twin: ChildProcess | undefined;
+  let twinLimit: CpuLimit | undefined;
   try {
     if (limitCores !== undefined) {
       if ('unavailable' in cgroups) throw new Error(cgroups.unavailable);
+      if (o.twin === true && replicas === 1) {
+        twin = spawn(process.execPath, ['-e', TWIN_SOURCE], { stdio: 'ignore' });
+        twinLimit = createCpuLimit(cgroups, `adagen-bench-${process.pid}-twin`, limitCores);
+        live.add(twinLimit);
+        twinLimit.add(twin.pid!);
+      }
       for (const [i, b] of f.balancers.entries()) {
         const l = createCpuLimit(
           cgroups,
@@ -266,8 +294,13 @@ async function replicaRun(
       idle,
     };
   } finally {
+    if (twin !== undefined && twin.exitCode === null && twin.signalCode === null) {
+      const gone = new Promise((r) => twin!.once('exit', r));
+      twin.kill('SIGKILL');
+      await gone;
+    }
     await f.stop();
-    for (const l of limits) {
+    for (const l of twinLimit === undefined ? limits : [...limits, twinLimit]) {
       l.remove();
       live.delete(l);
     }
@@ -370,7 +403,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   if ((o.unlimited ?? true) || limits.length === 0) limits.push(undefined);
   console.log(
-    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}${o.twin === true ? '; in the limited 1-replica runs a twin process under the same limit loads the box as a second replica would (--replica-twin)' : ''}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',
