@@ -109,8 +109,9 @@ async function countsOf(httpPort: number): Promise<ReplicaCounts> {
       decisions += Number(m[2]);
   const work = (kind: string) =>
     Number(
-      new RegExp(`^adagen_estimator_work_total\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ??
-        0,
+      new RegExp(`^adagen_estimator_work_total\\{[^}]*kind="${kind}"[^}]*\\} (\\S+)$`, 'm').exec(
+        text,
+      )?.[1] ?? 0,
     );
   return {
     decisions,
