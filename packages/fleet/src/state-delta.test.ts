@@ -226,7 +226,9 @@ describe('FleetView with deltas', () => {
     v.applyState(states[0]!, 0);
     expect(v.applyDelta(diffState(states[1]!, states[2]!)!, 400)).toHaveProperty('gap');
     expect(v.sweep(800)).toEqual([]);
-    expect(v.sweep(1000)).toEqual(['gpu-1']);
+    // A lone agent is the whole fleet: quiet with nothing else heard, it goes after 4 × 500 ms.
+    expect(v.sweep(2400)).toEqual([]);
+    expect(v.sweep(2401)).toEqual(['gpu-1']);
   });
 
   it('gives no full state yet as the gap of an unknown agent', () => {

@@ -157,6 +157,24 @@ describe('FleetView', () => {
     expect(v.membershipKey()).toBe('');
   });
 
+  it('keeps every agent while it hears none of them (a starved replica), not one gone quiet alone', () => {
+    const v = new FleetView({ staleAfterMs: 500 });
+    for (const id of ['a', 'b', 'c']) v.applyState(state(id, 0), 0);
+    // Nothing read for 1.9 s, e.g. a CPU-limited replica behind on its messages: all kept.
+    expect(v.sweep(1900)).toEqual([]);
+    // Its backlog read, in the order sent: a and b moved on, c's next state not read yet.
+    v.applyState(state('a', 100), 2000);
+    v.applyState(state('b', 100), 2000);
+    expect(v.sweep(2000)).toEqual([]);
+    // a and b go on; c sent nothing since 0: dropped once it is behind them.
+    v.applyState(state('a', 400), 2100);
+    v.applyState(state('b', 400), 2100);
+    expect(v.sweep(2100)).toEqual(['c']);
+    // Every agent quiet for 4 × 500 ms: gone too (the fleet, or this replica's link, is down).
+    expect(v.sweep(4100)).toEqual([]);
+    expect(v.sweep(4101)).toEqual(['a', 'b']);
+  });
+
   it('takes an unreachable agent out of placement until its next snapshot', () => {
     const v = new FleetView({ staleAfterMs: 500 });
     v.applyState(state('a', 0), 0);

@@ -18,8 +18,8 @@ import { applyStateDelta, changesNoWork } from './state-delta.js';
 
 export interface FleetViewOptions {
   /**
-   * An agent whose snapshots stop for this long (fleet ms) is removed from placement.
-   * @default 500 (5 periods of 100 ms)
+   * An agent whose snapshots stop for this long (fleet ms) while other agents' go on is removed
+   * from placement (see `sweep`). @default 500 (5 periods of 100 ms)
    */
   readonly staleAfterMs?: number;
   /**
@@ -179,16 +179,32 @@ export class FleetView {
     }
   }
 
-  /** Removes agents whose last snapshot is older than `staleAfterMs`; returns their ids. */
+  /**
+   * Removes agents that went quiet; returns their ids. An agent is dropped when nothing came
+   * from it for `staleAfterMs` while the rest of the fleet went on: its last state is more than
+   * half that behind the newest state any agent sent. When every agent is quiet at once, this
+   * replica may be what stopped (a CPU limit it is held at, a long pause: its messages wait
+   * unread, and each agent then looks silent), so it waits `ALL_QUIET_FACTOR` times as long
+   * before dropping them. A lone agent is the whole fleet: it goes after that longer wait.
+   */
   sweep(nowMs: number): string[] {
+    let newestMs = Number.NEGATIVE_INFINITY;
+    let heardMs = Number.NEGATIVE_INFINITY;
+    for (const e of this.entries.values()) {
+      newestMs = Math.max(newestMs, e.state.atMs);
+      heardMs = Math.max(heardMs, e.receivedAtMs);
+    }
+    const allQuiet = nowMs - heardMs > this.staleAfterMs;
     const removed: string[] = [];
     for (const [id, entry] of this.entries) {
-      if (nowMs - entry.receivedAtMs > this.staleAfterMs) {
-        this.entries.delete(id);
-        this.memberKeyCache = undefined;
-        removed.push(id);
-      }
+      const quietMs = nowMs - entry.receivedAtMs;
+      const stale = allQuiet
+        ? quietMs > ALL_QUIET_FACTOR * this.staleAfterMs
+        : quietMs > this.staleAfterMs && newestMs - entry.state.atMs > this.staleAfterMs / 2;
+      if (stale) removed.push(id);
     }
+    for (const id of removed) this.entries.delete(id);
+    if (removed.length > 0) this.memberKeyCache = undefined;
     return removed;
   }
 
@@ -279,6 +295,8 @@ export class FleetView {
   }
 }
 
+/** How many times `staleAfterMs` agents are kept when all of them are quiet at once. */
+const ALL_QUIET_FACTOR = 4;
 /** A measured control delay beyond this (fleet ms) is a clock step or a stale entry, not a delay. */
 const MAX_CONTROL_DELAY_MS = 5000;
 /** Weight of each new measurement in the smoothed control delay (≈ the last 10 placements). */
