@@ -39,3 +39,19 @@ export function machineCpuS(): { busyS: number; totalS: number } {
 }
 
 export const cpuCount = (): number => cpus().length;
+
+/**
+ * Times a process's main thread was switched out while it could still run (preempted by another
+ * process or its CPU limit: `nonvoluntary_ctxt_switches`); NaN when it cannot be read.
+ */
+export function preemptions(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const m = /^nonvoluntary_ctxt_switches:\s+(\d+)$/m.exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return m === null ? Number.NaN : Number(m[1]);
+  } catch {
+    return Number.NaN;
+  }
+}

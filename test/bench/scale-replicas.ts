@@ -14,7 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
 import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
 import { loadAverage, quantile } from './common.js';
-import { cpuCount, machineCpuS, processCpuS } from './cpu-usage.js';
+import { cpuCount, machineCpuS, preemptions, processCpuS } from './cpu-usage.js';
 import { balanceOnce, startFleet } from './scale-fleet.js';
 import type { Fleet, ScaleSetup } from './scale-fleet.js';
 
@@ -137,6 +137,8 @@ interface RunFigures {
   /** The replicas' estimator work during the loop, all together. */
   readonly work: Omit<ReplicaCounts, 'decisions'>;
   readonly balancerCores: number[];
+  /** Times the replicas' main threads were switched out while runnable, during the loop, all together. */
+  readonly preempted: number;
   readonly throttledShare: number[];
   readonly plannerCores: number;
   readonly agentHostCores: number;
@@ -236,6 +238,7 @@ async function replicaRun(
     };
     const cpuNow = () => ({
       balancers: pids.balancers.map(processCpuS),
+      preempted: pids.balancers.map(preemptions),
       planner: processCpuS(pids.planner),
       hosts: pids.hosts.map(processCpuS).reduce((a, b) => a + b, 0),
       driver: process.cpuUsage(),
@@ -285,6 +288,7 @@ async function replicaRun(
         iterations: grew('iterations'),
       },
       balancerCores: c1.balancers.map((x, i) => (x - c0.balancers[i]!) / s),
+      preempted: c1.preempted.reduce((a, x, i) => a + x - c0.preempted[i]!, 0),
       throttledShare: limits.map((_, i) => share(c0.throttling[i], c1.throttling[i])),
       plannerCores: (c1.planner - c0.planner) / s,
       agentHostCores: (c1.hosts - c0.hosts) / s,
@@ -341,7 +345,7 @@ function printRow(r: RunFigures): void {
       // Before the loop: what following the fleet costs a replica with nothing to decide.
       // The estimator's work per decision (every replica's together): what grows with peers'
       // placements beyond the messages is the cached states rebuilt from new snapshots.
-      `; per decision: ${fx(r.work.estimates / Math.max(1, total), 2)} estimates, ${fx(r.work.rebuilds / Math.max(1, total), 2)} rebuilds, ${fx(r.work.iterations / Math.max(1, total), 0)} iterations simulated`,
+      `; per decision: ${fx(r.preempted / Math.max(1, total), 2)} preemptions, ${fx(r.work.estimates / Math.max(1, total), 2)} estimates, ${fx(r.work.rebuilds / Math.max(1, total), 2)} rebuilds, ${fx(r.work.iterations / Math.max(1, total), 0)} iterations simulated`,
       `; idle: ${fx(r.idle.statePerS, 0)} states/s, balancer ${r.idle.balancerMsPerS.map((m) => `${fx(m, 0)} ms/s (${fx((1000 * m) / Math.max(1, r.idle.statePerS), 0)} µs per state)`).join(' / ')}`,
     ].join(' '),
   );
