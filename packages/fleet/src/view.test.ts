@@ -65,6 +65,9 @@ describe('FleetView', () => {
     expect(both).toBe(fresh(state('a', 0), state('b', 0)));
     v.applyState(state('a', 100, ['r1']), 100); // new work only: same key
     expect(v.membershipKey()).toBe(both);
+    const watermark = state('a', 150, ['r1']);
+    v.applyState({ ...watermark, config: { ...watermark.config, watermark: 0.05 } }, 150);
+    expect(v.membershipKey()).not.toBe(both); // an engine setting the policy is built with
     v.applyState(state('a', 200, [], 'h100'), 200); // another profile
     expect(v.membershipKey()).toBe(fresh(state('a', 200, [], 'h100'), state('b', 0)));
     expect(v.membershipKey()).not.toBe(both);

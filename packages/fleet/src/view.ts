@@ -315,7 +315,8 @@ function sameMember(a: Entry, b: Entry): boolean {
         x.config.maxNumSeqs === y.config.maxNumSeqs &&
         x.config.enableChunkedPrefill === y.config.enableChunkedPrefill &&
         x.config.blockSize === y.config.blockSize &&
-        x.config.maxModelLen === y.config.maxModelLen))
+        x.config.maxModelLen === y.config.maxModelLen &&
+        x.config.watermark === y.config.watermark))
   );
 }
 
@@ -323,5 +324,5 @@ function sameMember(a: Entry, b: Entry): boolean {
 function memberKey(e: Entry): string {
   const s = e.state;
   const c = s.config;
-  return `${s.instanceId}:${e.profile}:${c.maxNumBatchedTokens}:${c.maxNumSeqs}:${c.enableChunkedPrefill}:${c.blockSize}:${s.kv.totalBlocks}:${c.maxModelLen ?? ''}`;
+  return `${s.instanceId}:${e.profile}:${c.maxNumBatchedTokens}:${c.maxNumSeqs}:${c.enableChunkedPrefill}:${c.blockSize}:${s.kv.totalBlocks}:${c.maxModelLen ?? ''}:${c.watermark ?? ''}`;
 }
