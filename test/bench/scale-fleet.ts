@@ -15,6 +15,7 @@ import { ADAGEN_ERROR_CODE_HEADER } from '@adagen/runtime';
 import { connect } from '@nats-io/transport-node';
 import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
+import { scrape } from '../src/faults/metrics.js';
 import { sleep } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,9 +60,7 @@ function startAgentHost(index: number, count: number, env: Record<string, string
 
 async function instancesSeen(p: ServiceProcess): Promise<number> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
-    const m = /^adagen_instances(?:\{[^}]*\})? (\d+)/m.exec(text);
-    return m === null ? 0 : Number(m[1]);
+    return await scrape(p.httpPort, 'adagen_instances');
   } catch {
     return 0;
   }

@@ -12,6 +12,7 @@ import { wildcards } from '@adagen/protocol';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
+import { metricSum } from '../src/faults/metrics.js';
 import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
 import { loadAverage, quantile } from './common.js';
 import { cpuCount, machineCpuS, preemptions, processCpuS } from './cpu-usage.js';
@@ -103,18 +104,9 @@ async function closedLoop(
 /** A balancer's decisions so far, and its estimator's work (`adagen_estimator_work_total`). */
 async function countsOf(httpPort: number): Promise<ReplicaCounts> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  let decisions = 0;
-  for (const m of text.matchAll(/^adagen_decisions_total\{([^}]*)\} (\S+)$/gm))
-    if (m[1]!.includes('step="balance"') && m[1]!.includes('outcome="ok"'))
-      decisions += Number(m[2]);
-  const work = (kind: string) =>
-    Number(
-      new RegExp(`^adagen_estimator_work_total\\{[^}]*kind="${kind}"[^}]*\\} (\\S+)$`, 'm').exec(
-        text,
-      )?.[1] ?? 0,
-    );
+  const work = (kind: string) => metricSum(text, 'adagen_estimator_work_total', { kind });
   return {
-    decisions,
+    decisions: metricSum(text, 'adagen_decisions_total', { step: 'balance', outcome: 'ok' }),
     estimates: work('estimates'),
     rebuilds: work('rebuilds'),
     iterations: work('iterations'),

@@ -163,58 +163,44 @@ export function applyStateDelta(
       index.set(r.id, r);
     }
   }
-  let running: RequestProgress[];
-  let waiting: RequestProgress[];
-  if (explicit) {
-    const r = ordered(
-      delta.running,
-      byId!,
-      base.running,
-      base.waiting,
-      added,
-      (q) => q.phase !== 'waiting',
-    );
+  // The default order (see the schema): running keeps its order, then what left the queue;
+  // waiting keeps its order, then what went back to it; then what is new, in `put` order.
+  let running: RequestProgress[] = [];
+  let waiting: RequestProgress[] = [];
+  let requeued: RequestProgress[] | undefined;
+  const now = (old: RequestProgress): RequestProgress | undefined => {
+    if (byId !== undefined) {
+      const r = byId.get(old.id);
+      return r === undefined || added?.has(r.id) === true ? undefined : r;
+    }
+    return steps > 0 && old.phase === 'decoding' ? movedOn(old, steps) : old;
+  };
+  for (const old of base.running) {
+    const r = now(old);
+    if (r === undefined) continue;
+    if (r.phase === 'waiting') (requeued ??= []).push(r);
+    else running.push(r);
+  }
+  for (const old of base.waiting) {
+    const r = now(old);
+    if (r !== undefined) (r.phase === 'waiting' ? waiting : running).push(r);
+  }
+  if (requeued !== undefined) for (const r of requeued) waiting.push(r);
+  if (added !== undefined)
+    for (const id of added) {
+      const r = byId!.get(id)!;
+      (r.phase === 'waiting' ? waiting : running).push(r);
+    }
+  // Orders the default rule does not give travel as id lists.
+  if (delta.running !== undefined) {
+    const r = listed(delta.running, byId!);
     if (!r.ok) return err(`running: ${r.error}`);
-    const w = ordered(
-      delta.waiting,
-      byId!,
-      base.waiting,
-      base.running,
-      added,
-      (q) => q.phase === 'waiting',
-    );
-    if (!w.ok) return err(`waiting: ${w.error}`);
     running = r.value;
+  }
+  if (delta.waiting !== undefined) {
+    const w = listed(delta.waiting, byId!);
+    if (!w.ok) return err(`waiting: ${w.error}`);
     waiting = w.value;
-  } else {
-    // The default order (see the schema): running keeps its order, then what left the queue;
-    // waiting keeps its order, then what went back to it; then what is new, in `put` order.
-    running = [];
-    waiting = [];
-    let requeued: RequestProgress[] | undefined;
-    const now = (old: RequestProgress): RequestProgress | undefined => {
-      if (byId !== undefined) {
-        const r = byId.get(old.id);
-        return r === undefined || added?.has(r.id) === true ? undefined : r;
-      }
-      return steps > 0 && old.phase === 'decoding' ? movedOn(old, steps) : old;
-    };
-    for (const old of base.running) {
-      const r = now(old);
-      if (r === undefined) continue;
-      if (r.phase === 'waiting') (requeued ??= []).push(r);
-      else running.push(r);
-    }
-    for (const old of base.waiting) {
-      const r = now(old);
-      if (r !== undefined) (r.phase === 'waiting' ? waiting : running).push(r);
-    }
-    if (requeued !== undefined) for (const r of requeued) waiting.push(r);
-    if (added !== undefined)
-      for (const id of added) {
-        const r = byId!.get(id)!;
-        (r.phase === 'waiting' ? waiting : running).push(r);
-      }
   }
   if (byId !== undefined && running.length + waiting.length !== byId.size)
     return err(
@@ -282,38 +268,20 @@ export function changesNoWork(delta: InstanceStateDelta, base: InstanceState): b
   );
 }
 
-/** A list's new order: explicit, or by the default rule (see the schema). */
-function ordered(
-  explicit: readonly string[] | undefined,
+/** A list in the order the delta gives (ids of requests the state holds, each once). */
+function listed(
+  ids: readonly string[],
   byId: ReadonlyMap<string, RequestProgress>,
-  same: readonly RequestProgress[],
-  other: readonly RequestProgress[],
-  added: ReadonlySet<string> | undefined,
-  belongs: (r: RequestProgress) => boolean,
 ): Result<RequestProgress[], string> {
   const out: RequestProgress[] = [];
-  if (explicit !== undefined) {
-    const seen = new Set<string>();
-    for (const id of explicit) {
-      const r = byId.get(id);
-      if (r === undefined) return err(`unknown request ${id}`);
-      if (seen.has(id)) return err(`request ${id} listed twice`);
-      seen.add(id);
-      out.push(r);
-    }
-    return ok(out);
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const r = byId.get(id);
+    if (r === undefined) return err(`unknown request ${id}`);
+    if (seen.has(id)) return err(`request ${id} listed twice`);
+    seen.add(id);
+    out.push(r);
   }
-  for (const list of [same, other]) {
-    for (const old of list) {
-      const r = byId.get(old.id);
-      if (r !== undefined && belongs(r) && added?.has(r.id) !== true) out.push(r);
-    }
-  }
-  if (added !== undefined)
-    for (const id of added) {
-      const r = byId.get(id)!;
-      if (belongs(r)) out.push(r);
-    }
   return ok(out);
 }
 

@@ -302,25 +302,19 @@ const MAX_CONTROL_DELAY_MS = 5000;
 /** Weight of each new measurement in the smoothed control delay (≈ the last 10 placements). */
 const DELAY_SMOOTHING = 0.1;
 
-/** `memberKey(a) === memberKey(b)`, without building either (it runs on every state). */
+/**
+ * `memberKey(a) === memberKey(b)`. It runs on every state: a state built from a delta shares its
+ * base's engine settings, so the keys are only built when those are another object.
+ */
 function sameMember(a: Entry, b: Entry): boolean {
   const x = a.state;
   const y = b.state;
-  return (
-    x.instanceId === y.instanceId &&
-    a.profile === b.profile &&
-    x.kv.totalBlocks === y.kv.totalBlocks &&
-    (x.config === y.config ||
-      (x.config.maxNumBatchedTokens === y.config.maxNumBatchedTokens &&
-        x.config.maxNumSeqs === y.config.maxNumSeqs &&
-        x.config.enableChunkedPrefill === y.config.enableChunkedPrefill &&
-        x.config.blockSize === y.config.blockSize &&
-        x.config.maxModelLen === y.config.maxModelLen &&
-        x.config.watermark === y.config.watermark))
-  );
+  if (x.config === y.config && a.profile === b.profile && x.kv.totalBlocks === y.kv.totalBlocks)
+    return x.instanceId === y.instanceId;
+  return memberKey(a) === memberKey(b);
 }
 
-/** What `membershipKey` is made of, per agent (`sameMember` compares the same fields). */
+/** What `membershipKey` is made of, per agent. */
 function memberKey(e: Entry): string {
   const s = e.state;
   const c = s.config;

@@ -21,7 +21,11 @@ export async function scrape(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return metricSum(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), name, labels);
+}
+
+/** Sum of the series of `name` (matching `labels`) in Prometheus text already fetched. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     const m = /^([a-z_]+)(\{[^}]*\})? ([-0-9.e+]+)$/.exec(line);
