@@ -1,8 +1,15 @@
-import { createCodec, placementSchema } from '@adagen/protocol';
+import { builtinProfiles, promptBlockHashes, SimInstance } from '@adagen/engine';
+import { createCodec, isStateMessageFast, placementSchema } from '@adagen/protocol';
 import type { InferenceRequest } from '@adagen/protocol';
 import type { Classification, Placement } from '@adagen/scheduler';
 import { describe, expect, it } from 'vitest';
-import { classificationToWire, placementFromWire, placementToWire } from './convert.js';
+import {
+  classificationToWire,
+  placementFromWire,
+  placementToWire,
+  snapshotOf,
+  stateOf,
+} from './convert.js';
 
 const request: InferenceRequest = {
   v: 1,
@@ -63,5 +70,30 @@ describe('placement on the wire', () => {
     const wire = placementToWire(placement, classificationToWire(classification, request), 'x', 1);
     expect(wire.candidates).toEqual([]);
     expect(placementFromWire(wire).estimates).toBeUndefined();
+  });
+});
+
+describe('state on the wire', () => {
+  it('leaves the engine’s prefix-cache counters with the agent, so full states take the typed check', () => {
+    const inst = new SimInstance({
+      id: 'i',
+      profile: builtinProfiles['llama-3-8b_a100-80gb_tp1']!,
+      config: { enablePrefixCaching: true },
+    });
+    const tokens = Array.from({ length: 64 }, (_, i) => i + 1);
+    const prefix = { blockHashes: promptBlockHashes(tokens, 16) };
+    inst.enqueue({ kind: 'full', id: 'a', promptTokens: 64, outputTokens: 4, prefix }, 0);
+    inst.runToCompletion();
+    inst.enqueue(
+      { kind: 'full', id: 'b', promptTokens: 64, outputTokens: 4, prefix },
+      inst.clockMs,
+    );
+    const snapshot = inst.snapshot();
+    expect(snapshot.prefixCache?.cachedBlocks).toBeGreaterThan(0); // the engine has counters
+    const state = stateOf(snapshot, { seq: 1, status: 'ready', engine: 'sim' });
+    expect('prefixCache' in state).toBe(false);
+    expect(state.waiting[0]?.cachedTokens).toBeGreaterThan(0); // what deciders use stays
+    expect(isStateMessageFast(state)).toBe(true);
+    expect(snapshotOf(state)).toEqual({ ...snapshot, prefixCache: undefined });
   });
 });

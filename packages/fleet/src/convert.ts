@@ -294,18 +294,22 @@ export function snapshotOf(state: InstanceState): InstanceSnapshot {
   };
   if (state.busyUntilMs !== undefined) snapshot.busyUntilMs = state.busyUntilMs;
   if (state.busySinceMs !== undefined) snapshot.busySinceMs = state.busySinceMs;
-  // An agent's own state (before the wire) may carry its engine's prefix-cache counters.
-  const cache = (state as { prefixCache?: InstanceSnapshot['prefixCache'] }).prefixCache;
-  if (cache !== undefined) snapshot.prefixCache = cache;
   return snapshot;
 }
 
-/** An engine snapshot in its wire envelope. */
+/**
+ * An engine snapshot in its wire envelope. The engine's prefix-cache counters
+ * (`snapshot.prefixCache`: blocks cached, tokens queried and hit) stay with the agent: the state
+ * schema does not carry them (no decider reads them; the cache itself reaches deciders as block
+ * events or placement notices), and a key the schema does not list would send every full state
+ * down the schema's walk on every receiver, only to be stripped there.
+ */
 export function stateOf(
   snapshot: InstanceSnapshot,
   envelope: Pick<InstanceState, 'seq' | 'status' | 'engine' | 'capabilities' | 'calibration'>,
 ): InstanceState {
-  return { v: 1, type: 'instance_state', ...envelope, ...snapshot };
+  const { prefixCache: _local, ...wire } = snapshot;
+  return { v: 1, type: 'instance_state', ...envelope, ...wire };
 }
 
 /** An online calibrator's current fit, as agents publish it in their state. */

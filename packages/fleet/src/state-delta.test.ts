@@ -1,4 +1,4 @@
-import { SimInstance, builtinProfiles } from '@adagen/engine';
+import { SimInstance, builtinProfiles, promptBlockHashes } from '@adagen/engine';
 import type { InstanceSnapshot } from '@adagen/engine';
 import { createCodec, instanceStateDeltaSchema, instanceStateSchema } from '@adagen/protocol';
 import type { InstanceState, InstanceStateDelta, RequestProgress } from '@adagen/protocol';
@@ -14,12 +14,28 @@ const fullCodec = createCodec(instanceStateSchema);
 const wrap = (snapshot: InstanceSnapshot, seq: number): InstanceState =>
   stateOf(snapshot, { seq, status: 'ready', engine: 'sim' });
 
-/** Every state of a run with arrivals, preemptions, finishes and mid-iteration snapshots. */
-function run(): InstanceState[] {
+/** Prompts sharing their first 64 tokens (4 blocks of 16), for runs with prefix caching. */
+const sharedPrefix = (n: number) => ({
+  blockHashes: promptBlockHashes(
+    Array.from({ length: 90 }, (_, i) => (i < 64 ? i + 1 : 1000 * n + i)),
+    16,
+  ),
+});
+
+/**
+ * Every state of a run with arrivals, preemptions, finishes and mid-iteration snapshots; with
+ * `prefixCaching`, prompts share a prefix, so requests carry `cachedTokens`.
+ */
+function run(prefixCaching = false): InstanceState[] {
   const inst = new SimInstance({
     id: 'gpu-1',
     profile,
-    config: { numGpuBlocks: 24, maxNumBatchedTokens: 32, maxNumSeqs: 8 },
+    config: {
+      numGpuBlocks: 24,
+      maxNumBatchedTokens: 32,
+      maxNumSeqs: 8,
+      enablePrefixCaching: prefixCaching,
+    },
   });
   const states: InstanceState[] = [];
   let seq = 0;
@@ -34,6 +50,7 @@ function run(): InstanceState[] {
           promptTokens: 90,
           outputTokens: 40,
           meta: { maxTokens: 64 },
+          ...(prefixCaching ? { prefix: sharedPrefix(next) } : {}),
         },
         now,
       );
@@ -54,36 +71,54 @@ function run(): InstanceState[] {
   return states;
 }
 
+/** Each state's delta from the one before, through the wire codec, rebuilds it exactly. */
+function expectChainRebuilt(states: readonly InstanceState[]) {
+  let deltas = 0;
+  let explicitOrder = 0;
+  let steppedAndPatched = 0;
+  let sawPreempted = false;
+  for (let i = 1; i < states.length; i++) {
+    const prev = states[i - 1]!;
+    const next = states[i]!;
+    if (next.running.some((r) => (r.preemptions ?? 0) > 0)) sawPreempted = true;
+    const delta = diffState(prev, next);
+    expect(delta, `state ${i}`).toBeDefined();
+    if (delta === undefined) continue;
+    deltas += 1;
+    if (delta.running !== undefined || delta.waiting !== undefined) explicitOrder += 1;
+    if (delta.decodeSteps !== undefined && delta.patch.length > 0) steppedAndPatched += 1;
+    const decoded = deltaCodec.decode(deltaCodec.encode(delta));
+    expect(decoded.ok, decoded.ok ? '' : decoded.error.message).toBe(true);
+    if (!decoded.ok) break;
+    const applied = applyStateDelta(prev, decoded.value);
+    expect(applied.ok, applied.ok ? '' : applied.error).toBe(true);
+    if (applied.ok) expect(applied.value).toEqual(next);
+  }
+  return { deltas, explicitOrder, steppedAndPatched, sawPreempted };
+}
+
 describe('state deltas', () => {
   const states = run();
 
   it('rebuild every next state exactly, through the wire codec, preemptions included', () => {
     expect(states.length).toBeGreaterThan(50);
-    let deltas = 0;
-    let explicitOrder = 0;
-    let steppedAndPatched = 0;
-    let sawPreempted = false;
-    for (let i = 1; i < states.length; i++) {
-      const prev = states[i - 1]!;
-      const next = states[i]!;
-      if (next.running.some((r) => (r.preemptions ?? 0) > 0)) sawPreempted = true;
-      const delta = diffState(prev, next);
-      expect(delta, `state ${i}`).toBeDefined();
-      if (delta === undefined) continue;
-      deltas += 1;
-      if (delta.running !== undefined || delta.waiting !== undefined) explicitOrder += 1;
-      if (delta.decodeSteps !== undefined && delta.patch.length > 0) steppedAndPatched += 1;
-      const decoded = deltaCodec.decode(deltaCodec.encode(delta));
-      expect(decoded.ok, decoded.ok ? '' : decoded.error.message).toBe(true);
-      if (!decoded.ok) return;
-      const applied = applyStateDelta(prev, decoded.value);
-      expect(applied.ok, applied.ok ? '' : applied.error).toBe(true);
-      if (applied.ok) expect(applied.value).toEqual(next);
+    const seen = expectChainRebuilt(states);
+    expect(seen.sawPreempted).toBe(true);
+    expect(seen.deltas).toBe(states.length - 1);
+    expect(seen.explicitOrder).toBeGreaterThan(0); // preemptions put requests back at the head
+    expect(seen.steppedAndPatched).toBeGreaterThan(0); // decodes moved on while others changed
+  });
+
+  it('carry prefix-cache hits (cachedTokens) in full states and deltas', () => {
+    const cached = run(true);
+    const hits = cached.flatMap((st) => [...st.running, ...st.waiting]);
+    expect(hits.some((r) => r.phase === 'waiting' && (r.cachedTokens ?? 0) > 0)).toBe(true);
+    expect(hits.some((r) => r.phase !== 'waiting' && (r.cachedTokens ?? 0) > 0)).toBe(true);
+    for (const st of cached) {
+      const round = fullCodec.decode(fullCodec.encode(st));
+      expect(round.ok && round.value).toEqual(st);
     }
-    expect(sawPreempted).toBe(true);
-    expect(deltas).toBe(states.length - 1);
-    expect(explicitOrder).toBeGreaterThan(0); // preemptions put requests back at the head
-    expect(steppedAndPatched).toBeGreaterThan(0); // decodes moved on while others changed
+    expect(expectChainRebuilt(cached).deltas).toBe(cached.length - 1);
   });
 
   it('are much smaller than the full state of a busy instance', () => {

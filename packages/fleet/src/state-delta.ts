@@ -26,6 +26,7 @@ const PATCHABLE = [
   'preemptions',
   'predictedOutputTokens',
   'maxTokens',
+  'cachedTokens',
 ] as const;
 /** Fields that never change for a request (a change sends it whole). */
 const FIXED = [

@@ -147,9 +147,8 @@ export function parseOpenAiBody(endpoint: OpenAiEndpoint, body: unknown): Gatewa
     if (given == null) throw new BadFieldError('ignore_eos', 'needs max_tokens');
     target ??= given;
   }
-  const given0 = b.max_tokens ?? ('max_completion_tokens' in b ? b.max_completion_tokens : null);
-  if (b.min_tokens != null && given0 != null && b.min_tokens > given0)
-    throw new BadFieldError('min_tokens', `expected <= max_tokens ${given0}, got ${b.min_tokens}`);
+  if (b.min_tokens != null && given != null && b.min_tokens > given)
+    throw new BadFieldError('min_tokens', `expected <= max_tokens ${given}, got ${b.min_tokens}`);
   if (given != null && target !== undefined && target > given)
     throw new BadFieldError(
       'adagen_output_tokens',

@@ -19,6 +19,7 @@ const patch = plainRecord(
     preemptions: or(fc.nat(5)),
     predictedOutputTokens: or(tokens),
     maxTokens: or(tokens),
+    cachedTokens: or(tokens),
   },
   { requiredKeys: ['id'] },
 );
@@ -39,6 +40,7 @@ const progress = plainRecord(
     maxTokens: or(tokens),
     predictedOutputTokens: or(tokens),
     originArrivalMs: or(time),
+    cachedTokens: or(tokens),
   },
   {
     requiredKeys: [

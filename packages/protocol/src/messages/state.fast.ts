@@ -60,7 +60,8 @@ function isPatch(v: unknown): v is RequestPatch {
     optional(v.firstTokenAtMs, isTime) &&
     optional(v.preemptions, (x) => isInt(x, 0, LIMITS.seq)) &&
     optional(v.predictedOutputTokens, isTokens) &&
-    optional(v.maxTokens, isTokens)
+    optional(v.maxTokens, isTokens) &&
+    optional(v.cachedTokens, isTokens)
   );
 }
 
@@ -82,7 +83,8 @@ function isProgress(v: unknown): v is RequestProgress {
     optional(v.endToken, isTokens) &&
     optional(v.maxTokens, isTokens) &&
     optional(v.predictedOutputTokens, isTokens) &&
-    optional(v.originArrivalMs, isTime)
+    optional(v.originArrivalMs, isTime) &&
+    optional(v.cachedTokens, isTokens)
   ))
     return false;
   // The schema's cross-field rules (requestProgressSchema's superRefine).

@@ -48,6 +48,12 @@ export const requestProgressSchema = z
     maxTokens: tokenCount.optional(),
     predictedOutputTokens: tokenCount.optional(),
     originArrivalMs: timestampMs.optional(),
+    /**
+     * Prefix-cache hit: an admitted request's tokens found cached at admission (part of
+     * `prefilledTokens`); a waiting one's tokens cached for it now (what admission would reuse).
+     * Absent when 0 or when the engine's cache is not visible.
+     */
+    cachedTokens: tokenCount.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.prefilledTokens > p.promptTokens + p.generatedTokens)
@@ -201,6 +207,7 @@ export const requestPatchSchema = z.object({
   preemptions: boundedInt(LIMITS.seq).optional(),
   predictedOutputTokens: tokenCount.optional(),
   maxTokens: tokenCount.optional(),
+  cachedTokens: tokenCount.optional(),
 });
 export type RequestPatch = z.infer<typeof requestPatchSchema>;
 
