@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkTypedCheckLaw } from '../testing/typed-check-law.js';
+import { checkTypedCheckLaw, expectLeftToSchema } from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
 import { FAST_CHECKS } from '../fast-checks.js';
 import { agentDispatchSchema, dispatchAckSchema, dispatchRequestSchema } from './dispatch.js';
@@ -336,10 +336,7 @@ describe('isAgentDispatch (the dispatch subject’s hand-written check)', () => 
       { ...validDispatch, request: { ...validRequest, slo: new Date(0) } },
     ];
     expect(isAgentDispatch(validDispatch)).toBe(true);
-    for (const value of extra) {
-      expect(isAgentDispatch(value)).toBe(false);
-      expect(agentDispatchSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isAgentDispatch, agentDispatchSchema, extra);
   });
 
   it('leaves uncommon shapes to the schema, and keeps its rules', () => {
@@ -354,10 +351,7 @@ describe('isAgentDispatch (the dispatch subject’s hand-written check)', () => 
         role: 'decode',
       },
     ];
-    for (const value of uncommon) {
-      expect(isAgentDispatch(value)).toBe(false);
-      expect(agentDispatchSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isAgentDispatch, agentDispatchSchema, uncommon);
     const bad = [
       { ...validDispatch, role: 'decode' },
       {
@@ -413,10 +407,7 @@ describe('isDispatchAck (the ack’s hand-written check)', () => {
         error: { code: 'overloaded', message: 'busy', extra: 1 },
       },
     ];
-    for (const value of extra) {
-      expect(isDispatchAck(value)).toBe(false);
-      expect(dispatchAckSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isDispatchAck, dispatchAckSchema, extra);
   });
 });
 

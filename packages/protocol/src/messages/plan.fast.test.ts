@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkTypedCheckLaw } from '../testing/typed-check-law.js';
+import { checkTypedCheckLaw, expectLeftToSchema } from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
 import { FAST_CHECKS } from '../fast-checks.js';
 import {
@@ -100,11 +100,7 @@ describe('isPlanResult (the decision chain reply’s hand-written check)', () =>
       { ...validResult, decisionMs: new Date(0) },
       { ...validResult, decisionMs: Object.assign(Object.create(null) as object, { plan: 1 }) },
     ];
-    for (const value of changed) {
-      expect(isPlanResult(value)).toBe(false);
-      const parsed = planResultSchema.safeParse(value);
-      expect(parsed.success).toBe(true);
-    }
+    expectLeftToSchema(isPlanResult, planResultSchema, changed);
   });
 
   it('leaves a split-prefill plan to the schema, and keeps the pd-split rule', () => {

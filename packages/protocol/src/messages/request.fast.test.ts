@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkTypedCheckLaw } from '../testing/typed-check-law.js';
+import { checkTypedCheckLaw, expectLeftToSchema } from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
 import { FAST_CHECKS } from '../fast-checks.js';
 import { isClassification, isInferenceRequest, isPlacement } from './request.fast.js';
@@ -365,10 +365,7 @@ describe('isInferenceRequest (the classify subject’s hand-written check)', () 
       { ...validRequest, sampling: new Date(0) },
       { ...validRequest, slo: new Date(0) },
     ];
-    for (const value of extra) {
-      expect(isInferenceRequest(value)).toBe(false);
-      expect(inferenceRequestSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isInferenceRequest, inferenceRequestSchema, extra);
   });
 });
 
@@ -390,10 +387,7 @@ describe('isClassification (the balance subject’s hand-written check)', () => 
       { ...validClassification, class: { prefill: 'short', decode: 'long', extra: 1 } },
       { ...validClassification, prefix: { blockSize: 16, blockHashes: [], extra: 1 } },
     ];
-    for (const value of extra) {
-      expect(isClassification(value)).toBe(false);
-      expect(classificationSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isClassification, classificationSchema, extra);
   });
 });
 
@@ -420,10 +414,7 @@ describe('isPlacement (the plan subject’s hand-written check)', () => {
       },
       { ...validPlacement, predicted: { ttftMs: 1, tpotMs: 1, extra: 1 } },
     ];
-    for (const value of extra) {
-      expect(isPlacement(value)).toBe(false);
-      expect(placementSchema.safeParse(value).success).toBe(true);
-    }
+    expectLeftToSchema(isPlacement, placementSchema, extra);
   });
 });
 

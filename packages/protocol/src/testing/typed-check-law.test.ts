@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkTypedCheckLaw } from './typed-check-law.js';
+import { checkTypedCheckLaw, expectLeftToSchema } from './typed-check-law.js';
 
 const schema = z.object({ n: z.int().min(0).max(10) });
 const values = fc.oneof(
@@ -36,5 +36,24 @@ describe('checkTypedCheckLaw', () => {
       leftToSchema: (v) => (v as { n: number }).n >= 5,
     });
     expect(n.accepted).toBeGreaterThan(50);
+  });
+});
+
+describe('expectLeftToSchema', () => {
+  const left = [
+    { n: 1, extra: 1 },
+    { n: 2, more: 'x' },
+  ];
+  it('passes values the check refuses and the schema takes', () => {
+    expect(() => expectLeftToSchema(exact, schema, left)).not.toThrow();
+  });
+
+  it('names a value the check takes, or one the schema refuses', () => {
+    expect(() => expectLeftToSchema(() => true, schema, left)).toThrow(
+      /value 0: the check took it/,
+    );
+    expect(() => expectLeftToSchema(exact, schema, [...left, { n: 11, extra: 1 }])).toThrow(
+      /value 2: the schema refused it/,
+    );
   });
 });

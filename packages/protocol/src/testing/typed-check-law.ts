@@ -47,3 +47,20 @@ export function checkTypedCheckLaw(
   );
   return { accepted, refused };
 }
+
+/**
+ * The shapes a check leaves to the schema on purpose (an unknown key, which the schema strips; a
+ * `Date` where a plain object goes, which it replaces): each of `values` must be refused by the
+ * check and accepted by the schema. Throws naming the first value that is not.
+ */
+export function expectLeftToSchema(
+  check: (raw: unknown) => boolean,
+  schema: { safeParse(value: unknown): { success: boolean } },
+  values: readonly unknown[],
+): void {
+  values.forEach((value, i) => {
+    if (check(value)) throw new Error(`value ${i}: the check took it, it should leave it`);
+    if (!schema.safeParse(value).success)
+      throw new Error(`value ${i}: the schema refused it, so it is not a shape left to the schema`);
+  });
+}
