@@ -23,6 +23,9 @@
  * `--replica-twin on` puts a busy process under the same CPU limit beside the replica in the
  * limited 1-replica runs, so 1 and 2 replicas run on an equally loaded box (scale-replicas.ts).
  *
+ * `--replica-pin on` pins replica i (every thread of it) to CPU i mod the CPU count, so each
+ * replica has a core's caches to itself as a pod on a machine of its own has (scale-replicas.ts).
+ *
  * `--replica-policies` (default: `--policy`) runs the replica section once per policy listed, in
  * that order, so AdaGen's scaling and a trivial balance step's are measured in one run.
  */
@@ -69,6 +72,10 @@ const balancerCpu = numberFlag('balancer-cpu', 0.25, { min: 0, max: cpuCount() }
 const replicaUnlimited = flag('replica-unlimited', 'on');
 /** `on`: a busy twin process beside the replica in limited 1-replica runs (see `twin`). */
 const replicaTwin = flag('replica-twin', 'off');
+/** `on`: each balancer replica pinned to a CPU of its own (see `pin`). */
+const replicaPin = flag('replica-pin', 'off');
+if (replicaPin !== 'on' && replicaPin !== 'off')
+  throw new RangeError(`--replica-pin must be on or off, got '${replicaPin}'`);
 if (replicaTwin !== 'on' && replicaTwin !== 'off')
   throw new RangeError(`--replica-twin must be on or off, got '${replicaTwin}'`);
 if (replicaUnlimited !== 'on' && replicaUnlimited !== 'off')
@@ -276,4 +283,5 @@ if (replicaSeconds > 0)
       preloadPerAgent: replicaPreload,
       unlimited: replicaUnlimited === 'on',
       twin: replicaTwin === 'on',
+      pin: replicaPin === 'on',
     });

@@ -9,7 +9,7 @@
  * the fleet's states costs each replica.
  */
 import { wildcards } from '@adagen/protocol';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
 import { metricSum } from '../src/faults/metrics.js';
@@ -50,6 +50,24 @@ export interface ReplicaBenchOptions {
    * the estimator rather than through two shared cores. @default false
    */
   readonly twin?: boolean;
+  /**
+   * Pins replica i, all its threads, to CPU i mod the CPU count (`taskset`), in every run. On one
+   * box the replicas otherwise float over the shared cores and may run on the same one, taking
+   * turns with each other's caches (2 MB of L2 per core here), which separate pods on separate
+   * machines do not. The rest of the fleet still floats over every CPU. @default false
+   */
+  readonly pin?: boolean;
+}
+
+/** Pins every thread of `pid` to `cpu`; throws naming the command's complaint. */
+function pinToCpu(pid: number, cpu: number): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], {
+    encoding: 'utf8',
+  });
+  if (r.error !== undefined || r.status !== 0)
+    throw new Error(
+      `taskset could not pin process ${pid} to CPU ${cpu}: ${r.error?.message ?? r.stderr.trim()}`,
+    );
 }
 
 /** `--replica-twin`'s process: memory walked and objects made in a loop, until killed. */
@@ -221,6 +239,8 @@ async function replicaRun(
         l.add(b.process.pid!);
       }
     }
+    if (o.pin === true)
+      for (const [i, b] of f.balancers.entries()) pinToCpu(b.process.pid!, i % cpuCount());
     for (let i = 0; i < 20; i++) await balanceOnce(o.setup, f); // warm-up (JIT, policy build)
     await preload(o, f);
     const pids = {
@@ -400,7 +420,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   if ((o.unlimited ?? true) || limits.length === 0) limits.push(undefined);
   console.log(
-    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}${o.twin === true ? '; in the limited 1-replica runs a twin process under the same limit loads the box as a second replica would (--replica-twin)' : ''}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}${o.twin === true ? '; in the limited 1-replica runs a twin process under the same limit loads the box as a second replica would (--replica-twin)' : ''}${o.pin === true ? `; replica i pinned to CPU i mod ${cpuCount()} (--replica-pin)` : ''}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',
