@@ -14,7 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createCpuLimit, findCpuCgroups } from '../src/cpu-limit.js';
 import { metricSum } from '../src/faults/metrics.js';
 import type { CpuCgroupsFound, CpuLimit, CpuThrottling } from '../src/cpu-limit.js';
-import { loadAverage, quantile } from './common.js';
+import { loadAverage, pairedRatios, quantile } from './common.js';
 import { cpuCount, machineCpuS, preemptions, processCpuS } from './cpu-usage.js';
 import { balanceOnce, startFleet } from './scale-fleet.js';
 import type { Fleet, ScaleSetup } from './scale-fleet.js';
@@ -440,6 +440,14 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
     const q = (x: LoopResult, p: number) => quantile(x.decisionMs, p);
     console.log(
       `${o.setup.policy}: 2 replicas vs 1, ${limitCores === undefined ? 'unlimited' : `each limited to ${limitCores} CPU`}: ${(two.perS / one.perS).toFixed(2)}x decisions/s (${fx(one.perS, 1)} → ${fx(two.perS, 1)}); decision p50 ${fx(q(one, 0.5))} → ${fx(q(two, 0.5))} ms, p99 ${fx(q(one, 0.99))} → ${fx(q(two, 0.99))} ms`,
+    );
+  }
+  for (const limitCores of limits) {
+    const pairs = pairedRatios(results.filter((r) => r.limitCores === limitCores));
+    if (pairs.length < 2) continue;
+    const sorted = [...pairs].sort((a, b) => a - b);
+    console.log(
+      `${o.setup.policy}: ${limitCores === undefined ? 'unlimited' : `${limitCores}-cpu`}, pairs of runs back to back: ${pairs.length} ratios, median ${quantile(pairs, 0.5).toFixed(2)}x, quartiles ${quantile(pairs, 0.25).toFixed(2)}–${quantile(pairs, 0.75).toFixed(2)}x, range ${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}x (${pairs.map((x) => x.toFixed(2)).join(', ')})`,
     );
   }
   // The chain behind the balancers must keep up with 2 replicas: the planner is one Node thread.
