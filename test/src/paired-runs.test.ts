@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairedRatios } from '../bench/common.js';
+import { pairedRatios } from './paired-runs.js';
 
 describe('pairedRatios (bench:scale)', () => {
   it('takes each pair of runs back to back, 2 replicas over 1 whichever came first', () => {
