@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkTypedCheckLaw, expectLeftToSchema } from '../testing/typed-check-law.js';
+import {
+  checkTypedCheckLaw,
+  expectCodecRefuses,
+  expectLeftToSchema,
+} from '../testing/typed-check-law.js';
 import { createCodec } from '../codec.js';
 import { FAST_CHECKS } from '../fast-checks.js';
 import { agentDispatchSchema, dispatchAckSchema, dispatchRequestSchema } from './dispatch.js';
@@ -424,26 +428,11 @@ describe('the dispatch codec with the fast check', () => {
   });
 
   it('refuses a malformed dispatch with the schema’s error naming the field', () => {
-    const bytes = createCodec(agentDispatchSchema, { validateOnEncode: false }).encode({
-      ...validDispatch,
-      request: { ...validRequest, maxTokens: -3 },
-    });
-    const decoded = codec.decode(bytes);
-    expect(decoded.ok).toBe(false);
-    if (!decoded.ok) {
-      expect(decoded.error.code).toBe('invalid_message');
-      expect(decoded.error.message).toContain('request.maxTokens');
-    }
+    const bad = { ...validDispatch, request: { ...validRequest, maxTokens: -3 } };
+    expectCodecRefuses(agentDispatchSchema, bad, 'request.maxTokens');
   });
 
   it('refuses a malformed ack with the schema’s error naming the field', () => {
-    const ackCodec = createCodec(dispatchAckSchema);
-    const bytes = createCodec(dispatchAckSchema, { validateOnEncode: false }).encode({
-      ...validAck,
-      instanceId: 'a.b',
-    });
-    const decoded = ackCodec.decode(bytes);
-    expect(decoded.ok).toBe(false);
-    if (!decoded.ok) expect(decoded.error.message).toContain('instanceId');
+    expectCodecRefuses(dispatchAckSchema, { ...validAck, instanceId: 'a.b' }, 'instanceId');
   });
 });

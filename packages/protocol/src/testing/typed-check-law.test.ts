@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkTypedCheckLaw, expectLeftToSchema } from './typed-check-law.js';
+import { checkTypedCheckLaw, expectCodecRefuses, expectLeftToSchema } from './typed-check-law.js';
 
 const schema = z.object({ n: z.int().min(0).max(10) });
 const values = fc.oneof(
@@ -54,6 +54,20 @@ describe('expectLeftToSchema', () => {
     );
     expect(() => expectLeftToSchema(exact, schema, [...left, { n: 11, extra: 1 }])).toThrow(
       /value 2: the schema refused it/,
+    );
+  });
+});
+
+describe('expectCodecRefuses', () => {
+  const strict = z.object({ n: z.int().min(0) });
+  it('passes a value the codec refuses both ways, naming the field', () => {
+    expect(() => expectCodecRefuses(strict, { n: -1 }, 'n')).not.toThrow();
+  });
+
+  it('says which side did not refuse, or named another field', () => {
+    expect(() => expectCodecRefuses(strict, { n: 1 }, 'n')).toThrow(/^encode: expected an error/);
+    expect(() => expectCodecRefuses(strict, { n: -1 }, 'm')).toThrow(
+      /^encode: expected an error starting "m: "/,
     );
   });
 });

@@ -10,6 +10,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import type { z } from 'zod';
+import { createCodec } from '../codec.js';
 
 export interface TypedCheckLawOptions {
   readonly seed: number;
@@ -63,4 +65,30 @@ export function expectLeftToSchema(
     if (!schema.safeParse(value).success)
       throw new Error(`value ${i}: the schema refused it, so it is not a shape left to the schema`);
   });
+}
+
+/**
+ * A codec of `schema` (with its typed check, when one is registered) refuses `bad` both ways with
+ * the schema's error naming `field`: encoding throws "<field>: …", and the bytes of `bad` encoded
+ * unchecked decode to an `invalid_message` error naming it. Throws saying which side did not.
+ */
+export function expectCodecRefuses<T>(schema: z.ZodType<T>, bad: unknown, field: string): void {
+  const codec = createCodec(schema);
+  let thrown: unknown;
+  try {
+    codec.encode(bad as T);
+  } catch (error) {
+    thrown = error;
+  }
+  if (!(thrown instanceof Error) || !thrown.message.startsWith(`${field}: `))
+    throw new Error(
+      `encode: expected an error starting "${field}: ", got ${thrown instanceof Error ? `"${thrown.message}"` : 'none'}`,
+    );
+  const bytes = createCodec(schema, { validateOnEncode: false }).encode(bad as T);
+  const decoded = codec.decode(bytes);
+  if (decoded.ok) throw new Error('decode: took the malformed value');
+  if (decoded.error.code !== 'invalid_message' || !decoded.error.message.includes(field))
+    throw new Error(
+      `decode: expected invalid_message naming ${field}, got ${decoded.error.code}: ${decoded.error.message}`,
+    );
 }
