@@ -310,6 +310,14 @@ describe('adagen simulate', () => {
         /^adagen: --deadline: expected seconds > 0, "auto" or "off", got "-1"/,
       ],
       [
+        ['simulate', ...small, '--balancers', '0'],
+        /^adagen: --balancers: expected a positive integer, got "0"/,
+      ],
+      [
+        ['simulate', ...small, '--balancers', '257'],
+        /^adagen: --balancers: expected 1 to 256 replicas, got 257/,
+      ],
+      [
         ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
         /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,
       ],

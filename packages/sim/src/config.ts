@@ -139,6 +139,12 @@ export const SimConfigSchema = z
     ),
     /** Period Δ of each instance's state snapshot (staggered across instances). @default 100 */
     snapshotIntervalMs: z.number().positive().default(100),
+    /**
+     * Balancer replicas, each with its own policy and view: an arrival goes to one at random (as
+     * a NATS queue group's member), which sees the others' placements only in the instances'
+     * snapshots. @default 1
+     */
+    balancers: z.number().int().min(1).max(256).default(1),
     /** Decision + dispatch delay between arrival and reaching the instance(s). @default 2 */
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */

@@ -27,7 +27,8 @@ export interface PlanHost {
   readonly queue: EventQueue<SimEvent>;
   readonly metrics: RequestMetrics;
   readonly slots: readonly InstanceSlot[];
-  readonly views: readonly StaleView[];
+  /** The views of the balancer replica that decided request `r` (its pending placements). */
+  viewsFor(r: number): readonly StaleView[];
   readonly slotById: ReadonlyMap<string, number>;
   readonly requests: readonly TraceRequest[];
   readonly policy: Policy;
@@ -86,7 +87,7 @@ export class PlanExecutor {
     };
     const request = d.placement.classification.request;
     const add = (id: string, p: Omit<PendingPlacement, keyof typeof base>) => {
-      const view = this.host.views[this.slot(id, r)]!;
+      const view = this.host.viewsFor(r)[this.slot(id, r)]!;
       // What the policy could know: the prompt tokens the instance's index holds now.
       const cachedTokens =
         p.role === 'full' || p.role === 'prefill' ? cachedTokensOn(request, view.view) : 0;
@@ -185,7 +186,7 @@ export class PlanExecutor {
     const host = this.host;
     host.touch(s);
     host.slots[s]!.instance.enqueue(item, host.nowMs);
-    host.views[s]!.delivered(item.id, host.nowMs);
+    host.viewsFor(r)[s]!.delivered(item.id, host.nowMs);
     host.kick(s);
   }
 
@@ -239,7 +240,8 @@ export class PlanExecutor {
       for (const seg of plan.segments) release(seg.instanceId);
     else return;
     if (req.outputTokens <= 1) {
-      this.host.views[this.slot(plan.decodeInstanceId, r)]!.delivered(req.id, this.host.nowMs);
+      const views = this.host.viewsFor(r);
+      views[this.slot(plan.decodeInstanceId, r)]!.delivered(req.id, this.host.nowMs);
       return;
     }
     this.enqueue(plan.decodeInstanceId, r, {
@@ -279,7 +281,7 @@ export class PlanExecutor {
       const s = this.slot(instanceId, r);
       this.host.touch(s);
       this.host.slots[s]!.instance.cancel(id);
-      this.host.views[s]!.delivered(id, this.host.nowMs);
+      this.host.viewsFor(r)[s]!.delivered(id, this.host.nowMs);
       this.host.kick(s);
     }
   }

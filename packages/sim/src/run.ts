@@ -20,6 +20,8 @@ export interface SimResult {
   instances: Array<{ id: string; profile: string }>;
   settings: {
     snapshotIntervalMs: number;
+    /** Balancer replicas, each on its own view. */
+    balancers: number;
     controlDelayMs: number;
     kvLink: string;
     seed: number;
@@ -85,6 +87,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     instances: specs.map((s) => ({ id: s.id, profile: s.profile.name })),
     settings: {
       snapshotIntervalMs: config.snapshotIntervalMs,
+      balancers: config.balancers,
       controlDelayMs: config.controlDelayMs,
       kvLink: config.kvLink,
       seed: config.seed,

@@ -2,11 +2,17 @@
  * The discrete-event cluster simulator. Events (arrival, delivery after the control-plane delay,
  * iteration end, KV hand-off) are processed in time order, ties by insertion order; instances
  * advance one iteration per event; the policy decides at each arrival on a stale view.
+ *
+ * With `balancers` > 1 the policy runs as that many replicas, as balancer replicas in a NATS
+ * queue group do: each arrival goes to one replica at random, and each replica has its own view
+ * of every instance — the instances' published snapshots, which all share, plus only its own
+ * placements since them. A replica learns of another's placements from the snapshots alone.
  */
 import type { InstanceObserver } from '@adagen/engine';
 import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
 import { admission, createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import { createRng } from '@adagen/stats';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
 import { deadlineMsOf } from './config.js';
@@ -17,7 +23,7 @@ import { buildSlots, resolveProfile } from './instances.js';
 import { RequestMetrics } from './metrics.js';
 import { PlanExecutor } from './plans.js';
 import { RequestPrefixes } from './prefixes.js';
-import { StaleView } from './staleness.js';
+import { SharedSource, StaleView } from './staleness.js';
 
 export type SimEvent =
   | { type: 'arrival'; req: number }
@@ -38,13 +44,22 @@ export interface RunOptions {
   perRequest?: boolean;
 }
 
+/** One balancer replica: its own policy and its own view of every instance. */
+interface Replica {
+  readonly policy: Policy;
+  readonly views: StaleView[];
+  readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
+}
+
 export class Simulation {
   readonly queue = new EventQueue<SimEvent>();
   readonly metrics: RequestMetrics;
   readonly slots: InstanceSlot[];
-  readonly views: StaleView[];
+  /** The balancer replicas (one unless `balancers` says otherwise). */
+  readonly replicas: readonly Replica[];
   readonly slotById = new Map<string, number>();
   readonly decisionTimesUs = new FloatBuffer(1024);
+  /** The first replica's policy (every replica runs the same one). */
   readonly policy: Policy;
   readonly requests: readonly TraceRequest[];
   readonly beliefs: ProfileBeliefs;
@@ -53,7 +68,8 @@ export class Simulation {
   /** Prompt block hashes of requests in flight (prefix caching). */
   readonly prefixes: RequestPrefixes;
   private readonly busy: Uint8Array;
-  private readonly clusterView: { nowMs: number; instances: ClusterView['instances'] };
+  /** The replica that decided each request (all 0 with one balancer). */
+  private readonly replicaOf: Uint16Array;
   /** Arrival time of the next request not yet decided (Infinity after the last). */
   nextArrivalMs = Number.POSITIVE_INFINITY;
   nowMs = 0;
@@ -79,39 +95,62 @@ export class Simulation {
     this.slots = buildSlots(specs, config, (i) => this.observer(i));
     this.slots.forEach((s) => this.slotById.set(s.id, s.index));
     this.busy = new Uint8Array(this.slots.length);
-    this.views = this.slots.map(
-      (s) =>
-        new StaleView(
-          s.id,
-          this.beliefs.calibrating
-            ? (atMs: number) => this.beliefs.nameAt(s.index, atMs)
-            : this.beliefs.announced(s.index).name,
-          s.instance,
-          config.snapshotIntervalMs,
-          s.index,
-          this.slots.length,
-        ),
-    );
-    this.clusterView = { nowMs: 0, instances: this.views.map((v) => v.view) };
-    this.policy =
-      typeof config.policy === 'string'
-        ? createPolicy(config.policy, { seed: config.seed })
-        : config.policy({
-            seed: config.seed,
-            slo: config.slo,
-            instances: specs.map((s, i) => ({
-              id: s.id,
-              profile: this.beliefs.announced(i),
-              engine: s.engine,
-            })),
-            controlDelayMs: config.controlDelayMs,
-            snapshotIntervalMs: config.snapshotIntervalMs,
-            kvLink: config.kvLink,
-            profileFor: (name) => this.beliefs.profileFor(name),
-            sloReference: this.slots[0]!.profile,
-          });
+    const shared =
+      config.balancers === 1
+        ? undefined
+        : this.slots.map((sl) => new SharedSource(sl.instance, config.balancers));
+    this.replicas = Array.from({ length: config.balancers }, (_, k) => {
+      const views = this.slots.map(
+        (sl) =>
+          new StaleView(
+            sl.id,
+            this.beliefs.calibrating
+              ? (atMs: number) => this.beliefs.nameAt(sl.index, atMs)
+              : this.beliefs.announced(sl.index).name,
+            shared === undefined ? sl.instance : shared[sl.index]!.reader(k),
+            config.snapshotIntervalMs,
+            sl.index,
+            this.slots.length,
+          ),
+      );
+      return {
+        policy: this.makePolicy(config, specs, config.seed + k),
+        views,
+        clusterView: { nowMs: 0, instances: views.map((v) => v.view) },
+      };
+    });
+    this.policy = this.replicas[0]!.policy;
+    this.replicaOf = new Uint16Array(this.requests.length);
+    // Which replica each arrival goes to (a queue group picks one at random).
+    if (config.balancers > 1) {
+      const rng = createRng(config.seed).fork('balancer-replicas');
+      for (let r = 0; r < this.replicaOf.length; r++) this.replicaOf[r] = rng.int(config.balancers);
+    }
     this.prefixes = new RequestPrefixes(this.requests, this.slots);
     this.plans = new PlanExecutor(this);
+  }
+
+  private makePolicy(config: SimConfig, specs: readonly InstanceSpec[], seed: number): Policy {
+    if (typeof config.policy === 'string') return createPolicy(config.policy, { seed });
+    return config.policy({
+      seed,
+      slo: config.slo,
+      instances: specs.map((s, i) => ({
+        id: s.id,
+        profile: this.beliefs.announced(i),
+        engine: s.engine,
+      })),
+      controlDelayMs: config.controlDelayMs,
+      snapshotIntervalMs: config.snapshotIntervalMs,
+      kvLink: config.kvLink,
+      profileFor: (name) => this.beliefs.profileFor(name),
+      sloReference: this.slots[0]!.profile,
+    });
+  }
+
+  /** The views of the replica that decided request `r`. */
+  viewsFor(r: number): readonly StaleView[] {
+    return this.replicas[this.replicaOf[r]!]!.views;
   }
 
   requestIndex(id: string): number {
@@ -148,7 +187,8 @@ export class Simulation {
 
   private completed(r: number, atMs: number): void {
     const req = this.requests[r]!;
-    this.policy.classifier.observe?.({
+    // Every replica learns from every outcome (the live fleet's classifier is one service).
+    const outcome = {
       requestId: req.id,
       promptTokens: req.promptTokens,
       outputTokens: req.outputTokens,
@@ -156,14 +196,15 @@ export class Simulation {
       finishedAtMs: atMs,
       ttftMs: this.metrics.ttftMs(r),
       tpotMs: this.metrics.tpotMs(r),
-    });
+    };
+    for (const replica of this.replicas) replica.policy.classifier.observe?.(outcome);
     this.plans.completed(r);
     this.prefixes.forget(r);
   }
 
   /** Bring slot `s`'s published snapshot up to date before touching its state. */
   touch(s: number): void {
-    this.views[s]!.sync(this.nowMs, this.nextArrivalMs);
+    for (const replica of this.replicas) replica.views[s]!.sync(this.nowMs, this.nextArrivalMs);
   }
 
   /** Start an iteration on slot `s` if it is idle and has work. */
@@ -225,7 +266,8 @@ export class Simulation {
     const next = this.requests[r + 1];
     const every = this.options.progressEvery ?? 1000;
     if (r % every === 0 && r > 0) this.options.onProgress?.(r, n);
-    for (const v of this.views) v.sync(this.nowMs, this.nowMs);
+    for (const replica of this.replicas)
+      for (const v of replica.views) v.sync(this.nowMs, this.nowMs);
     this.nextArrivalMs = next === undefined ? Number.POSITIVE_INFINITY : next.arrivalMs;
     if (next !== undefined) this.queue.push(next.arrivalMs, { type: 'arrival', req: r + 1 });
 
@@ -243,15 +285,16 @@ export class Simulation {
     if (req.tenant !== undefined) info.tenant = req.tenant;
     const prefix = this.prefixes.of(r);
     if (prefix !== undefined) info.prefix = prefix;
-    this.clusterView.nowMs = this.nowMs;
+    const { policy, clusterView } = this.replicas[this.replicaOf[r]!]!;
+    clusterView.nowMs = this.nowMs;
     const clock = this.options.now;
     const t0 = clock?.();
-    const decision: Decision = decide(this.policy, info, this.clusterView);
+    const decision: Decision = decide(policy, info, clusterView);
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
     // Admission sees what the policy saw: the same view, the prompt and the TTFT target.
     const verdict = admission(
       this.config.admission,
-      this.clusterView,
+      clusterView,
       {
         promptTokens: req.promptTokens,
         ttftTargetMs: slo.ttftMs,

@@ -121,3 +121,37 @@ export class StaleView {
 function stamp(s: InstanceSnapshot, atMs: number): InstanceSnapshot {
   return s.atMs === atMs ? s : { ...s, atMs };
 }
+
+/**
+ * One instance's snapshots and prefix-cache events read by several views (balancer replicas):
+ * `reader(k)` is view k's source, and every reader gets every event once, in order.
+ */
+export class SharedSource {
+  private log: PrefixCacheEvent[] = [];
+  private readonly cursors: number[];
+
+  constructor(
+    private readonly source: SnapshotSource,
+    readers: number,
+  ) {
+    this.cursors = new Array<number>(readers).fill(0);
+  }
+
+  reader(k: number): SnapshotSource {
+    const snapshot = () => this.source.snapshot();
+    if (this.source.drainPrefixEvents === undefined) return { snapshot };
+    return { snapshot, drainPrefixEvents: () => this.drain(k) };
+  }
+
+  private drain(k: number): PrefixCacheEvent[] {
+    for (const e of this.source.drainPrefixEvents!()) this.log.push(e);
+    const out = this.log.slice(this.cursors[k]);
+    this.cursors[k] = this.log.length;
+    const done = Math.min(...this.cursors);
+    if (done > 0) {
+      this.log = this.log.slice(done);
+      for (let i = 0; i < this.cursors.length; i++) this.cursors[i]! -= done;
+    }
+    return out;
+  }
+}

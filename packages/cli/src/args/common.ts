@@ -21,6 +21,7 @@ export interface CommonRaw {
   profile: string;
   seed: string;
   snapshotIntervalMs: string;
+  balancers: string;
   controlDelayMs: string;
   sloTtft?: string;
   sloTpot?: string;
@@ -52,6 +53,8 @@ export interface CommonFlags {
   profile: string;
   seed: number;
   snapshotIntervalMs: number;
+  /** Balancer replicas, each deciding on its own view (`--balancers`). */
+  balancers: number;
   controlDelayMs: number;
   slo: SloSpec;
   kvLink: string;
@@ -92,6 +95,11 @@ export function addCommonOptions(cmd: Command): Command {
       '--snapshot-interval-ms <ms>',
       'period of each instance’s state snapshot (staleness Δ)',
       '100',
+    )
+    .option(
+      '--balancers <n>',
+      'balancer replicas (1–256): each arrival goes to one at random, which sees the others’ placements only in the snapshots',
+      '1',
     )
     .option(
       '--control-delay-ms <ms>',
@@ -252,6 +260,12 @@ export function deadlineFlag(text: string): DeadlineSpec {
   return { kind: 'fixed', ms: v * 1000 };
 }
 
+function balancerCount(text: string): number {
+  const n = positiveInt('--balancers', text);
+  if (n > 256) throw new UsageError('--balancers', `expected 1 to 256 replicas, got ${n}`);
+  return n;
+}
+
 function linkPreset(text: string): string {
   if (!Object.hasOwn(LinkPresets, text)) {
     throw new UsageError(
@@ -279,6 +293,7 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     profile: raw.engineProfile ?? raw.profile,
     seed: integer('--seed', raw.seed),
     snapshotIntervalMs: positiveNumber('--snapshot-interval-ms', raw.snapshotIntervalMs),
+    balancers: balancerCount(raw.balancers),
     controlDelayMs: nonNegativeNumber('--control-delay-ms', raw.controlDelayMs),
     slo: {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),

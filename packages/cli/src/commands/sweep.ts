@@ -126,6 +126,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       profile: common.profile,
       seed: common.seed,
       snapshotIntervalMs: common.snapshotIntervalMs,
+      balancers: common.balancers,
       controlDelayMs: common.controlDelayMs,
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,

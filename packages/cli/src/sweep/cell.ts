@@ -26,6 +26,8 @@ export interface CellSpec {
   policy: string;
   seed: number;
   snapshotIntervalMs: number;
+  /** Balancer replicas (`--balancers`); absent: one. */
+  balancers?: number;
   controlDelayMs: number;
   jitterSigma: number;
   kvLink: string;
@@ -112,6 +114,7 @@ export async function runCell(
       policy: policyFor(spec.policy),
       workload,
       snapshotIntervalMs: spec.snapshotIntervalMs,
+      balancers: spec.balancers ?? 1,
       controlDelayMs: spec.controlDelayMs,
       jitterSigma: spec.jitterSigma,
       kvLink: spec.kvLink,
