@@ -20,7 +20,7 @@
  * | numGpuBlocks, maxModelLen | from the profile | KV blocks, longest prompt pass (`http`: the engine's) |
  * | kvLink | `rdma-400g` | link preset for KV hand-offs to peers |
  * | statePeriodMs | 100 | snapshot period (fleet ms); also published when requests come and go |
- * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`) |
+ * | stateOnChange | true | publish a snapshot when a request is accepted or finishes (at most one per `minStateGapMs`); `false`: periodic ones only, cheaper for every subscriber, but balancer replicas learn of each other's placements up to `statePeriodMs` late (docs/PERFORMANCE.md prices both) |
  * | minStateGapMs | 10 | shortest gap between two snapshots (fleet ms) |
  * | stateInStep | true | publish on the fleet clock's grid (periodic snapshots at multiples of `statePeriodMs`, snapshots on change at the next multiple of `minStateGapMs`), so the fleet's snapshots reach each subscriber together; `false`: each agent at its own phase |
  * | stateMode | `delta` | `delta`: a snapshot goes out as the change since the previous one, in full every `fullStateEveryMs` and when the profile, settings or calibration change; `full`: always whole |
