@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec, instanceStateSchema, subjects } from '@adagen/protocol';
 import type { InstanceState } from '@adagen/protocol';
+import { readyState } from '@adagen/protocol/testing';
 import { parseConfig } from '@adagen/runtime';
 import { connect } from '@nats-io/transport-node';
 import { dashboardConfigSchema, startDashboard } from '@adagen/svc-dashboard';
@@ -40,26 +41,14 @@ function fakeState(instanceId: string, seq: number, atMs: number): InstanceState
     predictedOutputTokens: 120,
     ...(decoding ? { firstTokenAtMs: atMs - 300 } : {}),
   });
-  return {
-    v: 1,
-    type: 'instance_state',
+  return readyState({
     instanceId,
     seq,
     atMs,
-    status: 'ready',
-    engine: 'sim',
-    profile: 'llama-3-8b_a100-80gb_tp1',
-    config: {
-      maxNumBatchedTokens: 512,
-      maxNumSeqs: 256,
-      enableChunkedPrefill: true,
-      blockSize: 16,
-    },
     kv: { totalBlocks: 28_693, usedBlocks: 160 },
     running: [0, 1, 2, 3].map((i) => request(`d${i}`, 400 + 300 * i, true)),
     waiting: [request('w0', 3000, false), request('w1', 1500, false)],
-    recentIterations: [],
-  };
+  });
 }
 
 describe.skipIf('missing' in chromium)('the dashboard in Chromium', () => {

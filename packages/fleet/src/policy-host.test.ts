@@ -1,4 +1,5 @@
 import type { InstanceState } from '@adagen/protocol';
+import { readyState } from '@adagen/protocol/testing';
 import { decide } from '@adagen/scheduler';
 import { describe, expect, it } from 'vitest';
 import { PolicyHost } from './policy-host.js';
@@ -10,21 +11,10 @@ const slo = {
 } as const;
 
 function agent(id: string, atMs: number): InstanceState {
-  return {
-    v: 1,
-    type: 'instance_state',
+  return readyState({
     instanceId: id,
     seq: 1,
     atMs,
-    status: 'ready',
-    engine: 'sim',
-    profile: 'llama-3-8b_a100-80gb_tp1',
-    config: {
-      maxNumBatchedTokens: 512,
-      maxNumSeqs: 256,
-      enableChunkedPrefill: true,
-      blockSize: 16,
-    },
     kv: { totalBlocks: 1000, usedBlocks: 10 },
     running: [0, 1, 2].map((i) => ({
       id: `${id}-r${i}`,
@@ -36,9 +26,7 @@ function agent(id: string, atMs: number): InstanceState {
       arrivalMs: atMs - 50,
       predictedOutputTokens: 200,
     })),
-    waiting: [],
-    recentIterations: [],
-  };
+  });
 }
 
 describe('PolicyHost', () => {

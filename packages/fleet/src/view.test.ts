@@ -1,24 +1,13 @@
 import type { InstanceState } from '@adagen/protocol';
+import { readyState } from '@adagen/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { FleetView } from './view.js';
 
 function state(id: string, atMs: number, running: string[] = [], profile = 'a100'): InstanceState {
-  return {
-    v: 1,
-    type: 'instance_state',
+  return readyState({
     instanceId: id,
-    seq: atMs,
     atMs,
-    status: 'ready',
-    engine: 'sim',
     profile,
-    config: {
-      maxNumBatchedTokens: 512,
-      maxNumSeqs: 256,
-      enableChunkedPrefill: true,
-      blockSize: 16,
-    },
-    kv: { totalBlocks: 1000, usedBlocks: 0 },
     running: running.map((r) => ({
       id: r,
       kind: 'full',
@@ -28,9 +17,7 @@ function state(id: string, atMs: number, running: string[] = [], profile = 'a100
       generatedTokens: 1,
       arrivalMs: atMs,
     })),
-    waiting: [],
-    recentIterations: [],
-  };
+  });
 }
 
 const pending = (requestId: string, atMs: number, role: 'full' | 'decode' = 'full') => ({
