@@ -23,6 +23,9 @@
  * `--replica-twin on` puts a busy process under the same CPU limit beside the replica in the
  * limited 1-replica runs, so 1 and 2 replicas run on an equally loaded box (scale-replicas.ts).
  *
+ * `--replica-shards on` runs 2 replicas as 2 balancer shards (`ADAGEN_SHARDS=2`): each follows
+ * and places on half of the agents, so neither pays for the other's decisions (scale-replicas.ts).
+ *
  * `--replica-pin on` pins replica i (every thread of it) to CPU i mod the CPU count, so each
  * replica has a core's caches to itself as a pod on a machine of its own has (scale-replicas.ts).
  *
@@ -74,6 +77,10 @@ const replicaUnlimited = flag('replica-unlimited', 'on');
 const replicaTwin = flag('replica-twin', 'off');
 /** `on`: each balancer replica pinned to a CPU of its own (see `pin`). */
 const replicaPin = flag('replica-pin', 'off');
+/** `on`: 2 replicas run as 2 balancer shards, each following half of the agents. */
+const replicaShards = flag('replica-shards', 'off');
+if (replicaShards !== 'on' && replicaShards !== 'off')
+  throw new RangeError(`--replica-shards must be on or off, got '${replicaShards}'`);
 if (replicaPin !== 'on' && replicaPin !== 'off')
   throw new RangeError(`--replica-pin must be on or off, got '${replicaPin}'`);
 if (replicaTwin !== 'on' && replicaTwin !== 'off')
@@ -284,4 +291,5 @@ if (replicaSeconds > 0)
       unlimited: replicaUnlimited === 'on',
       twin: replicaTwin === 'on',
       pin: replicaPin === 'on',
+      shards: replicaShards === 'on',
     });

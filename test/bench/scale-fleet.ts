@@ -66,12 +66,16 @@ async function instancesSeen(p: ServiceProcess): Promise<number> {
   }
 }
 
-/** Agents, a planner and `balancers` balancer replicas, once every one sees every agent. */
+/**
+ * Agents, a planner and `balancers` balancer replicas, once every one sees every agent (or, with
+ * `sharded`, each balancer replica a shard of its own: once each holds its share).
+ */
 export async function startFleet(
   setup: ScaleSetup,
   natsUrl: string,
   stateMode: string,
   balancers: number,
+  sharded = false,
 ): Promise<Fleet> {
   const originMs = Date.now();
   const env = {
@@ -105,14 +109,17 @@ export async function startFleet(
     }
     const planner = await startServiceProcess('planner', env);
     procs.push(planner);
+    const shards = sharded ? balancers : 1;
     for (let i = 0; i < balancers; i++) {
-      bal.push(await startServiceProcess('balancer', env));
+      const shard = shards > 1 ? { ADAGEN_SHARDS: String(shards), ADAGEN_SHARD: String(i) } : {};
+      bal.push(await startServiceProcess('balancer', { ...env, ...shard }));
       procs.push(bal.at(-1)!);
     }
     for (const p of [...bal, planner]) {
       const until = Date.now() + 60_000;
-      while ((await instancesSeen(p)) < setup.agents) {
-        if (Date.now() > until) throw new Error(`${p.name} does not see ${setup.agents} agents`);
+      const share = p === planner ? setup.agents : Math.floor(setup.agents / shards);
+      while ((await instancesSeen(p)) < share) {
+        if (Date.now() > until) throw new Error(`${p.name} does not see ${share} agents`);
         await sleep(200);
       }
     }

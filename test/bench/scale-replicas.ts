@@ -58,6 +58,11 @@ export interface ReplicaBenchOptions {
    * machines do not. The rest of the fleet still floats over every CPU. @default false
    */
   readonly pin?: boolean;
+  /**
+   * 2 replicas run as 2 balancer shards (`ADAGEN_SHARDS`): each follows and places on half of
+   * the agents only, instead of every replica following the whole fleet. @default false
+   */
+  readonly shards?: boolean;
 }
 
 /** Pins every thread of `pid` to `cpu`; throws naming the command's complaint. */
@@ -216,7 +221,7 @@ async function replicaRun(
   cgroups: CpuCgroupsFound,
   limitCores: number | undefined,
 ): Promise<RunFigures> {
-  const f = await startFleet(o.setup, o.natsUrl, 'delta', replicas);
+  const f = await startFleet(o.setup, o.natsUrl, 'delta', replicas, o.shards === true);
   const limits: CpuLimit[] = [];
   let twin: ChildProcess | undefined;
   let twinLimit: CpuLimit | undefined;
@@ -421,7 +426,7 @@ export async function replicaBench(o: ReplicaBenchOptions): Promise<void> {
   }
   if ((o.unlimited ?? true) || limits.length === 0) limits.push(undefined);
   console.log(
-    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}${o.twin === true ? '; in the limited 1-replica runs a twin process under the same limit loads the box as a second replica would (--replica-twin)' : ''}${o.pin === true ? `; replica i pinned to CPU i mod ${cpuCount()} (--replica-pin)` : ''}`,
+    `closed loop, policy ${o.setup.policy}: ${o.concurrency} requests in flight for ${o.seconds} s per run, replicas ${o.order.join(',')}, delta state; ${(o.preloadPerAgent ?? 0) === 0 ? `no standing load (loop requests of ${o.setup.outputTokens} output tokens: if they outlast the run, the run that decides more ends on a busier fleet)` : `standing load ${o.preloadPerAgent} requests per agent placed first (${PRELOAD_OUTPUT_TOKENS} output tokens each)`}; load average ${loadAverage()}${o.twin === true ? '; in the limited 1-replica runs a twin process under the same limit loads the box as a second replica would (--replica-twin)' : ''}${o.pin === true ? `; replica i pinned to CPU i mod ${cpuCount()} (--replica-pin)` : ''}${o.shards === true ? `; 2 replicas run as 2 balancer shards, each following and placing on half of the ${o.setup.agents} agents (--replica-shards)` : ''}`,
   );
   console.log(
     'cpu limit  replicas  decisions/s  decision p50  decision p99  rt p50 ms  CPU ms/dec  failed  state/dec  notices/dec  per replica (share)  CPU during the loop (cores)',

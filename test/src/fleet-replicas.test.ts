@@ -146,6 +146,83 @@ describe('two replicas of every step', () => {
   });
 });
 
+describe('balancer shards', () => {
+  it('split the agents by rank, each placing only on its own share; the split follows an agent that leaves', async () => {
+    await using nats = await startNatsServer();
+    await using fleet = await startInProcessFleet({
+      natsUrl: nats.url,
+      agents: 5,
+      replicas: 2,
+      balancerShards: true,
+      policy: 'adagen',
+      timeScale: 5,
+    });
+    const shares = () => fleet.balancers.map((b) => b.view.members().map((m) => m.id));
+    // Ranks 0..4 in id order: shard 0 takes ranks 0, 2, 4; shard 1 ranks 1, 3.
+    expect(shares()).toEqual([
+      ['agent-0', 'agent-2', 'agent-4'],
+      ['agent-1', 'agent-3'],
+    ]);
+    const nc = await connect({ servers: nats.url });
+    const chosen = new Map<string, Set<string>>();
+    try {
+      nc.subscribe('adagen.v1.decisions.*', {
+        callback: (_e, m) => {
+          const d = unpack(m.data) as { balancerId: string; chosen?: string };
+          if (d.chosen === undefined) return;
+          const set = chosen.get(d.balancerId) ?? new Set<string>();
+          set.add(d.chosen);
+          chosen.set(d.balancerId, set);
+        },
+      });
+      await nc.flush();
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          postStream(`${fleet.url}/v1/completions`, completion(i)),
+        ),
+      );
+      for (const r of results) {
+        expect(r.status, r.body).toBe(200);
+        expect(r.sawDone).toBe(true);
+      }
+      await nc.flush();
+      // Both shards placed, each only on its own agents.
+      expect([...(chosen.get('bal-0') ?? [])].every((id) => shares()[0]!.includes(id))).toBe(true);
+      expect([...(chosen.get('bal-1') ?? [])].every((id) => shares()[1]!.includes(id))).toBe(true);
+      expect(chosen.get('bal-0')?.size ?? 0).toBeGreaterThan(0);
+      expect(chosen.get('bal-1')?.size ?? 0).toBeGreaterThan(0);
+      // The other shard's states were skipped undecoded.
+      for (const b of fleet.balancers)
+        expect(
+          await counterValue(b.registry, 'adagen_subscription_messages_total', {
+            subject: 'adagen.v1.agent.*.state',
+            outcome: 'skipped',
+          }),
+        ).toBeGreaterThan(0);
+    } finally {
+      await nc.close();
+    }
+    // agent-1 goes: ranks move. Shard 1 drops agent-3 as it drops agent-1 (in one step, not when
+    // agent-3's states stop reaching it); each gains its new agents with their next full state.
+    const stopped = fleet.agents[1]!.stop('test: agent leaves');
+    const one = fleet.balancers[1]!.view;
+    while (one.has('agent-1')) await new Promise((r) => setTimeout(r, 1));
+    expect(one.has('agent-3')).toBe(false);
+    await stopped;
+    await fleet.waitForAgents(4);
+    expect(shares()).toEqual([
+      ['agent-0', 'agent-3'],
+      ['agent-2', 'agent-4'],
+    ]);
+    const after = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        postStream(`${fleet.url}/v1/completions`, completion(i)),
+      ),
+    );
+    for (const r of after) expect(r.status, r.body).toBe(200);
+  });
+});
+
 describe.skipIf(!serviceBuilt('balancer'))('a replica killed mid-run', () => {
   it('leaves the other replicas serving; requests in flight on it are placed again end to end', async () => {
     await using nats = await startNatsServer();

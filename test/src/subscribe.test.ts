@@ -61,4 +61,40 @@ describe('typed subscriptions', () => {
     expect(await count('handler_error')).toBe(1);
     expect(await count('ok')).toBe(3);
   });
+
+  it('skips, before decoding, what `accept` refuses by subject, and counts it', async () => {
+    await using server = await startNatsServer();
+    await using nc = await connectNats({ servers: [server.url], name: 'subscriber' });
+    const registry = createMetricsRegistry({ service: 'balancer', collectDefault: false });
+    const seen: string[] = [];
+    const done = counter(2);
+    const sub = subscribe(nc, wildcards.agentAnnounce, {
+      schema: agentAnnounceSchema,
+      registry,
+      accept: (subject) => !subject.includes('.other-'),
+      handler: (value) => {
+        seen.push(value.instanceId);
+        done.count();
+        return Promise.resolve();
+      },
+    });
+    await nc.flush();
+    const codec = createCodec(agentAnnounceSchema);
+    nc.publish(subjects.announce('other-1'), codec.encode(announce('other-1')));
+    nc.publish(subjects.announce('mine-1'), codec.encode(announce('mine-1')));
+    // Not even decoded: garbage on a skipped subject is skipped, not counted invalid.
+    nc.publish(subjects.announce('other-2'), new Uint8Array([1, 2, 3]));
+    nc.publish(subjects.announce('mine-2'), codec.encode(announce('mine-2')));
+    await done.reached;
+    await sub.drain();
+    expect(seen).toEqual(['mine-1', 'mine-2']);
+    const count = (outcome: string) =>
+      metricValue(registry, 'adagen_subscription_messages_total', {
+        subject: wildcards.agentAnnounce,
+        outcome,
+      });
+    expect(await count('skipped')).toBe(2);
+    expect(await count('invalid')).toBe(0);
+    expect(await count('ok')).toBe(2);
+  });
 });

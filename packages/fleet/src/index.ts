@@ -99,3 +99,5 @@ export { CacheFeed, heldChanges } from './prefix/cache-feed.js';
 export { promptPrefixOf } from './prefix/prompt-prefix.js';
 export type { VllmEvent, VllmEventBatch, VllmHashKey } from './prefix/vllm-events.js';
 export { VllmEventError, VllmEventTranslator, decodeVllmEventBatch } from './prefix/vllm-events.js';
+export type { ShardOptions } from './shards.js';
+export { FleetShards } from './shards.js';

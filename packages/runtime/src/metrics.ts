@@ -78,7 +78,7 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
     }),
     subscriptionMessages: new Counter({
       name: 'adagen_subscription_messages_total',
-      help: 'Messages received on plain subscriptions, by outcome (invalid ones are dropped)',
+      help: 'Messages received on plain subscriptions, by outcome (ok; invalid: dropped; handler_error; skipped: refused by subject before decoding, e.g. another shard’s agents)',
       labelNames: ['subject', 'outcome'],
       registers,
     }),

@@ -29,6 +29,11 @@ export interface SubscribeOptions<T> {
   readonly maxBytes?: number;
   /** A codec of `schema` to use instead of the default one (e.g. with a hot-path `fastCheck`). */
   readonly codec?: Codec<T>;
+  /**
+   * Read before anything is decoded: a message whose subject this refuses is skipped (counted
+   * as `skipped`), e.g. a sharded balancer skipping the states of agents of other shards.
+   */
+  readonly accept?: (subject: string) => boolean;
 }
 
 export interface TypedSubscription {
@@ -62,13 +67,22 @@ function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handle
     ok: metrics.subscriptionMessages.labels({ subject, outcome: 'ok' }),
     invalid: metrics.subscriptionMessages.labels({ subject, outcome: 'invalid' }),
     handler_error: metrics.subscriptionMessages.labels({ subject, outcome: 'handler_error' }),
+    skipped: metrics.subscriptionMessages.labels({ subject, outcome: 'skipped' }),
   };
-  const count = (outcome: 'ok' | 'invalid' | 'handler_error') => counters[outcome].inc();
+  const count = (outcome: keyof typeof counters) => counters[outcome].inc();
+  const accept = options.accept;
   return {
     logger,
     count,
-    /** The message's value, or undefined when invalid (dropped with a log line and a count). */
+    /**
+     * The message's value, or undefined when invalid (dropped with a log line and a count) or
+     * skipped by `accept` (counted).
+     */
     decode(msg: Msg): T | undefined {
+      if (accept !== undefined && !accept(msg.subject)) {
+        count('skipped');
+        return undefined;
+      }
       const decoded = codec.decode(msg.data);
       if (decoded.ok) return decoded.value;
       count('invalid');

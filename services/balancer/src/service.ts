@@ -64,7 +64,12 @@ export async function startBalancer(
     config,
     { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
     balancerId,
-    { logger: options.logger, selfId: balancerId, onNotice: (n) => peerNotices.apply(n) },
+    {
+      logger: options.logger,
+      selfId: balancerId,
+      onNotice: (n) => peerNotices.apply(n),
+      shard: { shards: config.shards, shard: config.shard },
+    },
   );
   const prefix = watchPrefixCaches(rt, clock, config);
   peerNotices.apply = (n) => prefix.notice(n);

@@ -3,7 +3,7 @@
  * policy and SLOs, and a fleet view kept current from the agents' state over NATS.
  */
 import type { FleetClock } from '@adagen/fleet';
-import { FleetView, PolicyHost } from '@adagen/fleet';
+import { FleetShards, FleetView, PolicyHost } from '@adagen/fleet';
 import type { PlacementNotice } from '@adagen/protocol';
 import { startRuntime } from '@adagen/runtime';
 import type { Logger, RuntimeConfig, ServiceRuntime } from '@adagen/runtime';
@@ -44,6 +44,8 @@ export async function startPolicyService(
     readonly selfId?: string;
     /** Peers' placement notices, after the view applied them. */
     readonly onNotice?: (notice: PlacementNotice) => void;
+    /** A balancer replica's shard (`shards` > 1: it follows only its share of the agents). */
+    readonly shard?: { readonly shards: number; readonly shard: number };
   } = {},
 ): Promise<PolicyService> {
   const clock = fleetClockOf(config);
@@ -54,7 +56,13 @@ export async function startPolicyService(
     kvLink: config.kvLink,
     controlDelayMs: config.controlDelayMs,
   });
-  const view = new FleetView({ staleAfterMs: staleAfterMs(config, clock) });
+  const staleMs = staleAfterMs(config, clock);
+  const view = new FleetView({ staleAfterMs: staleMs });
+  // An agent leaves the split later than the view: a hiccup should not move every shard's share.
+  const shards =
+    options.shard === undefined || options.shard.shards === 1
+      ? undefined
+      : new FleetShards({ ...options.shard, forgetAfterMs: 4 * staleMs });
   const rt = await startRuntime({
     service: about,
     config,
@@ -70,6 +78,12 @@ export async function startPolicyService(
     sweepEveryMs: config.statePeriodMs,
     ...(options.selfId === undefined ? {} : { selfId: options.selfId }),
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+    ...(shards === undefined ? {} : { shards }),
   });
+  if (shards !== undefined)
+    rt.logger.info(
+      { shard: shards.shard, shards: shards.shards },
+      `balancer shard ${shards.shard} of ${shards.shards}: follows and places on its share of the agents only`,
+    );
   return { rt, host, view, clock, metrics };
 }

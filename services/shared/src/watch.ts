@@ -1,13 +1,15 @@
 /**
  * Keeps a `FleetView` current over NATS: every agent's state (full snapshots and deltas, each
  * decoded and validated once, a delta applied on top of the last state) and announcements, and
- * the placement notices of peer balancers; drops agents whose snapshots stop.
+ * the placement notices of peer balancers; drops agents whose snapshots stop. A sharded balancer
+ * replica follows only its shard's agents: the others' states are skipped by subject, undecoded.
  */
-import type { FleetClock, FleetView } from '@adagen/fleet';
+import type { FleetClock, FleetShards, FleetView } from '@adagen/fleet';
 import { findProfile, pendingOf } from '@adagen/fleet';
 import {
   agentAnnounceSchema,
   createCodec,
+  parseSubject,
   placementNoticeSchema,
   stateMessageSchema,
   wildcards,
@@ -29,6 +31,8 @@ export interface WatchFleetOptions {
   readonly onMembership?: () => void;
   /** Called with each peer's placement notice (after the view applied it). */
   readonly onNotice?: (notice: PlacementNotice) => void;
+  /** A sharded balancer replica's share of the agents (packages/fleet/src/shards.ts). */
+  readonly shards?: FleetShards;
 }
 
 export interface FleetWatch {
@@ -56,6 +60,25 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     deltaGap: states.labels({ kind: 'delta', outcome: 'gap' }),
     fullApplied: states.labels({ kind: 'full', outcome: 'applied' }),
   };
+  const shards = options.shards;
+  /** The split moved: agents of other shards leave the view (their states are skipped now). */
+  const resplit = () => {
+    if (shards === undefined) return;
+    let left = false;
+    for (const { id } of view.members()) if (!shards.owns(id)) left = view.remove(id) || left;
+    if (left) changed(true);
+  };
+  /** Whether a state on `subject` is this shard's to decode (always, unsharded). */
+  const ownState =
+    shards === undefined
+      ? undefined
+      : (subject: string): boolean => {
+          const parsed = parseSubject(subject);
+          if (!parsed.ok || parsed.value.kind !== 'agent') return true; // the decode refuses it
+          const id = parsed.value.instanceId;
+          if (shards.heard(id, clock.nowMs())) resplit();
+          return shards.owns(id);
+        };
   const applyDelta = (delta: InstanceStateDelta) => {
     if (unknownProfiles.has(delta.instanceId)) return;
     const r = view.applyDelta(delta, clock.nowMs());
@@ -75,7 +98,10 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     schema: stateMessageSchema,
     // Every agent's every state change reaches every replica: deltas take the typed check.
     codec: stateCodec,
+    ...(ownState === undefined ? {} : { accept: ownState }),
     handler: (state) => {
+      // A state whose body names an agent of another shard than its subject does is not ours.
+      if (shards !== undefined && !shards.owns(state.instanceId)) return Promise.resolve();
       if (state.type === 'instance_state_delta') {
         applyDelta(state);
         return Promise.resolve();
@@ -100,6 +126,7 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     ...common,
     schema: agentAnnounceSchema,
     handler: (a) => {
+      if (a.status === 'down' && shards?.forget(a.instanceId) === true) resplit();
       if (view.applyAnnounce(a)) {
         rt.logger.info({ instanceId: a.instanceId }, 'agent left (announced down)');
         changed(true);
@@ -111,7 +138,7 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
     ...common,
     schema: placementNoticeSchema,
     handler: (n) => {
-      if (n.balancerId !== options.selfId) {
+      if (n.balancerId !== options.selfId && (shards?.owns(n.instanceId) ?? true)) {
         view.addPending(n.instanceId, pendingOf(n));
         options.onNotice?.(n);
       }
@@ -120,6 +147,7 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
   });
   const timer = setInterval(
     () => {
+      if ((shards?.sweep(clock.nowMs()).length ?? 0) > 0) resplit();
       const removed = view.sweep(clock.nowMs());
       if (removed.length > 0) {
         rt.logger.warn({ removed }, 'agents removed from placement: snapshots stopped');
@@ -145,6 +173,17 @@ export function watchFleet(options: WatchFleetOptions): FleetWatch {
       this.set(view.pendingCount());
     },
   });
+  if (shards !== undefined)
+    new Gauge({
+      name: 'adagen_shard_agents',
+      help: 'A sharded balancer replica: agents heard from in every shard (known) and those of its own shard (owned), which it follows and places on',
+      labelNames: ['kind'],
+      registers: [rt.registry],
+      collect() {
+        this.set({ kind: 'known' }, shards.known);
+        this.set({ kind: 'owned' }, shards.owned().size);
+      },
+    });
   const stop = () => clearInterval(timer);
   rt.lifecycle.onStop('fleet watch', stop);
   return { stop };

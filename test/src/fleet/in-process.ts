@@ -23,6 +23,8 @@ export interface InProcessFleetOptions {
   readonly agents?: number;
   /** Replicas of classifier, balancer and planner. @default 1 */
   readonly replicas?: number;
+  /** Each balancer replica a shard of its own (`ADAGEN_SHARDS` = replicas). @default false */
+  readonly balancerShards?: boolean;
   /** @default 'round-robin' */
   readonly policy?: string;
   /** Fleet ms per wall ms. @default 1 */
@@ -45,7 +47,10 @@ export interface InProcessFleet extends AsyncDisposable {
   readonly estimator: ServiceRuntime;
   readonly agents: readonly AgentRuntime[];
   readonly url: string;
-  /** Resolves once every balancer and planner sees `count` agents. */
+  /**
+   * Resolves once every balancer and planner sees `count` agents (sharded balancers: once their
+   * shares add up to `count`, each holding some).
+   */
   waitForAgents(count: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -116,7 +121,16 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
       balancers.push(
         keep(
           await startBalancer(
-            cfg(balancerConfigSchema, { ADAGEN_BALANCER_ID: `bal-${i}` }, ['balancer', i]),
+            cfg(
+              balancerConfigSchema,
+              {
+                ADAGEN_BALANCER_ID: `bal-${i}`,
+                ...(o.balancerShards === true
+                  ? { ADAGEN_SHARDS: String(r), ADAGEN_SHARD: String(i) }
+                  : {}),
+              },
+              ['balancer', i],
+            ),
             log('balancer'),
           ),
         ),
@@ -142,10 +156,17 @@ export async function startInProcessFleet(o: InProcessFleetOptions): Promise<InP
     const waitForAgents = async (count: number, timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;
       const views = [...balancers.map((b) => b.view), ...planners.map((p) => p.view)];
-      while (views.some((v) => v.size !== count)) {
+      const shares = balancers.map((b) => b.view);
+      const seen = () =>
+        o.balancerShards === true
+          ? planners.every((p) => p.view.size === count) &&
+            shares.every((v) => v.size > 0) &&
+            shares.reduce((a, v) => a + v.size, 0) === count
+          : views.every((v) => v.size === count);
+      while (!seen()) {
         if (Date.now() > until)
           throw new Error(
-            `agents in views: ${views.map((v) => v.size).join(', ')}; wanted ${count}`,
+            `agents in views: ${views.map((v) => v.size).join(', ')}; wanted ${count}${o.balancerShards === true ? ' (balancers’ shares adding up to it)' : ''}`,
           );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
