@@ -318,6 +318,10 @@ describe('adagen simulate', () => {
         /^adagen: --balancers: expected 1 to 256 replicas, got 257/,
       ],
       [
+        ['simulate', ...small, '--sharded'],
+        /^adagen: --sharded: expected --balancers 2 or more to split the instances among/,
+      ],
+      [
         ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
         /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,
       ],

@@ -145,6 +145,12 @@ export const SimConfigSchema = z
      * snapshots. @default 1
      */
     balancers: z.number().int().min(1).max(256).default(1),
+    /**
+     * The replicas split the instances, each a balancer shard (the live balancer's `shards`):
+     * replica k sees and places on only the instances i with i mod `balancers` = k (with fewer
+     * instances than replicas, also instance k mod their count). @default false
+     */
+    sharded: z.boolean().default(false),
     /** Decision + dispatch delay between arrival and reaching the instance(s). @default 2 */
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */

@@ -114,6 +114,54 @@ describe('balancer replicas', () => {
     expect(runSimulation(input()).settings.balancers).toBe(1);
   });
 
+  it('sharded: each replica sees and places on its own share of the instances only', () => {
+    const seenIds: Array<{ replica: number; ids: string[] }> = [];
+    const input = (sharded: boolean, count: number): SimConfigInput => ({
+      instances: { count, profile: a100 },
+      workload: workloadOf(
+        Array.from({ length: 40 }, (_, i): [number, number, number] => [i * 5, 100, 3]),
+      ),
+      balancers: 3,
+      sharded,
+      seed: 0,
+      policy: (ctx): Policy => {
+        const replica = ctx.seed;
+        const inner = new RoundRobinBalancer();
+        const balancer: Balancer = {
+          name: 'recording',
+          place: (classification, view) => {
+            seenIds.push({ replica, ids: view.instances.map((v) => v.id) });
+            return inner.place(classification, view);
+          },
+        };
+        return composePolicy('recording', new DefaultClassifier(), balancer, new SinglePlanner());
+      },
+    });
+    const shares = () =>
+      [0, 1, 2].map((k) => [
+        ...new Set(seenIds.filter((s) => s.replica === k).flatMap((s) => s.ids)),
+      ]);
+    const sharded = runSimulation(input(true, 7));
+    expect(sharded.settings.sharded).toBe(true);
+    expect(sharded.metrics.requests.finished).toBe(40);
+    const ids = sharded.instances.map((i) => i.id);
+    // Ranks 0..6: replica k takes instances k, k + 3, k + 6.
+    expect(shares()).toEqual([
+      [ids[0], ids[3], ids[6]],
+      [ids[1], ids[4]],
+      [ids[2], ids[5]],
+    ]);
+    // Fewer instances than replicas: none is left with nothing.
+    seenIds.length = 0;
+    runSimulation(input(true, 2));
+    expect(shares()).toEqual([[ids[0]], [ids[1]], [ids[0]]]);
+    // Unsharded: every replica sees every instance.
+    seenIds.length = 0;
+    const full = runSimulation(input(false, 7));
+    expect(full.settings.sharded).toBe(false);
+    for (const share of shares()) expect(share).toEqual(ids);
+  });
+
   it('refuses a replica count that is not a positive integer up to 256, naming the field', () => {
     for (const balancers of [0, 1.5, 257]) {
       expect(() =>

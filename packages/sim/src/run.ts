@@ -22,6 +22,8 @@ export interface SimResult {
     snapshotIntervalMs: number;
     /** Balancer replicas, each on its own view. */
     balancers: number;
+    /** The replicas split the instances (balancer shards). */
+    sharded: boolean;
     controlDelayMs: number;
     kvLink: string;
     seed: number;
@@ -88,6 +90,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     settings: {
       snapshotIntervalMs: config.snapshotIntervalMs,
       balancers: config.balancers,
+      sharded: config.sharded,
       controlDelayMs: config.controlDelayMs,
       kvLink: config.kvLink,
       seed: config.seed,

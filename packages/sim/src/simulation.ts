@@ -44,6 +44,14 @@ export interface RunOptions {
   perRequest?: boolean;
 }
 
+/**
+ * Whether instance `i` of `count` is in shard `k` of `shards` (packages/fleet/src/shards.ts, by
+ * rank): i mod shards = k, and with fewer instances than shards also instance k mod count.
+ */
+function shareOf(k: number, shards: number, count: number): (i: number) => boolean {
+  return (i) => i % shards === k || (count < shards && i === k % count);
+}
+
 /** One balancer replica: its own policy and its own view of every instance. */
 interface Replica {
   readonly policy: Policy;
@@ -113,10 +121,14 @@ export class Simulation {
             this.slots.length,
           ),
       );
+      const mine = config.sharded ? shareOf(k, config.balancers, views.length) : undefined;
       return {
         policy: this.makePolicy(config, specs, config.seed + k),
         views,
-        clusterView: { nowMs: 0, instances: views.map((v) => v.view) },
+        clusterView: {
+          nowMs: 0,
+          instances: views.filter((_, i) => mine?.(i) ?? true).map((v) => v.view),
+        },
       };
     });
     this.policy = this.replicas[0]!.policy;

@@ -22,6 +22,7 @@ export interface CommonRaw {
   seed: string;
   snapshotIntervalMs: string;
   balancers: string;
+  sharded?: boolean;
   controlDelayMs: string;
   sloTtft?: string;
   sloTpot?: string;
@@ -55,6 +56,8 @@ export interface CommonFlags {
   snapshotIntervalMs: number;
   /** Balancer replicas, each deciding on its own view (`--balancers`). */
   balancers: number;
+  /** The replicas split the instances, each a balancer shard (`--sharded`). */
+  sharded: boolean;
   controlDelayMs: number;
   slo: SloSpec;
   kvLink: string;
@@ -100,6 +103,10 @@ export function addCommonOptions(cmd: Command): Command {
       '--balancers <n>',
       'balancer replicas (1–256): each arrival goes to one at random, which sees the others’ placements only in the snapshots',
       '1',
+    )
+    .option(
+      '--sharded',
+      'the balancer replicas split the instances (rank i to replica i mod --balancers): each sees and places on its own share only, as the live balancer’s --shards',
     )
     .option(
       '--control-delay-ms <ms>',
@@ -260,6 +267,15 @@ export function deadlineFlag(text: string): DeadlineSpec {
   return { kind: 'fixed', ms: v * 1000 };
 }
 
+function shardedFlag(sharded: boolean, balancers: string): boolean {
+  if (sharded && balancerCount(balancers) === 1)
+    throw new UsageError(
+      '--sharded',
+      'expected --balancers 2 or more to split the instances among',
+    );
+  return sharded;
+}
+
 function balancerCount(text: string): number {
   const n = positiveInt('--balancers', text);
   if (n > 256) throw new UsageError('--balancers', `expected 1 to 256 replicas, got ${n}`);
@@ -294,6 +310,7 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     seed: integer('--seed', raw.seed),
     snapshotIntervalMs: positiveNumber('--snapshot-interval-ms', raw.snapshotIntervalMs),
     balancers: balancerCount(raw.balancers),
+    sharded: shardedFlag(raw.sharded === true, raw.balancers),
     controlDelayMs: nonNegativeNumber('--control-delay-ms', raw.controlDelayMs),
     slo: {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),

@@ -65,6 +65,7 @@ export function simulateCommand(io: CliIo): Command {
       seed: common.seed,
       snapshotIntervalMs: common.snapshotIntervalMs,
       balancers: common.balancers,
+      sharded: common.sharded,
       controlDelayMs: common.controlDelayMs,
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,

@@ -127,6 +127,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       seed: common.seed,
       snapshotIntervalMs: common.snapshotIntervalMs,
       balancers: common.balancers,
+      sharded: common.sharded,
       controlDelayMs: common.controlDelayMs,
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,

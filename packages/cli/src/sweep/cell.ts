@@ -28,6 +28,8 @@ export interface CellSpec {
   snapshotIntervalMs: number;
   /** Balancer replicas (`--balancers`); absent: one. */
   balancers?: number;
+  /** The replicas split the instances (`--sharded`); absent: each sees all. */
+  sharded?: boolean;
   controlDelayMs: number;
   jitterSigma: number;
   kvLink: string;
@@ -115,6 +117,7 @@ export async function runCell(
       workload,
       snapshotIntervalMs: spec.snapshotIntervalMs,
       balancers: spec.balancers ?? 1,
+      sharded: spec.sharded ?? false,
       controlDelayMs: spec.controlDelayMs,
       jitterSigma: spec.jitterSigma,
       kvLink: spec.kvLink,
