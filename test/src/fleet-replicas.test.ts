@@ -2,6 +2,10 @@
  * Two replicas of every step share the request stream (Service API queue groups); balancer
  * replicas tell each other where they put prompt prefixes; a replica killed hard mid-run leaves the others serving.
  */
+import { agentAnnounceSchema, createCodec, stateMessageSchema, subjects } from '@adagen/protocol';
+import { readyState } from '@adagen/protocol/testing';
+import { parseConfig } from '@adagen/runtime';
+import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
 import { createInbox } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { unpack } from 'msgpackr';
@@ -41,6 +45,17 @@ function completion(i: number, tokens = 6) {
     ignore_eos: true,
     stream: true,
   };
+}
+
+/** Streams `n` completions at once through the gateway; each must finish whole. */
+async function streamAll(url: string, n: number): Promise<void> {
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) => postStream(`${url}/v1/completions`, completion(i))),
+  );
+  for (const r of results) {
+    expect(r.status, r.body).toBe(200);
+    expect(r.sawDone).toBe(true);
+  }
 }
 
 describe('two replicas of every step', () => {
@@ -88,15 +103,7 @@ describe('two replicas of every step', () => {
   });
 
   it('share the requests, and balancers see each other’s placements', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        postStream(`${fleet.url}/v1/completions`, completion(i)),
-      ),
-    );
-    for (const r of results) {
-      expect(r.status, r.body).toBe(200);
-      expect(r.sawDone).toBe(true);
-    }
+    await streamAll(fleet.url, 40);
     const ok = (rt: { registry: Registry }, endpoint: string) =>
       counterValue(rt.registry, 'adagen_endpoint_messages_total', { endpoint, outcome: 'ok' });
     for (const [replicas, endpoint] of [
@@ -176,15 +183,7 @@ describe('balancer shards', () => {
         },
       });
       await nc.flush();
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) =>
-          postStream(`${fleet.url}/v1/completions`, completion(i)),
-        ),
-      );
-      for (const r of results) {
-        expect(r.status, r.body).toBe(200);
-        expect(r.sawDone).toBe(true);
-      }
+      await streamAll(fleet.url, 40);
       await nc.flush();
       // Both shards placed, each only on its own agents.
       expect([...(chosen.get('bal-0') ?? [])].every((id) => shares()[0]!.includes(id))).toBe(true);
@@ -202,24 +201,76 @@ describe('balancer shards', () => {
     } finally {
       await nc.close();
     }
-    // agent-1 goes: ranks move. Shard 1 drops agent-3 as it drops agent-1 (in one step, not when
-    // agent-3's states stop reaching it); each gains its new agents with their next full state.
-    const stopped = fleet.agents[1]!.stop('test: agent leaves');
-    const one = fleet.balancers[1]!.view;
-    while (one.has('agent-1')) await new Promise((r) => setTimeout(r, 1));
-    expect(one.has('agent-3')).toBe(false);
-    await stopped;
+    // agent-1 goes: ranks move, and each shard gains its new agents with their next full state.
+    await fleet.agents[1]!.stop('test: agent leaves');
     await fleet.waitForAgents(4);
     expect(shares()).toEqual([
       ['agent-0', 'agent-3'],
       ['agent-2', 'agent-4'],
     ]);
-    const after = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        postStream(`${fleet.url}/v1/completions`, completion(i)),
-      ),
+    await streamAll(fleet.url, 10);
+  });
+});
+
+describe('a balancer shard', () => {
+  it('drops the agents it no longer owns in the step that moves the split', async () => {
+    await using nats = await startNatsServer();
+    const originMs = Date.now();
+    const bal = await startBalancer(
+      parseConfig(balancerConfigSchema, {
+        env: {
+          ADAGEN_NATS_SERVERS: nats.url,
+          ADAGEN_LOG_LEVEL: 'silent',
+          ADAGEN_HTTP_PORT: '0',
+          ADAGEN_HTTP_HOST: '127.0.0.1',
+          ADAGEN_CLOCK_ORIGIN_MS: String(originMs),
+          ADAGEN_SHARDS: '2',
+          ADAGEN_SHARD: '1',
+        },
+      }),
     );
-    for (const r of after) expect(r.status, r.body).toBe(200);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const states = createCodec(stateMessageSchema);
+      const announces = createCodec(agentAnnounceSchema);
+      const ids = ['a-0', 'a-1', 'a-2', 'a-3'];
+      for (const id of ids)
+        nc.publish(
+          subjects.state(id),
+          states.encode(readyState({ instanceId: id, atMs: Date.now() - originMs })),
+        );
+      await nc.flush();
+      // Ranks 0..3: shard 1 holds a-1 and a-3 (heard in any order, the split is by rank).
+      while (bal.view.size < 2) await new Promise((r) => setTimeout(r, 5));
+      expect(bal.view.members().map((m) => m.id)).toEqual(['a-1', 'a-3']);
+      nc.publish(
+        subjects.announce('a-1'),
+        announces.encode({
+          v: 1,
+          type: 'agent_announce',
+          instanceId: 'a-1',
+          status: 'down',
+          profile: 'llama-3-8b_a100-80gb_tp1',
+          engine: 'sim',
+          atMs: Date.now() - originMs,
+        }),
+      );
+      await nc.flush();
+      // Ranks 0..2 now (a-0, a-2, a-3): shard 1 holds a-2, and a-3 went in the same step as a-1,
+      // not when its states stopped reaching this shard. a-2 comes with its next full state.
+      while (bal.view.has('a-1')) await new Promise((r) => setTimeout(r, 1));
+      expect(bal.view.has('a-3')).toBe(false);
+      nc.publish(
+        subjects.state('a-2'),
+        states.encode(readyState({ instanceId: 'a-2', atMs: Date.now() - originMs })),
+      );
+      await nc.flush();
+      while (!bal.view.has('a-2')) await new Promise((r) => setTimeout(r, 5));
+      expect(bal.view.members().map((m) => m.id)).toEqual(['a-2']);
+    } finally {
+      await nc.close();
+      await bal.stop('test over');
+    }
   });
 });
 

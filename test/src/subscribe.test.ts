@@ -1,6 +1,7 @@
 import { agentAnnounceSchema, createCodec, subjects, wildcards } from '@adagen/protocol';
 import type { AgentAnnounce } from '@adagen/protocol';
 import { connectNats, createMetricsRegistry, subscribe } from '@adagen/runtime';
+import type { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { counter, metricValue } from './helpers.js';
 import { startNatsServer } from './natsServer.js';
@@ -14,6 +15,13 @@ const announce = (instanceId: string): AgentAnnounce => ({
   engine: 'sim',
   atMs: 1000,
 });
+
+/** The announce subscription's messages with this outcome. */
+const announceMessages = (registry: Registry, outcome: string) =>
+  metricValue(registry, 'adagen_subscription_messages_total', {
+    subject: wildcards.agentAnnounce,
+    outcome,
+  });
 
 describe('typed subscriptions', () => {
   it('delivers valid messages in order and drops invalid ones with a counter', async () => {
@@ -52,11 +60,7 @@ describe('typed subscriptions', () => {
       'adagen.v1.agent.gpu-3.announce:gpu-3',
       'adagen.v1.agent.gpu-4.announce:gpu-4',
     ]);
-    const count = (outcome: string) =>
-      metricValue(registry, 'adagen_subscription_messages_total', {
-        subject: wildcards.agentAnnounce,
-        outcome,
-      });
+    const count = (outcome: string) => announceMessages(registry, outcome);
     expect(await count('invalid')).toBe(2);
     expect(await count('handler_error')).toBe(1);
     expect(await count('ok')).toBe(3);
@@ -88,11 +92,7 @@ describe('typed subscriptions', () => {
     await done.reached;
     await sub.drain();
     expect(seen).toEqual(['mine-1', 'mine-2']);
-    const count = (outcome: string) =>
-      metricValue(registry, 'adagen_subscription_messages_total', {
-        subject: wildcards.agentAnnounce,
-        outcome,
-      });
+    const count = (outcome: string) => announceMessages(registry, outcome);
     expect(await count('skipped')).toBe(2);
     expect(await count('invalid')).toBe(0);
     expect(await count('ok')).toBe(2);
