@@ -36,6 +36,11 @@ describe('adagen engine serve and up --backend http: options checked before anyt
       ['up', '--backend', 'http', '--engine', 'http://a:1', '--autoscale', '1..3'],
       '--autoscale: not with --backend http',
     ],
+    [['up', '--sharded'], '--sharded: expected --replicas 2 or more (one balancer per shard)'],
+    [
+      ['up', '--sharded', '--replicas', '3', '--agents', '2'],
+      '--sharded: expected at least as many agents as shards (2 agents, 3 shards)',
+    ],
   ])('%j → usage error', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

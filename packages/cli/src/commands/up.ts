@@ -38,6 +38,7 @@ interface UpRaw {
   profile: string;
   policy: string;
   replicas: string;
+  sharded: boolean;
   port: string;
   host: string;
   timeScale: string;
@@ -50,6 +51,20 @@ interface UpRaw {
   dashboardPort: string;
   autoscale?: string;
   autoscaleWindowS: string;
+}
+
+/** `--sharded` needs a balancer per shard and an agent per shard. */
+function shardedUp(replicas: string, agents: string, engineUrls?: readonly string[]): true {
+  const shards = positiveInt('--replicas', replicas);
+  if (shards < 2)
+    throw new UsageError('--sharded', 'expected --replicas 2 or more (one balancer per shard)');
+  const count = engineUrls?.length ?? positiveInt('--agents', agents);
+  if (count < shards)
+    throw new UsageError(
+      '--sharded',
+      `expected at least as many agents as shards (${count} agents, ${shards} shards)`,
+    );
+  return true;
 }
 
 export function upCommand(io: CliIo): Command {
@@ -74,6 +89,11 @@ export function upCommand(io: CliIo): Command {
     .option('--profile <name>', 'agents’ latency profile: a100, h100 or a profile name', 'a100')
     .option('--policy <name>', `scheduling policy: ${knownPolicyNames().join(', ')}`, 'adagen')
     .option('--replicas <n>', 'replicas of classifier, balancer and planner', '1')
+    .option(
+      '--sharded',
+      'the balancer replicas as shards: each follows and places on its share of the agents only (for large fleets; docs/PERFORMANCE.md, "Balancer shards")',
+      false,
+    )
     .option('--port <n>', 'gateway HTTP port', '8080')
     .option('--host <addr>', 'gateway HTTP address', '127.0.0.1')
     .option(
@@ -125,6 +145,7 @@ export function upCommand(io: CliIo): Command {
         profile: raw.profile,
         policy: checkPolicy('--policy', raw.policy),
         replicas: positiveInt('--replicas', raw.replicas),
+        ...(raw.sharded ? { sharded: shardedUp(raw.replicas, raw.agents, engineUrls) } : {}),
         port: positiveInt('--port', raw.port),
         host: raw.host,
         timeScale: positiveNumber('--time-scale', raw.timeScale),
@@ -275,7 +296,7 @@ async function up(
     .map((c) => `    ${c.spec.label}  http://127.0.0.1:${c.spec.httpPort}/metrics`);
   io.stdout(
     [
-      `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : flags.backend === 'http' ? `http agents (${(flags.engineUrls ?? []).join(', ')}; predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
+      `AdaGen fleet up: ${flags.agents} × ${flags.backend === 'llama' ? `llama.cpp agents (${flags.modelFile ?? ''}, predicted from the ${flags.profile} profile, calibrated online)` : flags.backend === 'http' ? `http agents (${(flags.engineUrls ?? []).join(', ')}; predicted from the ${flags.profile} profile, calibrated online)` : `${flags.profile} simulated agents`}, policy ${flags.policy}, ${flags.replicas} replica(s) per step${flags.sharded === true ? ' (the balancers as shards)' : ''}${flags.timeScale === 1 ? '' : `, ×${flags.timeScale} time`}`,
       `  gateway  ${url}  (POST /v1/completions, /v1/chat/completions; GET /v1/models, /metrics)`,
       `  dashboard: ${dashboardUrl}/  (every instance's predicted layout, SLO attainment, decisions)`,
       `  nats     ${nats.url}${secure === undefined ? '' : ` (secure: per-service nkey users, config ${secure.configFile})`}`,

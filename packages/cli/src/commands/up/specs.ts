@@ -7,6 +7,8 @@ export interface UpFlags {
   readonly profile: string;
   readonly policy: string;
   readonly replicas: number;
+  /** The balancer replicas as shards, each following and placing on its share of the agents. */
+  readonly sharded?: boolean;
   readonly port: number;
   readonly host: string;
   readonly timeScale: number;
@@ -76,6 +78,9 @@ export async function fleetSpecs(
   const balancers = await many('balancer', flags.replicas, (i) => ({
     ADAGEN_BALANCER_ID: `bal-${i}`,
     ADAGEN_ADMISSION: flags.admission,
+    ...(flags.sharded === true
+      ? { ADAGEN_SHARDS: String(flags.replicas), ADAGEN_SHARD: String(i) }
+      : {}),
   }));
   const gateway = await spec(
     'gateway',

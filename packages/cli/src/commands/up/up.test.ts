@@ -81,6 +81,33 @@ describe('adagen up', () => {
     expect(groups[2]![0]!.env).toMatchObject({ ADAGEN_ADMISSION: 'off' });
   });
 
+  it('--sharded: each balancer replica is told its shard', async () => {
+    let port = 21_000;
+    const groups = await fleetSpecs(
+      {
+        agents: 4,
+        profile: 'a100',
+        policy: 'adagen',
+        replicas: 2,
+        sharded: true,
+        port: 8080,
+        host: '127.0.0.1',
+        timeScale: 1,
+        logLevel: 'info',
+        admission: 'off',
+        backend: 'sim',
+      },
+      'nats://127.0.0.1:4999',
+      123,
+      () => Promise.resolve(port++),
+    );
+    const balancers = groups.flat().filter((c) => c.label.startsWith('balancer-'));
+    expect(balancers.map((c) => [c.env.ADAGEN_SHARDS, c.env.ADAGEN_SHARD])).toEqual([
+      ['2', '0'],
+      ['2', '1'],
+    ]);
+  });
+
   it('--backend http: one agent per engine URL, each told its own', async () => {
     let port = 21_000;
     const groups = await fleetSpecs(
