@@ -145,6 +145,23 @@ describe.skipIf(!existsSync(cli))('adagen up (the main job, as a process)', () =
     expect(children.filter(alive)).toEqual([]);
   }, 150_000);
 
+  it('--sharded: starts with the balancers holding the agents between them, and serves', async () => {
+    const port = await freePort();
+    const up = startUp(['--agents', '3', '--replicas', '2', '--sharded', '--port', String(port)]);
+    await until('"fleet up" banner', up, () => up.stdout().includes('AdaGen fleet up'), 90_000);
+    expect(up.stdout()).toContain('the balancers as shards');
+    for (let i = 0; i < 4; i++) {
+      const res = await postJson(`http://127.0.0.1:${port}/v1/completions`, {
+        model: MODEL,
+        prompt: `Hello there, shard ${i}`,
+        max_tokens: 4,
+      });
+      expect(res.status).toBe(200);
+    }
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+  }, 150_000);
+
   it('refuses a gateway port that is already taken, before starting anything', async () => {
     const squatter = createServer();
     await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));

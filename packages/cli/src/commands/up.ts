@@ -281,8 +281,12 @@ async function up(
       groups.push(started);
       await waitReady(started, 60_000);
     }
-    say(`waiting until every balancer sees the ${flags.agents} agents…`);
-    await waitForAgents(groups, flags.agents, 30_000);
+    say(
+      flags.sharded === true
+        ? `waiting until the balancer shards hold the ${flags.agents} agents between them…`
+        : `waiting until every balancer sees the ${flags.agents} agents…`,
+    );
+    await waitForAgents(groups, flags.agents, flags.sharded === true, 30_000);
   } catch (error) {
     await stopAll('start-up failed');
     throw error;
@@ -401,17 +405,27 @@ function startAutoscaling(
   return scaler;
 }
 
-/** Waits until every balancer sees all the agents. */
-async function waitForAgents(groups: Child[][], agents: number, timeoutMs: number): Promise<void> {
+/** Waits until every balancer sees all the agents (shards: until their shares add up to all). */
+async function waitForAgents(
+  groups: Child[][],
+  agents: number,
+  sharded: boolean,
+  timeoutMs: number,
+): Promise<void> {
   const balancers = groups.flat().filter((c) => c.spec.service === 'balancer');
   const until = Date.now() + timeoutMs;
   for (;;) {
     const seen = await Promise.all(
       balancers.map((b) => gauge(b.spec.httpPort, 'adagen_instances')),
     );
-    if (seen.every((n) => n === agents)) return;
+    const held = sharded
+      ? seen.every((n) => (n ?? 0) > 0) && seen.reduce<number>((a, n) => a + (n ?? 0), 0) === agents
+      : seen.every((n) => n === agents);
+    if (held) return;
     if (Date.now() > until)
-      throw new Error(`balancers see ${seen.join(', ')} agents, expected ${agents}`);
+      throw new Error(
+        `balancers see ${seen.join(', ')} agents, expected ${sharded ? `${agents} between them, each some` : agents}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
