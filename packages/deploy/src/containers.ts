@@ -8,7 +8,7 @@ import { inboxPrefixFor } from '@adagen/natsconf';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
-import { ID_ENV, maxReplicasOf, podPrincipal } from './topology.js';
+import { ID_ENV, podPrincipal, workloadsOf } from './topology.js';
 import type { Workload } from './topology.js';
 import type { Values } from './values.js';
 
@@ -39,15 +39,20 @@ const DECIDING: ReadonlySet<string> = new Set([
   'recommender',
 ]);
 
-/** `/metrics` of every possible pod of a per-id stage (its headless Service names each pod). */
+/**
+ * `/metrics` of every possible pod of a per-id stage (each of its workloads' headless Services
+ * names each pod; the balancer has one workload per shard).
+ */
 function podMetricsUrls(values: Values, stage: 'gateway' | 'balancer'): string[] {
-  const { replicas, autoscaling } = values[stage];
-  const name = `${values.release}-${stage}`;
-  return Array.from(
-    { length: maxReplicasOf(replicas, autoscaling) },
-    (_, i) =>
-      `http://${name}-${i}.${name}.${values.namespace}.svc:${values.httpPort}${PROBES.metrics}`,
-  );
+  return workloadsOf(values)
+    .filter((w) => w.service === stage)
+    .flatMap((w) =>
+      Array.from(
+        { length: w.maxReplicas },
+        (_, i) =>
+          `http://${w.name}-${i}.${w.name}.${values.namespace}.svc:${values.httpPort}${PROBES.metrics}`,
+      ),
+    );
 }
 
 /** The dashboard's sources: balancers' shed and gateways' deadline counters, the recommender. */

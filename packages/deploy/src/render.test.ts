@@ -116,3 +116,58 @@ describe('renderFleet', () => {
     expect(() => (deployment as unknown as { validate(): void }).validate()).toThrow(/replicas/);
   });
 });
+
+describe('renderFleet with balancer shards', () => {
+  const values = parseValues({ ...input, balancerShards: 2 });
+  const objects = renderFleet(values, seedsFor(natsUsersOf(values)));
+  const named = (kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata?.name === name) as unknown as
+      | {
+          spec: {
+            template: {
+              spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> };
+            };
+          };
+        }
+      | undefined;
+  const envOf = (kind: string, name: string) =>
+    new Map(
+      (named(kind, name)?.spec.template.spec.containers[0]?.env ?? []).map((v) => [
+        v.name,
+        v.value,
+      ]),
+    );
+
+  it('runs one balancer StatefulSet per shard, each told its shard, with its own autoscaler and users', () => {
+    const sets = objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata?.name);
+    expect(sets).toEqual(expect.arrayContaining(['adagen-balancer-s0', 'adagen-balancer-s1']));
+    expect(sets).not.toContain('adagen-balancer');
+    for (const k of [0, 1]) {
+      const env = envOf('StatefulSet', `adagen-balancer-s${k}`);
+      expect(env.get('ADAGEN_SHARDS')).toBe('2');
+      expect(env.get('ADAGEN_SHARD')).toBe(String(k));
+      expect(env.get('ADAGEN_BALANCER_ID')).toBe('$(POD_NAME)');
+    }
+    expect(
+      objects
+        .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+        .map((o) => o.metadata?.name)
+        .filter((n) => n?.startsWith('adagen-balancer')),
+    ).toEqual(['adagen-balancer-s0', 'adagen-balancer-s1']);
+    // Up to 4 pods per shard, each its own NATS user.
+    expect(natsUsersOf(values).filter((u) => u.startsWith('balancer-'))).toHaveLength(8);
+    // The dashboard scrapes every balancer pod of every shard (8) and every gateway pod (3).
+    const urls = envOf('Deployment', 'adagen-dashboard').get('ADAGEN_METRICS_URLS')?.split(',');
+    expect(urls).toHaveLength(11);
+    expect(urls).toContain(
+      'http://adagen-balancer-s1-3.adagen-balancer-s1.adagen.svc:8080/metrics',
+    );
+    // Other stages are not sharded.
+    expect(envOf('Deployment', 'adagen-planner').has('ADAGEN_SHARDS')).toBe(false);
+  });
+
+  it('refuses a shard count out of range, naming the field', () => {
+    expect(() => parseValues({ ...input, balancerShards: 0 })).toThrow(/balancerShards/);
+    expect(() => parseValues({ ...input, balancerShards: 17 })).toThrow(/balancerShards/);
+  });
+});

@@ -48,6 +48,8 @@ export interface Workload {
   /** The NATS users of its pods (one, or one per possible pod). */
   readonly users: readonly Principal[];
   readonly pool?: PoolValues;
+  /** Options fixed by the workload itself (a balancer shard's `ADAGEN_SHARD`), over the stage's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export function maxReplicasOf(replicas: number, autoscaling: Autoscaling): number {
@@ -60,6 +62,7 @@ function workload(
   replicas: number,
   autoscaling: Autoscaling,
   pool?: PoolValues,
+  env?: Readonly<Record<string, string>>,
 ): Workload {
   const role = roleOf(service);
   const maxReplicas = maxReplicasOf(replicas, autoscaling);
@@ -77,14 +80,31 @@ function workload(
     autoscaling,
     users,
     ...(pool === undefined ? {} : { pool }),
+    ...(env === undefined ? {} : { env }),
   };
+}
+
+/** The balancer's workloads: one, or one per shard (`balancerShards`). */
+function balancerWorkloads(values: Values): Workload[] {
+  const { replicas, autoscaling } = values.balancer;
+  const name = `${values.release}-balancer`;
+  const shards = values.balancerShards;
+  if (shards === 1) return [workload(name, 'balancer', replicas, autoscaling)];
+  return Array.from({ length: shards }, (_, k) =>
+    workload(`${name}-s${k}`, 'balancer', replicas, autoscaling, undefined, {
+      ADAGEN_SHARDS: String(shards),
+      ADAGEN_SHARD: String(k),
+    }),
+  );
 }
 
 /** Every workload of the fleet: the stages, then one per GPU pool. */
 export function workloadsOf(values: Values): Workload[] {
   return [
-    ...STAGES.map((s) =>
-      workload(`${values.release}-${s}`, s, values[s].replicas, values[s].autoscaling),
+    ...STAGES.flatMap((s) =>
+      s === 'balancer'
+        ? balancerWorkloads(values)
+        : [workload(`${values.release}-${s}`, s, values[s].replicas, values[s].autoscaling)],
     ),
     ...values.pools.map((p) =>
       workload(`${values.release}-agent-${p.name}`, 'agent', p.replicas, p.autoscaling, p),

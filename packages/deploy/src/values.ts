@@ -161,6 +161,13 @@ export const valuesSchema = z
     gateway: stage(2, { type: 'keda', maxReplicas: 6, threshold: 256 }),
     classifier: stage(2, { type: 'hpa', maxReplicas: 8 }),
     balancer: stage(2, { type: 'hpa', maxReplicas: 6 }),
+    /**
+     * Balancer shards: with N > 1 the agents are split among N shards (by rank in id order),
+     * each a StatefulSet `<release>-balancer-s<k>` with the balancer's replicas and autoscaling,
+     * whose pods follow and place on their shard's agents only (docs/PERFORMANCE.md, "Balancer
+     * shards": for fleets of tens of agents per shard; small fleets lose balance). @default 1
+     */
+    balancerShards: z.int().min(1).max(16).default(1),
     planner: stage(2, { type: 'hpa', maxReplicas: 6 }),
     estimator: stage(1, { type: 'hpa', maxReplicas: 4 }),
     /** The live dashboard (its page on `httpPort`, Service `<release>-dashboard`). */

@@ -34,7 +34,7 @@ function podSpec(values: Values, w: Workload): IPodSpec {
   const agentEnv = pool === undefined ? {} : { ...engineEnv(values, pool), ...pool.env };
   const adagen = adagenContainer(values, w, {
     resources: pool?.agentResources ?? stageValues?.resources ?? { requests: {}, limits: {} },
-    env: stageValues?.env ?? agentEnv,
+    env: { ...(stageValues?.env ?? agentEnv), ...w.env },
   });
   const engine = pool === undefined ? undefined : engineContainer(values, pool);
   const containers: IContainer[] = engine === undefined ? [adagen] : [engine, adagen];

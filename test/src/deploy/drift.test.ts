@@ -111,8 +111,8 @@ function maxPods(r: Rendered, c: Controller): number {
   );
 }
 
-function checkFile(file: string) {
-  const r = renderValuesFile(file);
+function checkFile(file: string, override: Record<string, unknown> = {}) {
+  const r = renderValuesFile(file, override);
   const auth = parseAuthConf(r.secrets.get(`${r.values.release}-nats-auth`)?.[NATS_AUTH_KEY] ?? '');
   const deployed = new Set<string>();
 
@@ -204,6 +204,27 @@ describe('Kubernetes manifests match the services (adagen deploy render)', () =>
       expect(deployed).toEqual(servicesWithEntryPoints().filter((s) => s !== 'shared'));
       expect(servicesWithEntryPoints()).toEqual(Object.keys(SCHEMAS).sort());
     });
+
+  it('values.sim.yaml with balancerShards 2: each shard’s pods take their shard as the balancer reads it', () => {
+    const { deployed } = checkFile('values.sim.yaml', { balancerShards: 2 });
+    expect(deployed).toContain('balancer');
+    const r = renderValuesFile('values.sim.yaml', { balancerShards: 2 });
+    const shards = r.controllers
+      .filter((c) => c.metadata.name.includes('-balancer-s'))
+      .map((c) =>
+        c.spec.template.spec.containers[0]!.env.filter((v) => v.name.startsWith('ADAGEN_SHARD')),
+      );
+    expect(shards).toEqual([
+      [
+        { name: 'ADAGEN_SHARDS', value: '2' },
+        { name: 'ADAGEN_SHARD', value: '0' },
+      ],
+      [
+        { name: 'ADAGEN_SHARDS', value: '2' },
+        { name: 'ADAGEN_SHARD', value: '1' },
+      ],
+    ]);
+  });
 
   it('the NATS servers: client, cluster and monitoring ports as in their config', () => {
     const r = renderValuesFile('values.example.yaml');

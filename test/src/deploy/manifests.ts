@@ -71,8 +71,12 @@ export interface Rendered {
 }
 
 /** Renders `infra/k8s/<file>` with fresh nkey seeds. */
-export function renderValuesFile(file: string): Rendered {
-  const values = parseValues(parse(readFileSync(join(repoRoot, 'infra/k8s', file), 'utf8')));
+/** Renders `infra/k8s/<file>`, with `override`'s top-level fields over the file's. */
+export function renderValuesFile(file: string, override: Record<string, unknown> = {}): Rendered {
+  const values = parseValues({
+    ...(parse(readFileSync(join(repoRoot, 'infra/k8s', file), 'utf8')) as Record<string, unknown>),
+    ...override,
+  });
   const seeds = Object.fromEntries(
     natsUsersOf(values).map((u) => [u, new TextDecoder().decode(createUser().getSeed())]),
   );
