@@ -2,7 +2,13 @@
  * Two replicas of every step share the request stream (Service API queue groups); balancer
  * replicas tell each other where they put prompt prefixes; a replica killed hard mid-run leaves the others serving.
  */
-import { agentAnnounceSchema, createCodec, stateMessageSchema, subjects } from '@adagen/protocol';
+import {
+  agentAnnounceSchema,
+  createCodec,
+  kvCacheMessageSchema,
+  stateMessageSchema,
+  subjects,
+} from '@adagen/protocol';
 import { readyState } from '@adagen/protocol/testing';
 import { parseConfig } from '@adagen/runtime';
 import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
@@ -243,6 +249,33 @@ describe('a balancer shard', () => {
       // Ranks 0..3: shard 1 holds a-1 and a-3 (heard in any order, the split is by rank).
       while (bal.view.size < 2) await new Promise((r) => setTimeout(r, 5));
       expect(bal.view.members().map((m) => m.id)).toEqual(['a-1', 'a-3']);
+      // Prefix-cache messages: its own agents' are indexed, the others' skipped undecoded.
+      const caches = createCodec(kvCacheMessageSchema);
+      for (const id of ids)
+        nc.publish(
+          subjects.cache(id),
+          caches.encode({
+            v: 1,
+            type: 'kv_snapshot',
+            instanceId: id,
+            epoch: 1,
+            seq: 1,
+            atMs: Date.now() - originMs,
+            blockSize: 16,
+            blockHashes: [1, 2, 3],
+          }),
+        );
+      await nc.flush();
+      const cacheMessages = (outcome: string) =>
+        counterValue(bal.registry, 'adagen_subscription_messages_total', {
+          subject: 'adagen.v1.agent.*.cache',
+          outcome,
+        });
+      while ((await cacheMessages('ok')) + (await cacheMessages('skipped')) < 4)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(await cacheMessages('ok')).toBe(2);
+      expect(await cacheMessages('skipped')).toBe(2);
+      expect(bal.prefix.locator.events.totalBlocks).toBe(6);
       nc.publish(
         subjects.announce('a-1'),
         announces.encode({

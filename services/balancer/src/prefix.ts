@@ -4,7 +4,7 @@
  * the policy's view with each instance's `prefixCache` filled in from it.
  */
 import { PrefixLocator } from '@adagen/fleet';
-import type { FleetClock } from '@adagen/fleet';
+import type { FleetClock, FleetShards } from '@adagen/fleet';
 import { kvCacheMessageSchema, parseSubject, wildcards } from '@adagen/protocol';
 import type { PlacementNotice, PromptPrefix } from '@adagen/protocol';
 import { subscribeInWireOrder } from '@adagen/runtime';
@@ -37,6 +37,8 @@ export function watchPrefixCaches(
   rt: ServiceRuntime,
   clock: FleetClock,
   options: PrefixOptions,
+  /** A shard's share: other shards' agents' cache messages are skipped undecoded. */
+  shards?: FleetShards,
 ): BalancerPrefix {
   const locator = new PrefixLocator({
     blockSize: options.prefixBlockSize,
@@ -72,6 +74,16 @@ export function watchPrefixCaches(
   const warnedBlockSize = new Set<string>();
   subscribeInWireOrder(rt.nc, wildcards.agentCache, {
     schema: kvCacheMessageSchema,
+    // An agent that joins the share later is indexed from its next cache snapshot (its batches
+    // wait behind the gap until then).
+    ...(shards === undefined
+      ? {}
+      : {
+          accept: (subject: string) => {
+            const s = parseSubject(subject);
+            return !s.ok || s.value.kind !== 'agent' || shards.owns(s.value.instanceId);
+          },
+        }),
     logger: rt.logger,
     registry: rt.registry,
     lifecycle: rt.lifecycle,

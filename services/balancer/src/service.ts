@@ -60,7 +60,7 @@ export async function startBalancer(
 ): Promise<BalancerRuntime> {
   const balancerId = config.balancerId ?? `bal-${randomSuffix()}`;
   const peerNotices: { apply: (n: PlacementNotice) => void } = { apply: () => undefined };
-  const { rt, host, view, clock, metrics } = await startPolicyService(
+  const { rt, host, view, clock, metrics, shards } = await startPolicyService(
     config,
     { name: 'balancer', version: BALANCER_VERSION, description: 'layout-aware placement' },
     balancerId,
@@ -71,7 +71,7 @@ export async function startBalancer(
       shard: { shards: config.shards, shard: config.shard },
     },
   );
-  const prefix = watchPrefixCaches(rt, clock, config);
+  const prefix = watchPrefixCaches(rt, clock, config, shards);
   peerNotices.apply = (n) => prefix.notice(n);
   const noticeCodec = createCodec(placementNoticeSchema);
   const decisionCodec = createCodec(decisionRecordSchema);

@@ -32,6 +32,8 @@ export interface PolicyService {
   readonly view: FleetView;
   readonly clock: FleetClock;
   readonly metrics: DecisionMetrics;
+  /** A balancer shard's share of the agents (undefined: it follows every agent). */
+  readonly shards?: FleetShards;
 }
 
 export async function startPolicyService(
@@ -85,5 +87,5 @@ export async function startPolicyService(
       { shard: shards.shard, shards: shards.shards },
       `balancer shard ${shards.shard} of ${shards.shards}: follows and places on its share of the agents only`,
     );
-  return { rt, host, view, clock, metrics };
+  return { rt, host, view, clock, metrics, ...(shards === undefined ? {} : { shards }) };
 }
