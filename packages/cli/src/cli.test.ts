@@ -322,6 +322,10 @@ describe('adagen simulate', () => {
         /^adagen: --sharded: expected --balancers 2 or more to split the instances among/,
       ],
       [
+        ['simulate', ...small, '--balancers', '2', '--spill'],
+        /^adagen: --spill: expected --sharded \(only shards hand requests to each other\)/,
+      ],
+      [
         ['simulate', ...small, '--kv-link', 'carrier-pigeon'],
         /^adagen: --kv-link: unknown link preset "carrier-pigeon"/,
       ],

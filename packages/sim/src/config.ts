@@ -151,6 +151,14 @@ export const SimConfigSchema = z
      * instances than replicas, also instance k mod their count). @default false
      */
     sharded: z.boolean().default(false),
+    /**
+     * Sharded only: a shard whose policy predicts a miss on every one of its instances (AdaGen's
+     * `hopeless`) hands the request to one other shard at random, which takes it if it predicts
+     * a hit there; else the first shard places it. The hand-over hop is not charged (a NATS hop
+     * is ~0.5 ms against the 2 ms control delay). Policies that predict nothing never spill.
+     * @default false
+     */
+    shardSpill: z.boolean().default(false),
     /** Decision + dispatch delay between arrival and reaching the instance(s). @default 2 */
     controlDelayMs: z.number().nonnegative().default(2),
     /** KV link preset for distributed plans (the engine's `LinkPresets`). @default 'rdma-400g' */
@@ -182,7 +190,11 @@ export const SimConfigSchema = z
     /** Stop at this virtual time (unfinished requests miss their SLO); default: run to drain. */
     horizonMs: z.number().positive().optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.shardSpill || c.sharded, {
+    error: 'expected sharded: true with shardSpill (only shards hand requests to each other)',
+    path: ['shardSpill'],
+  });
 
 export type SimConfigInput = z.input<typeof SimConfigSchema>;
 export type SimConfig = z.output<typeof SimConfigSchema>;

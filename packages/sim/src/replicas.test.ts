@@ -162,6 +162,49 @@ describe('balancer replicas', () => {
     for (const share of shares()) expect(share).toEqual(ids);
   });
 
+  it('spill: a shard that predicts a miss everywhere hands the request to another shard', () => {
+    const placedBy: number[] = [];
+    // Shard 0 predicts a miss on all its instances; shard 1 a hit.
+    const input = (shardSpill: boolean): SimConfigInput => ({
+      instances: { count: 4, profile: a100 },
+      workload: workloadOf(
+        Array.from({ length: 30 }, (_, i): [number, number, number] => [i * 5, 100, 3]),
+      ),
+      balancers: 2,
+      sharded: true,
+      shardSpill,
+      seed: 0,
+      policy: (ctx): Policy => {
+        const replica = ctx.seed;
+        const inner = new RoundRobinBalancer();
+        const balancer: Balancer = {
+          name: 'recording',
+          place: (classification, view) => {
+            placedBy.push(replica);
+            const p = inner.place(classification, view);
+            return replica === 0 ? { ...p, hopeless: true } : p;
+          },
+        };
+        return composePolicy('recording', new DefaultClassifier(), balancer, new SinglePlanner());
+      },
+    });
+    const without = runSimulation(input(false));
+    expect(without.spilled).toBeUndefined();
+    const arrivedAt0 = placedBy.filter((k) => k === 0).length;
+    expect(arrivedAt0).toBeGreaterThan(0);
+    placedBy.length = 0;
+    const spilled = runSimulation(input(true));
+    expect(spilled.settings.shardSpill).toBe(true);
+    // Every request shard 0 got went to shard 1, after shard 0 weighed it.
+    expect(spilled.spilled).toBe(arrivedAt0);
+    expect(placedBy.filter((k) => k === 0)).toHaveLength(arrivedAt0);
+    expect(placedBy.filter((k) => k === 1)).toHaveLength(30);
+    expect(spilled.metrics.requests.finished).toBe(30);
+    expect(() => parseSimConfig({ ...input(true), sharded: false })).toThrow(
+      /shardSpill: expected sharded: true/,
+    );
+  });
+
   it('refuses a replica count that is not a positive integer up to 256, naming the field', () => {
     for (const balancers of [0, 1.5, 257]) {
       expect(() =>

@@ -24,6 +24,8 @@ export interface SimResult {
     balancers: number;
     /** The replicas split the instances (balancer shards). */
     sharded: boolean;
+    /** Shards hand requests they predict hopeless to another shard. */
+    shardSpill: boolean;
     controlDelayMs: number;
     kvLink: string;
     seed: number;
@@ -47,6 +49,8 @@ export interface SimResult {
       enablePrefixCaching?: true;
     };
   };
+  /** With `shardSpill`: requests a shard handed to another shard. */
+  spilled?: number;
   /** Per instance, with `calibrate`: how far the online calibration got. */
   calibration?: CalibrationSummary[];
   metrics: SimSummary;
@@ -91,6 +95,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
       snapshotIntervalMs: config.snapshotIntervalMs,
       balancers: config.balancers,
       sharded: config.sharded,
+      shardSpill: config.shardSpill,
       controlDelayMs: config.controlDelayMs,
       kvLink: config.kvLink,
       seed: config.seed,
@@ -108,6 +113,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
   if (config.calibrate) result.calibration = sim.beliefs.summaries();
+  if (config.shardSpill) result.spilled = sim.spilled;
   if (options.perRequest) {
     result.requests = requestRecords(
       sim.metrics,

@@ -78,6 +78,10 @@ export class Simulation {
   private readonly busy: Uint8Array;
   /** The replica that decided each request (all 0 with one balancer). */
   private readonly replicaOf: Uint16Array;
+  /** Which other shard a hopeless request is handed to (`shardSpill`). */
+  private readonly spillRng: ReturnType<typeof createRng>;
+  /** Requests a shard handed to another that predicted a hit there (`shardSpill`). */
+  spilled = 0;
   /** Arrival time of the next request not yet decided (Infinity after the last). */
   nextArrivalMs = Number.POSITIVE_INFINITY;
   nowMs = 0;
@@ -138,6 +142,7 @@ export class Simulation {
       const rng = createRng(config.seed).fork('balancer-replicas');
       for (let r = 0; r < this.replicaOf.length; r++) this.replicaOf[r] = rng.int(config.balancers);
     }
+    this.spillRng = createRng(config.seed).fork('shard-spill');
     this.prefixes = new RequestPrefixes(this.requests, this.slots);
     this.plans = new PlanExecutor(this);
   }
@@ -297,11 +302,25 @@ export class Simulation {
     if (req.tenant !== undefined) info.tenant = req.tenant;
     const prefix = this.prefixes.of(r);
     if (prefix !== undefined) info.prefix = prefix;
-    const { policy, clusterView } = this.replicas[this.replicaOf[r]!]!;
-    clusterView.nowMs = this.nowMs;
+    const { policy, clusterView: ownView } = this.replicas[this.replicaOf[r]!]!;
+    ownView.nowMs = this.nowMs;
     const clock = this.options.now;
     const t0 = clock?.();
-    const decision: Decision = decide(policy, info, clusterView);
+    let decision: Decision = decide(policy, info, ownView);
+    let clusterView = ownView;
+    if (this.config.shardSpill && decision.placement.hopeless === true) {
+      const n = this.replicas.length;
+      const other = (this.replicaOf[r]! + 1 + this.spillRng.int(n - 1)) % n;
+      const there = this.replicas[other]!;
+      there.clusterView.nowMs = this.nowMs;
+      const theirs = decide(there.policy, info, there.clusterView);
+      if (theirs.placement.hopeless !== true) {
+        decision = theirs;
+        clusterView = there.clusterView;
+        this.replicaOf[r] = other; // its pending placement is that shard's
+        this.spilled++;
+      }
+    }
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);
     // Admission sees what the policy saw: the same view, the prompt and the TTFT target.
     const verdict = admission(

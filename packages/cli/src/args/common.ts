@@ -23,6 +23,7 @@ export interface CommonRaw {
   snapshotIntervalMs: string;
   balancers: string;
   sharded?: boolean;
+  spill?: boolean;
   controlDelayMs: string;
   sloTtft?: string;
   sloTpot?: string;
@@ -58,6 +59,8 @@ export interface CommonFlags {
   balancers: number;
   /** The replicas split the instances, each a balancer shard (`--sharded`). */
   sharded: boolean;
+  /** Shards hand a request they predict hopeless to another (`--spill`). */
+  spill: boolean;
   controlDelayMs: number;
   slo: SloSpec;
   kvLink: string;
@@ -107,6 +110,10 @@ export function addCommonOptions(cmd: Command): Command {
     .option(
       '--sharded',
       'the balancer replicas split the instances (rank i to replica i mod --balancers): each sees and places on its own share only, as the live balancer’s --shards',
+    )
+    .option(
+      '--spill',
+      'with --sharded: a shard that predicts a miss on all its instances hands the request to another shard, which takes it if it predicts a hit',
     )
     .option(
       '--control-delay-ms <ms>',
@@ -276,6 +283,12 @@ function shardedFlag(sharded: boolean, balancers: string): boolean {
   return sharded;
 }
 
+function spillFlag(spill: boolean, sharded: boolean): boolean {
+  if (spill && !sharded)
+    throw new UsageError('--spill', 'expected --sharded (only shards hand requests to each other)');
+  return spill;
+}
+
 function balancerCount(text: string): number {
   const n = positiveInt('--balancers', text);
   if (n > 256) throw new UsageError('--balancers', `expected 1 to 256 replicas, got ${n}`);
@@ -311,6 +324,7 @@ export function parseCommon(raw: CommonRaw): CommonFlags {
     snapshotIntervalMs: positiveNumber('--snapshot-interval-ms', raw.snapshotIntervalMs),
     balancers: balancerCount(raw.balancers),
     sharded: shardedFlag(raw.sharded === true, raw.balancers),
+    spill: spillFlag(raw.spill === true, raw.sharded === true),
     controlDelayMs: nonNegativeNumber('--control-delay-ms', raw.controlDelayMs),
     slo: {
       ttft: slo('--slo-ttft', raw.sloTtft ?? '5x:250', defaultSloSpec.ttft),

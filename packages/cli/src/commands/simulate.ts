@@ -66,6 +66,7 @@ export function simulateCommand(io: CliIo): Command {
       snapshotIntervalMs: common.snapshotIntervalMs,
       balancers: common.balancers,
       sharded: common.sharded,
+      shardSpill: common.spill,
       controlDelayMs: common.controlDelayMs,
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,

@@ -128,6 +128,7 @@ function parseSweep(raw: SweepRaw): SweepPlan {
       snapshotIntervalMs: common.snapshotIntervalMs,
       balancers: common.balancers,
       sharded: common.sharded,
+      shardSpill: common.spill,
       controlDelayMs: common.controlDelayMs,
       jitterSigma: common.jitterSigma,
       kvLink: common.kvLink,

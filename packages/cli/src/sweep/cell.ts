@@ -30,6 +30,8 @@ export interface CellSpec {
   balancers?: number;
   /** The replicas split the instances (`--sharded`); absent: each sees all. */
   sharded?: boolean;
+  /** Shards hand hopeless requests to another (`--spill`); absent: no. */
+  shardSpill?: boolean;
   controlDelayMs: number;
   jitterSigma: number;
   kvLink: string;
@@ -118,6 +120,7 @@ export async function runCell(
       snapshotIntervalMs: spec.snapshotIntervalMs,
       balancers: spec.balancers ?? 1,
       sharded: spec.sharded ?? false,
+      shardSpill: spec.shardSpill ?? false,
       controlDelayMs: spec.controlDelayMs,
       jitterSigma: spec.jitterSigma,
       kvLink: spec.kvLink,
