@@ -4,7 +4,7 @@
  */
 import { builtinProfiles } from '@adagen/engine';
 import type { PrefixCacheEvent } from '@adagen/engine';
-import type { Balancer, Policy } from '@adagen/scheduler';
+import type { Balancer, ClusterView, Placement, Policy } from '@adagen/scheduler';
 import {
   composePolicy,
   DefaultClassifier,
@@ -65,6 +65,27 @@ function recordingRun(balancers: number, rows: Parameters<typeof workloadOf>[0],
   return { seen, sim };
 }
 
+/** `n` small requests 5 ms apart. */
+const steady = (n: number) =>
+  workloadOf(Array.from({ length: n }, (_, i): [number, number, number] => [i * 5, 100, 3]));
+
+/**
+ * Round-robin per replica (seed 0 → replica 0, …), `onPlace` seeing, and free to change, each
+ * placement with the view the replica decided on.
+ */
+function roundRobinWith(
+  onPlace: (replica: number, view: ClusterView, placed: Placement) => Placement,
+): (ctx: { seed: number }) => Policy {
+  return (ctx) => {
+    const inner = new RoundRobinBalancer();
+    const balancer: Balancer = {
+      name: 'recording',
+      place: (classification, view) => onPlace(ctx.seed, view, inner.place(classification, view)),
+    };
+    return composePolicy('recording', new DefaultClassifier(), balancer, new SinglePlanner());
+  };
+}
+
 // Ten requests within 10 ms (before any snapshot after t = 0), then one after the next snapshot.
 const burst: Array<[number, number, number]> = [
   ...Array.from({ length: 10 }, (_, i): [number, number, number] => [i, 200, 20_000]),
@@ -118,24 +139,14 @@ describe('balancer replicas', () => {
     const seenIds: Array<{ replica: number; ids: string[] }> = [];
     const input = (sharded: boolean, count: number): SimConfigInput => ({
       instances: { count, profile: a100 },
-      workload: workloadOf(
-        Array.from({ length: 40 }, (_, i): [number, number, number] => [i * 5, 100, 3]),
-      ),
+      workload: steady(40),
       balancers: 3,
       sharded,
       seed: 0,
-      policy: (ctx): Policy => {
-        const replica = ctx.seed;
-        const inner = new RoundRobinBalancer();
-        const balancer: Balancer = {
-          name: 'recording',
-          place: (classification, view) => {
-            seenIds.push({ replica, ids: view.instances.map((v) => v.id) });
-            return inner.place(classification, view);
-          },
-        };
-        return composePolicy('recording', new DefaultClassifier(), balancer, new SinglePlanner());
-      },
+      policy: roundRobinWith((replica, view, placed) => {
+        seenIds.push({ replica, ids: view.instances.map((v) => v.id) });
+        return placed;
+      }),
     });
     const shares = () =>
       [0, 1, 2].map((k) => [
@@ -167,26 +178,15 @@ describe('balancer replicas', () => {
     // Shard 0 predicts a miss on all its instances; shard 1 a hit.
     const input = (shardSpill: boolean): SimConfigInput => ({
       instances: { count: 4, profile: a100 },
-      workload: workloadOf(
-        Array.from({ length: 30 }, (_, i): [number, number, number] => [i * 5, 100, 3]),
-      ),
+      workload: steady(30),
       balancers: 2,
       sharded: true,
       shardSpill,
       seed: 0,
-      policy: (ctx): Policy => {
-        const replica = ctx.seed;
-        const inner = new RoundRobinBalancer();
-        const balancer: Balancer = {
-          name: 'recording',
-          place: (classification, view) => {
-            placedBy.push(replica);
-            const p = inner.place(classification, view);
-            return replica === 0 ? { ...p, hopeless: true } : p;
-          },
-        };
-        return composePolicy('recording', new DefaultClassifier(), balancer, new SinglePlanner());
-      },
+      policy: roundRobinWith((replica, _view, placed) => {
+        placedBy.push(replica);
+        return replica === 0 ? { ...placed, hopeless: true } : placed;
+      }),
     });
     const without = runSimulation(input(false));
     expect(without.spilled).toBeUndefined();
