@@ -19,6 +19,8 @@
  * once it holds the agent's next full state (agents send one every `fullStateEveryMs`, 1 s by
  * default); one that loses an agent drops it from its view at once.
  */
+import { inShard } from '@adagen/scheduler';
+
 export interface ShardOptions {
   /** Shards the fleet is split into (1: every replica follows every agent). */
   readonly shards: number;
@@ -103,10 +105,6 @@ export class FleetShards {
 
   private split(): Set<string> {
     const ids = [...this.heardAtMs.keys()].sort();
-    const mine = new Set<string>();
-    if (this.shards === 1) return new Set(ids);
-    for (let i = this.shard; i < ids.length; i += this.shards) mine.add(ids[i]!);
-    if (ids.length > 0 && ids.length < this.shards) mine.add(ids[this.shard % ids.length]!);
-    return mine;
+    return new Set(ids.filter((_, i) => inShard(i, ids.length, this.shard, this.shards)));
   }
 }

@@ -125,3 +125,4 @@ export {
   queueDepth,
   saturated,
 } from './admission.js';
+export { inShard } from './shards.js';

@@ -11,7 +11,7 @@
 import type { InstanceObserver } from '@adagen/engine';
 import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
-import { admission, createPolicy, decide, resolveSlo } from '@adagen/scheduler';
+import { admission, createPolicy, decide, inShard, resolveSlo } from '@adagen/scheduler';
 import { createRng } from '@adagen/stats';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
@@ -42,14 +42,6 @@ export interface RunOptions {
   progressEvery?: number;
   /** Include one record per request in the result (`SimResult.requests`). @default false */
   perRequest?: boolean;
-}
-
-/**
- * Whether instance `i` of `count` is in shard `k` of `shards` (packages/fleet/src/shards.ts, by
- * rank): i mod shards = k, and with fewer instances than shards also instance k mod count.
- */
-function shareOf(k: number, shards: number, count: number): (i: number) => boolean {
-  return (i) => i % shards === k || (count < shards && i === k % count);
 }
 
 /** One balancer replica: its own policy and its own view of every instance. */
@@ -125,7 +117,8 @@ export class Simulation {
             this.slots.length,
           ),
       );
-      const mine = config.sharded ? shareOf(k, config.balancers, views.length) : undefined;
+      const n = views.length;
+      const mine = config.sharded ? (i: number) => inShard(i, n, k, config.balancers) : undefined;
       return {
         policy: this.makePolicy(config, specs, config.seed + k),
         views,
