@@ -2,6 +2,30 @@ import type { CompletionRecord } from '@adagen/protocol';
 import { describe, expect, it } from 'vitest';
 import { LiveStats } from './live-stats.js';
 import { fleetSpecs } from './specs.js';
+import type { UpFlags } from './specs.js';
+
+/** `adagen up`'s groups for a small simulated fleet, with `flags` over the defaults. */
+function specsOf(flags: Partial<UpFlags>) {
+  let port = 21_000;
+  return fleetSpecs(
+    {
+      agents: 2,
+      profile: 'a100',
+      policy: 'adagen',
+      replicas: 1,
+      port: 8080,
+      host: '127.0.0.1',
+      timeScale: 1,
+      logLevel: 'info',
+      admission: 'slo',
+      backend: 'sim',
+      ...flags,
+    },
+    'nats://127.0.0.1:4999',
+    1,
+    () => Promise.resolve(port++),
+  );
+}
 
 function record(ttftMs: number, tpotMs: number, outputTokens = 10): CompletionRecord {
   return {
@@ -82,25 +106,7 @@ describe('adagen up', () => {
   });
 
   it('--sharded: each balancer replica is told its shard', async () => {
-    let port = 21_000;
-    const groups = await fleetSpecs(
-      {
-        agents: 4,
-        profile: 'a100',
-        policy: 'adagen',
-        replicas: 2,
-        sharded: true,
-        port: 8080,
-        host: '127.0.0.1',
-        timeScale: 1,
-        logLevel: 'info',
-        admission: 'off',
-        backend: 'sim',
-      },
-      'nats://127.0.0.1:4999',
-      123,
-      () => Promise.resolve(port++),
-    );
+    const groups = await specsOf({ agents: 4, replicas: 2, sharded: true, admission: 'off' });
     const balancers = groups.flat().filter((c) => c.label.startsWith('balancer-'));
     expect(balancers.map((c) => [c.env.ADAGEN_SHARDS, c.env.ADAGEN_SHARD])).toEqual([
       ['2', '0'],
@@ -109,25 +115,11 @@ describe('adagen up', () => {
   });
 
   it('--backend http: one agent per engine URL, each told its own', async () => {
-    let port = 21_000;
-    const groups = await fleetSpecs(
-      {
-        agents: 2,
-        profile: 'a100',
-        policy: 'adagen',
-        replicas: 1,
-        port: 8080,
-        host: '127.0.0.1',
-        timeScale: 1,
-        logLevel: 'info',
-        admission: 'slo',
-        backend: 'http',
-        engineUrls: ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'],
-      },
-      'nats://127.0.0.1:4999',
-      1,
-      () => Promise.resolve(port++),
-    );
+    const groups = await specsOf({
+      agents: 2,
+      backend: 'http',
+      engineUrls: ['http://10.0.0.1:8000', 'http://10.0.0.2:8000'],
+    });
     expect(groups[0]!.map((c) => [c.env.ADAGEN_BACKEND, c.env.ADAGEN_ENGINE_URL])).toEqual([
       ['http', 'http://10.0.0.1:8000'],
       ['http', 'http://10.0.0.2:8000'],
