@@ -22,6 +22,7 @@ export { createCodec } from './codec.js';
 export type { AgentVerb, ParsedSubject, ServiceEndpoint } from './subjects.js';
 export {
   AGENT_VERBS,
+  MAX_SHARD,
   SERVICE_ENDPOINTS,
   SUBJECT_PREFIX,
   TOKEN_POSITIONS,
@@ -71,6 +72,8 @@ export {
   placementSchema,
   samplingParams,
 } from './messages/request.js';
+export type { ShardAnswer, ShardOffer } from './messages/shard.js';
+export { shardAnswerSchema, shardOfferSchema } from './messages/shard.js';
 export type { ExecutionPlan, PlanKind, PlanResult, PlanSegment } from './messages/plan.js';
 export {
   PLAN_KINDS,

@@ -16,6 +16,7 @@ import {
   placementNoticeSchema,
   placementSchema,
 } from './messages/request.js';
+import { shardAnswerSchema, shardOfferSchema } from './messages/shard.js';
 import {
   agentAnnounceSchema,
   agentProbeSchema,
@@ -50,6 +51,8 @@ export const MESSAGE_SCHEMAS = {
   decisionRecord: decisionRecordSchema,
   kvEventBatch: kvEventBatchSchema,
   kvCacheSnapshot: kvCacheSnapshotSchema,
+  shardOffer: shardOfferSchema,
+  shardAnswer: shardAnswerSchema,
 } as const;
 
 export type MessageName = keyof typeof MESSAGE_SCHEMAS;

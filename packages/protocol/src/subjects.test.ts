@@ -31,6 +31,13 @@ describe('subject builders', () => {
     expect(wildcards.agentVerb('dispatch')).toBe('adagen.v1.agent.*.dispatch');
     expect(wildcards.allStreams).toBe('adagen.v1.stream.*.*.*');
     expect(wildcards.allServices).toBe('adagen.v1.svc.*');
+    expect(subjects.shardBalance(0)).toBe('adagen.v1.svc.balance.0');
+    expect(subjects.shardBalance(255)).toBe('adagen.v1.svc.balance.255');
+    expect(wildcards.shardBalances).toBe('adagen.v1.svc.balance.*');
+  });
+
+  it.each([-1, 256, 1.5, Number.NaN])('refuse the shard %j', (shard) => {
+    expect(() => subjects.shardBalance(shard)).toThrow(/shard: expected an integer 0\.\.255/);
   });
 
   it.each(['gpu.1', 'gpu*', '>', '', 'a b', 'é', 'x'.repeat(65)])('reject the id %j', (id) => {
@@ -91,6 +98,10 @@ describe('parseSubject', () => {
       ok: true,
       value: { kind: 'decisions', balancerId: 'bal-1' },
     });
+    expect(parseSubject(subjects.shardBalance(7))).toEqual({
+      ok: true,
+      value: { kind: 'service', endpoint: 'balance', shard: 7 },
+    });
     expect(parseSubject(subjects.cancel('gw-1'))).toEqual({
       ok: true,
       value: { kind: 'cancel', gatewayId: 'gw-1' },
@@ -100,6 +111,10 @@ describe('parseSubject', () => {
   it.each([
     ['adagen.v2.svc.classify', /prefix adagen\.v1/],
     ['adagen.v1.svc.unknown', /svc\.<classify/],
+    ['adagen.v1.svc.balance.256', /svc\.balance\.<shard 0\.\.255>/],
+    ['adagen.v1.svc.balance.01', /svc\.balance\.<shard/],
+    ['adagen.v1.svc.balance.*', /svc\.balance\.<shard/],
+    ['adagen.v1.svc.plan.1', /svc\.balance\.<shard/],
     ['adagen.v1.agent.gpu-1.bogus', /agent\.<instanceId>/],
     ['adagen.v1.agent.*.state', /agent\.<instanceId>/],
     ['adagen.v1.agent.gpu-1.kv', /agent\.<instanceId>\.kv\.<fromInstanceId>/],

@@ -9,6 +9,7 @@
  * |---|---|---|
  * | `adagen.v1.svc.classify` | gateway → classifier (request/reply, queue group) | `InferenceRequest` → `PlanResult` |
  * | `adagen.v1.svc.balance` | classifier → balancer (request/reply, queue group) | `Classification` → `PlanResult` |
+ * | `adagen.v1.svc.balance.<shard>` | balancer shard → the replicas of shard `<shard>` (request/reply, queue group): a request its own shard predicts to miss on every agent | `ShardOffer` → `ShardAnswer` |
  * | `adagen.v1.svc.plan` | balancer → planner (request/reply, queue group) | `Placement` → `PlanResult` |
  * | `adagen.v1.svc.estimate` | balancer, planner → estimator (request/reply, queue group) | `EstimateRequest` → `EstimateResponse` |
  * | `adagen.v1.agent.<instanceId>.dispatch` | planner → that agent (request/reply) | `AgentDispatch` → `DispatchAck` |
@@ -44,6 +45,9 @@ export const SUBJECT_PREFIX = 'adagen.v1';
 export const SERVICE_ENDPOINTS = ['classify', 'balance', 'plan', 'estimate'] as const;
 export type ServiceEndpoint = (typeof SERVICE_ENDPOINTS)[number];
 
+/** Highest balancer shard number (the balancer's `shard` option: 0..255). */
+export const MAX_SHARD = 255;
+
 /** Per-agent subjects: `adagen.v1.agent.<instanceId>.<verb>`. */
 export const AGENT_VERBS = [
   'dispatch',
@@ -62,6 +66,7 @@ export type PlainAgentVerb = Exclude<AgentVerb, 'kv'>;
 export const TOKEN_POSITIONS = {
   family: 2,
   serviceEndpoint: 3,
+  serviceShard: 4,
   agentInstanceId: 3,
   agentVerb: 4,
   kvFromInstanceId: 5,
@@ -88,6 +93,15 @@ export const subjects = {
   balance: `${SUBJECT_PREFIX}.svc.balance`,
   plan: `${SUBJECT_PREFIX}.svc.plan`,
   estimate: `${SUBJECT_PREFIX}.svc.estimate`,
+  /**
+   * `adagen.v1.svc.balance.<shard>`: the replicas of balancer shard `shard` (0-based), where
+   * another shard offers a request it predicts to miss its SLO on all of its own agents.
+   */
+  shardBalance(shard: number): string {
+    if (!Number.isInteger(shard) || shard < 0 || shard > MAX_SHARD)
+      throw new AdagenError('bad_request', `shard: expected an integer 0..${MAX_SHARD}, got ${shard}`);
+    return `${SUBJECT_PREFIX}.svc.balance.${shard}`;
+  },
   /** `adagen.v1.agent.<instanceId>.<verb>` */
   agent(instanceId: string, verb: PlainAgentVerb): string {
     return `${SUBJECT_PREFIX}.agent.${checkedId('instanceId', instanceId)}.${verb}`;
@@ -156,6 +170,8 @@ export const wildcards = {
     `${SUBJECT_PREFIX}.stream.*.*.${checkedId('instanceId', instanceId)}`,
   /** Every service endpoint. */
   allServices: `${SUBJECT_PREFIX}.svc.*`,
+  /** Every balancer shard's offer subject. */
+  shardBalances: `${SUBJECT_PREFIX}.svc.balance.*`,
   /** Every stream addressed to one gateway, from any agent. */
   gatewayStreams: (gatewayId: string): string =>
     `${SUBJECT_PREFIX}.stream.${checkedId('gatewayId', gatewayId)}.*.*`,
@@ -172,7 +188,12 @@ const DOT = 46;
 
 /** A concrete subject, parsed into its kind and ids. */
 export type ParsedSubject =
-  | { readonly kind: 'service'; readonly endpoint: ServiceEndpoint }
+  | {
+      readonly kind: 'service';
+      readonly endpoint: ServiceEndpoint;
+      /** The balancer shard addressed (`svc.balance.<shard>`). */
+      readonly shard?: number;
+    }
   | {
       readonly kind: 'agent';
       readonly instanceId: string;
@@ -209,7 +230,11 @@ export function parseSubject(subject: string): Result<ParsedSubject, AdagenError
     case 'svc':
       if (tokens.length === 4 && includes(SERVICE_ENDPOINTS, a))
         return ok({ kind: 'service', endpoint: a });
-      return fail(`expected ${SUBJECT_PREFIX}.svc.<${SERVICE_ENDPOINTS.join('|')}>`);
+      if (tokens.length === 5 && a === 'balance' && b !== undefined && /^(0|[1-9]\d{0,2})$/.test(b))
+        if (Number(b) <= MAX_SHARD) return ok({ kind: 'service', endpoint: a, shard: Number(b) });
+      return fail(
+        `expected ${SUBJECT_PREFIX}.svc.<${SERVICE_ENDPOINTS.join('|')}> or ${SUBJECT_PREFIX}.svc.balance.<shard 0..${MAX_SHARD}>`,
+      );
     case 'agent':
       if (b === 'kv') {
         if (tokens.length === 6 && a !== undefined && c !== undefined && idsOk(a, c))

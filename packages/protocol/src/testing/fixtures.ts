@@ -366,6 +366,14 @@ export const VALID_MESSAGES: Record<MessageName, unknown> = {
     blockSize: 16,
     blockHashes: [5, 11, 2 ** 53 - 1],
   },
+  shardOffer: { v: 1, type: 'shard_offer', fromShard: 1, balancerId: 'bal-1', classification },
+  shardAnswer: {
+    v: 1,
+    type: 'shard_answer',
+    requestId: 'req-0001',
+    taken: false,
+    why: 'predicted to miss its SLO on all 4 agents of shard 0',
+  },
   requestCancel: {
     v: 1,
     type: 'request_cancel',

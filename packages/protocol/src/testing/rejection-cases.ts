@@ -535,4 +535,32 @@ export const CASES: Case[] = [
     value: 0,
     expectMessage: /Too small/,
   },
+  {
+    what: 'shard offer from shard 256',
+    name: 'shardOffer',
+    path: ['fromShard'],
+    value: 256,
+    expectMessage: /Too big/,
+  },
+  {
+    what: 'shard offer with a broken classification',
+    name: 'shardOffer',
+    path: ['classification', 'promptTokens'],
+    value: -1,
+    expectMessage: /Too small/,
+  },
+  {
+    what: 'declined shard answer without a reason',
+    name: 'shardAnswer',
+    path: ['why'],
+    value: DELETE,
+    expectMessage: /expected string/,
+  },
+  {
+    what: 'shard answer that is neither taken nor declined',
+    name: 'shardAnswer',
+    path: ['taken'],
+    value: 'maybe',
+    expectMessage: /discriminator value\. Expected 'true' \| 'false'/,
+  },
 ];
