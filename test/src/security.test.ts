@@ -64,6 +64,22 @@ describe('each role can do its job', () => {
     ]);
   });
 
+  it('a balancer shard offers a request to another shard and gets its answer', async () => {
+    const shard1 = await fleet.connect('balancer-bal-1');
+    try {
+      shard1.subscribe(wildcards.shardBalances, {
+        callback: (_e, m) => m.respond(bytes(`shard 1 got ${m.subject}`)),
+      });
+      await shard1.flush();
+      const reply = await user('balancer-bal-1').request(subjects.shardBalance(1), bytes('offer'), {
+        timeout: 5000,
+      });
+      expect(text(reply)).toBe('shard 1 got adagen.v1.svc.balance.1');
+    } finally {
+      await shard1.close();
+    }
+  });
+
   it('the planner dispatches to an agent and gets its reply (allow_responses)', async () => {
     const inbox = user('agent-gpu-1').subscribe(subjects.dispatch('gpu-1'));
     await user('agent-gpu-1').flush();
@@ -190,6 +206,18 @@ describe('denied publishes are refused and not delivered', () => {
       'balancer-bal-1',
       subjects.placements('bal-2'),
       subjects.placements('bal-1'),
+    ],
+    [
+      'the classifier offering a request to a balancer shard',
+      'classifier',
+      subjects.shardBalance(1),
+      subjects.balance,
+    ],
+    [
+      'a gateway offering a request to a balancer shard',
+      'gateway-gw-1',
+      subjects.shardBalance(0),
+      subjects.classify,
     ],
     [
       'the observer publishing anything on adagen',

@@ -12,6 +12,7 @@ const everyone = ROLES.map((role) => principal(role, ids[role]));
 const FLOWS: readonly [string, readonly Role[], readonly Role[]][] = [
   [subjects.classify, ['gateway'], ['classifier']],
   [subjects.balance, ['gateway', 'classifier'], ['balancer']],
+  [subjects.shardBalance(3), ['balancer'], ['balancer']],
   [subjects.plan, ['gateway', 'balancer'], ['planner']],
   [subjects.estimate, ['balancer', 'planner'], ['estimator']],
   [subjects.dispatch('gpu-1'), ['planner'], ['agent']],

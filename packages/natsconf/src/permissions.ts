@@ -79,14 +79,23 @@ export function permissionsFor(principal: Principal, options: PermissionOptions 
     case 'balancer':
       return perms(
         // Its decision records, for dashboards and the capacity recommender, under its own id.
+        // Shards offer each other the requests they predict hopeless (`svc.balance.<shard>`).
         [
           subjects.plan,
           subjects.estimate,
           subjects.placements(principal.id),
           subjects.decisions(principal.id),
+          wildcards.shardBalances,
         ],
         // Prefix-cache events: the balancer's per-agent index of cached blocks.
-        [subjects.balance, SERVICE_API, inbox, ...fleetView, wildcards.agentCache],
+        [
+          subjects.balance,
+          wildcards.shardBalances,
+          SERVICE_API,
+          inbox,
+          ...fleetView,
+          wildcards.agentCache,
+        ],
         true,
       );
     case 'planner':
