@@ -68,7 +68,9 @@ describe('each role can do its job', () => {
     const shard1 = await fleet.connect('balancer-bal-1');
     try {
       shard1.subscribe(wildcards.shardBalances, {
-        callback: (_e, m) => m.respond(bytes(`shard 1 got ${m.subject}`)),
+        callback: (_e, m) => {
+          m.respond(bytes(`shard 1 got ${m.subject}`));
+        },
       });
       await shard1.flush();
       const reply = await user('balancer-bal-1').request(subjects.shardBalance(1), bytes('offer'), {
