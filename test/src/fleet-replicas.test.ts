@@ -4,13 +4,17 @@
  */
 import {
   agentAnnounceSchema,
+  classificationSchema,
   createCodec,
   kvCacheMessageSchema,
+  placementSchema,
+  planResultSchema,
   stateMessageSchema,
   subjects,
 } from '@adagen/protocol';
+import type { Classification, RequestProgress } from '@adagen/protocol';
 import { readyState } from '@adagen/protocol/testing';
-import { parseConfig } from '@adagen/runtime';
+import { parseConfig, request } from '@adagen/runtime';
 import { balancerConfigSchema, startBalancer } from '@adagen/svc-balancer';
 import { createInbox } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -303,6 +307,150 @@ describe('a balancer shard', () => {
     } finally {
       await nc.close();
       await bal.stop('test over');
+    }
+  });
+});
+
+describe('balancer shards with spill', () => {
+  it('offer a request hopeless on their own agents to another shard, which takes it if it predicts a hit there', async () => {
+    await using nats = await startNatsServer();
+    const nowMs = () => Date.now(); // the fleet clock at time scale 1
+    const balancer = (shard: number) =>
+      startBalancer(
+        parseConfig(balancerConfigSchema, {
+          env: {
+            ADAGEN_NATS_SERVERS: nats.url,
+            ADAGEN_LOG_LEVEL: 'silent',
+            ADAGEN_HTTP_PORT: '0',
+            ADAGEN_HTTP_HOST: '127.0.0.1',
+            ADAGEN_BALANCER_ID: `bal-${shard}`,
+            ADAGEN_SHARDS: '2',
+            ADAGEN_SHARD: String(shard),
+            ADAGEN_ADMISSION: 'none',
+          },
+        }),
+      );
+    const bals = [await balancer(0), await balancer(1)];
+    const nc = await connect({ servers: nats.url });
+    try {
+      // A planner that runs every placement as it is: the plan names the placed agent.
+      const placements = createCodec(placementSchema);
+      const results = createCodec(planResultSchema);
+      nc.subscribe(subjects.plan, {
+        queue: 'planner',
+        callback: (_e, m) => {
+          const p = placements.decode(m.data);
+          if (!p.ok) throw p.error;
+          const r = p.value.classification.request;
+          m.respond(
+            results.encode({
+              v: 1,
+              type: 'plan_result',
+              requestId: r.requestId,
+              attempt: r.attempt,
+              plan: { kind: 'single', instanceId: p.value.instanceId },
+              dispatchedAtMs: nowMs(),
+            }),
+          );
+        },
+      });
+      // a-0 (shard 0's) has minutes of prefill queued; a-1 (shard 1's) is idle.
+      const states = createCodec(stateMessageSchema);
+      const queue = (n: number): RequestProgress[] =>
+        Array.from({ length: n }, (_, i) => ({
+          id: `q-${i}`,
+          kind: 'full',
+          promptTokens: 8000,
+          phase: 'waiting',
+          prefilledTokens: 0,
+          generatedTokens: 0,
+          arrivalMs: Math.max(0, nowMs() - 10),
+          predictedOutputTokens: 100,
+        }));
+      const publishState = (id: string, waiting: RequestProgress[]) =>
+        nc.publish(
+          subjects.state(id),
+          states.encode(readyState({ instanceId: id, atMs: nowMs(), waiting })),
+        );
+      publishState('a-0', queue(40));
+      publishState('a-1', []);
+      await nc.flush();
+      while (bals.some((b) => b.view.size < 1)) await new Promise((r) => setTimeout(r, 5));
+      let n = 0;
+      const classification = (): Classification => {
+        const at = nowMs();
+        return {
+          v: 1,
+          type: 'classification',
+          request: {
+            v: 1,
+            type: 'inference_request',
+            requestId: `r-${n++}`,
+            gatewayId: 'gw-1',
+            attempt: 0,
+            receivedAtMs: at,
+            deadlineAtMs: at + 20_000,
+            model: MODEL,
+            endpoint: 'completions',
+            prompt: 'spill',
+            stream: true,
+            slo: { ttftMs: 500, tpotMs: 200 },
+          },
+          promptTokens: 100,
+          predictedOutputTokens: 20,
+          class: { prefill: 'short', decode: 'short' },
+          thresholds: { longPrefillTokens: 1024, longDecodeTokens: 64 },
+        };
+      };
+      const placeAll = async (count: number) => {
+        const placed: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const r = await request(
+            nc,
+            subjects.balance,
+            classificationSchema,
+            planResultSchema,
+            classification(),
+            { timeoutMs: 10_000 },
+          );
+          if (!r.ok) throw r.error;
+          placed.push(r.value.plan.kind === 'single' ? r.value.plan.instanceId : '?');
+        }
+        return placed;
+      };
+      const spills = (b: number, side: string, outcome: string) =>
+        counterValue(bals[b]!.registry, 'adagen_shard_spills_total', { side, outcome });
+
+      // Whichever shard the queue group hands a request to, it runs on the idle agent: shard 0
+      // offers it to shard 1, which takes it. (Shard 0 is handed none of 24 once in 2^24 runs.)
+      expect(new Set(await placeAll(24))).toEqual(new Set(['a-1']));
+      const offered = await spills(0, 'offered', 'taken');
+      expect(offered).toBeGreaterThan(0);
+      expect(await spills(1, 'received', 'taken')).toBe(offered);
+      expect(await spills(1, 'offered', 'taken')).toBe(0); // shard 1 had a hit of its own
+
+      // Both shards hopeless: each declines the other's offer and places on its own agent.
+      publishState('a-1', queue(40));
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 100));
+      const placed = await placeAll(16);
+      const declined =
+        (await spills(0, 'offered', 'declined')) + (await spills(1, 'offered', 'declined'));
+      expect(declined).toBe(16);
+      expect(
+        (await spills(0, 'received', 'declined')) + (await spills(1, 'received', 'declined')),
+      ).toBe(16);
+      expect(placed.filter((id) => id === 'a-0').length).toBe(
+        await spills(0, 'offered', 'declined'),
+      );
+
+      // Shard 1 gone: shard 0 finds no replica to offer to and places on its own agent.
+      await bals[1]!.stop('test: shard 1 leaves');
+      expect(new Set(await placeAll(4))).toEqual(new Set(['a-0']));
+      expect(await spills(0, 'offered', 'unreachable')).toBe(4);
+    } finally {
+      await nc.close();
+      for (const b of bals) await b.stop('test over');
     }
   });
 });

@@ -7,6 +7,7 @@
  * | policy, seed, sloTtft, sloTpot, kvLink, controlDelayMs | `adagen`, 0, `5x:250`, `5x:50`, `rdma-400g`, 2 | the policy whose balance step runs here |
  * | statePeriodMs, staleAfterPeriods | 100, 5 | agents silent for 5 periods leave the view |
  * | shards, shard | 1, 0 | `shards` > 1 splits the agents among that many balancer shards by rank in id order; this replica (shard `shard`, 0-based) follows the states of, and places on, only its share. Cheaper per replica than a full view, at the price of balance across shards (docs/PERFORMANCE.md, "Balancer shards"); run at least one replica per shard |
+ * | shardSpill | true | with `shards` > 1: a request the policy predicts to miss its SLO on every agent of this shard (AdaGen's `hopeless`) is offered to one other shard at random (`svc.balance.<shard>`), which takes it if it predicts a hit there; else this shard places it. Every shard takes offers whatever this says |
  * | maxInFlight | 512 | requests in the chain at once before answering `overloaded` |
  * | admission | `slo` | `slo`: refuse (429 `overloaded`, `Retry-After` from the predicted backlog) only a request whose best predicted TTFT is above `admissionSlack` × its target, or when every instance queues `admissionMaxQueue` requests; `strict`: also what the policy predicts misses its SLO on every instance (AdaGen's `hopeless`); `saturation`: llm-d's saturation detector (every instance at waiting queue ≥ 5 or KV ≥ 0.8); `none` (alias `off`): place everything (packages/scheduler/src/admission.ts, the layer the simulator uses too) |
  * | admissionSlack | 4 | `slo`: how many times its TTFT target a request may be predicted to wait |
@@ -49,6 +50,12 @@ export const balancerConfigSchema = z
       .int(0, 255)
       .default(0)
       .describe('this replica’s shard, 0 to shards-1: it follows and places on its share only'),
+    shardSpill: configField
+      .boolean()
+      .default(true)
+      .describe(
+        'shards > 1: offer a request predicted to miss on every agent of this shard to another shard',
+      ),
     maxInFlight: configField.int(1, 100_000).default(512).describe('requests in flight at most'),
     admission: configField
       .oneOf(ADMISSION_MODE_NAMES)

@@ -27,15 +27,19 @@ import {
   placementNoticeSchema,
   placementSchema,
   planResultSchema,
+  shardAnswerSchema,
+  shardOfferSchema,
   subjects,
 } from '@adagen/protocol';
 import type {
   Classification,
   PlacementNotice,
   PlanResult,
+  ShardAnswer,
+  ShardOffer,
   Placement as WirePlacement,
 } from '@adagen/protocol';
-import { childLogger, request } from '@adagen/runtime';
+import { childLogger, isNoResponders, request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
 import { DEFAULT_ADMISSION, NoReadyInstanceError, admissionMode } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
@@ -52,6 +56,15 @@ export interface BalancerRuntime extends ServiceRuntime {
   readonly view: FleetView;
   /** Where prompts' prefixes are cached, as this replica knows it. */
   readonly prefix: BalancerPrefix;
+}
+
+/** A balance decision on this replica's view, not acted on yet. */
+interface Decision {
+  readonly c: Classification;
+  readonly nowMs: number;
+  readonly placement: Placement;
+  readonly policy: string;
+  readonly decideMs: number;
 }
 
 export async function startBalancer(
@@ -206,14 +219,18 @@ export async function startBalancer(
     }
   };
 
-  const balance = async (asked: Classification, logger: Logger): Promise<PlanResult> => {
-    const requestId = asked.request.requestId;
-    const log = childLogger(logger, { requestId });
+  const decide = (asked: Classification): Decision => {
     const t0 = performance.now();
     const nowMs = clock.nowMs();
     const c = withContext(asked, nowMs);
     const { placement, policy } = place(c, nowMs);
-    const decideMs = performance.now() - t0;
+    return { c, nowMs, placement, policy, decideMs: performance.now() - t0 };
+  };
+
+  /** Acts on a decision: admission, the pending placement, the plan, notices, the record. */
+  const commit = async (d: Decision, log: Logger): Promise<PlanResult> => {
+    const { c, nowMs, placement, policy, decideMs } = d;
+    const requestId = c.request.requestId;
     const cached = prefix.matches(c.prefix, view.cluster(nowMs));
     const cachedTokens = Math.min(
       (cached?.blocks.get(placement.instanceId) ?? 0) * config.prefixBlockSize,
@@ -323,12 +340,100 @@ export async function startBalancer(
     };
   };
 
+  /**
+   * Shard spill. A shard that predicts a miss on every one of its agents (the policy's
+   * `hopeless`; AdaGen's balance step predicts it, policies that predict nothing never spill)
+   * offers the request to one other shard at random, which takes it when it predicts a hit
+   * there; else this shard places it as it decided. One offer per request, never passed on.
+   */
+  const spills = new Counter({
+    name: 'adagen_shard_spills_total',
+    help: 'Requests offered between balancer shards. side=offered (this shard found every agent of its own hopeless): taken, declined (the other shard predicts a miss too), unreachable (no replica of that shard answers), failed (it took the request and its plan failed). side=received: taken or declined',
+    labelNames: ['side', 'outcome'],
+    registers: [rt.registry],
+  });
+
+  /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
+  const offer = async (d: Decision, log: Logger): Promise<PlanResult | undefined> => {
+    const own = shards!.shard;
+    const to = (own + 1 + Math.floor(Math.random() * (shards!.shards - 1))) % shards!.shards;
+    const timeoutMs = clock.wallDelayMs(d.c.request.deadlineAtMs - clock.nowMs());
+    if (timeoutMs <= 0) return undefined;
+    const answer = await request(
+      rt.nc,
+      subjects.shardBalance(to),
+      shardOfferSchema,
+      shardAnswerSchema,
+      { v: 1, type: 'shard_offer', fromShard: own, balancerId, classification: d.c },
+      { timeoutMs },
+    );
+    if (!answer.ok) {
+      if (isNoResponders(answer.error)) {
+        spills.inc({ side: 'offered', outcome: 'unreachable' });
+        log.warn({ shard: to }, 'no replica of the shard offered to: placed here');
+        return undefined;
+      }
+      // It may have dispatched the request: the gateway's retry cancels the attempt everywhere.
+      spills.inc({ side: 'offered', outcome: 'failed' });
+      throw answer.error;
+    }
+    spills.inc({ side: 'offered', outcome: answer.value.taken ? 'taken' : 'declined' });
+    if (!answer.value.taken) {
+      log.debug({ shard: to, why: answer.value.why }, 'offer declined');
+      return undefined;
+    }
+    log.debug({ shard: to }, 'offer taken');
+    return answer.value.result;
+  };
+
+  const balance = async (asked: Classification, logger: Logger): Promise<PlanResult> => {
+    const log = childLogger(logger, { requestId: asked.request.requestId });
+    const d = decide(asked);
+    if (d.placement.hopeless === true && shards !== undefined && config.shardSpill) {
+      const taken = await offer(d, log);
+      if (taken !== undefined) return taken;
+    }
+    return commit(d, log);
+  };
+
+  /** Another shard's offer: taken if this shard predicts a hit on one of its agents. */
+  const takeOffer = async (o: ShardOffer, logger: Logger): Promise<ShardAnswer> => {
+    const requestId = o.classification.request.requestId;
+    const log = childLogger(logger, { requestId });
+    const decline = (why: string): ShardAnswer => {
+      spills.inc({ side: 'received', outcome: 'declined' });
+      return { v: 1, type: 'shard_answer', requestId, taken: false, why };
+    };
+    let d: Decision;
+    try {
+      d = decide(o.classification);
+    } catch (error) {
+      if (error instanceof AdagenError && error.code === 'no_instance')
+        return decline(`shard ${shards!.shard} has no agent: ${error.message}`);
+      throw error;
+    }
+    if (d.placement.hopeless === true)
+      return decline(
+        `predicted to miss its SLO on all ${view.size} agents of shard ${shards!.shard}`,
+      );
+    spills.inc({ side: 'received', outcome: 'taken' });
+    log.debug({ fromShard: o.fromShard, from: o.balancerId }, 'offer taken');
+    return { v: 1, type: 'shard_answer', requestId, taken: true, result: await commit(d, log) };
+  };
+
   rt.service.addEndpoint('balance', subjects.balance, {
     requestSchema: classificationSchema,
     responseSchema: planResultSchema,
     maxInFlight: config.maxInFlight,
     handler: (c, ctx) => balance(c, ctx.logger),
   });
+  if (shards !== undefined)
+    rt.service.addEndpoint('offer', subjects.shardBalance(shards.shard), {
+      requestSchema: shardOfferSchema,
+      responseSchema: shardAnswerSchema,
+      maxInFlight: config.maxInFlight,
+      handler: (o, ctx) => takeOffer(o, ctx.logger),
+    });
   await rt.ready();
   rt.logger.info({ balancerId, policy: config.policy }, 'balancer ready');
   return { ...rt, stop: (reason?: string) => rt.stop(reason), balancerId, view, prefix };
