@@ -368,6 +368,8 @@ export async function startBalancer(
       { timeoutMs },
     );
     if (!answer.ok) {
+      // No replica of that shard is up: nothing was dispatched there. (Any other failure may
+      // come after it dispatched, so it is not placed here as well.)
       if (isNoResponders(answer.error)) {
         spills.inc({ side: 'offered', outcome: 'unreachable' });
         log.warn({ shard: to }, 'no replica of the shard offered to: placed here');

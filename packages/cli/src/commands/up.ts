@@ -91,7 +91,7 @@ export function upCommand(io: CliIo): Command {
     .option('--replicas <n>', 'replicas of classifier, balancer and planner', '1')
     .option(
       '--sharded',
-      'the balancer replicas as shards: each follows and places on its share of the agents only (for large fleets; docs/PERFORMANCE.md, "Balancer shards")',
+      'the balancer replicas as shards: each follows and places on its share of the agents only, and offers another shard what it predicts to miss on all of its own (for large fleets; docs/PERFORMANCE.md, "Balancer shards"; ADAGEN_SHARD_SPILL=false turns the offers off)',
       false,
     )
     .option('--port <n>', 'gateway HTTP port', '8080')
