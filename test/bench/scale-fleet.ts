@@ -111,7 +111,8 @@ export async function startFleet(
     procs.push(planner);
     const shards = sharded ? balancers : 1;
     for (let i = 0; i < balancers; i++) {
-      const shard = shards > 1 ? { ADAGEN_SHARDS: String(shards), ADAGEN_SHARD: String(i) } : {};
+      const shard: Record<string, string> =
+        shards > 1 ? { ADAGEN_SHARDS: String(shards), ADAGEN_SHARD: String(i) } : {};
       bal.push(await startServiceProcess('balancer', { ...env, ...shard }));
       procs.push(bal.at(-1)!);
     }

@@ -131,6 +131,7 @@ async function countsOf(httpPort: number): Promise<ReplicaCounts> {
   const work = (kind: string) => metricSum(text, 'adagen_estimator_work_total', { kind });
   return {
     decisions: metricSum(text, 'adagen_decisions_total', { step: 'balance', outcome: 'ok' }),
+    offered: metricSum(text, 'adagen_shard_spills_total', { side: 'offered' }),
     estimates: work('estimates'),
     rebuilds: work('rebuilds'),
     iterations: work('iterations'),
@@ -139,6 +140,8 @@ async function countsOf(httpPort: number): Promise<ReplicaCounts> {
 
 interface ReplicaCounts {
   readonly decisions: number;
+  /** Requests a shard predicted hopeless on all its agents and offered to another shard. */
+  readonly offered: number;
   readonly estimates: number;
   readonly rebuilds: number;
   readonly iterations: number;
@@ -151,7 +154,9 @@ interface RunFigures {
   readonly perS: number;
   readonly perReplica: number[];
   /** The replicas' estimator work during the loop, all together. */
-  readonly work: Omit<ReplicaCounts, 'decisions'>;
+  readonly work: Omit<ReplicaCounts, 'decisions' | 'offered'>;
+  /** Shard offers during the loop, all replicas together (each one more decision's work). */
+  readonly offered: number;
   readonly balancerCores: number[];
   /** Times the replicas' main threads were switched out while runnable, during the loop, all together. */
   readonly preempted: number;
@@ -300,6 +305,7 @@ async function replicaRun(
       loop,
       perS: loop.done / s,
       perReplica: counts1.map((c, i) => c.decisions - counts0[i]!.decisions),
+      offered: counts1.reduce((a, c, i) => a + c.offered - counts0[i]!.offered, 0),
       work: {
         estimates: grew('estimates'),
         rebuilds: grew('rebuilds'),
@@ -399,6 +405,14 @@ function caveats(r: RunFigures): string[] {
   if (r.machineCores > 0.9 * cpuCount())
     out.push(
       `${what}: the machine was busy ${fx(r.machineCores)} of ${cpuCount()} cores — CPU contention limits this run`,
+    );
+  if (r.offered > 0)
+    out.push(
+      `${what}: the shards offered each other ${r.offered} requests they predicted to miss on all their own agents (each offer is a second decision's work on the other shard)`,
+    );
+  if (r.offered > 0)
+    out.push(
+      `${what}: the shards offered each other ${r.offered} requests they predicted to miss on all their own agents (each offer is a second decision's work on the other shard)`,
     );
   const total = r.perReplica.reduce((a, b) => a + b, 0);
   if (Math.abs(total - r.loop.done) > 0.02 * Math.max(1, r.loop.done))
