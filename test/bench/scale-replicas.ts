@@ -132,6 +132,8 @@ async function countsOf(httpPort: number): Promise<ReplicaCounts> {
   return {
     decisions: metricSum(text, 'adagen_decisions_total', { step: 'balance', outcome: 'ok' }),
     offered: metricSum(text, 'adagen_shard_spills_total', { side: 'offered' }),
+    taken: metricSum(text, 'adagen_shard_spills_total', { side: 'offered', outcome: 'taken' }),
+    held: metricSum(text, 'adagen_shard_spills_total', { side: 'offered', outcome: 'held' }),
     estimates: work('estimates'),
     rebuilds: work('rebuilds'),
     iterations: work('iterations'),
@@ -140,8 +142,11 @@ async function countsOf(httpPort: number): Promise<ReplicaCounts> {
 
 interface ReplicaCounts {
   readonly decisions: number;
-  /** Requests a shard predicted hopeless on all its agents and offered to another shard. */
+  /** Requests a shard predicted hopeless on all its agents (offered, or held back). */
   readonly offered: number;
+  /** Of them, taken by the other shard, and held back (not offered: offers mostly declined). */
+  readonly taken: number;
+  readonly held: number;
   readonly estimates: number;
   readonly rebuilds: number;
   readonly iterations: number;
@@ -154,9 +159,9 @@ interface RunFigures {
   readonly perS: number;
   readonly perReplica: number[];
   /** The replicas' estimator work during the loop, all together. */
-  readonly work: Omit<ReplicaCounts, 'decisions' | 'offered'>;
-  /** Shard offers during the loop, all replicas together (each one more decision's work). */
-  readonly offered: number;
+  readonly work: Omit<ReplicaCounts, 'decisions' | 'offered' | 'taken' | 'held'>;
+  /** Shard spill during the loop, all replicas together (each offer one more decision's work). */
+  readonly spill: { readonly hopeless: number; readonly taken: number; readonly held: number };
   readonly balancerCores: number[];
   /** Times the replicas' main threads were switched out while runnable, during the loop, all together. */
   readonly preempted: number;
@@ -305,7 +310,7 @@ async function replicaRun(
       loop,
       perS: loop.done / s,
       perReplica: counts1.map((c, i) => c.decisions - counts0[i]!.decisions),
-      offered: counts1.reduce((a, c, i) => a + c.offered - counts0[i]!.offered, 0),
+      spill: { hopeless: grew('offered'), taken: grew('taken'), held: grew('held') },
       work: {
         estimates: grew('estimates'),
         rebuilds: grew('rebuilds'),
@@ -406,13 +411,13 @@ function caveats(r: RunFigures): string[] {
     out.push(
       `${what}: the machine was busy ${fx(r.machineCores)} of ${cpuCount()} cores — CPU contention limits this run`,
     );
-  if (r.offered > 0)
+  if (r.spill.hopeless > 0)
     out.push(
-      `${what}: the shards offered each other ${r.offered} requests they predicted to miss on all their own agents (each offer is a second decision's work on the other shard)`,
+      `${what}: ${r.spill.hopeless} requests were hopeless on the shard handed them; ${r.spill.hopeless - r.spill.held} offered to the other shard (each a second decision there), ${r.spill.taken} taken, ${r.spill.held} held back`,
     );
-  if (r.offered > 0)
+  if (r.spill.hopeless > 0)
     out.push(
-      `${what}: the shards offered each other ${r.offered} requests they predicted to miss on all their own agents (each offer is a second decision's work on the other shard)`,
+      `${what}: ${r.spill.hopeless} requests were hopeless on the shard handed them; ${r.spill.hopeless - r.spill.held} offered to the other shard (each a second decision there), ${r.spill.taken} taken, ${r.spill.held} held back`,
     );
   const total = r.perReplica.reduce((a, b) => a + b, 0);
   if (Math.abs(total - r.loop.done) > 0.02 * Math.max(1, r.loop.done))

@@ -58,6 +58,10 @@ export interface BalancerRuntime extends ServiceRuntime {
   readonly prefix: BalancerPrefix;
 }
 
+/** Shard spill: offers remember about this many answers, and are made with at least this chance. */
+const SPILL_MEMORY = 16;
+const MIN_OFFER_CHANCE = 1 / 16;
+
 /** A balance decision on this replica's view, not acted on yet. */
 interface Decision {
   readonly c: Classification;
@@ -345,16 +349,30 @@ export async function startBalancer(
    * `hopeless`; AdaGen's balance step predicts it, policies that predict nothing never spill)
    * offers the request to one other shard at random, which takes it when it predicts a hit
    * there; else this shard places it as it decided. One offer per request, never passed on.
+   *
+   * Each offer costs the other shard a decision. When the whole fleet is overloaded every shard
+   * finds most requests hopeless and declines most offers, so offers are made with the chance
+   * that recent ones were taken (a moving share over about the last 16 answers, at least 1/16,
+   * starting at 1): a fleet that is only unbalanced keeps offering, an overloaded one mostly stops.
    */
   const spills = new Counter({
     name: 'adagen_shard_spills_total',
-    help: 'Requests offered between balancer shards. side=offered (this shard found every agent of its own hopeless): taken, declined (the other shard predicts a miss too), unreachable (no replica of that shard answers), failed (it took the request and its plan failed). side=received: taken or declined',
+    help: 'Requests offered between balancer shards. side=offered (this shard found every agent of its own hopeless): taken, declined (the other shard predicts a miss too), unreachable (no replica of that shard answers), failed (it took the request and its plan failed), held (not offered: recent offers were mostly declined). side=received: taken or declined',
     labelNames: ['side', 'outcome'],
     registers: [rt.registry],
   });
 
+  let takenShare = 1;
+  const answered = (taken: boolean) => {
+    takenShare += ((taken ? 1 : 0) - takenShare) / SPILL_MEMORY;
+  };
+
   /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
   const offer = async (d: Decision, log: Logger): Promise<PlanResult | undefined> => {
+    if (Math.random() >= Math.max(MIN_OFFER_CHANCE, takenShare)) {
+      spills.inc({ side: 'offered', outcome: 'held' });
+      return undefined;
+    }
     const own = shards!.shard;
     const to = (own + 1 + Math.floor(Math.random() * (shards!.shards - 1))) % shards!.shards;
     const timeoutMs = clock.wallDelayMs(d.c.request.deadlineAtMs - clock.nowMs());
@@ -371,6 +389,7 @@ export async function startBalancer(
       // No replica of that shard is up: nothing was dispatched there. (Any other failure may
       // come after it dispatched, so it is not placed here as well.)
       if (isNoResponders(answer.error)) {
+        answered(false);
         spills.inc({ side: 'offered', outcome: 'unreachable' });
         log.warn({ shard: to }, 'no replica of the shard offered to: placed here');
         return undefined;
@@ -379,6 +398,7 @@ export async function startBalancer(
       spills.inc({ side: 'offered', outcome: 'failed' });
       throw answer.error;
     }
+    answered(answer.value.taken);
     spills.inc({ side: 'offered', outcome: answer.value.taken ? 'taken' : 'declined' });
     if (!answer.value.taken) {
       log.debug({ shard: to, why: answer.value.why }, 'offer declined');
