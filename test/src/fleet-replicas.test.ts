@@ -431,18 +431,19 @@ describe('balancer shards with spill', () => {
 
       // Both shards hopeless: each declines the other's offers, and places on its own agent. As
       // declines pile up, a shard stops offering most of the time (held): each offer costs the
-      // other shard a decision. (With none held in 40, the chance was under 1e-5.)
+      // other shard a decision: below half of their recent offers taken. (With none held in 80,
+      // the chance was under 1e-6.)
       publishState('a-1', queue(40));
       await nc.flush();
       await new Promise((r) => setTimeout(r, 100));
-      const placed = await placeAll(40);
+      const placed = await placeAll(80);
       const [declined0, declined1, held0, held1] = [
         await spills(0, 'offered', 'declined'),
         await spills(1, 'offered', 'declined'),
         await spills(0, 'offered', 'held'),
         await spills(1, 'offered', 'held'),
       ];
-      expect(declined0 + declined1 + held0 + held1).toBe(40);
+      expect(declined0 + declined1 + held0 + held1).toBe(80);
       expect(held0 + held1).toBeGreaterThan(0);
       expect(declined0 + declined1).toBeGreaterThan(0);
       expect(await spills(0, 'received', 'declined')).toBe(declined1);

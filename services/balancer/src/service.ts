@@ -351,9 +351,10 @@ export async function startBalancer(
    * there; else this shard places it as it decided. One offer per request, never passed on.
    *
    * Each offer costs the other shard a decision. When the whole fleet is overloaded every shard
-   * finds most requests hopeless and declines most offers, so offers are made with the chance
-   * that recent ones were taken (a moving share over about the last 16 answers, at least 1/16,
-   * starting at 1): a fleet that is only unbalanced keeps offering, an overloaded one mostly stops.
+   * finds most requests hopeless and declines most offers, so a shard offers always while at
+   * least half of its recent offers were taken (a moving share over about the last 16 answers,
+   * starting at 1), and below that with twice that share as its chance, at least 1/16: a fleet
+   * that is only unbalanced keeps offering, an overloaded one mostly stops.
    */
   const spills = new Counter({
     name: 'adagen_shard_spills_total',
@@ -369,7 +370,7 @@ export async function startBalancer(
 
   /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
   const offer = async (d: Decision, log: Logger): Promise<PlanResult | undefined> => {
-    if (Math.random() >= Math.max(MIN_OFFER_CHANCE, takenShare)) {
+    if (Math.random() >= Math.max(MIN_OFFER_CHANCE, 2 * takenShare)) {
       spills.inc({ side: 'offered', outcome: 'held' });
       return undefined;
     }
