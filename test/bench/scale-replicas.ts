@@ -415,10 +415,6 @@ function caveats(r: RunFigures): string[] {
     out.push(
       `${what}: ${r.spill.hopeless} requests were hopeless on the shard handed them; ${r.spill.hopeless - r.spill.held} offered to the other shard (each a second decision there), ${r.spill.taken} taken, ${r.spill.held} held back`,
     );
-  if (r.spill.hopeless > 0)
-    out.push(
-      `${what}: ${r.spill.hopeless} requests were hopeless on the shard handed them; ${r.spill.hopeless - r.spill.held} offered to the other shard (each a second decision there), ${r.spill.taken} taken, ${r.spill.held} held back`,
-    );
   const total = r.perReplica.reduce((a, b) => a + b, 0);
   if (Math.abs(total - r.loop.done) > 0.02 * Math.max(1, r.loop.done))
     out.push(

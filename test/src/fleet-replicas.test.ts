@@ -163,6 +163,23 @@ describe('two replicas of every step', () => {
   });
 });
 
+/** An in-process balancer as shard `shard` of 2. */
+function startShard(natsUrl: string, shard: number, env: Record<string, string> = {}) {
+  return startBalancer(
+    parseConfig(balancerConfigSchema, {
+      env: {
+        ADAGEN_NATS_SERVERS: natsUrl,
+        ADAGEN_LOG_LEVEL: 'silent',
+        ADAGEN_HTTP_PORT: '0',
+        ADAGEN_HTTP_HOST: '127.0.0.1',
+        ADAGEN_SHARDS: '2',
+        ADAGEN_SHARD: String(shard),
+        ...env,
+      },
+    }),
+  );
+}
+
 describe('balancer shards', () => {
   it('split the agents by rank, each placing only on its own share; the split follows an agent that leaves', async () => {
     await using nats = await startNatsServer();
@@ -226,19 +243,7 @@ describe('a balancer shard', () => {
   it('drops the agents it no longer owns in the step that moves the split', async () => {
     await using nats = await startNatsServer();
     const originMs = Date.now();
-    const bal = await startBalancer(
-      parseConfig(balancerConfigSchema, {
-        env: {
-          ADAGEN_NATS_SERVERS: nats.url,
-          ADAGEN_LOG_LEVEL: 'silent',
-          ADAGEN_HTTP_PORT: '0',
-          ADAGEN_HTTP_HOST: '127.0.0.1',
-          ADAGEN_CLOCK_ORIGIN_MS: String(originMs),
-          ADAGEN_SHARDS: '2',
-          ADAGEN_SHARD: '1',
-        },
-      }),
-    );
+    const bal = await startShard(nats.url, 1, { ADAGEN_CLOCK_ORIGIN_MS: String(originMs) });
     const nc = await connect({ servers: nats.url });
     try {
       const states = createCodec(stateMessageSchema);
@@ -316,20 +321,7 @@ describe('balancer shards with spill', () => {
     await using nats = await startNatsServer();
     const nowMs = () => Date.now(); // the fleet clock at time scale 1
     const balancer = (shard: number) =>
-      startBalancer(
-        parseConfig(balancerConfigSchema, {
-          env: {
-            ADAGEN_NATS_SERVERS: nats.url,
-            ADAGEN_LOG_LEVEL: 'silent',
-            ADAGEN_HTTP_PORT: '0',
-            ADAGEN_HTTP_HOST: '127.0.0.1',
-            ADAGEN_BALANCER_ID: `bal-${shard}`,
-            ADAGEN_SHARDS: '2',
-            ADAGEN_SHARD: String(shard),
-            ADAGEN_ADMISSION: 'none',
-          },
-        }),
-      );
+      startShard(nats.url, shard, { ADAGEN_BALANCER_ID: `bal-${shard}`, ADAGEN_ADMISSION: 'none' });
     const bals = [await balancer(0), await balancer(1)];
     const nc = await connect({ servers: nats.url });
     try {
