@@ -62,6 +62,12 @@ export interface BalancerRuntime extends ServiceRuntime {
 const SPILL_MEMORY = 16;
 const MIN_OFFER_CHANCE = 1 / 16;
 
+/** This replica's shard and their count. */
+interface ShardOf {
+  readonly shard: number;
+  readonly shards: number;
+}
+
 /** A balance decision on this replica's view, not acted on yet. */
 interface Decision {
   readonly c: Classification;
@@ -369,13 +375,16 @@ export async function startBalancer(
   };
 
   /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
-  const offer = async (d: Decision, log: Logger): Promise<PlanResult | undefined> => {
+  const offer = async (
+    d: Decision,
+    log: Logger,
+    { shard: own, shards: count }: ShardOf,
+  ): Promise<PlanResult | undefined> => {
     if (Math.random() >= Math.max(MIN_OFFER_CHANCE, 2 * takenShare)) {
       spills.inc({ side: 'offered', outcome: 'held' });
       return undefined;
     }
-    const own = shards!.shard;
-    const to = (own + 1 + Math.floor(Math.random() * (shards!.shards - 1))) % shards!.shards;
+    const to = (own + 1 + Math.floor(Math.random() * (count - 1))) % count;
     const timeoutMs = clock.wallDelayMs(d.c.request.deadlineAtMs - clock.nowMs());
     if (timeoutMs <= 0) return undefined;
     const answer = await request(
@@ -413,14 +422,18 @@ export async function startBalancer(
     const log = childLogger(logger, { requestId: asked.request.requestId });
     const d = decide(asked);
     if (d.placement.hopeless === true && shards !== undefined && config.shardSpill) {
-      const taken = await offer(d, log);
+      const taken = await offer(d, log, shards);
       if (taken !== undefined) return taken;
     }
     return commit(d, log);
   };
 
   /** Another shard's offer: taken if this shard predicts a hit on one of its agents. */
-  const takeOffer = async (o: ShardOffer, logger: Logger): Promise<ShardAnswer> => {
+  const takeOffer = async (
+    o: ShardOffer,
+    logger: Logger,
+    { shard }: ShardOf,
+  ): Promise<ShardAnswer> => {
     const requestId = o.classification.request.requestId;
     const log = childLogger(logger, { requestId });
     const decline = (why: string): ShardAnswer => {
@@ -432,13 +445,11 @@ export async function startBalancer(
       d = decide(o.classification);
     } catch (error) {
       if (error instanceof AdagenError && error.code === 'no_instance')
-        return decline(`shard ${shards!.shard} has no agent: ${error.message}`);
+        return decline(`shard ${shard} has no agent: ${error.message}`);
       throw error;
     }
     if (d.placement.hopeless === true)
-      return decline(
-        `predicted to miss its SLO on all ${view.size} agents of shard ${shards!.shard}`,
-      );
+      return decline(`predicted to miss its SLO on all ${view.size} agents of shard ${shard}`);
     spills.inc({ side: 'received', outcome: 'taken' });
     log.debug({ fromShard: o.fromShard, from: o.balancerId }, 'offer taken');
     return { v: 1, type: 'shard_answer', requestId, taken: true, result: await commit(d, log) };
@@ -455,7 +466,7 @@ export async function startBalancer(
       requestSchema: shardOfferSchema,
       responseSchema: shardAnswerSchema,
       maxInFlight: config.maxInFlight,
-      handler: (o, ctx) => takeOffer(o, ctx.logger),
+      handler: (o, ctx) => takeOffer(o, ctx.logger, shards),
     });
   await rt.ready();
   rt.logger.info({ balancerId, policy: config.policy }, 'balancer ready');
