@@ -230,11 +230,17 @@ describe('balancer shards', () => {
     }
     // agent-1 goes: ranks move, and each shard gains its new agents with their next full state.
     await fleet.agents[1]!.stop('test: agent leaves');
+    // (The shares can add up to 4 agents before every shard has read the goodbye: wait for the
+    // split itself. The step that moves it is checked on crafted messages below.)
     await fleet.waitForAgents(4);
-    expect(shares()).toEqual([
+    const want = [
       ['agent-0', 'agent-3'],
       ['agent-2', 'agent-4'],
-    ]);
+    ];
+    const until = Date.now() + 10_000;
+    while (JSON.stringify(shares()) !== JSON.stringify(want) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(shares()).toEqual(want);
     await streamAll(fleet.url, 10);
   });
 });
