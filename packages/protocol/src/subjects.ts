@@ -99,7 +99,10 @@ export const subjects = {
    */
   shardBalance(shard: number): string {
     if (!Number.isInteger(shard) || shard < 0 || shard > MAX_SHARD)
-      throw new AdagenError('bad_request', `shard: expected an integer 0..${MAX_SHARD}, got ${shard}`);
+      throw new AdagenError(
+        'bad_request',
+        `shard: expected an integer 0..${MAX_SHARD}, got ${shard}`,
+      );
     return `${SUBJECT_PREFIX}.svc.balance.${shard}`;
   },
   /** `adagen.v1.agent.<instanceId>.<verb>` */
