@@ -125,4 +125,4 @@ export {
   queueDepth,
   saturated,
 } from './admission.js';
-export { inShard } from './shards.js';
+export { OfferGate, inShard } from './shards.js';

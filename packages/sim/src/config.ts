@@ -154,8 +154,8 @@ export const SimConfigSchema = z
     /**
      * Sharded only: a shard whose policy predicts a miss on every one of its instances (AdaGen's
      * `hopeless`) hands the request to one other shard at random, which takes it if it predicts
-     * a hit there; else the first shard places it (as the live balancer's `shardSpill`). The
-     * hand-over hop is not charged (a NATS hop
+     * a hit there; else the first shard places it (as the live balancer's `shardSpill`; offers
+     * mostly declined are held back by the same `OfferGate`). The hand-over hop is not charged (a NATS hop
      * is ~0.5 ms against the 2 ms control delay). Policies that predict nothing never spill.
      * @default false
      */

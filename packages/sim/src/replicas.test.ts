@@ -173,7 +173,7 @@ describe('balancer replicas', () => {
     for (const share of shares()) expect(share).toEqual(ids);
   });
 
-  it('spill: a shard that predicts a miss everywhere hands the request to another shard', () => {
+  it('spill: a shard that predicts a miss everywhere hands the request to another shard, and holds offers back that are mostly declined', () => {
     const placedBy: number[] = [];
     // Shard 0 predicts a miss on all its instances; shard 1 a hit.
     const input = (shardSpill: boolean): SimConfigInput => ({
@@ -200,6 +200,15 @@ describe('balancer replicas', () => {
     expect(placedBy.filter((k) => k === 0)).toHaveLength(arrivedAt0);
     expect(placedBy.filter((k) => k === 1)).toHaveLength(30);
     expect(spilled.metrics.requests.finished).toBe(30);
+    expect(spilled.spillHeld).toBe(0); // every offer was taken
+    // Both shards hopeless: offers are declined, and then mostly held back (the live rule).
+    const bothHopeless = runSimulation({
+      ...input(true),
+      workload: steady(200),
+      policy: roundRobinWith((_replica, _view, placed) => ({ ...placed, hopeless: true })),
+    });
+    expect(bothHopeless.spilled).toBe(0);
+    expect(bothHopeless.spillHeld).toBeGreaterThan(100);
     expect(() => parseSimConfig({ ...input(true), sharded: false })).toThrow(
       /shardSpill: expected sharded: true/,
     );

@@ -51,6 +51,8 @@ export interface SimResult {
   };
   /** With `shardSpill`: requests a shard handed to another shard. */
   spilled?: number;
+  /** With `shardSpill`: hopeless requests not offered, the shard's offers being mostly declined. */
+  spillHeld?: number;
   /** Per instance, with `calibrate`: how far the online calibration got. */
   calibration?: CalibrationSummary[];
   metrics: SimSummary;
@@ -113,7 +115,10 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
     cdf: { ttftMs: ecdfSorted(ttft), tbtMs: ecdfSorted(gaps) },
   };
   if (config.calibrate) result.calibration = sim.beliefs.summaries();
-  if (config.shardSpill) result.spilled = sim.spilled;
+  if (config.shardSpill) {
+    result.spilled = sim.spilled;
+    result.spillHeld = sim.spillHeld;
+  }
   if (options.perRequest) {
     result.requests = requestRecords(
       sim.metrics,

@@ -11,7 +11,7 @@
 import type { InstanceObserver } from '@adagen/engine';
 import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
-import { admission, createPolicy, decide, inShard, resolveSlo } from '@adagen/scheduler';
+import { OfferGate, admission, createPolicy, decide, inShard, resolveSlo } from '@adagen/scheduler';
 import { createRng } from '@adagen/stats';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
@@ -74,6 +74,11 @@ export class Simulation {
   private readonly spillRng: ReturnType<typeof createRng>;
   /** Requests a shard handed to another that predicted a hit there (`shardSpill`). */
   spilled = 0;
+  /** Hopeless requests a shard did not offer, its recent offers being mostly declined. */
+  spillHeld = 0;
+  /** Per replica, when it offers (the live balancer's rule); and its draws. */
+  private readonly offerGates: OfferGate[];
+  private readonly gateRng: ReturnType<typeof createRng>;
   /** Arrival time of the next request not yet decided (Infinity after the last). */
   nextArrivalMs = Number.POSITIVE_INFINITY;
   nowMs = 0;
@@ -136,6 +141,8 @@ export class Simulation {
       for (let r = 0; r < this.replicaOf.length; r++) this.replicaOf[r] = rng.int(config.balancers);
     }
     this.spillRng = createRng(config.seed).fork('shard-spill');
+    this.gateRng = createRng(config.seed).fork('shard-spill-gate');
+    this.offerGates = this.replicas.map(() => new OfferGate());
     this.prefixes = new RequestPrefixes(this.requests, this.slots);
     this.plans = new PlanExecutor(this);
   }
@@ -301,17 +308,22 @@ export class Simulation {
     const t0 = clock?.();
     let decision: Decision = decide(policy, info, ownView);
     let clusterView = ownView;
+    const gate = this.offerGates[this.replicaOf[r]!]!;
     if (this.config.shardSpill && decision.placement.hopeless === true) {
-      const n = this.replicas.length;
-      const other = (this.replicaOf[r]! + 1 + this.spillRng.int(n - 1)) % n;
-      const there = this.replicas[other]!;
-      there.clusterView.nowMs = this.nowMs;
-      const theirs = decide(there.policy, info, there.clusterView);
-      if (theirs.placement.hopeless !== true) {
-        decision = theirs;
-        clusterView = there.clusterView;
-        this.replicaOf[r] = other; // its pending placement is that shard's
-        this.spilled++;
+      if (!gate.offer(this.gateRng.next())) this.spillHeld++;
+      else {
+        const n = this.replicas.length;
+        const other = (this.replicaOf[r]! + 1 + this.spillRng.int(n - 1)) % n;
+        const there = this.replicas[other]!;
+        there.clusterView.nowMs = this.nowMs;
+        const theirs = decide(there.policy, info, there.clusterView);
+        gate.answered(theirs.placement.hopeless !== true);
+        if (theirs.placement.hopeless !== true) {
+          decision = theirs;
+          clusterView = there.clusterView;
+          this.replicaOf[r] = other; // its pending placement is that shard's
+          this.spilled++;
+        }
       }
     }
     if (clock && t0 !== undefined) this.decisionTimesUs.push((clock() - t0) * 1000);

@@ -41,7 +41,12 @@ import type {
 } from '@adagen/protocol';
 import { childLogger, isNoResponders, request } from '@adagen/runtime';
 import type { Logger, ServiceRuntime } from '@adagen/runtime';
-import { DEFAULT_ADMISSION, NoReadyInstanceError, admissionMode } from '@adagen/scheduler';
+import {
+  DEFAULT_ADMISSION,
+  NoReadyInstanceError,
+  OfferGate,
+  admissionMode,
+} from '@adagen/scheduler';
 import { Counter } from 'prom-client';
 import type { AdmissionOptions, Placement } from '@adagen/scheduler';
 import { randomSuffix, sloSpecOf, startPolicyService } from '@adagen/svc-shared';
@@ -57,10 +62,6 @@ export interface BalancerRuntime extends ServiceRuntime {
   /** Where prompts' prefixes are cached, as this replica knows it. */
   readonly prefix: BalancerPrefix;
 }
-
-/** Shard spill: offers remember about this many answers, and are made with at least this chance. */
-const SPILL_MEMORY = 16;
-const MIN_OFFER_CHANCE = 1 / 16;
 
 /** This replica's shard and their count. */
 interface ShardOf {
@@ -356,11 +357,8 @@ export async function startBalancer(
    * offers the request to one other shard at random, which takes it when it predicts a hit
    * there; else this shard places it as it decided. One offer per request, never passed on.
    *
-   * Each offer costs the other shard a decision. When the whole fleet is overloaded every shard
-   * finds most requests hopeless and declines most offers, so a shard offers always while at
-   * least half of its recent offers were taken (a moving share over about the last 16 answers,
-   * starting at 1), and below that with twice that share as its chance, at least 1/16: a fleet
-   * that is only unbalanced keeps offering, an overloaded one mostly stops.
+   * Each offer costs the other shard a decision, so offers mostly declined are held back
+   * (`OfferGate`, shared with the simulator).
    */
   const spills = new Counter({
     name: 'adagen_shard_spills_total',
@@ -369,10 +367,7 @@ export async function startBalancer(
     registers: [rt.registry],
   });
 
-  let takenShare = 1;
-  const answered = (taken: boolean) => {
-    takenShare += ((taken ? 1 : 0) - takenShare) / SPILL_MEMORY;
-  };
+  const gate = new OfferGate();
 
   /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
   const offer = async (
@@ -380,7 +375,7 @@ export async function startBalancer(
     log: Logger,
     { shard: own, shards: count }: ShardOf,
   ): Promise<PlanResult | undefined> => {
-    if (Math.random() >= Math.max(MIN_OFFER_CHANCE, 2 * takenShare)) {
+    if (!gate.offer(Math.random())) {
       spills.inc({ side: 'offered', outcome: 'held' });
       return undefined;
     }
@@ -399,7 +394,7 @@ export async function startBalancer(
       // No replica of that shard is up: nothing was dispatched there. (Any other failure may
       // come after it dispatched, so it is not placed here as well.)
       if (isNoResponders(answer.error)) {
-        answered(false);
+        gate.answered(false);
         spills.inc({ side: 'offered', outcome: 'unreachable' });
         log.warn({ shard: to }, 'no replica of the shard offered to: placed here');
         return undefined;
@@ -408,7 +403,7 @@ export async function startBalancer(
       spills.inc({ side: 'offered', outcome: 'failed' });
       throw answer.error;
     }
-    answered(answer.value.taken);
+    gate.answered(answer.value.taken);
     spills.inc({ side: 'offered', outcome: answer.value.taken ? 'taken' : 'declined' });
     if (!answer.value.taken) {
       log.debug({ shard: to, why: answer.value.why }, 'offer declined');
