@@ -31,6 +31,40 @@ async function run(argv: string[], cwd?: string): Promise<Captured> {
 const small = ['--trace', 'synthetic:azure-conv', '--requests', '150', '--instances', '2'];
 
 describe('adagen simulate', () => {
+  it('with --sharded --spill says how many requests shards handed over or held back, in the table and the JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adagen-sim-'));
+    const r = await run(
+      [
+        'simulate',
+        '--trace',
+        'synthetic:azure-conv',
+        '--requests',
+        '300',
+        '--instances',
+        '4',
+        '--rate',
+        '40',
+        '--balancers',
+        '2',
+        '--sharded',
+        '--spill',
+        '--out',
+        'o',
+      ],
+      dir,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const said =
+      /2 balancer shards, each on its share of the instances, (\d+) hopeless requests handed to another shard, (\d+) held back/.exec(
+        r.stdout,
+      );
+    expect(said, r.stdout).not.toBeNull();
+    const json = JSON.parse(await readFile(join(dir, 'o', 'result.json'), 'utf8')) as {
+      runs: Array<{ spill?: { taken: number; held: number } }>;
+    };
+    expect(json.runs[0]!.spill).toEqual({ taken: Number(said![1]), held: Number(said![2]) });
+  });
+
   it('prints the table and writes the adagen-result/v1 JSON and CDF plots', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adagen-sim-'));
     const r = await run(

@@ -52,6 +52,9 @@ export function runEntry(cell: CellResult, timing: boolean): Record<string, unkn
     workload: result.workload,
     settings: result.settings,
     ...(result.calibration ? { calibration: result.calibration } : {}),
+    ...(result.spilled === undefined
+      ? {}
+      : { spill: { taken: result.spilled, held: result.spillHeld ?? 0 } }),
     notes: cell.notes,
     metrics: result.metrics,
     cdf: result.cdf,
