@@ -418,6 +418,20 @@ describe('balancer shards with spill', () => {
       };
       const spills = (b: number, side: string, outcome: string) =>
         counterValue(bals[b]!.registry, 'adagen_shard_spills_total', { side, outcome });
+      // The decision records say what became of each offer (the dashboard shows them).
+      const said: string[] = [];
+      nc.subscribe('adagen.v1.decisions.*', {
+        callback: (_e, m) => {
+          const d = unpack(m.data) as { balancerId: string; reasons: string[] };
+          for (const r of d.reasons)
+            if (r.startsWith('shard spill: ')) said.push(`${d.balancerId} ${r}`);
+        },
+      });
+      await nc.flush();
+      const saidOnce = async (pattern: RegExp) => {
+        await nc.flush();
+        return said.some((x) => pattern.test(x));
+      };
 
       // Whichever shard the queue group hands a request to, it runs on the idle agent: shard 0
       // offers it to shard 1, which takes it. (Shard 0 is handed none of 24 once in 2^24 runs.)
@@ -426,6 +440,11 @@ describe('balancer shards with spill', () => {
       expect(offered).toBeGreaterThan(0);
       expect(await spills(1, 'received', 'taken')).toBe(offered);
       expect(await spills(1, 'offered', 'taken')).toBe(0); // shard 1 had a hit of its own
+      expect(
+        await saidOnce(
+          /^bal-1 shard spill: taken from shard 0 \(bal-0\), which predicted a miss on all its agents$/,
+        ),
+      ).toBe(true);
 
       // Both shards hopeless: each declines the other's offers, and places on its own agent. As
       // declines pile up, a shard stops offering most of the time (held): each offer costs the
@@ -447,6 +466,14 @@ describe('balancer shards with spill', () => {
       expect(await spills(0, 'received', 'declined')).toBe(declined1);
       expect(await spills(1, 'received', 'declined')).toBe(declined0);
       expect(placed.filter((id) => id === 'a-0').length).toBe(declined0 + held0);
+      expect(
+        await saidOnce(
+          /^bal-[01] shard spill: offered to shard [01], which declined: predicted to miss its SLO on all 1 agents of shard [01]$/,
+        ),
+      ).toBe(true);
+      expect(await saidOnce(/^bal-[01] shard spill: held back, not offered: fewer than half/)).toBe(
+        true,
+      );
 
       // Shard 1 gone: shard 0 finds no replica to offer to (or holds the offer), and places on
       // its own agent.

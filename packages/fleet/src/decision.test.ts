@@ -82,6 +82,21 @@ describe('decisionRecord', () => {
     expect(d.candidates[0]!.predicted!.ttftMs).toBe(1e9);
   });
 
+  it('says what became of a shard offer, before the placement', () => {
+    const d = decisionRecord({
+      ...base,
+      outcome: 'placed',
+      placement: placement({ hopeless: true }),
+      plan: { kind: 'single', instanceId: 'a' },
+      spill: 'offered to shard 1, which declined: predicted to miss on all 4 agents there too',
+    });
+    expect(decisionRecordSchema.safeParse(d).success).toBe(true);
+    expect(d.reasons[0]).toBe(
+      'shard spill: offered to shard 1, which declined: predicted to miss on all 4 agents there too',
+    );
+    expect(d.reasons[1]).toMatch(/^a: predicted TTFT 1200 ms/);
+  });
+
   it('says a policy without predictions chose by its own score', () => {
     const d = decisionRecord({
       ...base,

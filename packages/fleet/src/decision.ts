@@ -39,6 +39,11 @@ export interface DecisionInput {
    * with any), and the prompt's hashed blocks.
    */
   readonly cached?: { readonly blocks: ReadonlyMap<string, number>; readonly of: number };
+  /**
+   * Balancer shards: what became of the request's offer to another shard (one sentence: taken
+   * here from another shard, or declined, held back or unreachable there).
+   */
+  readonly spill?: string;
 }
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : '∞');
@@ -157,6 +162,7 @@ export function decisionRecord(d: DecisionInput): DecisionRecord {
   const p = d.placement;
   const reasons: string[] = [];
   if (d.outcome !== 'placed' && d.why !== undefined) reasons.push(`${d.outcome}: ${d.why}`);
+  if (d.spill !== undefined) reasons.push(`shard spill: ${d.spill}`);
   if (p !== undefined) reasons.push(...placementReasons(d, p));
   const prefix = p === undefined ? undefined : prefixReason(d, p);
   if (prefix !== undefined) reasons.push(prefix);

@@ -150,6 +150,7 @@ export async function startBalancer(
     policy: string,
     decideMs: number,
     log: Logger,
+    spill: string | undefined,
   ): { ttftMs: number; tpotMs: number } => {
     const cluster = view.cluster(nowMs);
     const chosen = cluster.instances.find((v) => v.id === placement.instanceId);
@@ -177,6 +178,7 @@ export async function startBalancer(
         why: verdict.why,
         errorCode: 'overloaded',
         decideMs,
+        ...(spill === undefined ? {} : { spill }),
       },
       log,
     );
@@ -238,8 +240,11 @@ export async function startBalancer(
     return { c, nowMs, placement, policy, decideMs: performance.now() - t0 };
   };
 
-  /** Acts on a decision: admission, the pending placement, the plan, notices, the record. */
-  const commit = async (d: Decision, log: Logger): Promise<PlanResult> => {
+  /**
+   * Acts on a decision: admission, the pending placement, the plan, notices, the record (with
+   * what became of the shard offer, if any).
+   */
+  const commit = async (d: Decision, log: Logger, spill?: string): Promise<PlanResult> => {
     const { c, nowMs, placement, policy, decideMs } = d;
     const requestId = c.request.requestId;
     const cached = prefix.matches(c.prefix, view.cluster(nowMs));
@@ -247,7 +252,7 @@ export async function startBalancer(
       (cached?.blocks.get(placement.instanceId) ?? 0) * config.prefixBlockSize,
       Math.max(0, c.promptTokens - 1),
     );
-    const targets = admit(placement, c, nowMs, policy, decideMs, log);
+    const targets = admit(placement, c, nowMs, policy, decideMs, log, spill);
     view.addPending(placement.instanceId, {
       requestId,
       atMs: nowMs,
@@ -301,6 +306,7 @@ export async function startBalancer(
         outcome: result.ok ? 'placed' : 'failed',
         placement,
         decideMs,
+        ...(spill === undefined ? {} : { spill }),
         ...(cached === undefined ? {} : { cached }),
         ...(result.ok
           ? {
@@ -369,19 +375,22 @@ export async function startBalancer(
 
   const gate = new OfferGate();
 
-  /** Offers a hopeless decision to another shard: its result if taken, else undefined. */
+  /**
+   * Offers a hopeless decision to another shard: its result if taken, else what became of the
+   * offer (for this shard's decision record).
+   */
   const offer = async (
     d: Decision,
     log: Logger,
     { shard: own, shards: count }: ShardOf,
-  ): Promise<PlanResult | undefined> => {
+  ): Promise<PlanResult | string> => {
     if (!gate.offer(Math.random())) {
       spills.inc({ side: 'offered', outcome: 'held' });
-      return undefined;
+      return "held back, not offered: fewer than half of this shard's recent offers were taken";
     }
     const to = (own + 1 + Math.floor(Math.random() * (count - 1))) % count;
     const timeoutMs = clock.wallDelayMs(d.c.request.deadlineAtMs - clock.nowMs());
-    if (timeoutMs <= 0) return undefined;
+    if (timeoutMs <= 0) return "not offered: the request's deadline has passed";
     const answer = await request(
       rt.nc,
       subjects.shardBalance(to),
@@ -397,7 +406,7 @@ export async function startBalancer(
         gate.answered(false);
         spills.inc({ side: 'offered', outcome: 'unreachable' });
         log.warn({ shard: to }, 'no replica of the shard offered to: placed here');
-        return undefined;
+        return `offered to shard ${to}, where no replica answered`;
       }
       // It may have dispatched the request: the gateway's retry cancels the attempt everywhere.
       spills.inc({ side: 'offered', outcome: 'failed' });
@@ -407,7 +416,7 @@ export async function startBalancer(
     spills.inc({ side: 'offered', outcome: answer.value.taken ? 'taken' : 'declined' });
     if (!answer.value.taken) {
       log.debug({ shard: to, why: answer.value.why }, 'offer declined');
-      return undefined;
+      return `offered to shard ${to}, which declined: ${answer.value.why}`;
     }
     log.debug({ shard: to }, 'offer taken');
     return answer.value.result;
@@ -416,11 +425,13 @@ export async function startBalancer(
   const balance = async (asked: Classification, logger: Logger): Promise<PlanResult> => {
     const log = childLogger(logger, { requestId: asked.request.requestId });
     const d = decide(asked);
+    let spill: string | undefined;
     if (d.placement.hopeless === true && shards !== undefined && config.shardSpill) {
-      const taken = await offer(d, log, shards);
-      if (taken !== undefined) return taken;
+      const offered = await offer(d, log, shards);
+      if (typeof offered !== 'string') return offered;
+      spill = offered;
     }
-    return commit(d, log);
+    return commit(d, log, spill);
   };
 
   /** Another shard's offer: taken if this shard predicts a hit on one of its agents. */
@@ -447,7 +458,14 @@ export async function startBalancer(
       return decline(`predicted to miss its SLO on all ${view.size} agents of shard ${shard}`);
     spills.inc({ side: 'received', outcome: 'taken' });
     log.debug({ fromShard: o.fromShard, from: o.balancerId }, 'offer taken');
-    return { v: 1, type: 'shard_answer', requestId, taken: true, result: await commit(d, log) };
+    const spill = `taken from shard ${o.fromShard} (${o.balancerId}), which predicted a miss on all its agents`;
+    return {
+      v: 1,
+      type: 'shard_answer',
+      requestId,
+      taken: true,
+      result: await commit(d, log, spill),
+    };
   };
 
   rt.service.addEndpoint('balance', subjects.balance, {
