@@ -322,117 +322,143 @@ describe('a balancer shard', () => {
   });
 });
 
+/**
+ * Two in-process balancer shards on crafted agent states, for the spill tests: a-0 (shard 0's)
+ * has minutes of prefill queued, a-1 (shard 1's) is idle; a stand-in planner runs every placement
+ * as it is. `env` is added to both shards' configuration.
+ */
+async function spillRig(natsUrl: string, env: Record<string, string> = {}) {
+  const nowMs = () => Date.now(); // the fleet clock at time scale 1
+  const balancer = (shard: number) =>
+    startShard(natsUrl, shard, {
+      ADAGEN_BALANCER_ID: `bal-${shard}`,
+      ADAGEN_ADMISSION: 'none',
+      ...env,
+    });
+  const bals = [await balancer(0), await balancer(1)];
+  const nc = await connect({ servers: natsUrl });
+  // A planner that runs every placement as it is: the plan names the placed agent.
+  const placements = createCodec(placementSchema);
+  const results = createCodec(planResultSchema);
+  nc.subscribe(subjects.plan, {
+    queue: 'planner',
+    callback: (_e, m) => {
+      const p = placements.decode(m.data);
+      if (!p.ok) throw p.error;
+      const r = p.value.classification.request;
+      m.respond(
+        results.encode({
+          v: 1,
+          type: 'plan_result',
+          requestId: r.requestId,
+          attempt: r.attempt,
+          plan: { kind: 'single', instanceId: p.value.instanceId },
+          dispatchedAtMs: nowMs(),
+        }),
+      );
+    },
+  });
+  // a-0 (shard 0's) has minutes of prefill queued; a-1 (shard 1's) is idle.
+  const states = createCodec(stateMessageSchema);
+  const queue = (n: number): RequestProgress[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `q-${i}`,
+      kind: 'full',
+      promptTokens: 8000,
+      phase: 'waiting',
+      prefilledTokens: 0,
+      generatedTokens: 0,
+      arrivalMs: Math.max(0, nowMs() - 10),
+      predictedOutputTokens: 100,
+    }));
+  const publishState = (id: string, waiting: RequestProgress[]) =>
+    nc.publish(
+      subjects.state(id),
+      states.encode(readyState({ instanceId: id, atMs: nowMs(), waiting })),
+    );
+  publishState('a-0', queue(40));
+  publishState('a-1', []);
+  await nc.flush();
+  while (bals.some((b) => b.view.size < 1)) await new Promise((r) => setTimeout(r, 5));
+  let n = 0;
+  const classification = (): Classification => {
+    const at = nowMs();
+    return {
+      v: 1,
+      type: 'classification',
+      request: {
+        v: 1,
+        type: 'inference_request',
+        requestId: `r-${n++}`,
+        gatewayId: 'gw-1',
+        attempt: 0,
+        receivedAtMs: at,
+        deadlineAtMs: at + 20_000,
+        model: MODEL,
+        endpoint: 'completions',
+        prompt: 'spill',
+        stream: true,
+        slo: { ttftMs: 500, tpotMs: 200 },
+      },
+      promptTokens: 100,
+      predictedOutputTokens: 20,
+      class: { prefill: 'short', decode: 'short' },
+      thresholds: { longPrefillTokens: 1024, longDecodeTokens: 64 },
+    };
+  };
+  const placeAll = async (count: number) => {
+    const placed: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const r = await request(
+        nc,
+        subjects.balance,
+        classificationSchema,
+        planResultSchema,
+        classification(),
+        { timeoutMs: 10_000 },
+      );
+      if (!r.ok) throw r.error;
+      placed.push(r.value.plan.kind === 'single' ? r.value.plan.instanceId : '?');
+    }
+    return placed;
+  };
+  const spills = (b: number, side: string, outcome: string) =>
+    counterValue(bals[b]!.registry, 'adagen_shard_spills_total', { side, outcome });
+  // The decision records say what became of each offer (the dashboard shows them).
+  const said: string[] = [];
+  nc.subscribe('adagen.v1.decisions.*', {
+    callback: (_e, m) => {
+      const d = unpack(m.data) as { balancerId: string; reasons: string[] };
+      for (const r of d.reasons)
+        if (r.startsWith('shard spill: ')) said.push(`${d.balancerId} ${r}`);
+    },
+  });
+  await nc.flush();
+  const saidOnce = async (pattern: RegExp) => {
+    await nc.flush();
+    return said.some((x) => pattern.test(x));
+  };
+  return {
+    bals,
+    nc,
+    publishState,
+    queue,
+    placeAll,
+    spills,
+    saidOnce,
+    async [Symbol.asyncDispose]() {
+      await nc.close();
+      for (const b of bals) await b.stop('test over');
+    },
+  };
+}
+
 describe('balancer shards with spill', () => {
   it('offer a request hopeless on their own agents to another shard, which takes it if it predicts a hit there', async () => {
     await using nats = await startNatsServer();
-    const nowMs = () => Date.now(); // the fleet clock at time scale 1
-    const balancer = (shard: number) =>
-      startShard(nats.url, shard, { ADAGEN_BALANCER_ID: `bal-${shard}`, ADAGEN_ADMISSION: 'none' });
-    const bals = [await balancer(0), await balancer(1)];
-    const nc = await connect({ servers: nats.url });
-    try {
-      // A planner that runs every placement as it is: the plan names the placed agent.
-      const placements = createCodec(placementSchema);
-      const results = createCodec(planResultSchema);
-      nc.subscribe(subjects.plan, {
-        queue: 'planner',
-        callback: (_e, m) => {
-          const p = placements.decode(m.data);
-          if (!p.ok) throw p.error;
-          const r = p.value.classification.request;
-          m.respond(
-            results.encode({
-              v: 1,
-              type: 'plan_result',
-              requestId: r.requestId,
-              attempt: r.attempt,
-              plan: { kind: 'single', instanceId: p.value.instanceId },
-              dispatchedAtMs: nowMs(),
-            }),
-          );
-        },
-      });
-      // a-0 (shard 0's) has minutes of prefill queued; a-1 (shard 1's) is idle.
-      const states = createCodec(stateMessageSchema);
-      const queue = (n: number): RequestProgress[] =>
-        Array.from({ length: n }, (_, i) => ({
-          id: `q-${i}`,
-          kind: 'full',
-          promptTokens: 8000,
-          phase: 'waiting',
-          prefilledTokens: 0,
-          generatedTokens: 0,
-          arrivalMs: Math.max(0, nowMs() - 10),
-          predictedOutputTokens: 100,
-        }));
-      const publishState = (id: string, waiting: RequestProgress[]) =>
-        nc.publish(
-          subjects.state(id),
-          states.encode(readyState({ instanceId: id, atMs: nowMs(), waiting })),
-        );
-      publishState('a-0', queue(40));
-      publishState('a-1', []);
-      await nc.flush();
-      while (bals.some((b) => b.view.size < 1)) await new Promise((r) => setTimeout(r, 5));
-      let n = 0;
-      const classification = (): Classification => {
-        const at = nowMs();
-        return {
-          v: 1,
-          type: 'classification',
-          request: {
-            v: 1,
-            type: 'inference_request',
-            requestId: `r-${n++}`,
-            gatewayId: 'gw-1',
-            attempt: 0,
-            receivedAtMs: at,
-            deadlineAtMs: at + 20_000,
-            model: MODEL,
-            endpoint: 'completions',
-            prompt: 'spill',
-            stream: true,
-            slo: { ttftMs: 500, tpotMs: 200 },
-          },
-          promptTokens: 100,
-          predictedOutputTokens: 20,
-          class: { prefill: 'short', decode: 'short' },
-          thresholds: { longPrefillTokens: 1024, longDecodeTokens: 64 },
-        };
-      };
-      const placeAll = async (count: number) => {
-        const placed: string[] = [];
-        for (let i = 0; i < count; i++) {
-          const r = await request(
-            nc,
-            subjects.balance,
-            classificationSchema,
-            planResultSchema,
-            classification(),
-            { timeoutMs: 10_000 },
-          );
-          if (!r.ok) throw r.error;
-          placed.push(r.value.plan.kind === 'single' ? r.value.plan.instanceId : '?');
-        }
-        return placed;
-      };
-      const spills = (b: number, side: string, outcome: string) =>
-        counterValue(bals[b]!.registry, 'adagen_shard_spills_total', { side, outcome });
-      // The decision records say what became of each offer (the dashboard shows them).
-      const said: string[] = [];
-      nc.subscribe('adagen.v1.decisions.*', {
-        callback: (_e, m) => {
-          const d = unpack(m.data) as { balancerId: string; reasons: string[] };
-          for (const r of d.reasons)
-            if (r.startsWith('shard spill: ')) said.push(`${d.balancerId} ${r}`);
-        },
-      });
-      await nc.flush();
-      const saidOnce = async (pattern: RegExp) => {
-        await nc.flush();
-        return said.some((x) => pattern.test(x));
-      };
-
+    await using rig = await spillRig(nats.url);
+    const { bals, nc, publishState, queue, placeAll, spills, saidOnce } = rig;
+    {
       // Whichever shard the queue group hands a request to, it runs on the idle agent: shard 0
       // offers it to shard 1, which takes it. (Shard 0 is handed none of 24 once in 2^24 runs.)
       expect(new Set(await placeAll(24))).toEqual(new Set(['a-1']));
@@ -482,10 +508,18 @@ describe('balancer shards with spill', () => {
       expect(
         (await spills(0, 'offered', 'unreachable')) + (await spills(0, 'offered', 'held')) - held0,
       ).toBe(4);
-    } finally {
-      await nc.close();
-      for (const b of bals) await b.stop('test over');
     }
+  });
+
+  it('with --shard-spill false, place what they find hopeless on their own agents and offer nothing', async () => {
+    await using nats = await startNatsServer();
+    await using rig = await spillRig(nats.url, { ADAGEN_SHARD_SPILL: 'false' });
+    // Shard 0's requests stay on its queued agent (none of 24 handed to shard 0: once in 2^24).
+    expect(new Set(await rig.placeAll(24))).toEqual(new Set(['a-0', 'a-1']));
+    for (const b of [0, 1])
+      for (const side of ['offered', 'received'])
+        for (const outcome of ['taken', 'declined', 'held', 'unreachable'])
+          expect(await rig.spills(b, side, outcome)).toBe(0);
   });
 });
 
