@@ -125,4 +125,4 @@ export {
   queueDepth,
   saturated,
 } from './admission.js';
-export { OfferGate, inShard } from './shards.js';
+export { OfferGate, inShard, otherShard } from './shards.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OfferGate, inShard } from './shards.js';
+import { OfferGate, inShard, otherShard } from './shards.js';
 
 const share = (count: number, shard: number, shards: number) =>
   Array.from({ length: count }, (_, i) => i).filter((i) => inShard(i, count, shard, shards));
@@ -47,5 +47,13 @@ describe('OfferGate', () => {
     expect(() => new OfferGate(0)).toThrow(/memory: expected at least 1/);
     expect(() => new OfferGate(16, 0)).toThrow(/minChance: expected a number in \(0, 1\]/);
     expect(() => new OfferGate(16, 1.5)).toThrow(/minChance/);
+  });
+});
+
+describe('otherShard', () => {
+  it('picks each other shard for its share of draws, never the offering one', () => {
+    const picks = [0, 0.24, 0.25, 0.5, 0.74, 0.75, 0.999].map((d) => otherShard(2, 5, d));
+    expect(picks).toEqual([3, 3, 4, 0, 0, 1, 1]);
+    expect([0, 0.5, 0.999].map((d) => otherShard(1, 2, d))).toEqual([0, 0, 0]);
   });
 });

@@ -9,6 +9,14 @@ export function inShard(rank: number, count: number, shard: number, shards: numb
 }
 
 /**
+ * The shard a spilling shard offers a request to: one of the others, uniformly, from a draw in
+ * [0, 1) (the live balancer's `Math.random()`, the simulator's seeded stream).
+ */
+export function otherShard(shard: number, shards: number, draw: number): number {
+  return (shard + 1 + Math.floor(draw * (shards - 1))) % shards;
+}
+
+/**
  * When a shard offers another a request it predicts to miss on all of its own instances (the
  * spill; the live balancer's `shardSpill`, the simulator's `shardSpill`). Each offer costs the
  * other shard a decision, and when the whole fleet is overloaded most offers are declined: a

@@ -11,7 +11,15 @@
 import type { InstanceObserver } from '@adagen/engine';
 import { ProfileBeliefs } from './beliefs.js';
 import type { ClusterView, Decision, Policy, RequestInfo } from '@adagen/scheduler';
-import { OfferGate, admission, createPolicy, decide, inShard, resolveSlo } from '@adagen/scheduler';
+import {
+  OfferGate,
+  admission,
+  createPolicy,
+  decide,
+  inShard,
+  otherShard,
+  resolveSlo,
+} from '@adagen/scheduler';
 import { createRng } from '@adagen/stats';
 import type { TraceRequest } from '@adagen/workloads';
 import type { SimConfig } from './config.js';
@@ -308,12 +316,11 @@ export class Simulation {
     const t0 = clock?.();
     let decision: Decision = decide(policy, info, ownView);
     let clusterView = ownView;
-    const gate = this.offerGates[this.replicaOf[r]!]!;
     if (this.config.shardSpill && decision.placement.hopeless === true) {
+      const gate = this.offerGates[this.replicaOf[r]!]!;
       if (!gate.offer(this.gateRng.next())) this.spillHeld++;
       else {
-        const n = this.replicas.length;
-        const other = (this.replicaOf[r]! + 1 + this.spillRng.int(n - 1)) % n;
+        const other = otherShard(this.replicaOf[r]!, this.replicas.length, this.spillRng.next());
         const there = this.replicas[other]!;
         there.clusterView.nowMs = this.nowMs;
         const theirs = decide(there.policy, info, there.clusterView);

@@ -16,6 +16,7 @@
  * | prefixPlacedTtlMs | 120000 | an agent without cache events is taken to hold a placed prompt's blocks this long (Dynamo's approximate mode) |
  * | prefixPendingTtlMs | 10000 | an agent with cache events: a placed prompt's blocks count this long, until its `stored` events arrive |
  */
+import { MAX_SHARD } from '@adagen/protocol';
 import { configField, runtimeConfigShape } from '@adagen/runtime';
 import { ADMISSION_MODE_NAMES, DEFAULT_ADMISSION } from '@adagen/scheduler';
 import {
@@ -43,11 +44,11 @@ export const balancerConfigSchema = z
       .describe('agents with cache events: how long a placement counts until stored'),
     balancerId: configField.string().optional().describe('replica id (default bal-<random>)'),
     shards: configField
-      .int(1, 256)
+      .int(1, MAX_SHARD + 1)
       .default(1)
       .describe('split the agents among this many balancer shards (1: every replica sees all)'),
     shard: configField
-      .int(0, 255)
+      .int(0, MAX_SHARD)
       .default(0)
       .describe('this replica’s shard, 0 to shards-1: it follows and places on its share only'),
     shardSpill: configField

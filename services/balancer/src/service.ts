@@ -46,6 +46,7 @@ import {
   NoReadyInstanceError,
   OfferGate,
   admissionMode,
+  otherShard,
 } from '@adagen/scheduler';
 import { Counter } from 'prom-client';
 import type { AdmissionOptions, Placement } from '@adagen/scheduler';
@@ -388,7 +389,7 @@ export async function startBalancer(
       spills.inc({ side: 'offered', outcome: 'held' });
       return "held back, not offered: fewer than half of this shard's recent offers were taken";
     }
-    const to = (own + 1 + Math.floor(Math.random() * (count - 1))) % count;
+    const to = otherShard(own, count, Math.random());
     const timeoutMs = clock.wallDelayMs(d.c.request.deadlineAtMs - clock.nowMs());
     if (timeoutMs <= 0) return "not offered: the request's deadline has passed";
     const answer = await request(

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { planResultSchema } from './plan.js';
 import { idSchema, messageString, versionField } from './primitives.js';
 import { classificationSchema } from './request.js';
+import { MAX_SHARD } from '../subjects.js';
 
-const shardNumber = z.number().int().min(0).max(255);
+const shardNumber = z.number().int().min(0).max(MAX_SHARD);
 
 export const shardOfferSchema = z.object({
   v: versionField,
