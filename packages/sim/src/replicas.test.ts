@@ -189,26 +189,26 @@ describe('balancer replicas', () => {
       }),
     });
     const without = runSimulation(input(false));
-    expect(without.spilled).toBeUndefined();
+    expect(without.spill).toBeUndefined();
     const arrivedAt0 = placedBy.filter((k) => k === 0).length;
     expect(arrivedAt0).toBeGreaterThan(0);
     placedBy.length = 0;
     const spilled = runSimulation(input(true));
     expect(spilled.settings.shardSpill).toBe(true);
     // Every request shard 0 got went to shard 1, after shard 0 weighed it.
-    expect(spilled.spilled).toBe(arrivedAt0);
+    expect(spilled.spill?.taken).toBe(arrivedAt0);
     expect(placedBy.filter((k) => k === 0)).toHaveLength(arrivedAt0);
     expect(placedBy.filter((k) => k === 1)).toHaveLength(30);
     expect(spilled.metrics.requests.finished).toBe(30);
-    expect(spilled.spillHeld).toBe(0); // every offer was taken
+    expect(spilled.spill?.held).toBe(0); // every offer was taken
     // Both shards hopeless: offers are declined, and then mostly held back (the live rule).
     const bothHopeless = runSimulation({
       ...input(true),
       workload: steady(200),
       policy: roundRobinWith((_replica, _view, placed) => ({ ...placed, hopeless: true })),
     });
-    expect(bothHopeless.spilled).toBe(0);
-    expect(bothHopeless.spillHeld).toBeGreaterThan(100);
+    expect(bothHopeless.spill?.taken).toBe(0);
+    expect(bothHopeless.spill?.held).toBeGreaterThan(100);
     expect(() => parseSimConfig({ ...input(true), sharded: false })).toThrow(
       /shardSpill: expected sharded: true/,
     );

@@ -49,10 +49,11 @@ export interface SimResult {
       enablePrefixCaching?: true;
     };
   };
-  /** With `shardSpill`: requests a shard handed to another shard. */
-  spilled?: number;
-  /** With `shardSpill`: hopeless requests not offered, the shard's offers being mostly declined. */
-  spillHeld?: number;
+  /**
+   * With `shardSpill`: hopeless requests a shard handed to another shard (taken), and those it
+   * did not offer, its offers being mostly declined (held).
+   */
+  spill?: { taken: number; held: number };
   /** Per instance, with `calibrate`: how far the online calibration got. */
   calibration?: CalibrationSummary[];
   metrics: SimSummary;
@@ -116,8 +117,7 @@ export function runSimulation(input: SimConfigInput, options: RunOptions = {}): 
   };
   if (config.calibrate) result.calibration = sim.beliefs.summaries();
   if (config.shardSpill) {
-    result.spilled = sim.spilled;
-    result.spillHeld = sim.spillHeld;
+    result.spill = { taken: sim.spilled, held: sim.spillHeld };
   }
   if (options.perRequest) {
     result.requests = requestRecords(

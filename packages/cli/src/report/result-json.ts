@@ -52,9 +52,7 @@ export function runEntry(cell: CellResult, timing: boolean): Record<string, unkn
     workload: result.workload,
     settings: result.settings,
     ...(result.calibration ? { calibration: result.calibration } : {}),
-    ...(result.spilled === undefined
-      ? {}
-      : { spill: { taken: result.spilled, held: result.spillHeld ?? 0 } }),
+    ...(result.spill ? { spill: result.spill } : {}),
     notes: cell.notes,
     metrics: result.metrics,
     cdf: result.cdf,

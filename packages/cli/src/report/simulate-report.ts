@@ -23,7 +23,7 @@ export function formatSimulateReport(cell: CellResult): string {
         : '');
   const spanS = m.simulatedSpanMs / 1000;
   const lines = [
-    `adagen simulate — ${spec.workload.trace}${rate}, ${spec.instances} × ${result.instances[0]?.profile ?? spec.profile}, policy ${result.policy}${result.settings.balancers > 1 ? ` (${result.settings.balancers} balancer ${result.settings.sharded ? `shards, each on its share of the instances${result.spilled === undefined ? '' : `, ${result.spilled} hopeless requests handed to another shard, ${result.spillHeld ?? 0} held back`}` : 'replicas'})` : ''}, snapshots every ${result.settings.snapshotIntervalMs} ms, seed ${spec.seed}`,
+    `adagen simulate — ${spec.workload.trace}${rate}, ${spec.instances} × ${result.instances[0]?.profile ?? spec.profile}, policy ${result.policy}${result.settings.balancers > 1 ? ` (${result.settings.balancers} balancer ${result.settings.sharded ? `shards, each on its share of the instances${result.spill === undefined ? '' : `, ${result.spill.taken} hopeless requests handed to another shard, ${result.spill.held} held back`}` : 'replicas'})` : ''}, snapshots every ${result.settings.snapshotIntervalMs} ms, seed ${spec.seed}`,
     `requests offered ${m.requests.total}: accepted ${m.requests.accepted}, shed ${m.requests.shed} (admission ${result.settings.admission.mode}), abandoned ${m.requests.abandoned} (${describeDeadline(result.settings.deadline)}), finished ${m.requests.finished}, unfinished ${m.requests.unfinished}`,
     `simulated span ${num(spanS, 1)} s, wall ${num(cell.wallMs / 1000, 2)} s (${num(cell.wallMs > 0 ? (spanS * 1000) / cell.wallMs : 0, 0)}× real time)`,
     '',
