@@ -6,11 +6,15 @@
  * is the figure of merit (absolute times drift on shared machines). The bare chain runs twice:
  * with the NATS client's `request` at each hop, and with the runtime's `inboxRequest` the
  * fleet's services use (cheaper in an idle process), so the ratio against each is printed — the
- * second is the fleet's own work over the same way of messaging.
+ * second is the fleet's own work over the same way of messaging. The three paths take turns in
+ * short blocks at each rate (`--blocks`, default 10; 1 = one whole pass each, as before), so the
+ * machine's drift over a run falls on all three alike. A table of CPU time per request follows
+ * (each service, the bare hops, the machine; from /proc before and after each block).
  *
  *   pnpm --filter @adagen/testkit bench            # policy adagen, rates 10 25 50 100
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
  *   pnpm --filter @adagen/testkit bench -- --warmup 300   # warm-up requests per path (30)
+ *   pnpm --filter @adagen/testkit bench -- --blocks 1     # fleet, then bare, then inbox
  *
  * A second table splits the fleet's time by step (see `tapChain`), with the balancer's policy
  * decision (part of its step, from its decision records), beside one bare hop (the bare chain's
@@ -32,6 +36,7 @@ import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
 import { flag, numberFlag, quantile, sleep } from './common.js';
 import { messageSizes } from './sizes.js';
+import { machineCpuS, processCpuS } from './cpu-usage.js';
 import { SUBJECT_PREFIX, subjects, wildcards } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
 import { inboxRequest } from '@adagen/runtime';
@@ -53,6 +58,7 @@ const rates = flag('rates', '10,25,50,100')
 const seconds = numberFlag('seconds', 10, { min: 0.1, max: 86_400 });
 const agents = numberFlag('agents', 4, { min: 1, max: 64, integer: true });
 const warmup = numberFlag('warmup', 30, { min: 0, max: 1_000_000, integer: true });
+const blocks = numberFlag('blocks', 10, { min: 1, max: 10_000, integer: true });
 const steps = flag('steps', 'on');
 if (steps !== 'on' && steps !== 'off')
   throw new RangeError(`--steps must be on or off, got '${steps}'`);
@@ -192,6 +198,30 @@ async function bareRequest(
   }
 }
 
+/**
+ * CPU time (ms per request) each group of processes used while `run` sent `n` requests, and the
+ * whole machine's (which also holds nats-server and this driver). Read from /proc before and
+ * after, so sampling adds nothing while it runs.
+ */
+async function cpuPerRequest<T>(
+  groups: ReadonlyArray<readonly [string, ReadonlyArray<number | undefined>]>,
+  run: () => Promise<T[]>,
+): Promise<{ result: T[]; ms: Map<string, number> }> {
+  const read = () => [
+    ...groups.map(([, pids]) => pids.reduce<number>((a, pid) => a + processCpuS(pid), 0)),
+    machineCpuS().busyS,
+  ];
+  const before = read();
+  const result = await run();
+  const after = read();
+  const n = Math.max(1, result.length);
+  const ms = new Map<string, number>();
+  [...groups.map(([name]) => name), 'machine'].forEach((name, i) =>
+    ms.set(name, ((after[i]! - before[i]!) * 1000) / n),
+  );
+  return { result, ms };
+}
+
 async function atRate(
   rate: number,
   n: number,
@@ -268,6 +298,12 @@ try {
   untap();
   stepMedians();
   const bareHop = new Map<number, number>();
+  const pidsOf = (name: string) => procs.filter((p) => p.name === name).map((p) => p.process.pid);
+  const fleetGroups = (['gateway', 'classifier', 'balancer', 'planner', 'agent'] as const).map(
+    (name) => [name === 'agent' ? 'agents' : name, pidsOf(name)] as const,
+  );
+  const bareGroups = [['hops', hops.map((h) => h.pid)]] as const;
+  const cpuRows: Array<[number, Map<string, number>, Map<string, number>]> = [];
   console.log(
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );
@@ -288,12 +324,33 @@ try {
   const ratio = (x: number) => `${x.toFixed(1).padStart(9)}x`;
   for (const rate of rates) {
     const n = Math.max(20, Math.round(rate * seconds));
-    const fleet = await atRate(rate, n, () => fleetRequest(url));
-    await sleep(500);
-    const bare = await atRate(rate, n, () => bareRequest(nc, sizes.request, 'hop'));
-    await sleep(500);
-    const inbox = await atRate(rate, n, () => bareRequest(nc, sizes.request, 'ihop'));
-    await sleep(500);
+    // The three paths take turns in `blocks` blocks (the order rotating), so a drift of the
+    // machine's speed over the rate's run falls on all three alike.
+    const paths = [
+      { groups: fleetGroups, one: () => fleetRequest(url) },
+      { groups: bareGroups, one: () => bareRequest(nc, sizes.request, 'hop') },
+      { groups: bareGroups, one: () => bareRequest(nc, sizes.request, 'ihop') },
+    ];
+    const times: number[][] = paths.map(() => []);
+    const cpu = paths.map(() => new Map<string, number>());
+    for (let b = 0; b < blocks; b++) {
+      const size = Math.floor(((b + 1) * n) / blocks) - Math.floor((b * n) / blocks);
+      for (let k = 0; k < paths.length; k++) {
+        const i = (b + k) % paths.length;
+        const { result, ms } = await cpuPerRequest(paths[i]!.groups, () =>
+          atRate(rate, size, paths[i]!.one),
+        );
+        times[i]!.push(...result);
+        // CPU per request over the blocks: weighted by the block's requests.
+        for (const [g, x] of ms) cpu[i]!.set(g, (cpu[i]!.get(g) ?? 0) + (x * size) / n);
+        await sleep(blocks > 1 ? 100 : 500);
+      }
+    }
+    const [fleet, bare, inbox] = times.map((xs) => xs.sort((x, y) => x - y)) as [
+      number[],
+      number[],
+      number[],
+    ];
     const [f50, f99, b50, b99, i50, i99] = [fleet, bare, inbox].flatMap((xs) => [
       quantile(xs, 0.5),
       quantile(xs, 0.99),
@@ -302,7 +359,18 @@ try {
       `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${ratio(f50 / b50)}  ${ratio(f99 / b99)} | ${cell(i50, 16)} ${cell(i99, 5)}  ${ratio(f50 / i50)}  ${ratio(f99 / i99)}  ${String(fleet.length).padStart(5)}`,
     );
     bareHop.set(rate, b50 / 4);
+    cpuRows.push([rate, cpu[0]!, cpu[1]!]);
   }
+  console.log(
+    '\nCPU per request (ms of CPU time, from /proc; machine = every process, nats-server and this driver too):',
+  );
+  console.log(
+    `rate/s  ${[...fleetGroups.map(([g]) => g), 'machine'].map((x) => x.padStart(10)).join(' ')} | bare hops   machine`,
+  );
+  for (const [rate, f, b] of cpuRows)
+    console.log(
+      `${String(rate).padStart(6)}  ${[...f.values()].map((x) => x.toFixed(2).padStart(10)).join(' ')} | ${b.get('hops')!.toFixed(2).padStart(9)} ${b.get('machine')!.toFixed(2).padStart(9)}`,
+    );
   if (steps === 'on') {
     console.log(
       "\nwhere the fleet's time goes, p50 per step (ms), stamped on one clock by this process tapping the chain (a second pass):",
