@@ -80,6 +80,8 @@ describe('two replicas of every step', () => {
       replicas: 2,
       policy: 'adagen',
       timeScale: 5,
+      // Engines that cache prefixes and send no cache events: peers learn from notices.
+      agentEnv: () => ({ ADAGEN_ENGINE_PREFIX_CACHING: 'true' }),
     });
   });
   afterAll(async () => {

@@ -232,6 +232,15 @@ export class FleetView {
     this.measuredDelayMs = d === undefined ? ms : d + DELAY_SMOOTHING * (ms - d);
   }
 
+  /**
+   * Whether the agent's engine reuses cached prompt prefixes: false only when its state says so
+   * (`capabilities.prefixCaching`); an agent not in the view, or one that does not say, counts
+   * as caching (vLLM's default).
+   */
+  prefixCaching(instanceId: string): boolean {
+    return this.entries.get(instanceId)?.state.capabilities?.prefixCaching !== false;
+  }
+
   /** The agents, in id order, for building a policy. */
   members(): Member[] {
     return [...this.entries.keys()].sort().map((id) => {

@@ -13,6 +13,7 @@
  * | engineBootstrapPort | 8998 | `http`, `sglang`: the prefill engine's bootstrap port |
  * | engineMetrics | `auto` | `http`: the engine's /metrics dialect (`vllm`, `sglang`, `llamacpp`), `auto`, or `off` |
  * | engineScrapeMs | 1000 | `http`: fleet ms between two scrapes of the engine's /metrics |
+ * | enginePrefixCaching | `sim`: false; `llama`, `http`: true | the engine reuses cached prompt prefixes. `sim`: the simulated engine's automatic prefix caching (by the prompts' block hashes); `llama`: keep finished requests' KV for reuse (llama-server's prompt cache); `http`: what the engine does (vLLM V1's default, SGLang's radix cache, llama-server's `cache_prompt`; `false` for vLLM with `--no-enable-prefix-caching`). The agent announces it (`capabilities.prefixCaching`): on an agent without it, balancers count no cache hits, neither from events nor guessed from the prompts placed there |
  * | profile | `a100` | latency profile the agent announces (what estimators predict it with): `a100`, `h100` or a built-in profile name |
  * | engineProfile | = profile | `sim`: the profile the simulated engine really runs (model error: estimators start from `profile`) |
  * | calibrate | `auto` | fit the latency profile online from the engine's iterations and send it in the snapshots: `on`, `off`, or `auto` (on when the engine is not the simulated one, or runs another profile than it announces) |
@@ -80,6 +81,12 @@ export const agentConfigSchema = z.object({
     .default('auto')
     .describe('http: /metrics dialect'),
   engineScrapeMs: configField.number(50, 600_000).default(1000).describe('http: scrape period'),
+  enginePrefixCaching: configField
+    .boolean()
+    .optional()
+    .describe(
+      'the engine reuses cached prompt prefixes (sim: off by default; llama, http: on; false: balancers count no hits)',
+    ),
   profile: configField.string().default('a100').describe('latency profile (a100, h100, a name)'),
   engineProfile: configField
     .string()

@@ -1,7 +1,10 @@
 /**
  * The balancer's prefix-cache locations: every agent's cache events (`adagen.v1.agent.*.cache`)
  * kept in a `PrefixLocator`, its own and its peers' placements for agents without events, and
- * the policy's view with each instance's `prefixCache` filled in from it.
+ * the policy's view with each instance's `prefixCache` filled in from it. An agent whose engine
+ * does not cache prefixes (`capabilities.prefixCaching: false`) holds nothing: no lookup, no
+ * match, and its placements are not indexed (guessing them cached made every prompt that shares
+ * a start with an earlier one look prefilled already, and the estimates too early).
  */
 import { PrefixLocator } from '@adagen/fleet';
 import type { FleetClock, FleetShards } from '@adagen/fleet';
@@ -37,6 +40,8 @@ export function watchPrefixCaches(
   rt: ServiceRuntime,
   clock: FleetClock,
   options: PrefixOptions,
+  /** Whether an agent's engine caches prefixes (the view's `prefixCaching`). */
+  caches: (instanceId: string) => boolean,
   /** A shard's share: other shards' agents' cache messages are skipped undecoded. */
   shards?: FleetShards,
 ): BalancerPrefix {
@@ -120,6 +125,7 @@ export function watchPrefixCaches(
       return {
         ...cluster,
         instances: cluster.instances.map((v) => {
+          if (!caches(v.id)) return v;
           const lookup = locator.lookup(v.id, cluster.nowMs);
           return lookup === undefined ? v : { ...v, prefixCache: lookup };
         }),
@@ -129,13 +135,15 @@ export function watchPrefixCaches(
       if (!usable(prefix)) return undefined;
       const blocks = new Map<string, number>();
       for (const v of cluster.instances) {
+        if (!caches(v.id)) continue;
         const n = locator.match(v.id, prefix.blockHashes, cluster.nowMs).blocks;
         if (n > 0) blocks.set(v.id, n);
       }
       return { blocks, of: prefix.blockHashes.length };
     },
     placed(instanceId, prefix, nowMs) {
-      if (usable(prefix)) locator.placed(instanceId, prefix.blockHashes, nowMs);
+      if (usable(prefix) && caches(instanceId))
+        locator.placed(instanceId, prefix.blockHashes, nowMs);
     },
     notice(n) {
       if (n.role === undefined || n.role === 'full' || n.role === 'prefill')

@@ -96,7 +96,7 @@ export async function startBalancer(
       shard: { shards: config.shards, shard: config.shard },
     },
   );
-  const prefix = watchPrefixCaches(rt, clock, config, shards);
+  const prefix = watchPrefixCaches(rt, clock, config, (id) => view.prefixCaching(id), shards);
   peerNotices.apply = (n) => prefix.notice(n);
   const noticeCodec = createCodec(placementNoticeSchema);
   const decisionCodec = createCodec(decisionRecordSchema);
@@ -336,7 +336,8 @@ export async function startBalancer(
       if (
         c.prefix !== undefined &&
         c.prefix.blockHashes.length > 0 &&
-        !prefix.locator.hasEvents(notice.instanceId)
+        !prefix.locator.hasEvents(notice.instanceId) &&
+        view.prefixCaching(notice.instanceId)
       )
         notice.prefix = c.prefix;
       if (notice.role === 'full' || notice.role === 'prefill')

@@ -10,6 +10,7 @@ const caps: EngineCapabilities = {
   logprobs: false,
   sampling: true,
   maxModelLen: 8192,
+  prefixCaching: true,
 };
 
 describe('LivenessTracker', () => {

@@ -1,5 +1,5 @@
 /** Putting a job's part of a plan on the simulated engine. */
-import type { SimInstance } from '@adagen/engine';
+import type { PrefixInfo, SimInstance } from '@adagen/engine';
 import type { AgentDispatch } from '@adagen/protocol';
 import type { Job } from './job.js';
 
@@ -11,6 +11,18 @@ function metaOf(r: Job['request']) {
   };
 }
 
+/**
+ * The prompt's block hashes for an engine with prefix caching on, when the request carries them
+ * at the engine's block size (the classifier hashes at `prefixBlockSize`, 16 by default as the
+ * engine's blocks); otherwise none, and the prompt is prefilled whole.
+ */
+function prefixOf(instance: SimInstance, r: AgentDispatch['request']): { prefix?: PrefixInfo } {
+  const p = r.prefix;
+  if (!instance.config.enablePrefixCaching || p === undefined) return {};
+  if (p.blockSize !== instance.config.blockSize || p.blockHashes.length === 0) return {};
+  return { prefix: { blockHashes: p.blockHashes } };
+}
+
 /** Enqueues the dispatched role (a `decode` part waits for the KV and enqueues nothing). */
 export function enqueuePart(instance: SimInstance, job: Job, d: AgentDispatch, at: number): void {
   const r = d.request;
@@ -19,13 +31,23 @@ export function enqueuePart(instance: SimInstance, job: Job, d: AgentDispatch, a
   switch (d.role) {
     case 'full':
       instance.enqueue(
-        { kind: 'full', id, promptTokens: r.promptTokens, outputTokens: job.outputTokens, meta },
+        {
+          kind: 'full',
+          id,
+          promptTokens: r.promptTokens,
+          outputTokens: job.outputTokens,
+          meta,
+          ...prefixOf(instance, r),
+        },
         at,
       );
       job.engineKind = 'full';
       return;
     case 'prefill':
-      instance.enqueue({ kind: 'prefill', id, promptTokens: r.promptTokens, meta }, at);
+      instance.enqueue(
+        { kind: 'prefill', id, promptTokens: r.promptTokens, meta, ...prefixOf(instance, r) },
+        at,
+      );
       job.engineKind = 'prefill';
       return;
     case 'segment': {

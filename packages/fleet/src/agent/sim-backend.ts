@@ -73,6 +73,8 @@ export class SimBackend implements EngineBackend {
       logprobs: false,
       sampling: true,
       maxModelLen: this.instance.config.maxModelLen,
+      // Off unless its engine config turns it on (the simulated engine's default, as here).
+      prefixCaching: this.instance.config.enablePrefixCaching,
     };
   }
 

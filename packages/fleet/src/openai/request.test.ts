@@ -247,6 +247,7 @@ describe('unhonouredField', () => {
     logprobs: false,
     sampling: true,
     maxModelLen: 8192,
+    prefixCaching: true,
   };
   const req = parseOpenAiBody('completions', { model: 'm', prompt: 'x', stop: 'a', top_k: 3 });
   it('refuses a field no instance can honour, and nothing while none is known', () => {

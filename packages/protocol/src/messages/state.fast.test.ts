@@ -204,9 +204,18 @@ const full = plainRecord(
             fc.array(fc.constantFrom('temperature', 'topP', 'x'.repeat(33)), { maxLength: 3 }),
           ),
           maxModelLen: or(edge(fc.integer({ min: 1, max: 8192 }), 0)),
+          prefixCaching: bool,
         },
         {
-          requiredKeys: ['pdSplit', 'splitPrefill', 'stop', 'logprobs', 'sampling', 'maxModelLen'],
+          requiredKeys: [
+            'pdSplit',
+            'splitPrefill',
+            'stop',
+            'logprobs',
+            'sampling',
+            'maxModelLen',
+            'prefixCaching',
+          ],
         },
       ),
     ),
@@ -328,6 +337,7 @@ const validState: InstanceState = {
     sampling: true,
     samplingFields: ['temperature'],
     maxModelLen: 8192,
+    prefixCaching: true,
   },
   calibration: {
     baseProfile: 'a100',

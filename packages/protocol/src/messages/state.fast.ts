@@ -167,7 +167,8 @@ function isCapabilities(v: unknown): boolean {
     typeof v.logprobs === 'boolean' &&
     typeof v.sampling === 'boolean' &&
     optional(v.samplingFields, (x) => everyIn(x, 0, 16, (f) => isString(f, 0, 32))) &&
-    isInt(v.maxModelLen, 1, LIMITS.tokens)
+    isInt(v.maxModelLen, 1, LIMITS.tokens) &&
+    typeof v.prefixCaching === 'boolean'
   );
 }
 

@@ -121,6 +121,13 @@ export const engineCapabilitiesSchema = z.object({
   samplingFields: z.array(z.string().max(32)).max(16).optional(),
   /** Longest context (prompt + output) in tokens. */
   maxModelLen: tokenCount.min(1),
+  /**
+   * Reuses the KV of a prompt's leading blocks it already holds (automatic prefix caching: vLLM's
+   * `--enable-prefix-caching`, SGLang's radix cache, llama.cpp's prompt cache). `false`: every
+   * prompt is prefilled whole there, and balancers count no cache hits on it — neither from its
+   * cache events nor guessed from the prompts placed on it.
+   */
+  prefixCaching: z.boolean(),
 });
 export type EngineCapabilities = z.infer<typeof engineCapabilitiesSchema>;
 

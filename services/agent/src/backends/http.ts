@@ -59,6 +59,11 @@ export interface HttpBackendOptions {
   readonly metrics?: MetricsDialect | 'auto' | 'off';
   /** Fleet ms between two scrapes of `/metrics`. @default 1000 */
   readonly scrapeEveryMs?: number;
+  /**
+   * The engine reuses cached prompt prefixes (vLLM V1's default, SGLang's radix cache,
+   * llama-server's `cache_prompt`). @default true
+   */
+  readonly prefixCaching?: boolean;
   /** Injected for tests. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
@@ -106,6 +111,7 @@ export class HttpBackend implements EngineBackend {
       logprobs: false,
       sampling: true,
       maxModelLen: this.shadow.config.maxModelLen,
+      prefixCaching: this.o.prefixCaching ?? true,
     };
   }
 

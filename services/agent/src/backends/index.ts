@@ -37,6 +37,7 @@ export async function buildAgent(
       };
       if (config.numGpuBlocks !== undefined) engine.numGpuBlocks = config.numGpuBlocks;
       if (config.maxModelLen !== undefined) engine.maxModelLen = config.maxModelLen;
+      if (config.enginePrefixCaching === true) engine.enablePrefixCaching = true;
       const agent = new SimAgent({
         instanceId,
         profile: engineProfile,
@@ -62,6 +63,7 @@ export async function buildAgent(
           maxSequences: config.llamaMaxSequences,
           contextSize: config.llamaContextSize,
           batchSize: config.llamaBatchSize,
+          prefixCache: config.enginePrefixCaching ?? true,
         },
         // Iteration times in fleet ms, as every snapshot's.
         { clock: () => host.clock.nowMs() },
@@ -108,6 +110,7 @@ export async function buildAgent(
               bootstrapPort: config.engineBootstrapPort,
               metrics: config.engineMetrics,
               scrapeEveryMs: config.engineScrapeMs,
+              prefixCaching: config.enginePrefixCaching ?? true,
             },
             sink,
           ),

@@ -96,6 +96,7 @@ export class LlamaBackend implements EngineBackend {
       sampling: true,
       samplingFields: ['temperature', 'topP', 'topK', 'seed'],
       maxModelLen: c.maxContextTokens,
+      prefixCaching: c.prefixCache,
     };
   }
 

@@ -1,0 +1,115 @@
+/**
+ * Balancers count prefix-cache hits only on agents whose engine caches prefixes. Sim agents
+ * send no cache events, so the balancer's only source is the prompts it placed: on engines
+ * that cache (`ADAGEN_ENGINE_PREFIX_CACHING=true`) a repeated prompt is a hit the engine really
+ * has; on engines that do not (the sim backend's default), guessing it cached made every prompt
+ * sharing a start with an earlier one look prefilled already — estimates far too early (a live
+ * replay of identical-start prompts: TTFT predicted ~100 ms early at the median).
+ */
+import { connect } from '@nats-io/transport-node';
+import { unpack } from 'msgpackr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InProcessFleet } from './fleet/in-process.js';
+import { startInProcessFleet } from './fleet/in-process.js';
+import { postStream } from './fleet/openai-client.js';
+import type { NatsServer } from './natsServer.js';
+import { startNatsServer } from './natsServer.js';
+
+const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
+const PROMPT = 'a shared start of many prompts '.repeat(30);
+
+interface Record_ {
+  requestId: string;
+  candidates?: Array<{ instanceId: string; cachedBlocks?: number }>;
+  chosen?: string;
+  predicted?: { ttftMs: number };
+}
+
+/** Sends the same prompt `n` times, one after another; the decision records and notices. */
+async function repeat(
+  natsUrl: string,
+  fleet: InProcessFleet,
+  n: number,
+): Promise<{ records: Record_[]; notices: number }> {
+  const nc = await connect({ servers: natsUrl });
+  const records: Record_[] = [];
+  let notices = 0;
+  try {
+    nc.subscribe('adagen.v1.decisions.*', {
+      callback: (_e, m) => records.push(unpack(m.data) as Record_),
+    });
+    nc.subscribe('adagen.v1.placements.*', { callback: () => (notices += 1) });
+    await nc.flush();
+    for (let i = 0; i < n; i++) {
+      const r = await postStream(`${fleet.url}/v1/completions`, {
+        model: MODEL,
+        prompt: PROMPT,
+        max_tokens: 2,
+        stream: true,
+      });
+      expect(r.status, r.body).toBe(200);
+    }
+    const until = Date.now() + 5_000;
+    while (records.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await nc.flush();
+  } finally {
+    await nc.close();
+  }
+  expect(records).toHaveLength(n);
+  return { records, notices };
+}
+
+const cachedBlocks = (r: Record_) =>
+  Math.max(0, ...(r.candidates ?? []).map((c) => c.cachedBlocks ?? 0));
+
+/** Prompt tokens the agents' engines found in their prefix caches, all together. */
+function hitTokens(fleet: InProcessFleet): number {
+  return fleet.agents
+    .map((a) => a.agent.backend.snapshot(0).prefixCache?.hitTokens ?? 0)
+    .reduce((x, y) => x + y, 0);
+}
+
+describe.each([
+  { caching: false, env: {} },
+  { caching: true, env: { ADAGEN_ENGINE_PREFIX_CACHING: 'true' } },
+])('sim agents with prefix caching $caching', ({ caching, env }) => {
+  let nats: NatsServer;
+  let fleet: InProcessFleet;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    fleet = await startInProcessFleet({
+      natsUrl: nats.url,
+      agents: 2,
+      policy: 'adagen',
+      agentEnv: () => env,
+    });
+    await fleet.waitForAgents(2);
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await nats?.stop();
+  });
+
+  it(
+    caching
+      ? 'a repeated prompt is a hit where it ran, in the estimates and in the engine'
+      : 'no hit is counted or announced, and the engines find none',
+    async () => {
+      const { records, notices } = await repeat(nats.url, fleet, 4);
+      const later = records.slice(1);
+      if (caching) {
+        // The balancer indexed the first placement and tells peers (no cache events here).
+        expect(notices).toBe(4);
+        for (const r of later) expect(cachedBlocks(r), JSON.stringify(r)).toBeGreaterThan(0);
+        expect(hitTokens(fleet)).toBeGreaterThan(0);
+      } else {
+        expect(notices).toBe(0);
+        for (const r of records) expect(cachedBlocks(r), JSON.stringify(r)).toBe(0);
+        expect(hitTokens(fleet)).toBe(0);
+      }
+      // Each agent announces what its engine does.
+      for (const a of fleet.agents) expect(a.agent.capabilities.prefixCaching).toBe(caching);
+    },
+  );
+});
