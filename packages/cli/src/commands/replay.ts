@@ -108,7 +108,7 @@ export function replayCommand(io: CliIo): Command {
     )
     .option(
       '--prompt-format <f>',
-      'prompts as text (Llama 3 token-exact) or tokens (ids; completions only)',
+      'prompts as text (Llama 3 token-exact) or tokens (ids; completions only); requests share a prompt start only where the trace says so (Mooncake hash ids), else each has its own',
       'text',
     )
     .option('--profile <name>', 'reference profile for the SLO targets (as simulate)', 'a100')

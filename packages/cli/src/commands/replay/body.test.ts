@@ -41,8 +41,9 @@ function classifierInput(body: Record<string, unknown>) {
 
 describe('replay request bodies', () => {
   it('adagen mode: swapped output lengths give the same cap and the same classifier input', () => {
+    // The same trace request but for its output length (prompts are a function of the id).
     const a = requestBody(req('a', 12), adagen);
-    const b = requestBody(req('b', 900), adagen);
+    const b = requestBody(req('a', 900), adagen);
     const { adagen_output_tokens: la, ...restA } = a;
     const { adagen_output_tokens: lb, ...restB } = b;
     expect([la, lb]).toEqual([12, 900]);

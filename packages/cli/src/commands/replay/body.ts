@@ -57,8 +57,7 @@ export function requestBody(r: TraceRequest, o: BodyOptions): Record<string, unk
     ...length,
   };
   if (o.endpoint === 'chat')
-    return { ...common, messages: [{ role: 'user', content: promptText(r.promptTokens) }] };
-  const prompt =
-    o.promptFormat === 'tokens' ? promptIds(r.promptTokens) : promptText(r.promptTokens);
+    return { ...common, messages: [{ role: 'user', content: promptText(r) }] };
+  const prompt = o.promptFormat === 'tokens' ? promptIds(r) : promptText(r);
   return { ...common, prompt };
 }
