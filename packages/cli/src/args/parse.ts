@@ -53,3 +53,11 @@ export function list(flag: string, text: string): string[] {
 export function positiveNumbers(flag: string, text: string): number[] {
   return list(flag, text).map((t) => positiveNumber(flag, t));
 }
+
+/** `text` if it is one of `values`, else a usage error listing them. */
+export function oneOf<T extends string>(flag: string, values: readonly T[], text: string): T {
+  const found = values.find((v) => v === text);
+  if (found === undefined)
+    throw new UsageError(flag, `expected one of ${values.join(', ')}, got "${text}"`);
+  return found;
+}

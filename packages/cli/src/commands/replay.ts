@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { defaultSloSpec, parseSloTarget } from '@adagen/scheduler';
 import type { SloTarget } from '@adagen/scheduler';
-import { integer, positiveInt, positiveNumber } from '../args/parse.js';
+import { integer, oneOf, positiveInt, positiveNumber } from '../args/parse.js';
 import { resolveProfileFlag } from '../args/profiles.js';
 import { UsageError } from '../args/usage-error.js';
 import { buildWorkload } from '../args/workload.js';
@@ -40,13 +40,6 @@ interface ReplayRaw {
   apiKey?: string;
   json?: boolean;
   out?: string;
-}
-
-function oneOf<T extends string>(flag: string, values: readonly T[], text: string): T {
-  const found = values.find((v) => v === text);
-  if (found === undefined)
-    throw new UsageError(flag, `expected one of ${values.join(', ')}, got "${text}"`);
-  return found;
 }
 
 function slo(flag: string, text: string, fallback: SloTarget): SloTarget {

@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { findProfile } from '@adagen/fleet';
 import { generateRandomLlama } from '@adagen/gguf';
 import { ADMISSION_MODE_NAMES } from '@adagen/scheduler';
-import { positiveInt, positiveNumber } from '../args/parse.js';
+import { oneOf, positiveInt, positiveNumber } from '../args/parse.js';
 import { checkPolicy, knownPolicyNames } from '../args/policies.js';
 import { UsageError } from '../args/usage-error.js';
 import type { CliIo } from '../io.js';
@@ -46,6 +46,7 @@ interface UpRaw {
   statsEvery: string;
   dir?: string;
   maxModelLen?: string;
+  prefixCaching?: string;
   admission: string;
   secure: boolean;
   dashboardPort: string;
@@ -106,6 +107,10 @@ export function upCommand(io: CliIo): Command {
     .option('--dir <path>', 'where logs go (default: a new temp dir)')
     .option('--max-model-len <tokens>', 'agents’ longest prompt pass (default: the profile’s)')
     .option(
+      '--prefix-caching <on|off>',
+      'the agents’ engines reuse cached prompt prefixes — sim: the simulated engine’s prefix cache (default off); llama: its prompt cache (default on); http: what the engines do (default on). Balancers count cache hits only on agents that cache',
+    )
+    .option(
       '--admission <mode>',
       'slo: shed (429 + Retry-After) only requests predicted at over 4× their TTFT target everywhere, or when every queue is full; strict: also what the policy predicts misses its SLO everywhere; saturation: llm-d’s detector (every agent at queue ≥ 5 or KV ≥ 0.8); none (or off): admit all',
       'slo',
@@ -155,6 +160,11 @@ export function upCommand(io: CliIo): Command {
         ...(raw.maxModelLen === undefined
           ? {}
           : { maxModelLen: positiveInt('--max-model-len', raw.maxModelLen) }),
+        ...(raw.prefixCaching === undefined
+          ? {}
+          : {
+              prefixCaching: oneOf('--prefix-caching', ['on', 'off'], raw.prefixCaching) === 'on',
+            }),
       };
       if (raw.autoscale !== undefined) {
         const range = parseRange('--autoscale', raw.autoscale);

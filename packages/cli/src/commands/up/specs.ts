@@ -14,6 +14,8 @@ export interface UpFlags {
   readonly timeScale: number;
   readonly logLevel: string;
   readonly maxModelLen?: number;
+  /** The agents' engines cache prompt prefixes (default: the backend's). */
+  readonly prefixCaching?: boolean;
   /** Balancers' admission control (`slo`, `strict` or `off`). */
   readonly admission: string;
   /** The agents' engine: `sim`, `llama` or `http`. */
@@ -74,6 +76,9 @@ export async function fleetSpecs(
       ? {}
       : { ADAGEN_DRAIN_GRACE_MS: String(AUTOSCALE_DRAIN_GRACE_MS) }),
     ...(flags.maxModelLen === undefined ? {} : { ADAGEN_MAX_MODEL_LEN: String(flags.maxModelLen) }),
+    ...(flags.prefixCaching === undefined
+      ? {}
+      : { ADAGEN_ENGINE_PREFIX_CACHING: String(flags.prefixCaching) }),
   }));
   const balancers = await many('balancer', flags.replicas, (i) => ({
     ADAGEN_BALANCER_ID: `bal-${i}`,

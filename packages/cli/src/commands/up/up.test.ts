@@ -105,6 +105,17 @@ describe('adagen up', () => {
     expect(groups[2]![0]!.env).toMatchObject({ ADAGEN_ADMISSION: 'off' });
   });
 
+  it('--prefix-caching: every agent is told; unset, each backend keeps its own default', async () => {
+    const agentsOf = async (extra: Partial<UpFlags>) =>
+      (await specsOf({ agents: 2, ...extra })).flat().filter((c) => c.label.startsWith('agent-'));
+    for (const on of [true, false])
+      expect(
+        (await agentsOf({ prefixCaching: on })).map((c) => c.env.ADAGEN_ENGINE_PREFIX_CACHING),
+      ).toEqual([String(on), String(on)]);
+    for (const c of await agentsOf({}))
+      expect(c.env).not.toHaveProperty('ADAGEN_ENGINE_PREFIX_CACHING');
+  });
+
   it('--sharded: each balancer replica is told its shard', async () => {
     const groups = await specsOf({ agents: 4, replicas: 2, sharded: true, admission: 'off' });
     const balancers = groups.flat().filter((c) => c.label.startsWith('balancer-'));
