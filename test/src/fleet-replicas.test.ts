@@ -81,7 +81,7 @@ describe('two replicas of every step', () => {
       policy: 'adagen',
       timeScale: 5,
       // Engines that cache prefixes and send no cache events: peers learn from notices.
-      agentEnv: () => ({ ADAGEN_ENGINE_PREFIX_CACHING: 'true' }),
+      agentEnv: () => ({ ADAGEN_ENGINE_PREFIX_CACHING: 'true', ADAGEN_CACHE_EVENTS: 'false' }),
     });
   });
   afterAll(async () => {

@@ -1,10 +1,11 @@
 /**
- * Balancers count prefix-cache hits only on agents whose engine caches prefixes. Sim agents
- * send no cache events, so the balancer's only source is the prompts it placed: on engines
- * that cache (`ADAGEN_ENGINE_PREFIX_CACHING=true`) a repeated prompt is a hit the engine really
- * has; on engines that do not (the sim backend's default), guessing it cached made every prompt
- * sharing a start with an earlier one look prefilled already — estimates far too early (a live
- * replay of identical-start prompts: TTFT predicted ~100 ms early at the median).
+ * Balancers count prefix-cache hits only on agents whose engine caches prefixes. On sim agents
+ * whose engine caches (`ADAGEN_ENGINE_PREFIX_CACHING=true`) a repeated prompt is a hit the engine
+ * really has — from the agent's cache events, or guessed from the placement until they arrive,
+ * and from placements alone with the events off. On engines that do not cache (the sim backend's
+ * default), guessing it cached made every prompt sharing a start with an earlier one look
+ * prefilled already — estimates far too early (a live replay of identical-start prompts: TTFT
+ * predicted ~100 ms early at the median).
  */
 import { connect } from '@nats-io/transport-node';
 import { unpack } from 'msgpackr';
@@ -36,9 +37,15 @@ async function repeat(
   let notices = 0;
   try {
     nc.subscribe('adagen.v1.decisions.*', {
-      callback: (_e, m) => records.push(unpack(m.data) as Record_),
+      callback: (_e, m) => {
+        records.push(unpack(m.data) as Record_);
+      },
     });
-    nc.subscribe('adagen.v1.placements.*', { callback: () => (notices += 1) });
+    nc.subscribe('adagen.v1.placements.*', {
+      callback: () => {
+        notices += 1;
+      },
+    });
     await nc.flush();
     for (let i = 0; i < n; i++) {
       const r = await postStream(`${fleet.url}/v1/completions`, {
@@ -69,10 +76,15 @@ function hitTokens(fleet: InProcessFleet): number {
     .reduce((x, y) => x + y, 0);
 }
 
-describe.each([
-  { caching: false, env: {} },
-  { caching: true, env: { ADAGEN_ENGINE_PREFIX_CACHING: 'true' } },
-])('sim agents with prefix caching $caching', ({ caching, env }) => {
+describe.each<{ caching: boolean; events: boolean; env: Record<string, string> }>([
+  { caching: false, events: false, env: {} },
+  { caching: true, events: true, env: { ADAGEN_ENGINE_PREFIX_CACHING: 'true' } },
+  {
+    caching: true,
+    events: false,
+    env: { ADAGEN_ENGINE_PREFIX_CACHING: 'true', ADAGEN_CACHE_EVENTS: 'false' },
+  },
+])('sim agents with prefix caching $caching, cache events $events', ({ caching, events, env }) => {
   let nats: NatsServer;
   let fleet: InProcessFleet;
 
@@ -99,10 +111,26 @@ describe.each([
       const { records, notices } = await repeat(nats.url, fleet, 4);
       const later = records.slice(1);
       if (caching) {
-        // The balancer indexed the first placement and tells peers (no cache events here).
-        expect(notices).toBe(4);
         for (const r of later) expect(cachedBlocks(r), JSON.stringify(r)).toBeGreaterThan(0);
         expect(hitTokens(fleet)).toBeGreaterThan(0);
+        const balancer = fleet.balancers[0]!;
+        const holders = fleet.agents.filter((a) => balancer.prefix.locator.hasEvents(a.instanceId));
+        if (events) {
+          // The engine's blocks reach the balancer as events; notices only bridge until then.
+          const until = Date.now() + 5_000;
+          while (holders.length === 0 && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 50));
+            holders.push(
+              ...fleet.agents.filter((a) => balancer.prefix.locator.hasEvents(a.instanceId)),
+            );
+          }
+          expect(holders.length).toBeGreaterThan(0);
+          expect(balancer.prefix.locator.events.totalBlocks).toBeGreaterThan(0);
+        } else {
+          // Indexed from placements alone, and peers told of each.
+          expect(holders).toHaveLength(0);
+          expect(notices).toBe(4);
+        }
       } else {
         expect(notices).toBe(0);
         for (const r of records) expect(cachedBlocks(r), JSON.stringify(r)).toBe(0);

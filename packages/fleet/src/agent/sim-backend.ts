@@ -19,6 +19,7 @@ import type {
   RejectReason,
 } from '@adagen/engine';
 import type { AgentDispatch, EngineCapabilities, KvHandoffNotice } from '@adagen/protocol';
+import type { PrefixCacheSource } from '../prefix/cache-feed.js';
 import type { BackendSink, EngineBackend } from './backend.js';
 import { enqueueDecodePart, enqueuePart } from './enqueue.js';
 import type { Job } from './job.js';
@@ -41,6 +42,11 @@ export interface SimBackendOptions {
 export class SimBackend implements EngineBackend {
   readonly kind = 'sim' as const;
   readonly instance: SimInstance;
+  /**
+   * The simulated engine's prefix cache, when its engine config turns it on: the blocks it
+   * stores and evicts, as vLLM's KV events (the agent publishes them; balancers index them).
+   */
+  readonly prefixCache?: PrefixCacheSource;
   private readonly bytesPerToken: number;
   private readonly maxLagMs: number;
   private iterationTimer: (() => void) | undefined;
@@ -58,6 +64,13 @@ export class SimBackend implements EngineBackend {
       ...(o.engine === undefined ? {} : { config: o.engine }),
       observer: this.observer(),
     });
+    if (this.instance.config.enablePrefixCaching) {
+      const instance = this.instance;
+      this.prefixCache = {
+        blockSize: instance.config.blockSize,
+        changes: () => instance.drainPrefixEvents(),
+      };
+    }
   }
 
   get profileName(): string {
