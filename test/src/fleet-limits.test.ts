@@ -13,39 +13,25 @@ import {
 import type { ExecutionPlan, StreamMessage } from '@adagen/protocol';
 import { dispatchesFor } from '@adagen/fleet';
 import { request } from '@adagen/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InProcessFleet } from './fleet/in-process.js';
-import { startInProcessFleet } from './fleet/in-process.js';
+import { describe, expect, it } from 'vitest';
 import { postJson, postStream } from './fleet/openai-client.js';
-import type { NatsServer } from './natsServer.js';
-import { startNatsServer } from './natsServer.js';
+import { fleetForSuite } from './fleet/suite.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 
 describe('fleet limits and distributed plans', () => {
-  let nats: NatsServer;
-  let fleet: InProcessFleet;
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    fleet = await startInProcessFleet({
-      natsUrl: nats.url,
-      agents: 3,
-      policy: 'least-requests',
-      env: {
-        ADAGEN_REQUEST_TIMEOUT_MS: '400',
-        ADAGEN_MAX_IN_FLIGHT: '3',
-        ADAGEN_RETRY_AFTER_S: '2',
-      },
-    });
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    await nats?.stop();
+  const suite = fleetForSuite({
+    agents: 3,
+    policy: 'least-requests',
+    env: {
+      ADAGEN_REQUEST_TIMEOUT_MS: '400',
+      ADAGEN_MAX_IN_FLIGHT: '3',
+      ADAGEN_RETRY_AFTER_S: '2',
+    },
   });
 
   it('answers 504 when the deadline passes before the completion', async () => {
-    const r = await postJson(`${fleet.url}/v1/completions`, {
+    const r = await postJson(`${suite.fleet.url}/v1/completions`, {
       model: MODEL,
       prompt: 'slow',
       max_tokens: 200,
@@ -56,7 +42,7 @@ describe('fleet limits and distributed plans', () => {
   });
 
   it('ends a stream that passes its deadline with one error event and [DONE]', async () => {
-    const r = await postStream(`${fleet.url}/v1/completions`, {
+    const r = await postStream(`${suite.fleet.url}/v1/completions`, {
       model: MODEL,
       prompt: 'slow',
       max_tokens: 200,
@@ -73,7 +59,7 @@ describe('fleet limits and distributed plans', () => {
   it('sheds with 429 and Retry-After beyond maxInFlight, and serves again after', async () => {
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
-        fetch(`${fleet.url}/v1/completions`, {
+        fetch(`${suite.fleet.url}/v1/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: 10, ignore_eos: true }),
@@ -88,7 +74,7 @@ describe('fleet limits and distributed plans', () => {
     });
     expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
     await Promise.all(results.filter((r) => !r.bodyUsed).map((r) => r.text()));
-    const again = await postJson(`${fleet.url}/v1/completions`, {
+    const again = await postJson(`${suite.fleet.url}/v1/completions`, {
       model: MODEL,
       prompt: 'x',
       max_tokens: 5,
@@ -115,7 +101,7 @@ describe('fleet limits and distributed plans', () => {
   it.each(plans)(
     'real agents carry out a %s plan: every token once, in order, one outcome',
     async (_kind, plan) => {
-      const nc = fleet.gateway.nc;
+      const nc = suite.fleet.gateway.nc;
       const requestId = `dist${plan.kind.replace('-', '')}`;
       const streamSubject = subjects.stream('gw-dist', requestId);
       const codec = createCodec(streamMessageSchema);
@@ -160,7 +146,7 @@ describe('fleet limits and distributed plans', () => {
         usage: { completionTokens: 12 },
         instanceId: plan.kind === 'single' ? plan.instanceId : plan.decodeInstanceId,
       });
-      for (const a of fleet.agents) expect(a.agent.snapshot().kv.usedBlocks).toBe(0);
+      for (const a of suite.fleet.agents) expect(a.agent.snapshot().kv.usedBlocks).toBe(0);
     },
   );
 });

@@ -6,13 +6,10 @@
 import { createCodec, subjects, wildcards } from '@adagen/protocol';
 import { createLogger, errorFromReply } from '@adagen/runtime';
 import type { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { InProcessFleet } from './fleet/in-process.js';
-import { startInProcessFleet } from './fleet/in-process.js';
 import { postJson } from './fleet/openai-client.js';
-import type { NatsServer } from './natsServer.js';
-import { startNatsServer } from './natsServer.js';
+import { fleetForSuite } from './fleet/suite.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 const GARBAGE: ReadonlyArray<readonly [string, Uint8Array]> = [
@@ -34,28 +31,18 @@ async function invalidCount(registry: Registry, subject: string): Promise<number
 }
 
 describe('malformed messages on every subject', () => {
-  let nats: NatsServer;
-  let fleet: InProcessFleet;
   const lines: string[] = [];
 
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    fleet = await startInProcessFleet({
-      natsUrl: nats.url,
-      agents: 2,
-      policy: 'adagen',
-      timeScale: 5,
-      loggerFor: (service) =>
-        createLogger({
-          service,
-          level: 'warn',
-          destination: { write: (line: string) => void lines.push(line) },
-        }),
-    });
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    await nats?.stop();
+  const suite = fleetForSuite({
+    agents: 2,
+    policy: 'adagen',
+    timeScale: 5,
+    loggerFor: (service) =>
+      createLogger({
+        service,
+        level: 'warn',
+        destination: { write: (line: string) => void lines.push(line) },
+      }),
   });
 
   const replySubjects = [
@@ -67,7 +54,7 @@ describe('malformed messages on every subject', () => {
   ];
 
   it.each(replySubjects)('%s answers each with a typed invalid_message error', async (subject) => {
-    const nc = fleet.gateway.nc;
+    const nc = suite.fleet.gateway.nc;
     for (const [what, payload] of GARBAGE) {
       const reply = await nc.request(subject, payload, { timeout: 5000 });
       const error = errorFromReply(reply);
@@ -77,44 +64,49 @@ describe('malformed messages on every subject', () => {
   });
 
   it('plain subjects drop each with a log line and a counter', async () => {
-    const nc = fleet.gateway.nc;
+    const nc = suite.fleet.gateway.nc;
     const targets: Array<{ subject: string; pattern: string; registries: Registry[] }> = [
       {
         subject: subjects.state('agent-0'),
         pattern: 'adagen.v1.agent.*.state',
-        registries: [fleet.gateway, ...fleet.balancers, ...fleet.planners, fleet.estimator].map(
-          (r) => r.registry,
-        ),
+        registries: [
+          suite.fleet.gateway,
+          ...suite.fleet.balancers,
+          ...suite.fleet.planners,
+          suite.fleet.estimator,
+        ].map((r) => r.registry),
       },
       {
         subject: subjects.announce('agent-0'),
         pattern: 'adagen.v1.agent.*.announce',
-        registries: [fleet.gateway, ...fleet.balancers, ...fleet.planners].map((r) => r.registry),
+        registries: [suite.fleet.gateway, ...suite.fleet.balancers, ...suite.fleet.planners].map(
+          (r) => r.registry,
+        ),
       },
       {
         subject: subjects.completion('agent-0'),
         pattern: 'adagen.v1.agent.*.completion',
-        registries: fleet.classifiers.map((r) => r.registry),
+        registries: suite.fleet.classifiers.map((r) => r.registry),
       },
       {
         subject: subjects.kv('agent-1', 'agent-0'),
         pattern: wildcards.kvTo('agent-1'),
-        registries: [fleet.agents[1]!.registry],
+        registries: [suite.fleet.agents[1]!.registry],
       },
       {
         subject: subjects.streamFrom(subjects.stream('gw-test', 'r1'), 'agent-0'),
         pattern: 'adagen.v1.stream.gw-test.*.*',
-        registries: [fleet.gateway.registry],
+        registries: [suite.fleet.gateway.registry],
       },
       {
         subject: subjects.placements('bal-x'),
         pattern: 'adagen.v1.placements.*',
-        registries: [...fleet.balancers, ...fleet.planners].map((r) => r.registry),
+        registries: [...suite.fleet.balancers, ...suite.fleet.planners].map((r) => r.registry),
       },
       {
         subject: subjects.cancel('gw-test'),
         pattern: 'adagen.v1.cancel.*',
-        registries: fleet.agents.map((r) => r.registry),
+        registries: suite.fleet.agents.map((r) => r.registry),
       },
     ];
     const before = await Promise.all(
@@ -137,15 +129,15 @@ describe('malformed messages on every subject', () => {
 
   it('every service still runs and serves', async () => {
     const services = [
-      fleet.gateway,
-      ...fleet.classifiers,
-      ...fleet.balancers,
-      ...fleet.planners,
-      fleet.estimator,
-      ...fleet.agents,
+      suite.fleet.gateway,
+      ...suite.fleet.classifiers,
+      ...suite.fleet.balancers,
+      ...suite.fleet.planners,
+      suite.fleet.estimator,
+      ...suite.fleet.agents,
     ];
     for (const s of services) expect(s.lifecycle.state).toBe('ready');
-    const r = await postJson(`${fleet.url}/v1/completions`, {
+    const r = await postJson(`${suite.fleet.url}/v1/completions`, {
       model: MODEL,
       prompt: 'still here?',
       max_tokens: 5,
@@ -153,6 +145,6 @@ describe('malformed messages on every subject', () => {
     });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ usage: { completion_tokens: 5 } });
-    await fleet.waitForAgents(2);
+    await suite.fleet.waitForAgents(2);
   });
 });

@@ -15,12 +15,9 @@ import {
   wildcards,
 } from '@adagen/protocol';
 import type { DecisionRecord, InferenceRequest } from '@adagen/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InProcessFleet } from './fleet/in-process.js';
-import { startInProcessFleet } from './fleet/in-process.js';
+import { describe, expect, it } from 'vitest';
 import { postStream } from './fleet/openai-client.js';
-import type { NatsServer } from './natsServer.js';
-import { startNatsServer } from './natsServer.js';
+import { fleetForSuite } from './fleet/suite.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 const PROMPT = Array.from({ length: 40 }, (_, i) => 1000 + i);
@@ -35,25 +32,14 @@ const body = (outputTokens: number) => ({
 });
 
 describe('the live fleet is blind to true output lengths', () => {
-  let nats: NatsServer;
-  let fleet: InProcessFleet;
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    fleet = await startInProcessFleet({
-      natsUrl: nats.url,
-      agents: 2,
-      policy: 'adagen',
-      timeScale: 5,
-    });
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    await nats?.stop();
+  const suite = fleetForSuite({
+    agents: 2,
+    policy: 'adagen',
+    timeScale: 5,
   });
 
   it('classifier inputs and decisions of two requests differing only in length are identical', async () => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect({ servers: suite.nats.url });
     const requests = createCodec(inferenceRequestSchema);
     const decisions = createCodec(decisionRecordSchema);
     const inputs: InferenceRequest[] = [];
@@ -73,8 +59,8 @@ describe('the live fleet is blind to true output lengths', () => {
     });
     await nc.flush();
     const [short, long] = await Promise.all([
-      postStream(`${fleet.url}/v1/completions`, body(7)),
-      postStream(`${fleet.url}/v1/completions`, body(300)),
+      postStream(`${suite.fleet.url}/v1/completions`, body(7)),
+      postStream(`${suite.fleet.url}/v1/completions`, body(300)),
     ]);
     await nc.flush();
     s1.unsubscribe();

@@ -9,12 +9,10 @@
  */
 import { connect } from '@nats-io/transport-node';
 import { unpack } from 'msgpackr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InProcessFleet } from './fleet/in-process.js';
-import { startInProcessFleet } from './fleet/in-process.js';
 import { postStream } from './fleet/openai-client.js';
-import type { NatsServer } from './natsServer.js';
-import { startNatsServer } from './natsServer.js';
+import { fleetForSuite } from './fleet/suite.js';
 
 const MODEL = 'meta-llama/Meta-Llama-3-8B-Instruct';
 const PROMPT = 'a shared start of many prompts '.repeat(30);
@@ -85,29 +83,14 @@ describe.each<{ caching: boolean; events: boolean; env: Record<string, string> }
     env: { ADAGEN_ENGINE_PREFIX_CACHING: 'true', ADAGEN_CACHE_EVENTS: 'false' },
   },
 ])('sim agents with prefix caching $caching, cache events $events', ({ caching, events, env }) => {
-  let nats: NatsServer;
-  let fleet: InProcessFleet;
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    fleet = await startInProcessFleet({
-      natsUrl: nats.url,
-      agents: 2,
-      policy: 'adagen',
-      agentEnv: () => env,
-    });
-    await fleet.waitForAgents(2);
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    await nats?.stop();
-  });
+  const suite = fleetForSuite({ agents: 2, policy: 'adagen', agentEnv: () => env });
 
   it(
     caching
       ? 'a repeated prompt is a hit where it ran, in the estimates and in the engine'
       : 'no hit is counted or announced, and the engines find none',
     async () => {
+      const { nats, fleet } = suite;
       const { records, notices } = await repeat(nats.url, fleet, 4);
       const later = records.slice(1);
       if (caching) {
