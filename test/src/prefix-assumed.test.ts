@@ -21,6 +21,7 @@ interface Record_ {
   requestId: string;
   candidates?: Array<{ instanceId: string; cachedBlocks?: number }>;
   chosen?: string;
+  reasons?: string[];
   predicted?: { ttftMs: number };
 }
 
@@ -115,7 +116,11 @@ describe.each<{ caching: boolean; events: boolean; env: Record<string, string> }
         }
       } else {
         expect(notices).toBe(0);
-        for (const r of records) expect(cachedBlocks(r), JSON.stringify(r)).toBe(0);
+        for (const r of records) {
+          expect(cachedBlocks(r), JSON.stringify(r)).toBe(0);
+          // No agent caches: the record says nothing about prefix caches.
+          expect(r.reasons?.filter((x) => x.startsWith('prefix cache'))).toEqual([]);
+        }
         expect(hitTokens(fleet)).toBe(0);
       }
       // Each agent announces what its engine does.

@@ -25,7 +25,10 @@ export interface BalancerPrefix {
   readonly locator: PrefixLocator;
   /** The policy's view: each instance with what the index knows of its cache. */
   withCaches(cluster: ClusterView): ClusterView;
-  /** Per instance (those with any), the leading blocks of the prompt it holds. */
+  /**
+   * Per instance (those with any), the leading blocks of the prompt it holds; undefined without
+   * usable hashes or when no agent in the view caches prefixes.
+   */
   matches(
     prefix: PromptPrefix | undefined,
     cluster: ClusterView,
@@ -132,7 +135,8 @@ export function watchPrefixCaches(
       };
     },
     matches(prefix, cluster) {
-      if (!usable(prefix)) return undefined;
+      // Nothing to say where no agent caches (no "0 of N blocks" on every decision record).
+      if (!usable(prefix) || !cluster.instances.some((v) => caches(v.id))) return undefined;
       const blocks = new Map<string, number>();
       for (const v of cluster.instances) {
         if (!caches(v.id)) continue;
