@@ -33,6 +33,11 @@ export interface BalancerPrefix {
     prefix: PromptPrefix | undefined,
     cluster: ClusterView,
   ): { blocks: Map<string, number>; of: number } | undefined;
+  /**
+   * Whether peers learn `instanceId`'s cache from placement notices: its engine caches prefixes
+   * and it sends no cache events.
+   */
+  learnedFromPlacements(instanceId: string): boolean;
   /** A request was placed on `instanceId` (by this balancer, or a peer's notice). */
   placed(instanceId: string, prefix: PromptPrefix | undefined, nowMs: number): void;
   /** A peer's notice. */
@@ -144,6 +149,9 @@ export function watchPrefixCaches(
         if (n > 0) blocks.set(v.id, n);
       }
       return { blocks, of: prefix.blockHashes.length };
+    },
+    learnedFromPlacements(instanceId) {
+      return caches(instanceId) && !locator.hasEvents(instanceId);
     },
     placed(instanceId, prefix, nowMs) {
       if (usable(prefix) && caches(instanceId))

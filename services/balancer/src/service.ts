@@ -332,12 +332,11 @@ export async function startBalancer(
       if (notice.instanceId === placement.instanceId && cachedTokens > 0)
         pending.cachedTokens = cachedTokens;
       view.addPending(notice.instanceId, pending);
-      // Peers index the prompt's blocks from the notice where the agent sends no cache events.
+      // Peers index the prompt's blocks from the notice where the agent caches and sends no events.
       if (
         c.prefix !== undefined &&
         c.prefix.blockHashes.length > 0 &&
-        !prefix.locator.hasEvents(notice.instanceId) &&
-        view.prefixCaching(notice.instanceId)
+        prefix.learnedFromPlacements(notice.instanceId)
       )
         notice.prefix = c.prefix;
       if (notice.role === 'full' || notice.role === 'prefill')
