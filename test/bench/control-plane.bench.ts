@@ -6,15 +6,18 @@
  * is the figure of merit (absolute times drift on shared machines). The bare chain runs twice:
  * with the NATS client's `request` at each hop, and with the runtime's `inboxRequest` the
  * fleet's services use (cheaper in an idle process), so the ratio against each is printed — the
- * second is the fleet's own work over the same way of messaging. The three paths take turns in
- * short blocks at each rate (`--blocks`, default 10; 1 = one whole pass each, as before), so the
- * machine's drift over a run falls on all three alike. A table of CPU time per request follows
+ * second is the fleet's own work over the same way of messaging. A third chain, "checked", is
+ * the second plus the protocol's decode and encode of the fleet's real messages at every hop
+ * (what validating every boundary costs with no other work); its ratio to the inbox chain
+ * ("codec") is that cost's share. The four paths take turns in short blocks at each rate
+ * (`--blocks`, default 10; 1 = one whole pass each, as before), so the machine's drift over a
+ * run falls on all of them alike. A table of CPU time per request follows
  * (each service, the bare hops, the machine; from /proc before and after each block).
  *
  *   pnpm --filter @adagen/testkit bench            # policy adagen, rates 10 25 50 100
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
  *   pnpm --filter @adagen/testkit bench -- --warmup 300   # warm-up requests per path (30)
- *   pnpm --filter @adagen/testkit bench -- --blocks 1     # fleet, then bare, then inbox
+ *   pnpm --filter @adagen/testkit bench -- --blocks 1     # fleet, bare, inbox, checked in turn
  *
  * A second table splits the fleet's time by step (see `tapChain`), with the balancer's policy
  * decision (part of its step, from its decision records), beside one bare hop (the bare chain's
@@ -35,9 +38,9 @@ import { startServiceProcess } from '../src/fleet/processes.js';
 import type { ServiceProcess } from '../src/fleet/processes.js';
 import { startNatsServer } from '../src/natsServer.js';
 import { flag, numberFlag, quantile, sleep } from './common.js';
-import { messageSizes } from './sizes.js';
+import { chainSamples, messageSizes } from './sizes.js';
 import { machineCpuS, processCpuS } from './cpu-usage.js';
-import { SUBJECT_PREFIX, subjects, wildcards } from '@adagen/protocol';
+import { SUBJECT_PREFIX, createCodec, subjects, wildcards } from '@adagen/protocol';
 import { unpack } from 'msgpackr';
 import { inboxRequest } from '@adagen/runtime';
 
@@ -174,9 +177,15 @@ function fleetRequest(url: string): Promise<number | undefined> {
 
 /**
  * The bare chains (bare-hop.ts): `hop` makes its requests with the NATS client's `request`,
- * `ihop` with the runtime's `inboxRequest`, as the fleet's services do.
+ * `ihop` with the runtime's `inboxRequest`, as the fleet's services do; `chop` is `ihop` with the
+ * protocol's decode and encode of the real messages at every hop (the driver encodes the request
+ * after its clock starts, as the gateway does after its receipt).
  */
-type BareChain = 'hop' | 'ihop';
+type BareChain = 'hop' | 'ihop' | 'chop';
+
+/** The request the checked chain's first hop gets, encoded by the driver as the gateway does. */
+const requestSample = chainSamples(PROMPT_TOKENS, OUTPUT_TOKENS)[0];
+const requestCodec = createCodec<unknown>(requestSample.schema);
 
 /** One request down a bare chain; resolves with send → last-hop receipt (ms). */
 async function bareRequest(
@@ -185,11 +194,12 @@ async function bareRequest(
   chain: BareChain,
 ): Promise<number | undefined> {
   const sentAt = wallNow();
-  const data = new Uint8Array(bytes);
   try {
     const reply = await (chain === 'hop'
-      ? nc.request('bench.hop.0', data, { timeout: 10_000 })
-      : inboxRequest(nc, 'bench.ihop.0', data, 10_000));
+      ? nc.request('bench.hop.0', new Uint8Array(bytes), { timeout: 10_000 })
+      : chain === 'ihop'
+        ? inboxRequest(nc, 'bench.ihop.0', new Uint8Array(bytes), 10_000)
+        : inboxRequest(nc, 'bench.chop.0', requestCodec.encode(requestSample.value), 10_000));
     const d = reply.data;
     const at = new DataView(d.buffer, d.byteOffset, 8).getFloat64(0, true);
     return at - sentAt;
@@ -257,6 +267,8 @@ function startHop(
       '4',
       String(forward),
       String(reply),
+      String(PROMPT_TOKENS),
+      String(OUTPUT_TOKENS),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -295,6 +307,7 @@ try {
   for (let i = 0; i < warmup; i++) await fleetRequest(url);
   for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request, 'hop');
   for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request, 'ihop');
+  for (let i = 0; i < warmup; i++) await bareRequest(nc, sizes.request, 'chop');
   untap();
   stepMedians();
   const bareHop = new Map<number, number>();
@@ -315,10 +328,10 @@ try {
     `the fleet's, as tapped in the warm-up: request ${req}, classification ${cls}, placement ${plc}, dispatch ${dsp}; ack ${ack}`,
   );
   console.log(
-    "bare: the NATS client's request at each hop; bare (inbox): the runtime's inboxRequest, as the fleet's services",
+    "bare: the NATS client's request at each hop; bare (inbox): the runtime's inboxRequest, as the fleet's services; checked: bare (inbox) with the protocol's decode and encode of the real messages at each hop (codec = checked p50 / bare (inbox) p50)",
   );
   console.log(
-    'rate/s   fleet p50   fleet p99   bare p50   bare p99   ratio p50   ratio p99 | bare (inbox) p50   p99   ratio p50   ratio p99      n',
+    'rate/s   fleet p50   fleet p99   bare p50   bare p99   ratio p50   ratio p99 | bare (inbox) p50   p99   ratio p50   ratio p99 | checked p50   p99   ratio p50   ratio p99   codec      n',
   );
   const cell = (x: number, width = 10) => x.toFixed(2).padStart(width);
   const ratio = (x: number) => `${x.toFixed(1).padStart(9)}x`;
@@ -330,6 +343,7 @@ try {
       { groups: fleetGroups, one: () => fleetRequest(url) },
       { groups: bareGroups, one: () => bareRequest(nc, sizes.request, 'hop') },
       { groups: bareGroups, one: () => bareRequest(nc, sizes.request, 'ihop') },
+      { groups: bareGroups, one: () => bareRequest(nc, sizes.request, 'chop') },
     ];
     const times: number[][] = paths.map(() => []);
     const cpu = paths.map(() => new Map<string, number>());
@@ -346,17 +360,18 @@ try {
         await sleep(blocks > 1 ? 100 : 500);
       }
     }
-    const [fleet, bare, inbox] = times.map((xs) => xs.sort((x, y) => x - y)) as [
+    const [fleet, bare, inbox, checked] = times.map((xs) => xs.sort((x, y) => x - y)) as [
+      number[],
       number[],
       number[],
       number[],
     ];
-    const [f50, f99, b50, b99, i50, i99] = [fleet, bare, inbox].flatMap((xs) => [
+    const [f50, f99, b50, b99, i50, i99, c50, c99] = [fleet, bare, inbox, checked].flatMap((xs) => [
       quantile(xs, 0.5),
       quantile(xs, 0.99),
-    ]) as [number, number, number, number, number, number];
+    ]) as [number, number, number, number, number, number, number, number];
     console.log(
-      `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${ratio(f50 / b50)}  ${ratio(f99 / b99)} | ${cell(i50, 16)} ${cell(i99, 5)}  ${ratio(f50 / i50)}  ${ratio(f99 / i99)}  ${String(fleet.length).padStart(5)}`,
+      `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${ratio(f50 / b50)}  ${ratio(f99 / b99)} | ${cell(i50, 16)} ${cell(i99, 5)}  ${ratio(f50 / i50)}  ${ratio(f99 / i99)} | ${cell(c50, 11)} ${cell(c99, 5)}  ${ratio(f50 / c50)}  ${ratio(f99 / c99)} ${ratio(c50 / i50).slice(2)}  ${String(fleet.length).padStart(5)}`,
     );
     bareHop.set(rate, b50 / 4);
     cpuRows.push([rate, cpu[0]!, cpu[1]!]);
