@@ -12,7 +12,7 @@
  * ("codec") is that cost's share. The four paths take turns in short blocks at each rate
  * (`--blocks`, default 10; 1 = one whole pass each, as before), so the machine's drift over a
  * run falls on all of them alike. A table of CPU time per request follows
- * (each service, the bare hops, the machine; from /proc before and after each block).
+ * (each service, each bare chain's hops, the machine; from /proc before and after each block).
  *
  *   pnpm --filter @adagen/testkit bench            # policy adagen, rates 10 25 50 100
  *   pnpm --filter @adagen/testkit bench -- --policy round-robin --rates 10,50 --seconds 5
@@ -316,7 +316,7 @@ try {
     (name) => [name === 'agent' ? 'agents' : name, pidsOf(name)] as const,
   );
   const bareGroups = [['hops', hops.map((h) => h.pid)]] as const;
-  const cpuRows: Array<[number, Map<string, number>, Map<string, number>]> = [];
+  const cpuRows: Array<[number, ...Array<Map<string, number>>]> = [];
   console.log(
     `control-plane overhead: gateway receipt → agent start (ms), ${agents} sim agents, policy ${policy}, ${seconds} s per rate`,
   );
@@ -374,17 +374,18 @@ try {
       `${String(rate).padStart(6)}  ${cell(f50)}  ${cell(f99)} ${cell(b50)} ${cell(b99)}  ${ratio(f50 / b50)}  ${ratio(f99 / b99)} | ${cell(i50, 16)} ${cell(i99, 5)}  ${ratio(f50 / i50)}  ${ratio(f99 / i99)} | ${cell(c50, 11)} ${cell(c99, 5)}  ${ratio(f50 / c50)}  ${ratio(f99 / c99)} ${ratio(c50 / i50).slice(2)}  ${String(fleet.length).padStart(5)}`,
     );
     bareHop.set(rate, b50 / 4);
-    cpuRows.push([rate, cpu[0]!, cpu[1]!]);
+    cpuRows.push([rate, ...cpu]);
   }
   console.log(
     '\nCPU per request (ms of CPU time, from /proc; machine = every process, nats-server and this driver too):',
   );
   console.log(
-    `rate/s  ${[...fleetGroups.map(([g]) => g), 'machine'].map((x) => x.padStart(10)).join(' ')} | bare hops   machine`,
+    `rate/s  ${[...fleetGroups.map(([g]) => g), 'machine'].map((x) => x.padStart(10)).join(' ')} | ${['bare', 'bare (inbox)', 'checked'].map((x) => `${x}: hops   machine`.padStart(26)).join(' | ')}`,
   );
-  for (const [rate, f, b] of cpuRows)
+  const two = (x: number | undefined, width: number) => (x ?? NaN).toFixed(2).padStart(width);
+  for (const [rate, f, ...bares] of cpuRows)
     console.log(
-      `${String(rate).padStart(6)}  ${[...f.values()].map((x) => x.toFixed(2).padStart(10)).join(' ')} | ${b.get('hops')!.toFixed(2).padStart(9)} ${b.get('machine')!.toFixed(2).padStart(9)}`,
+      `${String(rate).padStart(6)}  ${[...f!.values()].map((x) => two(x, 10)).join(' ')} | ${bares.map((b) => `${two(b.get('hops'), 17)} ${two(b.get('machine'), 8)}`).join(' | ')}`,
     );
   if (steps === 'on') {
     console.log(
