@@ -12,7 +12,10 @@
  * Rows: the relay with chunks of --chunk tokens (agents coalesce a request's tokens: a few ms or
  * 32 tokens per message); this gateway with the same chunks; this gateway with one token per
  * message (no coalescing at the agents); and, with --old-gateway, that build with one token per
- * message (what agents sent before coalescing).
+ * message (what agents sent before coalescing). A round (every stream at once) takes well under
+ * a second, so one hiccup of a shared machine moves it: the relay and the gateway with the same
+ * chunks run side by side (each with its own NATS server and token source) and take turns round
+ * by round (`--rounds`, default 6), and the figure is the median of the rounds' paired ratios.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -29,7 +32,7 @@ const STREAMS = numberFlag('streams', 64, { min: 1, max: 10_000, integer: true }
 const TOKENS = numberFlag('tokens', 2000, { min: 1, max: 10_000_000, integer: true });
 const CHUNK = numberFlag('chunk', 8, { min: 1, max: 4096, integer: true });
 const OLD = flag('old-gateway', '');
-const ROUNDS = numberFlag('rounds', 2, { min: 1, max: 100, integer: true });
+const ROUNDS = numberFlag('rounds', 6, { min: 1, max: 100, integer: true });
 /** Write a V8 CPU profile of each gateway process into this directory (`--cpu-prof`). */
 const PROFILE_DIR = flag('profile-dir', '');
 
@@ -107,52 +110,110 @@ function stream(url: string): Promise<number> {
   });
 }
 
-async function measure(url: string): Promise<{ tokensPerS: number; complete: number }> {
-  let best = 0;
-  let complete = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const t0 = performance.now();
-    const got = await Promise.all(Array.from({ length: STREAMS }, () => stream(url)));
-    const s = (performance.now() - t0) / 1000;
-    const total = got.reduce((a, b) => a + b, 0);
-    complete = got.filter((n) => n === TOKENS).length;
-    best = Math.max(best, total / s);
-  }
-  return { tokensPerS: best, complete };
+/** One round: every stream at once; tokens the clients received per second, and how many ended whole. */
+async function round(url: string): Promise<{ tokensPerS: number; complete: number }> {
+  const t0 = performance.now();
+  const got = await Promise.all(Array.from({ length: STREAMS }, () => stream(url)));
+  const s = (performance.now() - t0) / 1000;
+  const total = got.reduce((a, b) => a + b, 0);
+  return { tokensPerS: total / s, complete: got.filter((n) => n === TOKENS).length };
 }
 
-await using nats = await startNatsServer();
-const tsx = ['--import', 'tsx'];
-const rows: { what: string; tokensPerS: number; complete: number }[] = [];
-const run = async (what: string, chunk: number, target: string) => {
+/** A server (relay or gateway) with its own NATS server and token source, up until `stop`. */
+async function setUp(chunk: number, target: string) {
+  const nats = await startNatsServer();
   const blaster = await child([...tsx, join(here, 'token-blaster.ts'), nats.url, String(chunk)]);
   const port = await freePort();
-  const server =
-    target === 'relay'
-      ? await child([...tsx, join(here, 'token-relay.ts'), nats.url, String(port)])
-      : await gatewayProcess(target, nats.url, port);
-  const path = target === 'relay' ? '/' : '/v1/completions';
   try {
-    const r = await measure(`http://127.0.0.1:${port}${path}`);
-    rows.push({ what, ...r });
-    process.stdout.write(
-      `${what}: ${Math.round(r.tokensPerS)} tokens/s (${r.complete}/${STREAMS} streams complete)\n`,
-    );
-  } finally {
-    server.kill('SIGTERM');
+    const server =
+      target === 'relay'
+        ? await child([...tsx, join(here, 'token-relay.ts'), nats.url, String(port)])
+        : await gatewayProcess(target, nats.url, port);
+    return {
+      url: `http://127.0.0.1:${port}${target === 'relay' ? '/' : '/v1/completions'}`,
+      stop: async () => {
+        server.kill('SIGTERM');
+        blaster.kill('SIGTERM');
+        await nats[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
     blaster.kill('SIGTERM');
+    await nats[Symbol.asyncDispose]();
+    throw error;
   }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const gateway = join(repo, 'services/gateway/dist/main.js');
-process.stdout.write(`${STREAMS} streams × ${TOKENS} tokens, best of ${ROUNDS} rounds each\n`);
-await run(`bare relay, ${CHUNK} tokens/msg`, CHUNK, 'relay');
-await run(`gateway, ${CHUNK} tokens/msg`, CHUNK, gateway);
-await run('gateway, 1 token/msg', 1, gateway);
-if (OLD !== '') await run('older gateway, 1 token/msg', 1, OLD);
-const relay = rows[0]!.tokensPerS;
-const ours = rows[1]!.tokensPerS;
-process.stdout.write(`\ngateway / relay (same chunks): ${(ours / relay).toFixed(2)}×\n`);
-if (OLD !== '')
+
+const tsx = ['--import', 'tsx'];
+const report = (what: string, xs: number[], complete: number) =>
   process.stdout.write(
-    `gateway with agents' coalescing / older gateway per token: ${(ours / rows[3]!.tokensPerS).toFixed(2)}×\n`,
+    `${what}: ${Math.round(median(xs))} tokens/s median, ${Math.round(Math.max(...xs))} best (${complete}/${STREAMS} streams complete in the last round)\n`,
+  );
+
+/** Rounds of one server alone (the rows that are not compared round by round). */
+async function alone(what: string, chunk: number, target: string): Promise<number[]> {
+  const server = await setUp(chunk, target);
+  try {
+    const xs: number[] = [];
+    let complete = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      const r = await round(server.url);
+      xs.push(r.tokensPerS);
+      complete = r.complete;
+    }
+    report(what, xs, complete);
+    return xs;
+  } finally {
+    await server.stop();
+  }
+}
+
+const gateway = join(repo, 'services/gateway/dist/main.js');
+process.stdout.write(
+  `${STREAMS} streams × ${TOKENS} tokens per round, ${ROUNDS} rounds each; the relay and the gateway with the same chunks take turns round by round\n`,
+);
+// The relay and the gateway, each with its own NATS server and token source, both up; their
+// rounds alternate (the order flipping each time), so a drift of the machine falls on both, and
+// each gateway round is compared with the relay round beside it.
+const relay = await setUp(CHUNK, 'relay');
+const ours = await setUp(CHUNK, gateway).catch(async (error: unknown) => {
+  await relay.stop();
+  throw error;
+});
+const relayXs: number[] = [];
+const oursXs: number[] = [];
+const completes = [0, 0];
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const r = await round(k === 0 ? relay.url : ours.url);
+      (k === 0 ? relayXs : oursXs).push(r.tokensPerS);
+      completes[k] = r.complete;
+    }
+  }
+} finally {
+  await relay.stop();
+  await ours.stop();
+}
+report(`bare relay, ${CHUNK} tokens/msg`, relayXs, completes[0]!);
+report(`gateway, ${CHUNK} tokens/msg`, oursXs, completes[1]!);
+const perToken = await alone('gateway, 1 token/msg', 1, gateway);
+const old = OLD === '' ? undefined : await alone('older gateway, 1 token/msg', 1, OLD);
+const paired = oursXs.map((x, i) => x / relayXs[i]!);
+process.stdout.write(
+  `\ngateway / relay (same chunks): ${median(paired).toFixed(2)}× (median of the ${ROUNDS} rounds' ratios: ${paired.map((x) => x.toFixed(2)).join(', ')}); best / best ${(Math.max(...oursXs) / Math.max(...relayXs)).toFixed(2)}×\n`,
+);
+process.stdout.write(
+  `gateway with one token per message / with the agents' coalescing: ${(median(perToken) / median(oursXs)).toFixed(2)}× (medians)\n`,
+);
+if (old !== undefined)
+  process.stdout.write(
+    `gateway with agents' coalescing / older gateway per token: ${(median(oursXs) / median(old)).toFixed(2)}× (medians)\n`,
   );
