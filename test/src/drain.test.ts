@@ -7,7 +7,7 @@ import {
   silentLogger,
   startRuntime,
 } from '@adagen/runtime';
-import type { ServiceRuntime } from '@adagen/runtime';
+import type { RequestContext, ServiceRuntime } from '@adagen/runtime';
 import { describe, expect, it } from 'vitest';
 import { counter, estimateRequest, fakeEstimate, gate, handlersStarted } from './helpers.js';
 import { startNatsServer } from './natsServer.js';
@@ -17,6 +17,7 @@ async function startEstimatorRuntime(
   drainGraceMs: number,
   handlerGate: Promise<void>,
   started: () => void,
+  onContext: (ctx: RequestContext) => void = () => undefined,
 ) {
   const config = parseConfig(runtimeConfigSchema, {
     env: { ADAGEN_NATS_SERVERS: url, ADAGEN_HTTP_HOST: '127.0.0.1', ADAGEN_LOG_LEVEL: 'silent' },
@@ -30,7 +31,8 @@ async function startEstimatorRuntime(
   runtime.service.addEndpoint('estimate', subjects.estimate, {
     requestSchema: estimateRequestSchema,
     responseSchema: estimateResponseSchema,
-    handler: async (req) => {
+    handler: async (req, ctx) => {
+      onContext(ctx);
       started();
       await handlerGate;
       return fakeEstimate(req);
@@ -100,7 +102,14 @@ describe('drain', () => {
     await using nc = await connectNats({ servers: [server.url], name: 'drain-client' });
     const never = gate();
     const inHandler = counter(1);
-    const runtime = await startEstimatorRuntime(server.url, 50, never.opened, inHandler.count);
+    let context: RequestContext | undefined;
+    const runtime = await startEstimatorRuntime(
+      server.url,
+      50,
+      never.opened,
+      inHandler.count,
+      (ctx) => (context = ctx),
+    );
     await runtime.ready();
     const stuck = request(
       nc,
@@ -121,6 +130,10 @@ describe('drain', () => {
       expect(result.error.message).toContain('service stopped before the request finished');
     }
     expect(runtime.lifecycle.state).toBe('stopped');
+    // The handler's context: its subject, and a signal aborted when the grace ran out.
+    expect(context?.subject).toBe(subjects.estimate);
+    expect(context?.signal.aborted).toBe(true);
+    expect(String(context?.signal.reason)).toContain('service stopped before the request finished');
     never.open();
   });
 });

@@ -42,6 +42,29 @@ interface EndpointDeps {
 }
 
 /**
+ * A request's context. A class, not an object literal with a getter: V8 defines a literal's
+ * accessor anew for every object, on the decision chain's critical path.
+ */
+class EndpointContext implements RequestContext {
+  readonly subject: string;
+  readonly headers: MsgHdrs | undefined;
+
+  constructor(
+    msg: ServiceMsg,
+    readonly logger: Logger,
+    private readonly work: InFlight,
+  ) {
+    this.subject = msg.subject;
+    this.headers = msg.headers;
+  }
+
+  /** Made on first use (most handlers never read it). */
+  get signal(): AbortSignal {
+    return this.work.signal;
+  }
+}
+
+/**
  * The per-message logic of an endpoint: refuse when not ready or over capacity, decode and
  * validate, await the handler, validate and encode its response, and answer every failure with a
  * service error. Returns the NATS callback; it never throws.
@@ -99,14 +122,7 @@ export function endpointCallback<Req, Res>(
         answerOnce('invalid', () => replyError(msg, decoded.error));
         return;
       }
-      const context: RequestContext = {
-        subject: msg.subject,
-        headers: msg.headers,
-        logger,
-        get signal() {
-          return work.signal;
-        },
-      };
+      const context = new EndpointContext(msg, logger, work);
       let response: Res;
       try {
         response = await options.handler(decoded.value, context);
