@@ -43,6 +43,13 @@ export interface RuntimeMetrics {
   trackInFlight(name: string, count: () => number): void;
   readonly endpointSeconds: Histogram<'endpoint'>;
   readonly subscriptionMessages: Counter<'subject' | 'outcome'>;
+  /**
+   * Counts one message of `subscriptionMessages` for this subject and outcome. The count is a
+   * plain number, added to the metric when it is scraped: prom-client's `inc` checks and hashes
+   * the labels on every call, even on a child bound with `labels()` (~0.2 µs, paid per message of
+   * a token stream: ~5 % of the gateway's CPU at one token per message).
+   */
+  subscriptionCounter(subject: string, outcome: string): () => void;
 }
 
 const cache = new WeakMap<Registry, RuntimeMetrics>();
@@ -52,6 +59,8 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
   if (existing !== undefined) return existing;
   const registers = [registry];
   const inFlight = new Map<string, () => number>();
+  /** Subscription messages counted since the last scrape, by subject and outcome. */
+  const unscraped = new Map<string, { labels: { subject: string; outcome: string }; n: number }>();
   const metrics: RuntimeMetrics = {
     trackInFlight: (name, count) => void inFlight.set(name, count),
     endpointMessages: new Counter({
@@ -81,7 +90,26 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
       help: 'Messages received on plain subscriptions, by outcome (ok; invalid: dropped; handler_error; skipped: refused by subject before decoding, e.g. another shard’s agents)',
       labelNames: ['subject', 'outcome'],
       registers,
+      collect() {
+        for (const u of unscraped.values())
+          if (u.n > 0) {
+            this.inc(u.labels, u.n);
+            u.n = 0;
+          }
+      },
     }),
+    subscriptionCounter(subject, outcome) {
+      const key = `${subject}\n${outcome}`;
+      let u = unscraped.get(key);
+      if (u === undefined) {
+        u = { labels: { subject, outcome }, n: 0 };
+        unscraped.set(key, u);
+      }
+      const counted = u;
+      return () => {
+        counted.n += 1;
+      };
+    },
   };
   cache.set(registry, metrics);
   return metrics;

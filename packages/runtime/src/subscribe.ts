@@ -72,14 +72,14 @@ function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handle
   );
   const codec =
     options.codec ?? codecFor(options.schema, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  // One labelled child per outcome, bound once: no label hashing per message.
+  // One counter per outcome, made once: no label checks or hashing per message.
   const counters = {
-    ok: metrics.subscriptionMessages.labels({ subject, outcome: 'ok' }),
-    invalid: metrics.subscriptionMessages.labels({ subject, outcome: 'invalid' }),
-    handler_error: metrics.subscriptionMessages.labels({ subject, outcome: 'handler_error' }),
-    skipped: metrics.subscriptionMessages.labels({ subject, outcome: 'skipped' }),
+    ok: metrics.subscriptionCounter(subject, 'ok'),
+    invalid: metrics.subscriptionCounter(subject, 'invalid'),
+    handler_error: metrics.subscriptionCounter(subject, 'handler_error'),
+    skipped: metrics.subscriptionCounter(subject, 'skipped'),
   };
-  const count = (outcome: keyof typeof counters) => counters[outcome].inc();
+  const count = (outcome: keyof typeof counters) => counters[outcome]();
   const accept = options.accept;
   return {
     logger,
