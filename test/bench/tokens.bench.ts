@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/ports.js';
 import { startNatsServer } from '../src/natsServer.js';
-import { flag, numberFlag } from './common.js';
+import { flag, numberFlag, quantile } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -144,11 +144,7 @@ async function setUp(chunk: number, target: string) {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 const tsx = ['--import', 'tsx'];
 const report = (what: string, xs: number[], complete: number) =>

@@ -60,10 +60,6 @@ class WireContext implements MessageContext {
   }
 }
 
-function contextOf(msg: Msg, logger: Logger): MessageContext {
-  return new WireContext(msg, logger);
-}
-
 /** What both kinds of subscription share: decode, validate, count, log. */
 function receiver<T>(subject: string, options: Omit<SubscribeOptions<T>, 'handler'>) {
   const logger = (options.logger ?? silentLogger()).child({ subscription: subject });
@@ -130,7 +126,7 @@ export function subscribe<T>(
       const value = r.decode(msg);
       if (value === undefined) continue;
       try {
-        await options.handler(value, contextOf(msg, r.logger));
+        await options.handler(value, new WireContext(msg, r.logger));
         r.count('ok');
       } catch (error) {
         r.failed(error, msg);
@@ -167,7 +163,7 @@ export function subscribeInWireOrder<T>(
       const value = r.decode(msg);
       if (value === undefined) return;
       try {
-        options.handler(value, contextOf(msg, r.logger));
+        options.handler(value, new WireContext(msg, r.logger));
         r.count('ok');
       } catch (thrown) {
         r.failed(thrown, msg);
